@@ -1,0 +1,106 @@
+# Massage-chair controller. `make` builds build/chaird, build/chairctl, build/chairsim.
+# `make demo` runs a simulated session; `make test` builds and runs every test, then the
+# whole unit suite again under AddressSanitizer + UBSan. Missing Debian packages are
+# installed first (apt-get install -y).
+
+CC ?= gcc
+ifeq ($(origin CC),default)
+CC := gcc
+endif
+BUILD ?= build
+
+DEB_BUILD_PKGS := pkg-config libgpiod-dev libmodbus-dev libcmocka-dev libsqlite3-dev \
+	libinih-dev libjansson-dev
+DEB_TEST_PKGS := socat mbpoll python3-pymodbus rt-tests clang libclang-rt-14-dev gpiod
+PKGS := libgpiod libmodbus cmocka sqlite3 inih jansson
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wno-unused-parameter
+CFLAGS ?= -O2 -g
+CFLAGS += -std=c11 -D_GNU_SOURCE $(WARN) -fno-fast-math -pthread -MMD -MP
+CPPFLAGS += $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -pthread
+
+ifeq ($(SAN),1)
+BUILD := build/asan
+CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+MAINS := controller/chaird.c controller/chairctl.c sim/chairsim.c
+LIB_SRCS := $(filter-out $(MAINS),$(shell find controller drivers sim -name '*.c' | sort))
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+TEST_SRCS := $(sort $(wildcard tests/test_*.c))
+TEST_BINS := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
+BENCH_SRCS := $(sort $(wildcard bench/*.c))
+BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
+BINS := $(BUILD)/chaird $(BUILD)/chairctl $(BUILD)/chairsim
+
+.PHONY: all deps test test-unit test-e2e test-asan demo bench fuzz clean
+.DEFAULT_GOAL := all
+
+all: deps
+	@$(MAKE) --no-print-directory $(BINS)
+
+# Install what is missing, once per checkout (the stamp), so a build costs nothing.
+deps: build/.deps-ok
+build/.deps-ok:
+	@missing=""; for p in $(DEB_BUILD_PKGS) $(DEB_TEST_PKGS); do \
+		dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null \
+		|| { echo "could not install:$$missing" >&2; exit 1; }; fi
+	@mkdir -p build && touch $@
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/libchair.a: $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/chaird: $(BUILD)/obj/controller/chaird.o $(BUILD)/libchair.a
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+$(BUILD)/chairctl: $(BUILD)/obj/controller/chairctl.o $(BUILD)/libchair.a
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+$(BUILD)/chairsim: $(BUILD)/obj/sim/chairsim.o $(BUILD)/libchair.a
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+# A suite may need link options of its own (e.g. -Wl,--wrap= for libgpiod): tests/NAME.ldflags.
+$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(BUILD)/libchair.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $(shell cat tests/$*.ldflags 2>/dev/null) $< $(BUILD)/libchair.a $(LDLIBS) -o $@
+
+$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(BUILD)/libchair.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $< $(BUILD)/libchair.a $(LDLIBS) -o $@
+
+test: deps
+	@$(MAKE) --no-print-directory test-unit
+	@$(MAKE) --no-print-directory test-e2e
+	@$(MAKE) --no-print-directory test-asan
+
+test-unit: $(BINS) $(TEST_BINS)
+	@BUILD=$(BUILD) tests/run_unit.sh $(TEST_BINS)
+
+test-e2e: $(BINS)
+	@BUILD=$(BUILD) tests/run_e2e.sh
+
+test-asan:
+	@$(MAKE) --no-print-directory SAN=1 test-unit
+
+demo: all
+	@tests/../controller/demo.sh $(BUILD)
+
+bench: all $(BENCH_BINS)
+	@for b in $(BENCH_BINS); do echo "== $$b"; $$b || exit 1; done
+
+fuzz: deps
+	@$(MAKE) --no-print-directory -f tests/fuzz/Makefile
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,87 @@
+/* Names of the process image's parts and the reference chair's backend defaults. */
+#include "hal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+const char *const hal_axis_name[HAL_AXIS_COUNT] = {"Y", "Z", "K", "T", "W"};
+
+const char *const hal_unit_name[HAL_UNIT_COUNT] = {
+	"drive_y", "drive_z", "drive_k", "drive_t", "drive_w", "io", "dio",
+};
+
+const char *const hal_gpio_in_name[HAL_IN_COUNT] = {
+	"estop_n", "occupied", "y_home", "y_end", "z_home",
+	"back_min", "back_max", "leg_min", "leg_max",
+};
+
+const char *const hal_gpio_out_name[HAL_OUT_COUNT] = {
+	"drive_enable", "pump", "vent", "valve_shoulders", "valve_arms", "valve_waist",
+	"valve_seat", "valve_calves", "valve_feet", "heat_lumbar", "heat_calves",
+	"back_up", "back_down", "leg_up", "leg_down", "buzzer", "led",
+};
+
+const char *const hal_airbag_name[HAL_AIRBAG_COUNT] = {
+	"shoulders", "arms", "waist", "seat", "calves", "feet",
+};
+
+const char *const hal_heater_name[HAL_HEATER_COUNT] = {"lumbar", "calves"};
+
+void hal_config_defaults(struct hal_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->backend = HAL_BACKEND_SIM;
+	snprintf(cfg->gpiochip, sizeof(cfg->gpiochip), "gpiochip0");
+	for (int i = 0; i < HAL_IN_COUNT; i++) {
+		snprintf(cfg->in_line[i].name, HAL_NAME_MAX, "%s", hal_gpio_in_name[i]);
+		cfg->in_line[i].location = HAL_LINE_GPIOCHIP;
+	}
+	cfg->in_line[HAL_IN_ESTOP].active_low = true;
+	for (int i = 0; i < HAL_OUT_COUNT; i++) {
+		snprintf(cfg->out_line[i].name, HAL_NAME_MAX, "%s", hal_gpio_out_name[i]);
+		cfg->out_line[i].location = HAL_LINE_GPIOCHIP;
+	}
+	struct hal_bus_config *bus = &cfg->bus;
+	bus->kind = HAL_BUS_TCP;
+	snprintf(bus->tcp_host, sizeof(bus->tcp_host), "127.0.0.1");
+	bus->tcp_port = 1502;
+	snprintf(bus->rtu_device, sizeof(bus->rtu_device), "/dev/ttyUSB0");
+	bus->rtu_baud = 115200;
+	bus->rtu_parity = 'N';
+	bus->rtu_data_bits = 8;
+	bus->rtu_stop_bits = 2;
+	bus->response_timeout_ms = 20;
+	bus->byte_timeout_ms = 5;
+	bus->cycle_ms = 0;
+	bus->use_fc23 = true;
+	for (int u = 0; u < HAL_UNIT_COUNT; u++) {
+		bus->unit_id[u] = u + 1;
+		bus->unit_present[u] = true;
+	}
+	bus->reconnect_min_ms = 50;
+	bus->reconnect_max_ms = 2000;
+	bus->drive_hold_base = 0;
+	bus->drive_input_base = 0;
+	bus->io_input_base = 0;
+	bus->dio_input_base = 0;
+	bus->dio_coil_base = 0;
+	cfg->sim_seed = 1;
+}
+
+void hal_safe_outputs(struct hal_outputs *out, int16_t z_release_velocity_raw)
+{
+	memset(out, 0, sizeof(*out));
+	for (int a = 0; a < HAL_AXIS_COUNT; a++)
+		out->drive[a].comm_timeout_ms = 200;
+	/* Z stays enabled: a disabled depth drive would leave the roller pressed in. */
+	struct hal_drive_out *z = &out->drive[HAL_AXIS_Z];
+	z->control = HAL_CTL_ENABLE | (HAL_MODE_VELOCITY << HAL_CTL_MODE_SHIFT);
+	z->target_velocity_raw = (int16_t)(z_release_velocity_raw > 0 ? -z_release_velocity_raw
+								      : z_release_velocity_raw);
+	z->target_force_raw = 0;
+	z->current_limit_ma = 3000;
+	hal_out_set(out, HAL_OUT_DRIVE_ENABLE, true);
+	hal_out_set(out, HAL_OUT_VENT, true);
+	for (int v = HAL_OUT_VALVE_SHOULDERS; v <= HAL_OUT_VALVE_FEET; v++)
+		hal_out_set(out, (enum hal_gpio_out)v, true);
+}
