@@ -1,0 +1,538 @@
+/* INI configuration (inih) over CHAIR.md's defaults. Every key is described once in a
+ * table with its type and range, so parsing, validation and the docs agree. */
+#include "config.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+enum key_type { K_DBL, K_INT, K_BOOL, K_STR, K_BACKEND, K_BUS, K_PARITY, K_LINE };
+
+struct key_desc {
+	const char *section;
+	const char *key;
+	enum key_type type;
+	size_t offset;
+	double min;
+	double max;
+};
+
+#define CFG(field) offsetof(struct chair_config, field)
+
+#define LINEAR_AXIS_KEYS(sec, ax)                                                        \
+	{sec, "min_mm", K_DBL, CFG(ax.min_mm), -50, 2000},                               \
+	{sec, "max_mm", K_DBL, CFG(ax.max_mm), 1, 2000},                                 \
+	{sec, "speed_min_mm_s", K_DBL, CFG(ax.speed_min_mm_s), 0.1, 100},                \
+	{sec, "speed_max_mm_s", K_DBL, CFG(ax.speed_max_mm_s), 1, 300},                  \
+	{sec, "accel_mm_s2", K_DBL, CFG(ax.accel_mm_s2), 10, 10000},                     \
+	{sec, "jerk_mm_s3", K_DBL, CFG(ax.jerk_mm_s3), 100, 1e6},                        \
+	{sec, "position_scale_mm", K_DBL, CFG(ax.position_scale_mm), 0.001, 10},         \
+	{sec, "velocity_scale_mm_s", K_DBL, CFG(ax.velocity_scale), 0.001, 10},          \
+	{sec, "kp_per_s", K_DBL, CFG(ax.kp_per_s), 0.1, 200},                            \
+	{sec, "current_limit_ma", K_INT, CFG(ax.current_limit_ma), 100, 20000},          \
+	{sec, "stall_s", K_DBL, CFG(ax.stall_s), 0.1, 30},                               \
+	{sec, "stall_move_mm", K_DBL, CFG(ax.stall_move_mm), 0.05, 20},                  \
+	{sec, "home_speed_mm_s", K_DBL, CFG(ax.home_speed_mm_s), 1, 300},                \
+	{sec, "home_slow_mm_s", K_DBL, CFG(ax.home_slow_mm_s), 0.5, 50},                 \
+	{sec, "home_timeout_s", K_DBL, CFG(ax.home_timeout_s), 1, 120},                  \
+	{sec, "max_temp_c", K_DBL, CFG(ax.max_temp_c), 30, 150}
+
+#define ROTARY_KEYS(sec, ax)                                                             \
+	{sec, "max_rpm", K_DBL, CFG(ax.max_rpm), 1, 3000},                               \
+	{sec, "velocity_scale_rpm", K_DBL, CFG(ax.velocity_scale), 0.01, 100},           \
+	{sec, "current_limit_ma", K_INT, CFG(ax.current_limit_ma), 100, 20000},          \
+	{sec, "stall_s", K_DBL, CFG(ax.stall_s), 0.1, 30},                               \
+	{sec, "max_temp_c", K_DBL, CFG(ax.max_temp_c), 30, 150}
+
+#define UNIT_KEY(name, u)                                                                \
+	{"units", name, K_INT, CFG(hal.bus.unit_id[u]), 1, 247},                         \
+	{"units", name "_present", K_BOOL, CFG(hal.bus.unit_present[u]), 0, 1}
+
+static const struct key_desc keys[] = {
+	LINEAR_AXIS_KEYS("axis.y", y),
+	LINEAR_AXIS_KEYS("axis.z", z),
+	LINEAR_AXIS_KEYS("axis.w", w),
+	ROTARY_KEYS("axis.k", knead),
+	ROTARY_KEYS("axis.t", tap),
+	{"force", "max_n", K_DBL, CFG(force.max_n), 1, 300},
+	{"force", "scale_n", K_DBL, CFG(force.scale_n), 0.001, 10},
+	{"force", "kp_mm_s_per_n", K_DBL, CFG(force.kp_mm_s_per_n), 0.01, 50},
+	{"force", "ki_mm_s2_per_n", K_DBL, CFG(force.ki_mm_s2_per_n), 0, 500},
+	{"force", "release_speed_mm_s", K_DBL, CFG(force.release_speed_mm_s), 5, 400},
+	{"force", "slew_n_s", K_DBL, CFG(force.slew_n_s), 1, 5000},
+	{"force", "over_force_margin_n", K_DBL, CFG(force.over_force_margin_n), 0, 100},
+	{"force", "over_force_ms", K_DBL, CFG(force.over_force_ms), 0, 1000},
+	{"force", "contact_n", K_DBL, CFG(force.contact_n), 0.1, 20},
+	{"width", "narrow_mm", K_DBL, CFG(width.narrow_mm), 20, 300},
+	{"width", "medium_mm", K_DBL, CFG(width.medium_mm), 20, 300},
+	{"width", "wide_mm", K_DBL, CFG(width.wide_mm), 20, 300},
+	{"recline", "timeout_s", K_DBL, CFG(recline.timeout_s), 1, 120},
+	{"recline", "spike_ma", K_INT, CFG(recline.spike_ma), 100, 50000},
+	{"recline", "backoff_s", K_DBL, CFG(recline.backoff_s), 0, 10},
+	{"recline", "tolerance_deg", K_DBL, CFG(recline.tolerance_deg), 0.1, 10},
+	{"recline", "angle_scale_deg", K_DBL, CFG(recline.angle_scale_deg), 0.001, 10},
+	{"recline", "upright_back_deg", K_DBL, CFG(recline.back_deg[RECLINE_UPRIGHT]), 90, 180},
+	{"recline", "upright_leg_deg", K_DBL, CFG(recline.leg_deg[RECLINE_UPRIGHT]), 0, 90},
+	{"recline", "relax_back_deg", K_DBL, CFG(recline.back_deg[RECLINE_RELAX]), 90, 180},
+	{"recline", "relax_leg_deg", K_DBL, CFG(recline.leg_deg[RECLINE_RELAX]), 0, 90},
+	{"recline", "zero_gravity_back_deg", K_DBL, CFG(recline.back_deg[RECLINE_ZERO_GRAVITY]), 90,
+	 180},
+	{"recline", "zero_gravity_leg_deg", K_DBL, CFG(recline.leg_deg[RECLINE_ZERO_GRAVITY]), 0, 90},
+	{"airbag", "max_kpa", K_DBL, CFG(airbag.max_kpa), 1, 80},
+	{"airbag", "pressure_scale_kpa", K_DBL, CFG(airbag.pressure_scale_kpa), 0.001, 10},
+	{"airbag", "hysteresis_kpa", K_DBL, CFG(airbag.hysteresis_kpa), 0.05, 10},
+	{"heater", "max_c", K_DBL, CFG(heater.max_c), 25, 60},
+	{"heater", "cutoff_c", K_DBL, CFG(heater.cutoff_c), 25, 70},
+	{"heater", "window_s", K_DBL, CFG(heater.window_s), 0.1, 10},
+	{"heater", "kp_per_c", K_DBL, CFG(heater.kp_per_c), 0.01, 10},
+	{"heater", "temp_scale_c", K_DBL, CFG(heater.temp_scale_c), 0.001, 10},
+	{"supply", "min_v", K_DBL, CFG(supply.min_v), 1, 100},
+	{"supply", "max_v", K_DBL, CFG(supply.max_v), 1, 100},
+	{"supply", "scale_v", K_DBL, CFG(supply.scale_v), 0.001, 10},
+	{"supply", "debounce_ms", K_DBL, CFG(supply.debounce_ms), 0, 5000},
+	{"rt", "priority", K_INT, CFG(rt.priority), 1, 99},
+	{"rt", "cpu", K_INT, CFG(rt.cpu), -1, 1023},
+	{"rt", "lock_memory", K_BOOL, CFG(rt.lock_memory), 0, 1},
+	{"rt", "period_us", K_INT, CFG(rt.period_ns), 1000, 1000}, /* the sim and plans assume 1 kHz */
+	{"session", "max_s", K_DBL, CFG(session.max_s), 60, 7200},
+	{"session", "default_s", K_DBL, CFG(session.default_s), 60, 7200},
+	{"session", "default_cap_n", K_DBL, CFG(session.default_cap_n), 1, 300},
+	{"safety", "unit_age_limit_ms", K_INT, CFG(unit_age_limit_ms), 5, 5000},
+	{"safety", "drive_comm_timeout_ms", K_INT, CFG(drive_comm_timeout_ms), 10, 10000},
+	{"safety", "fault_on_unoccupied", K_BOOL, CFG(fault_on_unoccupied), 0, 1},
+	{"hal", "backend", K_BACKEND, CFG(hal.backend), 0, 0},
+	{"hal", "sim_seed", K_INT, CFG(hal.sim_seed), 0, 2147483647},
+	{"gpio", "chip", K_STR, CFG(hal.gpiochip), 0, HAL_NAME_MAX},
+	{"bus", "kind", K_BUS, CFG(hal.bus.kind), 0, 0},
+	{"bus", "host", K_STR, CFG(hal.bus.tcp_host), 0, HAL_NAME_MAX},
+	{"bus", "port", K_INT, CFG(hal.bus.tcp_port), 1, 65535},
+	{"bus", "device", K_STR, CFG(hal.bus.rtu_device), 0, HAL_NAME_MAX},
+	{"bus", "baud", K_INT, CFG(hal.bus.rtu_baud), 1200, 4000000},
+	{"bus", "parity", K_PARITY, CFG(hal.bus.rtu_parity), 0, 0},
+	{"bus", "data_bits", K_INT, CFG(hal.bus.rtu_data_bits), 7, 8},
+	{"bus", "stop_bits", K_INT, CFG(hal.bus.rtu_stop_bits), 1, 2},
+	{"bus", "rs485", K_BOOL, CFG(hal.bus.rtu_rs485), 0, 1},
+	{"bus", "frame_gap_us", K_INT, CFG(hal.bus.rtu_frame_gap_us), 0, 100000},
+	{"bus", "response_timeout_ms", K_INT, CFG(hal.bus.response_timeout_ms), 1, 5000},
+	{"bus", "byte_timeout_ms", K_INT, CFG(hal.bus.byte_timeout_ms), 1, 5000},
+	{"bus", "cycle_ms", K_INT, CFG(hal.bus.cycle_ms), 0, 1000},
+	{"bus", "fc23", K_BOOL, CFG(hal.bus.use_fc23), 0, 1},
+	{"bus", "reconnect_min_ms", K_INT, CFG(hal.bus.reconnect_min_ms), 1, 60000},
+	{"bus", "reconnect_max_ms", K_INT, CFG(hal.bus.reconnect_max_ms), 1, 600000},
+	{"bus", "drive_hold_base", K_INT, CFG(hal.bus.drive_hold_base), 0, 65000},
+	{"bus", "drive_input_base", K_INT, CFG(hal.bus.drive_input_base), 0, 65000},
+	{"bus", "io_input_base", K_INT, CFG(hal.bus.io_input_base), 0, 65000},
+	{"bus", "dio_input_base", K_INT, CFG(hal.bus.dio_input_base), 0, 65000},
+	{"bus", "dio_coil_base", K_INT, CFG(hal.bus.dio_coil_base), 0, 65000},
+	UNIT_KEY("drive_y", HAL_UNIT_DRIVE_Y),
+	UNIT_KEY("drive_z", HAL_UNIT_DRIVE_Z),
+	UNIT_KEY("drive_k", HAL_UNIT_DRIVE_K),
+	UNIT_KEY("drive_t", HAL_UNIT_DRIVE_T),
+	UNIT_KEY("drive_w", HAL_UNIT_DRIVE_W),
+	UNIT_KEY("io", HAL_UNIT_IO),
+	UNIT_KEY("dio", HAL_UNIT_DIO),
+};
+
+static void linear_axis(struct axis_config *a, double min_mm, double max_mm, double vmin,
+			double vmax, double accel)
+{
+	a->min_mm = min_mm;
+	a->max_mm = max_mm;
+	a->speed_min_mm_s = vmin;
+	a->speed_max_mm_s = vmax;
+	a->accel_mm_s2 = accel;
+	a->jerk_mm_s3 = accel * 10;
+	a->position_scale_mm = 0.1;
+	a->velocity_scale = 0.1;
+	a->kp_per_s = 20;
+	a->current_limit_ma = 4000;
+	a->stall_s = 2;
+	a->stall_move_mm = 0.5;
+	a->home_speed_mm_s = vmax;
+	a->home_slow_mm_s = 10;
+	a->home_timeout_s = 42;
+	a->max_temp_c = 80;
+}
+
+void config_defaults(struct chair_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	hal_config_defaults(&cfg->hal);
+	linear_axis(&cfg->y, 0, 1300, 5, 80, 300);
+	linear_axis(&cfg->z, 0, 100, 1, 30, 2000);
+	cfg->z.home_speed_mm_s = 30;
+	cfg->z.home_slow_mm_s = 5;
+	cfg->z.home_timeout_s = 10;
+	cfg->z.kp_per_s = 15;
+	linear_axis(&cfg->w, 70, 150, 1, 20, 200);
+	cfg->knead = (struct rotary_config){60, 1, 3000, 2, 80};
+	cfg->tap = (struct rotary_config){720, 1, 3000, 2, 80};
+	cfg->force = (struct force_config){
+		.max_n = 120,
+		.scale_n = 0.1,
+		.kp_mm_s_per_n = 2.0,
+		.ki_mm_s2_per_n = 4.0,
+		.release_speed_mm_s = 200,
+		.slew_n_s = 150,
+		.over_force_margin_n = 15,
+		.over_force_ms = 30,
+		.contact_n = 1.0,
+	};
+	cfg->width = (struct width_config){80, 110, 140};
+	cfg->recline = (struct recline_config){
+		.timeout_s = 30,
+		.spike_ma = 4000,
+		.backoff_s = 2,
+		.tolerance_deg = 1.0,
+		.back_deg = {[RECLINE_UPRIGHT] = 105, [RECLINE_RELAX] = 125,
+			     [RECLINE_ZERO_GRAVITY] = 150},
+		.leg_deg = {[RECLINE_UPRIGHT] = 10, [RECLINE_RELAX] = 40,
+			    [RECLINE_ZERO_GRAVITY] = 65},
+		.angle_scale_deg = 0.1,
+	};
+	cfg->airbag = (struct airbag_config){40, 0.1, 0.5};
+	cfg->heater = (struct heater_config){41, 43, 1.0, 0.25, 0.1};
+	cfg->supply = (struct supply_config){20, 30, 0.1, 50};
+	cfg->rt = (struct rt_config){80, -1, true, 1000000};
+	cfg->session = (struct session_config){1800, 900, 60};
+	cfg->unit_age_limit_ms = 100;
+	cfg->drive_comm_timeout_ms = 200;
+	cfg->fault_on_unoccupied = true;
+}
+
+struct parse_ctx {
+	const char *name;
+	struct chair_config *cfg;
+	char *err;
+	int err_len;
+	int line;
+	int failed;
+	const char *text; /* config_load_string: the rest of the text */
+	FILE *file;
+};
+
+static const struct key_desc *find_key(const char *section, const char *key)
+{
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (!strcasecmp(keys[i].section, section) && !strcasecmp(keys[i].key, key))
+			return &keys[i];
+	return NULL;
+}
+
+static int parse_number(const char *value, double *out)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(value, &end);
+	if (end == value || *end != '\0' || errno == ERANGE)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int parse_bool(const char *value, bool *out)
+{
+	if (!strcasecmp(value, "true") || !strcasecmp(value, "yes") || !strcmp(value, "1") ||
+	    !strcasecmp(value, "on"))
+		*out = true;
+	else if (!strcasecmp(value, "false") || !strcasecmp(value, "no") ||
+		 !strcmp(value, "0") || !strcasecmp(value, "off"))
+		*out = false;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+/* "gpiochip[:NAME][,active_low]" or "modbus[,active_low]" */
+static int parse_line(const char *value, struct hal_line_config *line)
+{
+	struct hal_line_config parsed = *line;
+	char buf[2 * HAL_NAME_MAX];
+	if (strlen(value) >= sizeof(buf))
+		return -EINVAL;
+	snprintf(buf, sizeof(buf), "%s", value);
+	char *flags = strchr(buf, ',');
+	parsed.active_low = false;
+	if (flags) {
+		*flags++ = '\0';
+		if (strcmp(flags, "active_low"))
+			return -EINVAL;
+		parsed.active_low = true;
+	}
+	char *name = strchr(buf, ':');
+	if (name)
+		*name++ = '\0';
+	if (!strcmp(buf, "modbus") && !name) {
+		parsed.location = HAL_LINE_MODBUS;
+	} else if (!strcmp(buf, "gpiochip")) {
+		parsed.location = HAL_LINE_GPIOCHIP;
+		if (name) {
+			if (!*name || strlen(name) >= HAL_NAME_MAX)
+				return -EINVAL;
+			snprintf(parsed.name, HAL_NAME_MAX, "%s", name);
+		}
+	} else {
+		return -EINVAL;
+	}
+	*line = parsed;
+	return 0;
+}
+
+static struct hal_line_config *find_line(struct chair_config *cfg, const char *section,
+					 const char *key)
+{
+	if (!strcasecmp(section, "gpio.in")) {
+		for (int i = 0; i < HAL_IN_COUNT; i++)
+			if (!strcmp(key, hal_gpio_in_name[i]))
+				return &cfg->hal.in_line[i];
+	} else if (!strcasecmp(section, "gpio.out")) {
+		for (int i = 0; i < HAL_OUT_COUNT; i++)
+			if (!strcmp(key, hal_gpio_out_name[i]))
+				return &cfg->hal.out_line[i];
+	}
+	return NULL;
+}
+
+static int fail(struct parse_ctx *pc, const char *section, const char *key, const char *value,
+		const char *why)
+{
+	if (!pc->failed)
+		snprintf(pc->err, (size_t)pc->err_len, "%s:%d: [%s] %s = %s: %s", pc->name,
+			 pc->line, section, key, value, why);
+	pc->failed = 1;
+	return 0; /* inih: stop at the first error */
+}
+
+static int apply_enum(const struct key_desc *k, const char *value, char *field)
+{
+	switch (k->type) {
+	case K_BACKEND:
+		if (!strcmp(value, "sim"))
+			*(enum hal_backend_kind *)field = HAL_BACKEND_SIM;
+		else if (!strcmp(value, "modbus"))
+			*(enum hal_backend_kind *)field = HAL_BACKEND_MODBUS;
+		else if (!strcmp(value, "gpiod+modbus"))
+			*(enum hal_backend_kind *)field = HAL_BACKEND_GPIOD_MODBUS;
+		else
+			return -EINVAL;
+		return 0;
+	case K_BUS:
+		if (!strcmp(value, "tcp"))
+			*(enum hal_bus_kind *)field = HAL_BUS_TCP;
+		else if (!strcmp(value, "rtu"))
+			*(enum hal_bus_kind *)field = HAL_BUS_RTU;
+		else
+			return -EINVAL;
+		return 0;
+	case K_PARITY:
+		if (strlen(value) != 1 || !strchr("NEO", value[0]))
+			return -EINVAL;
+		*field = value[0];
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+static const char *enum_expected(enum key_type t)
+{
+	switch (t) {
+	case K_BACKEND:
+		return "expected sim, modbus or gpiod+modbus";
+	case K_BUS:
+		return "expected tcp or rtu";
+	case K_PARITY:
+		return "expected N, E or O";
+	default:
+		return "bad value";
+	}
+}
+
+static int on_key(void *user, const char *section, const char *key, const char *value)
+{
+	struct parse_ctx *pc = user;
+	if (pc->failed)
+		return 0;
+	if (!*value)
+		return fail(pc, section, key, value, "missing value");
+	struct hal_line_config *line = find_line(pc->cfg, section, key);
+	if (line) {
+		if (parse_line(value, line))
+			return fail(pc, section, key, value,
+				    "expected gpiochip[:NAME][,active_low] or modbus[,active_low]");
+		return 1;
+	}
+	const struct key_desc *k = find_key(section, key);
+	if (!k)
+		return fail(pc, section, key, value, "unknown key");
+	char *field = (char *)pc->cfg + k->offset;
+	double num;
+	bool flag;
+	char range[96];
+	snprintf(range, sizeof(range), "out of range %g..%g", k->min, k->max);
+	switch (k->type) {
+	case K_DBL:
+		if (parse_number(value, &num))
+			return fail(pc, section, key, value, "not a number");
+		if (num < k->min || num > k->max)
+			return fail(pc, section, key, value, range);
+		*(double *)field = num;
+		return 1;
+	case K_INT:
+		if (parse_number(value, &num) || num != (double)(long)num)
+			return fail(pc, section, key, value, "not a whole number");
+		if (num < k->min || num > k->max)
+			return fail(pc, section, key, value, range);
+		if (k->offset == CFG(rt.period_ns))
+			pc->cfg->rt.period_ns = (long)num * 1000;
+		else if (k->offset == CFG(hal.sim_seed))
+			pc->cfg->hal.sim_seed = (uint64_t)num;
+		else
+			*(int *)field = (int)num;
+		return 1;
+	case K_BOOL:
+		if (parse_bool(value, &flag))
+			return fail(pc, section, key, value, "expected true or false");
+		*(bool *)field = flag;
+		return 1;
+	case K_STR:
+		if (strlen(value) >= (size_t)k->max)
+			return fail(pc, section, key, value, "too long");
+		snprintf(field, (size_t)k->max, "%s", value);
+		return 1;
+	default:
+		if (apply_enum(k, value, field))
+			return fail(pc, section, key, value, enum_expected(k->type));
+		return 1;
+	}
+}
+
+/* inih reads a line at a time through this, which is how handlers learn their line. */
+static char *read_line(char *str, int num, void *stream)
+{
+	struct parse_ctx *pc = stream;
+	char *got;
+	if (pc->file) {
+		got = fgets(str, num, pc->file);
+	} else {
+		if (!*pc->text)
+			return NULL;
+		const char *nl = strchr(pc->text, '\n');
+		size_t len = nl ? (size_t)(nl - pc->text) + 1 : strlen(pc->text);
+		if (len > (size_t)num - 1)
+			len = (size_t)num - 1;
+		memcpy(str, pc->text, len);
+		str[len] = '\0';
+		pc->text += len;
+		got = str;
+	}
+	if (got)
+		pc->line++;
+	return got;
+}
+
+static int parse_into(struct parse_ctx *pc, struct chair_config *cfg)
+{
+	struct chair_config work = *cfg;
+	pc->cfg = &work;
+	int rc = ini_parse_stream(read_line, pc, on_key, pc);
+	if (pc->failed)
+		return -EINVAL;
+	if (rc != 0) {
+		snprintf(pc->err, (size_t)pc->err_len, "%s:%d: syntax error", pc->name,
+			 rc > 0 ? rc : pc->line);
+		return -EINVAL;
+	}
+	char why[200];
+	if (config_validate(&work, why, sizeof(why))) {
+		snprintf(pc->err, (size_t)pc->err_len, "%s: %s", pc->name, why);
+		return -EINVAL;
+	}
+	*cfg = work;
+	return 0;
+}
+
+int config_load(const char *path, struct chair_config *cfg, char *err, int err_len)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		int e = errno;
+		snprintf(err, (size_t)err_len, "%s: cannot open: %s", path, strerror(e));
+		return -e;
+	}
+	struct parse_ctx pc = {.name = path, .err = err, .err_len = err_len, .file = f};
+	int rc = parse_into(&pc, cfg);
+	fclose(f);
+	return rc;
+}
+
+int config_load_string(const char *text, const char *name, struct chair_config *cfg,
+		       char *err, int err_len)
+{
+	struct parse_ctx pc = {.name = name, .err = err, .err_len = err_len, .text = text};
+	return parse_into(&pc, cfg);
+}
+
+static int check_axis(const char *name, const struct axis_config *a, char *err, int err_len)
+{
+	if (a->min_mm >= a->max_mm) {
+		snprintf(err, (size_t)err_len, "[%s] min_mm %g must be below max_mm %g", name,
+			 a->min_mm, a->max_mm);
+		return -EINVAL;
+	}
+	if (a->speed_min_mm_s > a->speed_max_mm_s) {
+		snprintf(err, (size_t)err_len,
+			 "[%s] speed_min_mm_s %g must not exceed speed_max_mm_s %g", name,
+			 a->speed_min_mm_s, a->speed_max_mm_s);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int config_validate(const struct chair_config *cfg, char *err, int err_len)
+{
+	if (check_axis("axis.y", &cfg->y, err, err_len) ||
+	    check_axis("axis.z", &cfg->z, err, err_len) ||
+	    check_axis("axis.w", &cfg->w, err, err_len))
+		return -EINVAL;
+	if (cfg->session.default_cap_n > cfg->force.max_n) {
+		snprintf(err, (size_t)err_len,
+			 "[session] default_cap_n %g must not exceed [force] max_n %g",
+			 cfg->session.default_cap_n, cfg->force.max_n);
+		return -EINVAL;
+	}
+	if (cfg->heater.max_c >= cfg->heater.cutoff_c) {
+		snprintf(err, (size_t)err_len, "[heater] max_c %g must be below cutoff_c %g",
+			 cfg->heater.max_c, cfg->heater.cutoff_c);
+		return -EINVAL;
+	}
+	if (cfg->supply.min_v >= cfg->supply.max_v) {
+		snprintf(err, (size_t)err_len, "[supply] min_v %g must be below max_v %g",
+			 cfg->supply.min_v, cfg->supply.max_v);
+		return -EINVAL;
+	}
+	if (cfg->session.default_s > cfg->session.max_s) {
+		snprintf(err, (size_t)err_len, "[session] default_s %g must not exceed max_s %g",
+			 cfg->session.default_s, cfg->session.max_s);
+		return -EINVAL;
+	}
+	if (cfg->hal.bus.reconnect_min_ms > cfg->hal.bus.reconnect_max_ms) {
+		snprintf(err, (size_t)err_len,
+			 "[bus] reconnect_min_ms %d must not exceed reconnect_max_ms %d",
+			 cfg->hal.bus.reconnect_min_ms, cfg->hal.bus.reconnect_max_ms);
+		return -EINVAL;
+	}
+	const struct width_config *w = &cfg->width;
+	if (w->narrow_mm < cfg->w.min_mm || w->wide_mm > cfg->w.max_mm ||
+	    w->narrow_mm >= w->medium_mm || w->medium_mm >= w->wide_mm) {
+		snprintf(err, (size_t)err_len,
+			 "[width] narrow %g < medium %g < wide %g must lie within [axis.w] %g..%g",
+			 w->narrow_mm, w->medium_mm, w->wide_mm, cfg->w.min_mm, cfg->w.max_mm);
+		return -EINVAL;
+	}
+	return 0;
+}

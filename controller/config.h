@@ -1,0 +1,136 @@
+/* The chair's configuration: every number of the reference chair (CHAIR.md) as a
+ * default, overridable from one INI file, validated completely before anything starts. */
+#ifndef CONFIG_H
+#define CONFIG_H
+
+#include <stdbool.h>
+
+#include "../drivers/hal.h"
+#include "motion/targets.h"
+
+/* A linear axis driven by a drive in velocity mode with the controller's position loop. */
+struct axis_config {
+	double min_mm;
+	double max_mm;
+	double speed_min_mm_s;
+	double speed_max_mm_s;
+	double accel_mm_s2;
+	double jerk_mm_s3;
+	double position_scale_mm; /* one position count, mm (or deg for rotary axes) */
+	double velocity_scale;    /* one velocity count, mm/s (or rpm) */
+	double kp_per_s;          /* position loop gain: mm/s of correction per mm of error */
+	int current_limit_ma;
+	double stall_s;           /* commanded to move, encoder still: stall or encoder loss */
+	double stall_move_mm;     /* movement that proves the encoder is alive */
+	double home_speed_mm_s;
+	double home_slow_mm_s;
+	double home_timeout_s;
+	double max_temp_c;        /* drive temperature fault */
+};
+
+struct rotary_config {
+	double max_rpm;
+	double velocity_scale; /* rpm per count */
+	int current_limit_ma;
+	double stall_s;
+	double max_temp_c;
+};
+
+struct force_config {
+	double max_n;           /* chair hard limit, technician only */
+	double scale_n;         /* one force count, N */
+	double kp_mm_s_per_n;   /* force loop: extension speed per N of error */
+	double ki_mm_s2_per_n;
+	double release_speed_mm_s;
+	double slew_n_s;        /* how fast a force target may change */
+	double over_force_margin_n; /* measured force above cap + margin is a fault */
+	double over_force_ms;
+	double contact_n;       /* force that counts as touching the body */
+};
+
+struct width_config {
+	double narrow_mm;
+	double medium_mm;
+	double wide_mm;
+};
+
+struct recline_config {
+	double timeout_s;          /* running this long without reaching a limit is a fault */
+	int spike_ma;              /* current that means something is trapped */
+	double backoff_s;          /* reverse this long after a trap, then stop */
+	double tolerance_deg;
+	double back_deg[RECLINE_COUNT];
+	double leg_deg[RECLINE_COUNT];
+	double angle_scale_deg;
+};
+
+struct airbag_config {
+	double max_kpa;
+	double pressure_scale_kpa;
+	double hysteresis_kpa;
+};
+
+struct heater_config {
+	double max_c;          /* highest set point in operation */
+	double cutoff_c;       /* hard cut-off: a fault */
+	double window_s;       /* time-proportioning window of the relay */
+	double kp_per_c;       /* duty per degree of error */
+	double temp_scale_c;
+};
+
+struct supply_config {
+	double min_v;
+	double max_v;
+	double scale_v;
+	double debounce_ms;
+};
+
+struct rt_config {
+	int priority;       /* SCHED_FIFO priority */
+	int cpu;            /* -1 = no pinning */
+	bool lock_memory;
+	long period_ns;
+};
+
+struct session_config {
+	double max_s;            /* hard limit of a session */
+	double default_s;        /* default program length */
+	double default_cap_n;    /* a user's force cap before a consultation sets one */
+};
+
+struct chair_config {
+	struct hal_config hal;
+	struct axis_config y;
+	struct axis_config z;
+	struct axis_config w;
+	struct rotary_config knead;
+	struct rotary_config tap;
+	struct force_config force;
+	struct width_config width;
+	struct recline_config recline;
+	struct airbag_config airbag;
+	struct heater_config heater;
+	struct supply_config supply;
+	struct rt_config rt;
+	struct session_config session;
+	int unit_age_limit_ms;       /* data older than this from any unit is a fault */
+	int drive_comm_timeout_ms;   /* the drives' own watchdog */
+	bool fault_on_unoccupied;
+};
+
+/* CHAIR.md's reference chair. */
+void config_defaults(struct chair_config *cfg);
+
+/* Read an INI file over the defaults. On any error nothing of cfg is changed and err
+ * says file, line and key: "chair.ini:12: [axis.y] speed_max_mm_s = 900: out of range
+ * 5..200". Returns 0 or -EINVAL / -ENOENT. */
+int config_load(const char *path, struct chair_config *cfg, char *err, int err_len);
+
+/* The same from a string (tests); name stands in for the file in messages. */
+int config_load_string(const char *text, const char *name, struct chair_config *cfg,
+		       char *err, int err_len);
+
+/* Cross-checks between keys (a minimum below its maximum, a cap below the hard limit). */
+int config_validate(const struct chair_config *cfg, char *err, int err_len);
+
+#endif

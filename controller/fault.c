@@ -1,0 +1,103 @@
+/* The fault table and the fault log. */
+#include "fault.h"
+
+#include <stdio.h>
+
+const struct fault_info fault_table[FAULT_COUNT] = {
+	[FAULT_NONE] = {"none", "no fault", WHERE_NONE},
+	[FAULT_ESTOP] = {"estop", "emergency stop pressed", WHERE_NONE},
+	[FAULT_OVER_FORCE] = {"over_force", "roller force above the cap", WHERE_NONE},
+	[FAULT_UNIT_STALE] = {"unit_stale", "bus unit stopped answering", WHERE_UNIT},
+	[FAULT_BUS_EXCEPTION] = {"bus_exception", "bus unit answered with an exception",
+				 WHERE_UNIT},
+	[FAULT_DRIVE] = {"drive_fault", "drive reports a fault", WHERE_AXIS},
+	[FAULT_DRIVE_OVER_TEMP] = {"drive_over_temp", "drive too hot", WHERE_AXIS},
+	[FAULT_STALL] = {"stall", "axis commanded to move but its encoder does not move",
+			 WHERE_AXIS},
+	[FAULT_HOME_TIMEOUT] = {"home_timeout", "axis did not reach its home switch in time",
+				WHERE_AXIS},
+	[FAULT_END_SWITCHES] = {"end_switches", "both carriage end switches active at once",
+				WHERE_NONE},
+	[FAULT_TRACK_LIMIT] = {"track_limit", "axis outside its travel", WHERE_AXIS},
+	[FAULT_RECLINE_TIMEOUT] = {"recline_timeout",
+				   "recline actuator ran too long without reaching its limit",
+				   WHERE_RECLINE},
+	[FAULT_TRAPPED] = {"trapped", "current spike on a recline actuator: something caught",
+			   WHERE_RECLINE},
+	[FAULT_SUPPLY] = {"supply", "supply voltage out of range", WHERE_NONE},
+	[FAULT_HEATER_OVER_TEMP] = {"heater_over_temp", "heater above its cut-off",
+				    WHERE_HEATER},
+	[FAULT_AIRBAG_OVER_PRESSURE] = {"airbag_over_pressure", "airbag above its maximum",
+					WHERE_AIRBAG},
+	[FAULT_SESSION_LIMIT] = {"session_limit", "session ran past the chair's time limit",
+				 WHERE_NONE},
+	[FAULT_UNOCCUPIED] = {"unoccupied", "the person left the chair during a session",
+			      WHERE_NONE},
+};
+
+void fault_log_add(struct fault_log *log, const struct fault_record *r)
+{
+	log->rec[log->count % FAULT_LOG_LEN] = *r;
+	log->count++;
+}
+
+const struct fault_record *fault_log_get(const struct fault_log *log, uint32_t i)
+{
+	if (i >= log->count || i >= FAULT_LOG_LEN)
+		return NULL;
+	return &log->rec[(log->count - 1 - i) % FAULT_LOG_LEN];
+}
+
+static const char *where_name(const struct fault_record *r, char *buf, int len)
+{
+	static const char *const recline_name[] = {"backrest", "legrest"};
+	int w = r->where;
+	switch (fault_table[r->code].where_kind) {
+	case WHERE_AXIS:
+		if (w >= 0 && w < HAL_AXIS_COUNT)
+			snprintf(buf, (size_t)len, " on %s (unit %s)", hal_axis_name[w],
+				 hal_unit_name[w]);
+		return buf;
+	case WHERE_UNIT:
+		if (w >= 0 && w < HAL_UNIT_COUNT)
+			snprintf(buf, (size_t)len, " on unit %s", hal_unit_name[w]);
+		return buf;
+	case WHERE_HEATER:
+		if (w >= 0 && w < HAL_HEATER_COUNT)
+			snprintf(buf, (size_t)len, " on heater %s", hal_heater_name[w]);
+		return buf;
+	case WHERE_AIRBAG:
+		if (w >= 0 && w < HAL_AIRBAG_COUNT)
+			snprintf(buf, (size_t)len, " on airbag %s", hal_airbag_name[w]);
+		return buf;
+	case WHERE_RECLINE:
+		if (w >= 0 && w < 2)
+			snprintf(buf, (size_t)len, " on the %s", recline_name[w]);
+		return buf;
+	case WHERE_NONE:
+		break;
+	}
+	return buf;
+}
+
+int fault_describe(const struct fault_record *r, char *buf, int len)
+{
+	if (r->code <= FAULT_NONE || r->code >= FAULT_COUNT)
+		return snprintf(buf, (size_t)len, "unknown fault %d", (int)r->code);
+	char where[64] = "";
+	where_name(r, where, sizeof(where));
+	const struct fault_info *fi = &fault_table[r->code];
+	switch (r->code) {
+	case FAULT_DRIVE:
+		return snprintf(buf, (size_t)len, "%s: %s%s, code %d", fi->name, fi->text, where,
+				(int)r->value);
+	case FAULT_BUS_EXCEPTION:
+		return snprintf(buf, (size_t)len, "%s: %s%s, exception %d at register %u",
+				fi->name, fi->text, where, (int)r->value, (unsigned)r->reg);
+	case FAULT_UNIT_STALE:
+		return snprintf(buf, (size_t)len, "%s: %s%s, data %d ms old", fi->name, fi->text,
+				where, (int)r->value);
+	default:
+		return snprintf(buf, (size_t)len, "%s: %s%s", fi->name, fi->text, where);
+	}
+}

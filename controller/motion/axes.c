@@ -1,0 +1,139 @@
+/* Drive setpoints. Every drive runs in velocity mode except width (position mode, it has
+ * an absolute encoder and no load); the controller closes the carriage position loop and
+ * the roller force loop itself so both can be limited and checked here. The Z drive also
+ * gets the cap as its force limit (target_force), so a drive that keeps running on a
+ * stale command still cannot press past it. */
+#include "axes.h"
+
+#include <math.h>
+#include <string.h>
+
+void axes_reset(struct axes *ax)
+{
+	memset(ax, 0, sizeof(*ax));
+	heater_reset(&ax->heater);
+	recline_reset(&ax->recline);
+	force_reset(&ax->force);
+}
+
+static int16_t to_raw(double value, double scale)
+{
+	double r = round(value / scale);
+	return (int16_t)(r > 32767 ? 32767 : r < -32768 ? -32768 : r);
+}
+
+static uint16_t to_uraw(double value, double scale)
+{
+	double r = round(value / scale);
+	return (uint16_t)(r > 65535 ? 65535 : r < 0 ? 0 : r);
+}
+
+static double clamp(double v, double lo, double hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
+static void velocity_cmd(struct hal_drive_out *d, double v, double scale, int current_ma,
+			 int comm_timeout_ms)
+{
+	d->control = HAL_CTL_ENABLE | (HAL_MODE_VELOCITY << HAL_CTL_MODE_SHIFT);
+	d->target_velocity_raw = to_raw(v, scale);
+	d->current_limit_ma = (uint16_t)current_ma;
+	d->comm_timeout_ms = (uint16_t)comm_timeout_ms;
+}
+
+static double carriage(struct axes *ax, const struct chair_config *cfg, const struct estimate *est,
+		       const struct motion_targets *t, double dt_s)
+{
+	if (!est->y_homed) {
+		ax->y_traj_live = false;
+		return 0;
+	}
+	if (!ax->y_traj_live) {
+		traj_reset(&ax->y_traj, est->y_mm);
+		ax->y_traj_live = true;
+	}
+	struct traj_limits lim = {t->y_speed_mm_s, cfg->y.accel_mm_s2, cfg->y.jerk_mm_s3};
+	traj_step(&ax->y_traj, t->y_mm, &lim, dt_s);
+	double v = ax->y_traj.vel_mm_s + cfg->y.kp_per_s * (ax->y_traj.pos_mm - est->y_mm);
+	return clamp(v, -cfg->y.speed_max_mm_s, cfg->y.speed_max_mm_s);
+}
+
+static double roller(struct axes *ax, const struct chair_config *cfg, const struct estimate *est,
+		     const struct hal_inputs *in, const struct motion_targets *t, double cap_n,
+		     double dt_s)
+{
+	const double vmax = cfg->z.speed_max_mm_s;
+	if (t->z_mode != Z_FORCE)
+		force_reset(&ax->force);
+	if (!est->z_homed)
+		return 0;
+	switch (t->z_mode) {
+	case Z_FORCE: {
+		struct force_gains g = {cfg->force.kp_mm_s_per_n, cfg->force.ki_mm_s2_per_n, vmax};
+		double v = force_step(&ax->force, &g, t->z_force_n, est->force_n, cap_n, dt_s);
+		if (v > 0 && est->z_mm >= cfg->z.max_mm)
+			v = 0;
+		return v;
+	}
+	case Z_DEPTH: {
+		double v = clamp(cfg->z.kp_per_s * (t->z_depth_mm - est->z_mm), -vmax, vmax);
+		if (est->force_n > cap_n)
+			v = -cfg->force.kp_mm_s_per_n * (est->force_n - cap_n);
+		return v;
+	}
+	case Z_RETRACT:
+		break;
+	}
+	if (hal_in(in, HAL_IN_Z_HOME) || est->z_mm <= 0)
+		return 0;
+	/* Off the body at release speed; then home at normal speed. */
+	if (est->force_n > cfg->force.contact_n)
+		return -cfg->force.release_speed_mm_s;
+	return clamp(-cfg->z.kp_per_s * est->z_mm, -vmax, vmax);
+}
+
+void axes_control(struct axes *ax, const struct chair_config *cfg, const struct estimate *est,
+		  const struct hal_inputs *in, const struct motion_targets *t,
+		  const struct axes_override *ov, double cap_n, double dt_s,
+		  struct hal_outputs *out)
+{
+	const int comm_ms = cfg->drive_comm_timeout_ms;
+	double y_v, z_v;
+	if (ov->active) {
+		ax->y_traj_live = false;
+		force_reset(&ax->force);
+		y_v = ov->y_mm_s;
+		z_v = ov->z_mm_s;
+	} else {
+		y_v = carriage(ax, cfg, est, t, dt_s);
+		z_v = roller(ax, cfg, est, in, t, cap_n, dt_s);
+	}
+	ax->y_cmd_mm_s = y_v;
+	ax->z_cmd_mm_s = z_v;
+	struct hal_drive_out *d = out->drive;
+	velocity_cmd(&d[HAL_AXIS_Y], y_v, cfg->y.velocity_scale, cfg->y.current_limit_ma, comm_ms);
+	velocity_cmd(&d[HAL_AXIS_Z], z_v, cfg->z.velocity_scale, cfg->z.current_limit_ma, comm_ms);
+	d[HAL_AXIS_Z].target_force_raw =
+		t->z_mode == Z_RETRACT && !ov->active ? 0 : to_uraw(cap_n, cfg->force.scale_n);
+	velocity_cmd(&d[HAL_AXIS_K], t->knead_rpm, cfg->knead.velocity_scale,
+		     cfg->knead.current_limit_ma, comm_ms);
+	velocity_cmd(&d[HAL_AXIS_T], t->tap_rpm, cfg->tap.velocity_scale, cfg->tap.current_limit_ma,
+		     comm_ms);
+	struct hal_drive_out *w = &d[HAL_AXIS_W];
+	w->control = HAL_CTL_ENABLE | (HAL_MODE_POSITION << HAL_CTL_MODE_SHIFT);
+	if (t->width_mm > 0)
+		ax->w_target_mm = t->width_mm;
+	else if (ax->w_target_mm == 0)
+		ax->w_target_mm = est->w_mm;
+	w->target_position_raw = to_raw(ax->w_target_mm, cfg->w.position_scale_mm);
+	w->target_velocity_raw = to_raw(cfg->w.speed_max_mm_s, cfg->w.velocity_scale);
+	w->current_limit_ma = (uint16_t)cfg->w.current_limit_ma;
+	w->comm_timeout_ms = (uint16_t)comm_ms;
+
+	hal_out_set(out, HAL_OUT_DRIVE_ENABLE, true);
+	airbag_control(t->airbag_kpa, est->airbag_kpa, cfg->airbag.hysteresis_kpa, out);
+	heater_control(&ax->heater, &cfg->heater, t->heat_c, est->heater_c, dt_s, out);
+	recline_control(&ax->recline, &cfg->recline, t->recline, est->back_deg, est->leg_deg, in,
+			out);
+}

@@ -1,0 +1,43 @@
+/* The axis-control stage: limited targets to drive setpoints. The carriage follows a
+ * jerk-limited trajectory under a position loop; the roller is force- or
+ * position-controlled; knead and tap spin at speed; width goes to its position; airbags,
+ * heaters and recline get their relays. */
+#ifndef MOTION_AXES_H
+#define MOTION_AXES_H
+
+#include <stdbool.h>
+
+#include "../config.h"
+#include "../estimate.h"
+#include "airbag.h"
+#include "force.h"
+#include "heater.h"
+#include "recline.h"
+#include "targets.h"
+#include "trajectory.h"
+
+struct axes {
+	struct traj y_traj;
+	bool y_traj_live;     /* the trajectory was used last tick */
+	struct force_ctl force;
+	struct heater_ctl heater;
+	struct recline_ctl recline;
+	double y_cmd_mm_s;    /* last commanded speeds, for telemetry */
+	double z_cmd_mm_s;
+	double w_target_mm;   /* the last width asked for; 0 before any */
+};
+
+/* Homing takes the carriage and roller drives directly, by velocity. */
+struct axes_override {
+	bool active;
+	double y_mm_s;
+	double z_mm_s;
+};
+
+void axes_reset(struct axes *ax);
+void axes_control(struct axes *ax, const struct chair_config *cfg, const struct estimate *est,
+		  const struct hal_inputs *in, const struct motion_targets *t,
+		  const struct axes_override *ov, double cap_n, double dt_s,
+		  struct hal_outputs *out);
+
+#endif

@@ -1,0 +1,22 @@
+/* Roller contact-force control on the Z axis: a PI loop that turns force error into an
+ * extension speed for the Z drive, with anti-windup and a hard ceiling at the cap. */
+#ifndef MOTION_FORCE_H
+#define MOTION_FORCE_H
+
+struct force_gains {
+	double kp_mm_s_per_n;
+	double ki_mm_s2_per_n;
+	double vmax_mm_s;       /* extension and retraction speed limit */
+};
+
+struct force_ctl {
+	double integral_mm_s;   /* the integral term, already in mm/s */
+};
+
+void force_reset(struct force_ctl *fc);
+/* Extension speed (mm/s, + = into the body) that moves measured_n toward target_n.
+ * Above cap_n it always retracts, whatever the target or the integral say. */
+double force_step(struct force_ctl *fc, const struct force_gains *g, double target_n,
+		  double measured_n, double cap_n, double dt_s);
+
+#endif

@@ -1,0 +1,221 @@
+/* One setup function does what real time needs, in order, checking each return: memory
+ * locked, thread attributes, start. pthread functions return an error number, never -1
+ * and errno. The loop keeps absolute deadlines; a late wake-up does not shift the
+ * schedule, a missed period is counted and skipped. */
+#include "rt.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PREFAULT_STACK_BYTES (256 * 1024)
+
+static int64_t ts_ns(const struct timespec *t)
+{
+	return (int64_t)t->tv_sec * 1000000000 + t->tv_nsec;
+}
+
+static void ts_add(struct timespec *t, long ns)
+{
+	t->tv_nsec += ns;
+	while (t->tv_nsec >= 1000000000) {
+		t->tv_nsec -= 1000000000;
+		t->tv_sec++;
+	}
+}
+
+static void hist_add(uint32_t *hist, int64_t ns)
+{
+	int64_t us = ns < 0 ? 0 : ns / 1000;
+	hist[us > RT_HIST_US ? RT_HIST_US : us]++;
+}
+
+/* Touch the stack now so the loop never page-faults on it. */
+static void prefault_stack(void)
+{
+	volatile unsigned char buf[PREFAULT_STACK_BYTES];
+	for (size_t i = 0; i < sizeof(buf); i += 4096)
+		buf[i] = 0;
+}
+
+static void *rt_main(void *arg)
+{
+	struct rt_loop *rt = arg;
+	prefault_stack();
+	struct timespec next, now;
+	clock_gettime(CLOCK_MONOTONIC, &next);
+	rt->stats.latency_min_ns = INT64_MAX;
+	while (!atomic_load_explicit(&rt->stop, memory_order_relaxed)) {
+		ts_add(&next, rt->period_ns);
+		int rc;
+		do
+			rc = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
+		while (rc == EINTR);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		int64_t lat_ns = ts_ns(&now) - ts_ns(&next);
+		if (rt->be->read(rt->be->ctx, &rt->in) < 0)
+			rt->io_errors++;
+		tick(rt->ctl, &rt->in, &rt->out);
+		if (rt->be->write(rt->be->ctx, &rt->out) < 0)
+			rt->io_errors++;
+		struct timespec done;
+		clock_gettime(CLOCK_MONOTONIC, &done);
+		int64_t compute_ns = ts_ns(&done) - ts_ns(&now);
+		struct rt_stats *s = &rt->stats;
+		s->ticks++;
+		hist_add(s->latency_hist, lat_ns);
+		hist_add(s->compute_hist, compute_ns);
+		if (lat_ns > s->latency_max_ns)
+			s->latency_max_ns = lat_ns;
+		if (lat_ns < s->latency_min_ns)
+			s->latency_min_ns = lat_ns;
+		if (compute_ns > s->compute_max_ns)
+			s->compute_max_ns = compute_ns;
+		if (rt->after_tick)
+			rt->after_tick(rt->after_tick_arg, lat_ns, compute_ns);
+		/* A host hiccup of several periods: count them, resume on the grid. */
+		int64_t behind_ns = ts_ns(&done) - ts_ns(&next);
+		if (behind_ns > rt->period_ns) {
+			int64_t missed = behind_ns / rt->period_ns;
+			s->overruns += (uint64_t)missed;
+			ts_add(&next, (long)(missed * rt->period_ns));
+		}
+	}
+	atomic_store(&rt->running, false);
+	return NULL;
+}
+
+static void append(char *warn, int warn_len, const char *msg)
+{
+	size_t used = strlen(warn);
+	if (used + 1 < (size_t)warn_len)
+		snprintf(warn + used, (size_t)warn_len - used, "%s%s", used ? "; " : "", msg);
+}
+
+/* Ask the CPU not to enter deep idle states while we run, as cyclictest does. */
+static int hold_dma_latency(void)
+{
+	int fd = open("/dev/cpu_dma_latency", O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	int32_t zero = 0;
+	if (write(fd, &zero, sizeof(zero)) != (ssize_t)sizeof(zero)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int make_attr(pthread_attr_t *attr, const struct rt_config *cfg, bool fifo, char *warn,
+		     int warn_len)
+{
+	int rc = pthread_attr_init(attr);
+	if (rc)
+		return rc;
+	if (fifo) {
+		struct sched_param sp = {.sched_priority = cfg->priority};
+		if ((rc = pthread_attr_setinheritsched(attr, PTHREAD_EXPLICIT_SCHED)) ||
+		    (rc = pthread_attr_setschedpolicy(attr, SCHED_FIFO)) ||
+		    (rc = pthread_attr_setschedparam(attr, &sp))) {
+			pthread_attr_destroy(attr);
+			return rc;
+		}
+	}
+	if (cfg->cpu >= 0) {
+		cpu_set_t set;
+		CPU_ZERO(&set);
+		CPU_SET(cfg->cpu, &set);
+		rc = pthread_attr_setaffinity_np(attr, sizeof(set), &set);
+		if (rc) {
+			char msg[96];
+			snprintf(msg, sizeof(msg), "cannot pin to CPU %d: %s", cfg->cpu, strerror(rc));
+			append(warn, warn_len, msg);
+		}
+	}
+	return 0;
+}
+
+int rt_start(struct rt_loop *rt, const struct rt_config *cfg, struct ctl *ctl,
+	     struct hal_backend *be, char *warn, int warn_len)
+{
+	if (warn_len > 0)
+		warn[0] = '\0';
+	memset(&rt->stats, 0, sizeof(rt->stats));
+	rt->ctl = ctl;
+	rt->be = be;
+	rt->period_ns = cfg->period_ns;
+	rt->io_errors = 0;
+	atomic_store(&rt->stop, false);
+	rt->dma_fd = -1;
+	if (cfg->lock_memory && mlockall(MCL_CURRENT | MCL_FUTURE) != 0) {
+		char msg[96];
+		snprintf(msg, sizeof(msg), "mlockall: %s", strerror(errno));
+		append(warn, warn_len, msg);
+	}
+	rt->dma_fd = hold_dma_latency();
+	if (rt->dma_fd < 0)
+		append(warn, warn_len, "cannot hold /dev/cpu_dma_latency at 0");
+	pthread_attr_t attr;
+	int rc = make_attr(&attr, cfg, true, warn, warn_len);
+	if (rc == 0) {
+		atomic_store(&rt->running, true);
+		rc = pthread_create(&rt->thread, &attr, rt_main, rt);
+		pthread_attr_destroy(&attr);
+	}
+	rt->realtime = rc == 0;
+	if (rc == EPERM || rc == EINVAL || rc == ENOTSUP) {
+		char msg[160];
+		snprintf(msg, sizeof(msg),
+			 "SCHED_FIFO priority %d refused (%s): running at normal priority, "
+			 "timing not guaranteed",
+			 cfg->priority, strerror(rc));
+		append(warn, warn_len, msg);
+		rc = make_attr(&attr, cfg, false, warn, warn_len);
+		if (rc == 0) {
+			rc = pthread_create(&rt->thread, &attr, rt_main, rt);
+			pthread_attr_destroy(&attr);
+		}
+	}
+	if (rc) {
+		atomic_store(&rt->running, false);
+		if (rt->dma_fd >= 0)
+			close(rt->dma_fd);
+		rt->dma_fd = -1;
+		return -rc;
+	}
+	return 0;
+}
+
+void rt_stop(struct rt_loop *rt)
+{
+	atomic_store(&rt->stop, true);
+	int rc = pthread_join(rt->thread, NULL);
+	(void)rc; /* only EDEADLK/EINVAL/ESRCH, none possible for our own joinable thread */
+	if (rt->dma_fd >= 0)
+		close(rt->dma_fd);
+	rt->dma_fd = -1;
+}
+
+double rt_percentile_us(const uint32_t *hist, double pct)
+{
+	uint64_t total = 0;
+	for (int i = 0; i <= RT_HIST_US; i++)
+		total += hist[i];
+	if (total == 0)
+		return 0;
+	uint64_t want = (uint64_t)((double)total * pct / 100.0 + 0.5);
+	if (want == 0)
+		want = 1;
+	uint64_t seen = 0;
+	for (int i = 0; i <= RT_HIST_US; i++) {
+		seen += hist[i];
+		if (seen >= want)
+			return i;
+	}
+	return RT_HIST_US;
+}

@@ -1,0 +1,54 @@
+/* The real-time thread: SCHED_FIFO, locked memory, pre-faulted stack, optional CPU
+ * pinning, /dev/cpu_dma_latency held at 0, absolute deadlines at the tick period. It
+ * counts overruns and keeps a wake-up latency histogram; figures are percentiles. */
+#ifndef RT_H
+#define RT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "tick.h"
+
+#define RT_HIST_US 2000 /* 1 us buckets; later wake-ups go in the last */
+
+struct rt_stats {
+	uint64_t ticks;
+	uint64_t overruns;      /* periods missed entirely */
+	uint32_t latency_hist[RT_HIST_US + 1];
+	uint32_t compute_hist[RT_HIST_US + 1];
+	int64_t latency_max_ns;
+	int64_t latency_min_ns;
+	int64_t compute_max_ns;
+};
+
+struct rt_loop {
+	struct ctl *ctl;
+	struct hal_backend *be;
+	long period_ns;
+	atomic_bool stop;
+	atomic_bool running;
+	pthread_t thread;
+	bool realtime;       /* got SCHED_FIFO */
+	int dma_fd;          /* /dev/cpu_dma_latency, -1 when not held */
+	struct hal_inputs in;
+	struct hal_outputs out;
+	struct rt_stats stats;  /* written by the rt thread; read after rt_stop */
+	uint64_t io_errors;
+	/* Optional hook run on the rt thread after each tick (benchmarks). */
+	void (*after_tick)(void *arg, int64_t wake_latency_ns, int64_t compute_ns);
+	void *after_tick_arg;
+};
+
+/* Start the loop. Privileges missing (no SCHED_FIFO, no mlockall, no dma latency) give
+ * a warning in warn and a normal-priority thread; only a failure to start a thread at
+ * all is an error. */
+int rt_start(struct rt_loop *rt, const struct rt_config *cfg, struct ctl *ctl,
+	     struct hal_backend *be, char *warn, int warn_len);
+void rt_stop(struct rt_loop *rt);
+/* Percentile (0..100) of a histogram, in us. */
+double rt_percentile_us(const uint32_t *hist, double pct);
+
+#endif

@@ -1,0 +1,281 @@
+/* Watchdogs. Each check is one small function returning whether its condition holds now;
+ * safety_check latches what trips, and the acknowledge runs the same checks to see that
+ * every cause is gone. Worst case a few hundred comparisons a tick. */
+#include "safety.h"
+
+#include <math.h>
+#include <string.h>
+
+void safety_reset(struct safety *s)
+{
+	memset(s, 0, sizeof(*s));
+}
+
+struct trip {
+	enum fault_code code;
+	int where;
+	int32_t value;
+	uint16_t reg;
+};
+
+#define MAX_TRIPS 16
+
+struct trips {
+	int n;
+	struct trip t[MAX_TRIPS];
+};
+
+static void add(struct trips *tr, enum fault_code code, int where, int32_t value, uint16_t reg)
+{
+	if (tr->n < MAX_TRIPS)
+		tr->t[tr->n++] = (struct trip){code, where, value, reg};
+}
+
+static bool unit_present(const struct chair_config *cfg, int u)
+{
+	return cfg->hal.bus.unit_present[u];
+}
+
+static void check_estop(struct safety *s, const struct safety_view *v, struct trips *tr)
+{
+	if (hal_in(v->in, HAL_IN_ESTOP) || v->in->estop_presses != s->estop_presses_seen)
+		add(tr, FAULT_ESTOP, -1, 0, 0);
+}
+
+static void check_bus(const struct safety_view *v, struct trips *tr)
+{
+	for (int u = 0; u < HAL_UNIT_COUNT; u++) {
+		if (!unit_present(v->cfg, u))
+			continue;
+		const struct hal_unit_status *us = &v->in->unit[u];
+		if (us->age_ms > (uint32_t)v->cfg->unit_age_limit_ms)
+			add(tr, FAULT_UNIT_STALE, u, (int32_t)us->age_ms, 0);
+		else if (us->exception)
+			add(tr, FAULT_BUS_EXCEPTION, u, us->exception, us->exception_reg);
+	}
+}
+
+static void check_drives(const struct safety_view *v, struct trips *tr)
+{
+	const double max_temp_c[HAL_AXIS_COUNT] = {
+		v->cfg->y.max_temp_c, v->cfg->z.max_temp_c, v->cfg->knead.max_temp_c,
+		v->cfg->tap.max_temp_c, v->cfg->w.max_temp_c,
+	};
+	for (int a = 0; a < HAL_AXIS_COUNT; a++) {
+		if (!unit_present(v->cfg, a) || v->in->unit[a].age_ms > (uint32_t)v->cfg->unit_age_limit_ms)
+			continue;
+		const struct hal_drive_in *d = &v->in->drive[a];
+		if (d->status & HAL_STATUS_FAULT)
+			add(tr, FAULT_DRIVE, a, d->fault_code, 0);
+		if (v->est->drive_temp_c[a] > max_temp_c[a])
+			add(tr, FAULT_DRIVE_OVER_TEMP, a, d->temperature_raw, 0);
+	}
+}
+
+static void check_force(struct safety *s, const struct safety_view *v, struct trips *tr)
+{
+	const struct force_config *f = &v->cfg->force;
+	double limit_n = fmin(v->cap_n + f->over_force_margin_n, f->max_n);
+	if (v->est->force_n > limit_n)
+		s->over_force_s += v->period_s;
+	else
+		s->over_force_s = 0;
+	if (s->over_force_s * 1000.0 > f->over_force_ms)
+		add(tr, FAULT_OVER_FORCE, -1, (int32_t)lround(v->est->force_n * 10), 0);
+}
+
+/* Commanded speed of an axis last tick, in mm/s or rpm. */
+static double commanded(const struct safety_view *v, int a)
+{
+	const struct hal_drive_out *o = &v->out_prev->drive[a];
+	int mode = (o->control & HAL_CTL_MODE_MASK) >> HAL_CTL_MODE_SHIFT;
+	if (!(o->control & HAL_CTL_ENABLE) || mode != HAL_MODE_VELOCITY)
+		return 0;
+	const struct chair_config *c = v->cfg;
+	const double scale[HAL_AXIS_COUNT] = {c->y.velocity_scale, c->z.velocity_scale,
+					      c->knead.velocity_scale, c->tap.velocity_scale,
+					      c->w.velocity_scale};
+	return o->target_velocity_raw * scale[a];
+}
+
+/* Whether the axis is pushing against something that rightly stops it. */
+static bool blocked_on_purpose(const struct safety_view *v, int a, double cmd)
+{
+	const struct hal_inputs *in = v->in;
+	if (a == HAL_AXIS_Y)
+		return (cmd < 0 && hal_in(in, HAL_IN_Y_HOME)) || (cmd > 0 && hal_in(in, HAL_IN_Y_END));
+	if (a == HAL_AXIS_Z) {
+		double limit_n = v->out_prev->drive[HAL_AXIS_Z].target_force_raw * v->cfg->force.scale_n;
+		return (cmd < 0 && hal_in(in, HAL_IN_Z_HOME)) || (cmd > 0 && v->est->force_n >= limit_n);
+	}
+	return false;
+}
+
+static void check_stall(struct safety *s, const struct safety_view *v, struct trips *tr)
+{
+	const struct estimate *e = v->est;
+	const double pos[HAL_AXIS_COUNT] = {e->y_enc_mm, e->z_enc_mm, e->knead_deg, e->tap_deg,
+					    e->w_mm};
+	const double min_cmd[HAL_AXIS_COUNT] = {2, 2, 3, 3, 1};
+	const double move[HAL_AXIS_COUNT] = {v->cfg->y.stall_move_mm, v->cfg->z.stall_move_mm, 2, 2,
+					     v->cfg->w.stall_move_mm};
+	const double limit_s[HAL_AXIS_COUNT] = {v->cfg->y.stall_s, v->cfg->z.stall_s,
+						v->cfg->knead.stall_s, v->cfg->tap.stall_s,
+						v->cfg->w.stall_s};
+	for (int a = 0; a < HAL_AXIS_COUNT; a++) {
+		if (a == HAL_AXIS_W)
+			continue; /* position mode: checked by the drive's at-target */
+		double cmd = commanded(v, a);
+		double moved = fabs(pos[a] - s->stall_ref[a]);
+		if (a == HAL_AXIS_K || a == HAL_AXIS_T)
+			moved = fmin(moved, 360.0 - moved); /* the shaft angle wraps */
+		if (fabs(cmd) < min_cmd[a] || blocked_on_purpose(v, a, cmd) || moved > move[a]) {
+			s->stall_s[a] = 0;
+			s->stall_ref[a] = pos[a];
+			continue;
+		}
+		s->stall_s[a] += v->period_s;
+		if (s->stall_s[a] > limit_s[a])
+			add(tr, FAULT_STALL, a, 0, 0);
+	}
+}
+
+static void check_track(const struct safety_view *v, struct trips *tr)
+{
+	const struct estimate *e = v->est;
+	if (hal_in(v->in, HAL_IN_Y_HOME) && hal_in(v->in, HAL_IN_Y_END))
+		add(tr, FAULT_END_SWITCHES, -1, 0, 0);
+	if (e->y_homed && (e->y_mm < v->cfg->y.min_mm - 20 || e->y_mm > v->cfg->y.max_mm + 20))
+		add(tr, FAULT_TRACK_LIMIT, HAL_AXIS_Y, (int32_t)e->y_mm, 0);
+	if (e->z_homed && e->z_mm > v->cfg->z.max_mm + 5)
+		add(tr, FAULT_TRACK_LIMIT, HAL_AXIS_Z, (int32_t)e->z_mm, 0);
+}
+
+static void check_recline(struct safety *s, const struct safety_view *v, struct trips *tr)
+{
+	const struct hal_outputs *o = v->out_prev;
+	const bool up[2] = {hal_out(o, HAL_OUT_BACK_UP), hal_out(o, HAL_OUT_LEG_UP)};
+	const bool down[2] = {hal_out(o, HAL_OUT_BACK_DOWN), hal_out(o, HAL_OUT_LEG_DOWN)};
+	const bool at_max[2] = {hal_in(v->in, HAL_IN_BACK_MAX), hal_in(v->in, HAL_IN_LEG_MAX)};
+	const bool at_min[2] = {hal_in(v->in, HAL_IN_BACK_MIN), hal_in(v->in, HAL_IN_LEG_MIN)};
+	const uint16_t current_ma[2] = {v->in->io.back_current_ma, v->in->io.leg_current_ma};
+	for (int r = 0; r < 2; r++) {
+		bool running = up[r] || down[r];
+		bool at_limit = (up[r] && at_max[r]) || (down[r] && at_min[r]);
+		s->recline_run_s[r] = running && !at_limit ? s->recline_run_s[r] + v->period_s : 0;
+		if (s->recline_run_s[r] > v->cfg->recline.timeout_s)
+			add(tr, FAULT_RECLINE_TIMEOUT, r, 0, 0);
+		if (running && current_ma[r] > v->cfg->recline.spike_ma) {
+			add(tr, FAULT_TRAPPED, r, current_ma[r], 0);
+			if (s->trap_backoff_s <= 0) {
+				s->trap_actuator = r;
+				s->trap_dir_up = up[r];
+				s->trap_backoff_s = v->cfg->recline.backoff_s;
+			}
+		}
+	}
+}
+
+static void check_environment(struct safety *s, const struct safety_view *v, struct trips *tr)
+{
+	const struct chair_config *c = v->cfg;
+	const struct estimate *e = v->est;
+	bool supply_bad = e->supply_v < c->supply.min_v || e->supply_v > c->supply.max_v;
+	s->supply_bad_s = supply_bad ? s->supply_bad_s + v->period_s : 0;
+	if (supply_bad && s->supply_bad_s * 1000.0 >= c->supply.debounce_ms)
+		add(tr, FAULT_SUPPLY, -1, (int32_t)lround(e->supply_v * 1000), 0);
+	for (int h = 0; h < HAL_HEATER_COUNT; h++)
+		if (e->heater_c[h] > c->heater.cutoff_c)
+			add(tr, FAULT_HEATER_OVER_TEMP, h, (int32_t)lround(e->heater_c[h] * 10), 0);
+	for (int b = 0; b < HAL_AIRBAG_COUNT; b++)
+		if (e->airbag_kpa[b] > c->airbag.max_kpa * 1.1)
+			add(tr, FAULT_AIRBAG_OVER_PRESSURE, b, (int32_t)lround(e->airbag_kpa[b] * 10), 0);
+}
+
+static void check_session(struct safety *s, const struct safety_view *v, struct trips *tr)
+{
+	if (!v->session_active) {
+		s->unoccupied_s = 0;
+		return;
+	}
+	if ((double)v->session_ticks * v->period_s > v->cfg->session.max_s)
+		add(tr, FAULT_SESSION_LIMIT, -1, 0, 0);
+	bool away = !hal_in(v->in, HAL_IN_OCCUPIED);
+	s->unoccupied_s = away ? s->unoccupied_s + v->period_s : 0;
+	/* A person shifting their weight lifts off the switch for a moment. */
+	if (v->cfg->fault_on_unoccupied && s->unoccupied_s > 0.1)
+		add(tr, FAULT_UNOCCUPIED, -1, 0, 0);
+}
+
+static void collect(struct safety *s, const struct safety_view *v, struct trips *tr)
+{
+	tr->n = 0;
+	check_estop(s, v, tr);
+	check_bus(v, tr);
+	check_drives(v, tr);
+	check_force(s, v, tr);
+	check_stall(s, v, tr);
+	check_track(v, tr);
+	check_recline(s, v, tr);
+	check_environment(s, v, tr);
+	check_session(s, v, tr);
+}
+
+void safety_trip(struct safety *s, const struct safety_view *v, enum fault_code code, int where,
+		 int32_t value, uint16_t reg)
+{
+	uint64_t bit = 1ull << code;
+	if (s->latched && (s->logged_mask & bit))
+		return;
+	struct fault_record r = {
+		.code = code,
+		.where = where,
+		.value = value,
+		.reg = reg,
+		.tick = v->tick,
+		.in = *v->in,
+		.out_prev = *v->out_prev,
+	};
+	fault_log_add(&s->log, &r);
+	s->logged_mask |= bit;
+	if (!s->latched) {
+		s->latched = true;
+		s->first = r;
+		s->estop = code == FAULT_ESTOP;
+	} else if (code == FAULT_ESTOP) {
+		s->estop = true;
+	}
+	s->ack_ticks_left = 0;
+}
+
+void safety_request_ack(struct safety *s, uint32_t window_ticks)
+{
+	s->ack_rejected = false;
+	if (s->latched)
+		s->ack_ticks_left = window_ticks;
+}
+
+bool safety_check(struct safety *s, const struct safety_view *v)
+{
+	struct trips tr;
+	collect(s, v, &tr);
+	s->estop_presses_seen = v->in->estop_presses;
+	if (s->trap_backoff_s > 0)
+		s->trap_backoff_s -= v->period_s;
+	if (s->ack_ticks_left > 0) {
+		/* Acknowledging: the latch clears on the first tick with no cause left. */
+		if (tr.n == 0 && s->trap_backoff_s <= 0) {
+			s->latched = false;
+			s->estop = false;
+			s->logged_mask = 0;
+			s->ack_ticks_left = 0;
+			return false;
+		}
+		if (--s->ack_ticks_left == 0)
+			s->ack_rejected = true;
+		return true;
+	}
+	for (int i = 0; i < tr.n; i++)
+		safety_trip(s, v, tr.t[i].code, tr.t[i].where, tr.t[i].value, tr.t[i].reg);
+	return s->latched;
+}

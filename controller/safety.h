@@ -1,0 +1,60 @@
+/* The safety supervisor's watchdogs: every check of CHAIR.md and DESIGN.md, run once per
+ * tick on the estimate. A trip latches; only an acknowledge after the cause is gone
+ * clears it, never the chair by itself. */
+#ifndef SAFETY_H
+#define SAFETY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "estimate.h"
+#include "fault.h"
+
+/* What the watchdogs look at, besides the estimate. */
+struct safety_view {
+	const struct chair_config *cfg;
+	const struct estimate *est;
+	const struct hal_inputs *in;
+	const struct hal_outputs *out_prev; /* commanded last tick */
+	uint64_t tick;
+	double period_s;
+	double cap_n;
+	bool session_active;   /* RUNNING or PAUSED: occupancy and the session timer count */
+	uint64_t session_ticks;
+};
+
+struct safety {
+	bool latched;              /* a fault holds the chair in its safe state */
+	bool estop;                /* the latched fault came from the e-stop */
+	struct fault_record first; /* the fault that tripped the latch */
+	uint64_t logged_mask;      /* codes logged since the latch, to log each once */
+	uint32_t estop_presses_seen;
+	double stall_s[HAL_AXIS_COUNT];
+	double stall_ref[HAL_AXIS_COUNT]; /* position (mm or deg) when the stall timer started */
+	double over_force_s;
+	double supply_bad_s;
+	double unoccupied_s;
+	double recline_run_s[2];
+	double trap_backoff_s;     /* reverse the trapped actuator this much longer */
+	int trap_actuator;
+	bool trap_dir_up;          /* direction it was running when it trapped */
+	uint32_t ack_ticks_left;   /* an acknowledge is in progress */
+	bool ack_rejected;
+	struct fault_log log;
+};
+
+void safety_reset(struct safety *s);
+
+/* Run every watchdog. Returns true when the chair must be in its safe state this tick. */
+bool safety_check(struct safety *s, const struct safety_view *v);
+
+/* Trip a fault found elsewhere (e.g. the homing timeout). */
+void safety_trip(struct safety *s, const struct safety_view *v, enum fault_code code, int where,
+		 int32_t value, uint16_t reg);
+
+/* Ask to clear the latch. The supervisor keeps trying for a moment while drives reset
+ * their faults; if a cause remains, the latch stays and ack_rejected says so. */
+void safety_request_ack(struct safety *s, uint32_t window_ticks);
+
+#endif

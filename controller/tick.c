@@ -1,0 +1,341 @@
+/* The tick: a table of contents of one control period. Each stage is a call into its
+ * own module with the state it needs; this file only sequences them and keeps the state
+ * machine of DESIGN.md (IDLE → HOMING → IDLE → RUNNING ⇄ PAUSED → FINISHING → IDLE,
+ * plus latched FAULT and ESTOP). */
+#include "tick.h"
+
+#include <math.h>
+#include <string.h>
+
+const char *const chair_state_name[ST_COUNT] = {
+	"idle", "homing", "running", "paused", "finishing", "fault", "estop",
+};
+
+/* How long an acknowledge keeps trying while drives clear their faults. */
+static const uint32_t ack_window_ticks = 200;
+/* How long the buzzer sounds when a fault latches. */
+static const double fault_buzz_s = 1.0;
+
+void ctl_init(struct ctl *c, const struct chair_config *cfg)
+{
+	memset(c, 0, sizeof(*c));
+	c->cfg = cfg;
+	c->period_s = (double)cfg->rt.period_ns * 1e-9;
+	c->state = ST_IDLE;
+	c->cap_n = cfg->session.default_cap_n;
+	estimate_reset(&c->est);
+	safety_reset(&c->safety);
+	exec_reset(&c->exec);
+	feedback_reset(&c->feedback);
+	limiter_reset(&c->limiter);
+	axes_reset(&c->axes);
+	targets_rest(&c->targets, 0);
+	hal_safe_outputs(&c->out_prev, 0);
+}
+
+static bool latched(const struct ctl *c)
+{
+	return c->state == ST_FAULT || c->state == ST_ESTOP;
+}
+
+static int cmd_start(struct ctl *c, const struct ctl_cmd *cmd)
+{
+	if (c->state != ST_IDLE)
+		return CMD_E_STATE;
+	if (!c->est.y_homed || !c->est.z_homed)
+		return CMD_E_NOT_HOMED;
+	if (!cmd->plan)
+		return CMD_E_ARG;
+	exec_start(&c->exec, cmd->plan);
+	feedback_reset(&c->feedback);
+	c->manual_on = false;
+	c->session_ticks = 0;
+	c->state = ST_RUNNING;
+	return CMD_OK;
+}
+
+static int cmd_transition(struct ctl *c, enum chair_state from, enum chair_state to)
+{
+	if (c->state != from)
+		return latched(c) ? CMD_E_FAULT : CMD_E_STATE;
+	c->state = to;
+	return CMD_OK;
+}
+
+int ctl_command(struct ctl *c, const struct ctl_cmd *cmd)
+{
+	int r;
+	switch (cmd->kind) {
+	case CMD_HOME:
+		r = cmd_transition(c, ST_IDLE, ST_HOMING);
+		if (r == CMD_OK) {
+			c->manual_on = false;
+			homing_start(&c->homing);
+		}
+		break;
+	case CMD_START:
+		r = latched(c) ? CMD_E_FAULT : cmd_start(c, cmd);
+		break;
+	case CMD_PAUSE:
+		r = cmd_transition(c, ST_RUNNING, ST_PAUSED);
+		break;
+	case CMD_RESUME:
+		r = cmd_transition(c, ST_PAUSED, ST_RUNNING);
+		break;
+	case CMD_STOP:
+		if (c->state == ST_RUNNING || c->state == ST_PAUSED || c->state == ST_HOMING) {
+			c->state = ST_FINISHING;
+			r = CMD_OK;
+		} else {
+			r = latched(c) ? CMD_E_FAULT : CMD_E_STATE;
+		}
+		break;
+	case CMD_ACK:
+		if (!latched(c)) {
+			r = CMD_E_STATE;
+			break;
+		}
+		safety_request_ack(&c->safety, ack_window_ticks);
+		r = CMD_OK;
+		break;
+	case CMD_INTENSITY:
+		feedback_adjust_intensity(&c->feedback, cmd->value);
+		r = CMD_OK;
+		break;
+	case CMD_SPEED:
+		feedback_adjust_speed(&c->feedback, cmd->value);
+		r = CMD_OK;
+		break;
+	case CMD_TOO_MUCH:
+		feedback_too_much(&c->feedback);
+		r = CMD_OK;
+		break;
+	case CMD_SET_CAP:
+		if (!(cmd->value_f > 0 && cmd->value_f <= c->cfg->force.max_n)) {
+			r = CMD_E_ARG;
+			break;
+		}
+		c->cap_n = cmd->value_f;
+		r = CMD_OK;
+		break;
+	case CMD_MANUAL:
+		if (c->state != ST_IDLE) {
+			r = latched(c) ? CMD_E_FAULT : CMD_E_STATE;
+		} else if (!c->est.y_homed || !c->est.z_homed) {
+			r = CMD_E_NOT_HOMED;
+		} else {
+			c->manual = cmd->manual;
+			c->manual_on = true;
+			r = CMD_OK;
+		}
+		break;
+	case CMD_MANUAL_OFF:
+		c->manual_on = false;
+		r = CMD_OK;
+		break;
+	default:
+		r = CMD_E_ARG;
+		break;
+	}
+	c->cmd_seq = cmd->seq;
+	c->cmd_result = r;
+	return r;
+}
+
+/* Stage 1. A few commands a tick at most, so a flood cannot stretch a tick. */
+static void stage_inputs(struct ctl *c, const struct hal_inputs *in)
+{
+	c->in = *in;
+	if (!c->cmd_ring)
+		return;
+	struct ctl_cmd cmd;
+	for (int i = 0; i < 4 && ring_pop(c->cmd_ring, &cmd); i++)
+		ctl_command(c, &cmd);
+}
+
+/* Stage 3. Returns true when this tick must end in the safe state. */
+static bool stage_safety(struct ctl *c)
+{
+	struct safety_view v = {
+		.cfg = c->cfg,
+		.est = &c->est,
+		.in = &c->in,
+		.out_prev = &c->out_prev,
+		.tick = c->tick,
+		.period_s = c->period_s,
+		.cap_n = c->cap_n,
+		.session_active = c->state == ST_RUNNING || c->state == ST_PAUSED,
+		.session_ticks = c->session_ticks,
+	};
+	bool was_latched = latched(c);
+	bool safe = safety_check(&c->safety, &v);
+	if (safe) {
+		c->state = c->safety.estop ? ST_ESTOP : ST_FAULT;
+		c->manual_on = false;
+		if (c->safety.ack_rejected) {
+			c->cmd_result = CMD_E_CAUSE;
+			c->safety.ack_rejected = false;
+		}
+	} else if (was_latched) {
+		/* Cleared by an acknowledge. Positions are not trusted after a fault. */
+		c->state = ST_IDLE;
+		c->est.y_homed = false;
+		c->est.z_homed = false;
+	}
+	return safe;
+}
+
+static void homing_stage(struct ctl *c, struct axes_override *ov)
+{
+	ov->active = true;
+	enum home_result r = homing_step(&c->homing, c->cfg, &c->est, &c->in, c->period_s,
+					 &ov->y_mm_s, &ov->z_mm_s);
+	if (r == HOME_FINISHED) {
+		c->state = ST_IDLE;
+	} else if (r == HOME_TIMEOUT_Y || r == HOME_TIMEOUT_Z) {
+		struct safety_view v = {.cfg = c->cfg, .est = &c->est, .in = &c->in,
+					.out_prev = &c->out_prev, .tick = c->tick};
+		safety_trip(&c->safety, &v, FAULT_HOME_TIMEOUT,
+			    r == HOME_TIMEOUT_Y ? HAL_AXIS_Y : HAL_AXIS_Z, 0, 0);
+		c->state = ST_FAULT;
+	}
+}
+
+/* Rollers off, motors still, airbags vented; heat and recline as they were. */
+static void rest_targets(struct ctl *c)
+{
+	double heat_c[HAL_HEATER_COUNT];
+	memcpy(heat_c, c->targets.heat_c, sizeof(heat_c));
+	targets_rest(&c->targets, c->est.y_mm);
+	memcpy(c->targets.heat_c, heat_c, sizeof(heat_c));
+}
+
+/* Stage 4. */
+static void stage_executor(struct ctl *c, struct axes_override *ov)
+{
+	ov->active = false;
+	switch (c->state) {
+	case ST_HOMING:
+		targets_rest(&c->targets, c->est.y_mm);
+		homing_stage(c, ov);
+		return;
+	case ST_RUNNING: {
+		struct exec_feedback fb = {c->est.y_mm, c->est.z_mm, c->est.force_n, c->period_s};
+		if (exec_step(&c->exec, &fb, &c->targets) == EXEC_DONE)
+			c->state = ST_FINISHING;
+		c->session_ticks++;
+		return;
+	}
+	case ST_PAUSED:
+		rest_targets(c);
+		c->session_ticks++;
+		return;
+	case ST_FINISHING:
+		targets_rest(&c->targets, c->est.y_mm);
+		if (c->est.z_mm < 0.5 && fabs(c->est.knead_rpm) < 1 && fabs(c->est.tap_rpm) < 1)
+			c->state = ST_IDLE;
+		return;
+	case ST_IDLE:
+		if (c->manual_on)
+			c->targets = c->manual;
+		else
+			targets_rest(&c->targets, c->est.y_mm);
+		return;
+	case ST_FAULT:
+	case ST_ESTOP:
+	case ST_COUNT:
+		targets_rest(&c->targets, c->est.y_mm);
+		return;
+	}
+}
+
+/* Stage 8 in the safe state: the one table of safe values, plus what a latched chair may
+ * still do: stop the roller at its home, reverse a trapped actuator for its back-off,
+ * reset drive faults while acknowledging, sound the buzzer. */
+static void safe_outputs(struct ctl *c, struct hal_outputs *out)
+{
+	const struct chair_config *cfg = c->cfg;
+	int16_t release_raw = (int16_t)lround(cfg->force.release_speed_mm_s / cfg->z.velocity_scale);
+	hal_safe_outputs(out, release_raw);
+	for (int a = 0; a < HAL_AXIS_COUNT; a++)
+		out->drive[a].comm_timeout_ms = (uint16_t)cfg->drive_comm_timeout_ms;
+	if (hal_in(&c->in, HAL_IN_Z_HOME))
+		out->drive[HAL_AXIS_Z].target_velocity_raw = 0;
+	const struct safety *s = &c->safety;
+	if (s->trap_backoff_s > 0) {
+		bool back = s->trap_actuator == 0;
+		enum hal_gpio_out up = back ? HAL_OUT_BACK_UP : HAL_OUT_LEG_UP;
+		enum hal_gpio_out down = back ? HAL_OUT_BACK_DOWN : HAL_OUT_LEG_DOWN;
+		hal_out_set(out, s->trap_dir_up ? down : up, true);
+	}
+	if (s->ack_ticks_left > 0)
+		for (int a = 0; a < HAL_AXIS_COUNT; a++)
+			out->drive[a].control |= HAL_CTL_FAULT_RESET;
+	double since_s = (double)(c->tick - s->first.tick) * c->period_s;
+	hal_out_set(out, HAL_OUT_BUZZER, since_s < fault_buzz_s);
+	c->axes.y_traj_live = false;
+	force_reset(&c->axes.force);
+	limiter_reset(&c->limiter);
+}
+
+static void fill_telemetry(struct ctl *c, const struct hal_outputs *out)
+{
+	struct telem *t = &c->telem;
+	const struct estimate *e = &c->est;
+	t->tick = c->tick;
+	t->state = (uint8_t)c->state;
+	t->fault = c->safety.latched ? (uint8_t)c->safety.first.code : 0;
+	t->fault_where = c->safety.latched ? (int8_t)c->safety.first.where : -1;
+	t->exec_status = (uint8_t)c->exec.status;
+	t->cmd_seq = c->cmd_seq;
+	t->cmd_result = c->cmd_result;
+	t->exec_elapsed_ms = (uint32_t)exec_elapsed_ms(&c->exec);
+	t->exec_total_ms = (uint32_t)exec_total_ms(&c->exec);
+	t->phase_step = c->exec.step;
+	t->y_mm = (float)e->y_mm;
+	t->y_target_mm = (float)c->targets.y_mm;
+	t->z_mm = (float)e->z_mm;
+	t->force_n = (float)e->force_n;
+	t->force_target_n = (float)(c->targets.z_mode == Z_FORCE ? c->targets.z_force_n : 0);
+	t->cap_n = (float)c->cap_n;
+	t->knead_rpm = (float)e->knead_rpm;
+	t->tap_rpm = (float)e->tap_rpm;
+	t->w_mm = (float)e->w_mm;
+	for (int b = 0; b < HAL_AIRBAG_COUNT; b++)
+		t->airbag_kpa[b] = (float)e->airbag_kpa[b];
+	for (int h = 0; h < HAL_HEATER_COUNT; h++)
+		t->heater_c[h] = (float)e->heater_c[h];
+	t->back_deg = (float)e->back_deg;
+	t->leg_deg = (float)e->leg_deg;
+	t->gpio_out = out->gpio_out;
+	t->gpio_in = c->in.gpio_in;
+}
+
+void tick(struct ctl *c, const struct hal_inputs *in, struct hal_outputs *out)
+{
+	struct axes_override ov;
+	stage_inputs(c, in);                                   /* 1 inputs */
+	estimate_update(&c->est, c->cfg, &c->in);              /* 2 estimate */
+	bool safe = stage_safety(c);                           /* 3 safety */
+	if (!safe) {
+		stage_executor(c, &ov);                        /* 4 executor */
+		safe = c->safety.latched; /* homing can trip */
+	}
+	if (!safe) {
+		feedback_apply(&c->feedback, &c->targets);     /* 5 feedback scaling */
+		limiter_apply(&c->limiter, c->cfg, c->cap_n,   /* 6 limiter */
+			      c->est.force_n, c->period_s, &c->targets);
+		memset(out, 0, sizeof(*out));
+		axes_control(&c->axes, c->cfg, &c->est, &c->in, /* 7 axis control */
+			     &c->targets, &ov, c->cap_n, c->period_s, out);
+		hal_out_set(out, HAL_OUT_LED, c->state == ST_RUNNING || c->state == ST_PAUSED);
+	} else {
+		targets_rest(&c->targets, c->est.y_mm);
+		safe_outputs(c, out);
+	}
+	fill_telemetry(c, out);                                /* 8 outputs */
+	if (c->telem_ring)
+		ring_push(c->telem_ring, &c->telem);
+	c->out_prev = *out;
+	c->tick++;
+}
