@@ -19,6 +19,8 @@ const struct fault_info fault_table[FAULT_COUNT] = {
 	[FAULT_END_SWITCHES] = {"end_switches", "both carriage end switches active at once",
 				WHERE_NONE},
 	[FAULT_TRACK_LIMIT] = {"track_limit", "axis outside its travel", WHERE_AXIS},
+	[FAULT_SWITCH_MISMATCH] = {"switch_mismatch",
+				   "a home or end switch disagrees with the encoder", WHERE_AXIS},
 	[FAULT_RECLINE_TIMEOUT] = {"recline_timeout",
 				   "recline actuator ran too long without reaching its limit",
 				   WHERE_RECLINE},

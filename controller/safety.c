@@ -76,7 +76,11 @@ static void check_force(struct safety *s, const struct safety_view *v, struct tr
 {
 	const struct force_config *f = &v->cfg->force;
 	double limit_n = fmin(v->cap_n + f->over_force_margin_n, f->max_n);
-	if (v->est->force_n > limit_n)
+	/* Too much force while the roller is already backing off is being resolved (a chair
+	 * powered up pressed into someone, or a cap lowered mid-press); while it holds or
+	 * presses on, it is a fault. */
+	bool retracting = v->out_prev->drive[HAL_AXIS_Z].target_velocity_raw < 0;
+	if (v->est->force_n > limit_n && !retracting)
 		s->over_force_s += v->period_s;
 	else
 		s->over_force_s = 0;
@@ -149,6 +153,13 @@ static void check_track(const struct safety_view *v, struct trips *tr)
 		add(tr, FAULT_TRACK_LIMIT, HAL_AXIS_Y, (int32_t)e->y_mm, 0);
 	if (e->z_homed && e->z_mm > v->cfg->z.max_mm + 5)
 		add(tr, FAULT_TRACK_LIMIT, HAL_AXIS_Z, (int32_t)e->z_mm, 0);
+	/* A switch stuck on, or an encoder that slipped: the two disagree. */
+	bool y_mismatch = (hal_in(v->in, HAL_IN_Y_HOME) && e->y_mm > 10) ||
+			  (hal_in(v->in, HAL_IN_Y_END) && e->y_mm < v->cfg->y.max_mm - 10);
+	if (e->y_homed && y_mismatch)
+		add(tr, FAULT_SWITCH_MISMATCH, HAL_AXIS_Y, (int32_t)e->y_mm, 0);
+	if (e->z_homed && hal_in(v->in, HAL_IN_Z_HOME) && e->z_mm > 5)
+		add(tr, FAULT_SWITCH_MISMATCH, HAL_AXIS_Z, (int32_t)e->z_mm, 0);
 }
 
 static void check_recline(struct safety *s, const struct safety_view *v, struct trips *tr)

@@ -164,7 +164,8 @@ static bool stage_safety(struct ctl *c)
 		.tick = c->tick,
 		.period_s = c->period_s,
 		.cap_n = c->cap_n,
-		.session_active = c->state == ST_RUNNING || c->state == ST_PAUSED,
+		.session_active = c->state == ST_RUNNING || c->state == ST_PAUSED ||
+				  (c->state == ST_IDLE && c->manual_on),
 		.session_ticks = c->session_ticks,
 	};
 	bool was_latched = latched(c);

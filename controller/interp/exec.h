@@ -1,6 +1,12 @@
 /* The program executor: runs a compiled, body-resolved plan inside the tick, one period
  * at a time, without allocating. (Owned by the interpreter; this header is its contract
- * with the tick.) */
+ * with the tick.)
+ *
+ * Time is the tick count times the period: the plan's timeline is followed to within one
+ * tick. The only way the executor departs from it is to wait for the carriage: a working
+ * step does not touch the body until the carriage is within EXEC_ARRIVE_MM of where the
+ * step starts (for at most EXEC_WAIT_MAX_MS per step), and the run's end moves out by the
+ * time waited. Cost: well under 1 us a step (bench/exec_cost.c). */
 #ifndef INTERP_EXEC_H
 #define INTERP_EXEC_H
 
@@ -10,6 +16,10 @@
 #include "../motion/targets.h"
 
 struct plan; /* interp/plan.h: immutable compiled program, points already in track mm */
+
+#define EXEC_LOOP_DEPTH 4        /* = PLAN_REPEAT_DEPTH_MAX */
+#define EXEC_ARRIVE_MM 3.0
+#define EXEC_WAIT_MAX_MS 20000u
 
 /* What the executor may see of the chair each tick. */
 struct exec_feedback {
@@ -25,6 +35,11 @@ enum exec_status {
 	EXEC_DONE,     /* the plan ran to its end */
 };
 
+struct exec_loop {
+	uint32_t repeat_step; /* the PLAN_REPEAT step */
+	uint32_t remaining;   /* passes still to start after this one */
+};
+
 /* The run's whole state; the tick embeds it, so its size is fixed at build time. */
 struct exec {
 	const struct plan *plan;
@@ -32,11 +47,33 @@ struct exec {
 	uint64_t step_ticks;    /* ticks spent in the current step */
 	uint64_t elapsed_ticks; /* since the plan started */
 	enum exec_status status;
-	uint8_t scratch[512];   /* per-technique generator state */
+
+	uint64_t period_ns;     /* from the first step's feedback */
+	bool in_step;           /* the current (timed) step has begun */
+	uint64_t step_start_ns; /* on the run's timeline */
+	uint64_t next_start_ns; /* where the next step begins on the timeline */
+	uint64_t move_ns, approach_ns, work_ns;
+	uint64_t waited_ns;     /* this step, waiting for the carriage */
+	uint64_t delay_ns;      /* the whole run, waiting for the carriage */
+	double prev_end_y_mm;   /* planned end of the previous step */
+	double start_y_mm;      /* this step's start */
+	double end_y_mm;        /* this step's planned end */
+	uint16_t phase;
+	uint8_t loop_depth;
+	struct exec_loop loop[EXEC_LOOP_DEPTH];
+
+	/* modal state */
+	uint8_t air_mask;
+	uint32_t air_cycle_ms;
+	double air_kpa;
+	uint64_t air_start_ns;
+	double heat_c[HAL_HEATER_COUNT];
+	enum recline_preset recline;
 };
 
 void exec_reset(struct exec *e);
-/* Start a plan from its first step. The plan must outlive the run. */
+/* Start a plan from its first step. The plan must be resolved (plan_resolve) and outlive
+ * the run; an unresolved or NULL plan leaves the executor idle. */
 void exec_start(struct exec *e, const struct plan *p);
 /* One period: fill t with what the chair should do now. */
 enum exec_status exec_step(struct exec *e, const struct exec_feedback *fb,

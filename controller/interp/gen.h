@@ -1,0 +1,45 @@
+/* Motion generators: what each technique asks of the chair at a time t into its work.
+ * Every generator is a pure function of the resolved step and t, so a step's motion is
+ * reproducible, its end position is known in advance (for the next step's move), and its
+ * frequencies are exactly those of the plan however the carriage lags behind.
+ * Worst case a few hundred ns a call; nothing allocates, locks or calls the system. */
+#ifndef INTERP_GEN_H
+#define INTERP_GEN_H
+
+#include "plan.h"
+
+#define GEN_CRAWL_MM_S 10.0          /* knead and tap work slowly through their zone */
+#define GEN_SHIATSU_SPACING_MM 40.0  /* between shiatsu points */
+#define GEN_SHIATSU_STEP_MM_S 20.0   /* carriage speed from one point to the next */
+#define GEN_SHIATSU_PRESS_MS 1500u
+#define GEN_SHIATSU_RELEASE_MS 1000u
+#define GEN_SHIATSU_HOLD_MS 5000u    /* default `hold` */
+#define GEN_TRIGGER_RAMP_MS 5000u    /* default `ramp` */
+#define GEN_TRIGGER_RELEASE_MS 5000u /* default `release` */
+#define GEN_SETTLE_SHARE 0.8         /* ramps end at 80 % of their time; the rest lets the
+				      * force controller catch up, so the force is there when
+				      * the ramp's time is up */
+#define GEN_TOUCH_N 3.0              /* light contact while the roller meets the skin */
+#define GEN_APPROACH_EXTRA_MS 200u   /* beyond skin gap / Z speed */
+#define GEN_STRETCH_CYCLE_MS 12000u  /* squeeze 8 s, let go 4 s */
+#define GEN_STRETCH_SQUEEZE_MS 8000u
+#define GEN_FOLLOW_MARGIN 1.25       /* carriage may go this much faster than a moving
+				      * target, to catch up with it after a lag */
+
+/* Shiatsu: points and the time spent at each (press, hold, release, step on). */
+int gen_shiatsu_points(const struct plan_step *s);
+uint32_t gen_shiatsu_cycle_ms(const struct plan_step *s);
+
+/* A triangle wave between a and b at speed v: position at t_s, and the pass number. */
+double gen_sweep_y(double a_mm, double b_mm, double v_mm_s, double t_s, long *pass);
+
+/* Targets for a working step (knead..trigger-point) t_s into its work. Fills carriage,
+ * Z, knead, tap and width; leaves airbags, heat and recline alone. */
+void gen_work(const struct plan_step *s, double t_s, struct motion_targets *t);
+
+/* Airbag pressures of an air pattern t_s after it started. */
+void gen_air(const struct plan_modal *m, double t_s, double kpa[HAL_AIRBAG_COUNT]);
+/* Airbag pressures of a stretch t_s into it. */
+void gen_stretch(const struct plan_step *s, double t_s, double kpa[HAL_AIRBAG_COUNT]);
+
+#endif
