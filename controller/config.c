@@ -536,3 +536,75 @@ int config_validate(const struct chair_config *cfg, char *err, int err_len)
 	}
 	return 0;
 }
+
+static void describe_value(const struct key_desc *k, const struct chair_config *def, char *buf,
+			   size_t len)
+{
+	const char *field = (const char *)def + k->offset;
+	switch (k->type) {
+	case K_DBL:
+		snprintf(buf, len, "%g", *(const double *)field);
+		return;
+	case K_INT:
+		if (k->offset == CFG(rt.period_ns))
+			snprintf(buf, len, "%ld", def->rt.period_ns / 1000);
+		else if (k->offset == CFG(hal.sim_seed))
+			snprintf(buf, len, "%llu", (unsigned long long)def->hal.sim_seed);
+		else
+			snprintf(buf, len, "%d", *(const int *)field);
+		return;
+	case K_BOOL:
+		snprintf(buf, len, "%s", *(const bool *)field ? "true" : "false");
+		return;
+	case K_STR:
+		snprintf(buf, len, "%s", field);
+		return;
+	case K_BACKEND:
+		snprintf(buf, len, "sim");
+		return;
+	case K_BUS:
+		snprintf(buf, len, "tcp");
+		return;
+	case K_PARITY:
+		snprintf(buf, len, "%c", *field);
+		return;
+	case K_LINE:
+		break;
+	}
+	buf[0] = '\0';
+}
+
+void config_describe(FILE *out)
+{
+	struct chair_config def;
+	config_defaults(&def);
+	fprintf(out, "| section | key | default | accepted |\n|---|---|---|---|\n");
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		const struct key_desc *k = &keys[i];
+		char value[96], accepted[96];
+		describe_value(k, &def, value, sizeof(value));
+		switch (k->type) {
+		case K_DBL:
+		case K_INT:
+			snprintf(accepted, sizeof(accepted), "%g..%g%s", k->min, k->max,
+				 k->type == K_INT ? ", whole" : "");
+			break;
+		case K_BOOL:
+			snprintf(accepted, sizeof(accepted), "true, false");
+			break;
+		case K_STR:
+			snprintf(accepted, sizeof(accepted), "text, under %g bytes", k->max);
+			break;
+		default:
+			snprintf(accepted, sizeof(accepted), "%s", enum_expected(k->type) + 9);
+			break;
+		}
+		fprintf(out, "| %s | %s | %s | %s |\n", k->section, k->key, value, accepted);
+	}
+	fprintf(out, "| gpio.in | estop_n, occupied, y_home, y_end, z_home, back_min, back_max, "
+		     "leg_min, leg_max | gpiochip (estop_n: gpiochip,active_low) | "
+		     "gpiochip[:NAME][,active_low] or modbus[,active_low] |\n");
+	fprintf(out, "| gpio.out | drive_enable, pump, vent, valve_*, heat_lumbar, heat_calves, "
+		     "back_up, back_down, leg_up, leg_down, buzzer, led | gpiochip | "
+		     "gpiochip[:NAME][,active_low] or modbus[,active_low] |\n");
+}

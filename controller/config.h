@@ -4,6 +4,7 @@
 #define CONFIG_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "../drivers/hal.h"
 #include "motion/targets.h"
@@ -129,6 +130,9 @@ int config_load(const char *path, struct chair_config *cfg, char *err, int err_l
 /* The same from a string (tests); name stands in for the file in messages. */
 int config_load_string(const char *text, const char *name, struct chair_config *cfg,
 		       char *err, int err_len);
+
+/* Every key with its type, default and range, as a Markdown table (docs). */
+void config_describe(FILE *out);
 
 /* Cross-checks between keys (a minimum below its maximum, a cap below the hard limit). */
 int config_validate(const struct chair_config *cfg, char *err, int err_len);

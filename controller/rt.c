@@ -60,12 +60,14 @@ static void *rt_main(void *arg)
 		int64_t lat_ns = ts_ns(&now) - ts_ns(&next);
 		if (rt->be->read(rt->be->ctx, &rt->in) < 0)
 			rt->io_errors++;
+		struct timespec t0, t1, done;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		tick(rt->ctl, &rt->in, &rt->out);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
 		if (rt->be->write(rt->be->ctx, &rt->out) < 0)
 			rt->io_errors++;
-		struct timespec done;
 		clock_gettime(CLOCK_MONOTONIC, &done);
-		int64_t compute_ns = ts_ns(&done) - ts_ns(&now);
+		int64_t compute_ns = ts_ns(&t1) - ts_ns(&t0);
 		struct rt_stats *s = &rt->stats;
 		s->ticks++;
 		hist_add(s->latency_hist, lat_ns);

@@ -18,7 +18,7 @@ struct rt_stats {
 	uint64_t ticks;
 	uint64_t overruns;      /* periods missed entirely */
 	uint32_t latency_hist[RT_HIST_US + 1];
-	uint32_t compute_hist[RT_HIST_US + 1];
+	uint32_t compute_hist[RT_HIST_US + 1]; /* tick() alone, without the backend */
 	int64_t latency_max_ns;
 	int64_t latency_min_ns;
 	int64_t compute_max_ns;

@@ -288,6 +288,7 @@ static void fill_telemetry(struct ctl *c, const struct hal_outputs *out)
 	t->fault = c->safety.latched ? (uint8_t)c->safety.first.code : 0;
 	t->fault_where = c->safety.latched ? (int8_t)c->safety.first.where : -1;
 	t->exec_status = (uint8_t)c->exec.status;
+	t->homed = c->est.y_homed && c->est.z_homed;
 	t->cmd_seq = c->cmd_seq;
 	t->cmd_result = c->cmd_result;
 	t->exec_elapsed_ms = (uint32_t)exec_elapsed_ms(&c->exec);

@@ -75,6 +75,7 @@ struct telem {
 	uint8_t fault;            /* enum fault_code latched, 0 = none */
 	int8_t fault_where;
 	uint8_t exec_status;
+	uint8_t homed;            /* both carriage and roller referenced */
 	uint32_t cmd_seq;         /* last command handled */
 	int32_t cmd_result;
 	uint32_t exec_elapsed_ms;

@@ -100,7 +100,7 @@ struct hal_io_in {
 	uint16_t back_current_ma;
 	uint16_t leg_current_ma;
 };
-#define HAL_IO_IN_REGS 15
+#define HAL_IO_IN_REGS 13
 
 /* GPIO input lines, in the order of the digital IO module's discrete inputs. */
 enum hal_gpio_in {
@@ -223,13 +223,18 @@ struct hal_bus_config {
 	bool unit_present[HAL_UNIT_COUNT];
 	int reconnect_min_ms;
 	int reconnect_max_ms;
-	/* register addresses (CHAIR.md defaults: holding 0..5, input 0..6, IO input 0..14,
+	/* register addresses (CHAIR.md defaults: holding 0..5, input 0..6, IO input 0..12,
 	 * DIO discrete inputs 0..8, coils 0..16) */
 	int drive_hold_base;
 	int drive_input_base;
 	int io_input_base;
 	int dio_input_base;
 	int dio_coil_base;
+	/* With use_fc23 the read half of function 23 reads holding registers: the drive mirrors
+	 * its input registers 0..6 there. 0 = right after the holding block
+	 * (drive_hold_base + HAL_DRIVE_OUT_REGS, i.e. holding 6..12 on the reference drive). */
+	int drive_fc23_read_base;
+	int thread_priority; /* SCHED_FIFO priority of the fieldbus thread; 0 = inherit */
 };
 
 enum hal_backend_kind { HAL_BACKEND_SIM, HAL_BACKEND_MODBUS, HAL_BACKEND_GPIOD_MODBUS };
@@ -266,5 +271,15 @@ struct hal_backend {
  * commanded to retract to its home at release speed; valves and vent open with the pump
  * off; heaters, recline, buzzer off. One table, used by every backend and the tick. */
 void hal_safe_outputs(struct hal_outputs *out, int16_t z_release_velocity_raw);
+
+/* The hardware backends (drivers/hal_combo.c): for cfg->backend HAL_BACKEND_MODBUS the
+ * Modbus backend alone (every GPIO line on the digital IO module), for
+ * HAL_BACKEND_GPIOD_MODBUS the gpiochip lines through libgpiod and the rest through Modbus.
+ * Allocates the backend's state (start-up only, never in read/write) and fills b; then
+ * b->open(b->ctx, cfg, ...) as for any backend (it returns once every unit has answered,
+ * or after 1 s with the silent unit named on stderr), and b->close releases everything,
+ * the state included: call it once, also after a failed open. -EINVAL for
+ * HAL_BACKEND_SIM (not a hardware backend), -ENOMEM. */
+int hal_hw_backend_create(const struct hal_config *cfg, struct hal_backend *b);
 
 #endif

@@ -53,6 +53,7 @@ struct sim_person {
 	double skin_gap_mm;          /* roller protrusion at which it touches the back */
 	int tender_count;
 	struct sim_tender_point tender[SIM_TENDER_MAX];
+	double too_much_n;           /* contact force too much anywhere, tender or not */
 	bool seated;
 };
 
@@ -60,14 +61,18 @@ struct sim_person {
 void sim_person_random(struct sim_person *p, uint64_t seed);
 void sim_person_default(struct sim_person *p);
 enum sim_zone sim_person_zone_at(const struct sim_person *p, double y_mm);
-/* Contact force the roller makes at carriage position y_mm, protruding z_mm. */
+/* Contact force the roller makes at carriage position y_mm, protruding z_mm. Zero above
+ * the neck (zone_start_y_mm[SIM_ZONE_NECK]), where sim_person_zone_at still says NECK,
+ * and zero when nobody is seated. Smooth in y_mm and z_mm. */
 double sim_person_contact_n(const struct sim_person *p, double y_mm, double z_mm);
+/* The smallest contact force this person calls "too much" at y_mm. */
+double sim_person_limit_n(const struct sim_person *p, double y_mm);
 
 enum sim_fault_kind {
 	SIM_FAULT_UNIT_SILENT,    /* a bus unit stops answering: its inputs go stale */
 	SIM_FAULT_UNIT_DEAF,      /* a unit neither answers nor hears: its drive watchdog trips */
 	SIM_FAULT_DRIVE_FAULT,    /* a drive raises a fault code and disables itself */
-	SIM_FAULT_STUCK_SWITCH,   /* a GPIO input stuck at a value */
+	SIM_FAULT_STUCK_SWITCH,   /* a GPIO input stuck at a value (logical, as the image has it) */
 	SIM_FAULT_ENCODER_LOSS,   /* a drive's position stops changing while the axis moves */
 	SIM_FAULT_OVER_TEMP,      /* a heater's temperature reads high */
 	SIM_FAULT_ESTOP,          /* the e-stop button is pressed */
@@ -79,6 +84,9 @@ enum sim_fault_kind {
 
 #define SIM_FAULT_MAX 16
 
+/* Fault code a drive raises when its comm watchdog trips (CiA 402 "heartbeat error"). */
+#define SIM_DRIVE_FAULT_COMM_TIMEOUT 0x8130
+
 struct sim_fault {
 	enum sim_fault_kind kind;
 	int target;          /* enum hal_unit, enum hal_axis, enum hal_gpio_in, heater... */
@@ -87,7 +95,20 @@ struct sim_fault {
 	uint64_t for_ms;     /* 0 = until the end */
 };
 
-/* Everything physical about one drive, for tests and telemetry. */
+/* Everything physical about one drive, for tests and telemetry.
+ *
+ * How a simulated drive behaves (sim/drive.c): velocity mode follows target_velocity with
+ * a 10 ms lag under the axis' accel limit; position mode runs its own loop to
+ * target_position at up to |target_velocity| (0 = the axis maximum) and sets AT_TARGET
+ * within 0.5 mm or deg; force mode (Z only) regulates to target_force, approaching at
+ * |target_velocity| or 30 mm/s. Z in velocity and position mode stops extending at once
+ * while the contact force is above zero and at or past target_force (so 0 = may touch,
+ * never press), and in every mode while holding the force would take more than
+ * current_limit_ma (200 mA + 30 mA/N; 0 = the drive's 5 A). Axis limits: Y 100 mm/s,
+ * 1000 mm/s^2; Z 250 mm/s, 4000 mm/s^2; K 60 rpm; T 720 rpm; W 20 mm/s. A fault, the comm
+ * watchdog included (SIM_DRIVE_FAULT_COMM_TIMEOUT, armed by the first write), disables the
+ * drive until a write with FAULT_RESET after its cause is gone; a faulted Z retracts to its
+ * home switch at 200 mm/s by itself while the drive_enable line is on. */
 struct sim_drive {
 	double position;   /* mm or deg, true mechanical position */
 	double velocity;   /* mm/s or rpm */
@@ -98,6 +119,9 @@ struct sim_drive {
 	bool enabled;
 	uint32_t ms_since_write; /* the drive's own comm watchdog */
 	struct hal_drive_out last_cmd;
+	bool heard;              /* the watchdog arms with the first write */
+	bool encoder_lost;
+	double lost_at_position; /* where the encoder stopped counting */
 };
 
 struct sim {
@@ -113,8 +137,13 @@ struct sim {
 	uint64_t rng;
 	int fault_count;
 	struct sim_fault fault[SIM_FAULT_MAX];
-	struct hal_inputs stale; /* what a silent unit last said */
+	struct hal_inputs stale; /* the image as of the last step: what every unit last said,
+	                            which for a silent unit is old */
 	uint32_t estop_presses;
+	uint32_t gpio_out;       /* output lines as the chair last received them */
+	double back_current_ma;
+	double leg_current_ma;
+	bool estop_pressed;      /* for counting press edges */
 };
 
 /* Start a chair at rest with the person in it, at random axis positions and encoder
@@ -124,10 +153,27 @@ void sim_init(struct sim *s, const struct sim_person *person, uint64_t seed);
 /* Schedule a fault; -ENOSPC when the table is full, -EINVAL for a bad kind or target. */
 int sim_fault_add(struct sim *s, const struct sim_fault *f);
 
-/* Advance the physics by one millisecond under the given outputs. */
+/* Advance the physics by one millisecond under the given outputs: every unit that is not
+ * deaf receives its part of out (sim_write_unit), then sim_advance_1ms. */
 void sim_step_1ms(struct sim *s, const struct hal_outputs *out);
 
-/* The process image as the controller would read it now. */
+/* Deliver one unit's part of the outputs, as a bus write would: a drive's holding
+ * registers (feeding its watchdog; FAULT_RESET clears a fault whose injection has ended)
+ * or, for HAL_UNIT_DIO, the output lines. Ignored while the unit is deaf; HAL_UNIT_IO
+ * has no outputs. For a Modbus server that writes units at their own pace. */
+void sim_write_unit(struct sim *s, enum hal_unit u, const struct hal_outputs *out);
+
+/* Advance the physics by one millisecond with what the units last received. */
+void sim_advance_1ms(struct sim *s);
+
+/* The process image as the controller would read it now (built by the last step, so a
+ * fault starting at at_ms shows from the step that starts at at_ms). A silent or deaf
+ * unit keeps its old values and its unit[].age_ms counts the ms since it last answered.
+ *
+ * Lines and angles: the drive_enable line off is safe torque off (no drive can enable or
+ * move by itself). back_up raises the backrest toward upright (angle falls toward
+ * back_min at 100 deg), back_down reclines it (toward back_max at 155 deg); leg_up raises
+ * the legrest (angle rises toward leg_max at 70 deg), leg_down lowers it. */
 void sim_read(const struct sim *s, struct hal_inputs *in);
 
 /* The person's verdict on what the roller does right now: true when the contact force
@@ -137,5 +183,13 @@ bool sim_person_too_much(const struct sim *s);
 /* Parse a fault from text: "KIND TARGET VALUE AT_MS [FOR_MS]", e.g.
  * "unit_silent drive_z 0 5000" or "estop - 0 3000 200". Returns 0 or -EINVAL. */
 int sim_fault_parse(const char *text, struct sim_fault *f);
+
+/* The kind's name as sim_fault_parse takes it ("unit_silent"), "?" when out of range. */
+const char *sim_fault_kind_name(enum sim_fault_kind kind);
+
+/* Whether a fault of this kind is active at time t_ms; target -1 matches any target.
+ * The value of the matching fault goes to *value when value is not NULL. */
+bool sim_fault_active(const struct sim *s, enum sim_fault_kind kind, int target,
+		      uint64_t t_ms, int *value);
 
 #endif

@@ -91,6 +91,7 @@ struct interp_program {
 	char *arena;            /* strings of the program */
 	size_t arena_used, arena_bytes;
 	bool rejected;          /* too big: nothing was parsed */
+	uint32_t unknown_lines; /* lines that were not statements at all (reported) */
 };
 
 #endif

@@ -25,6 +25,7 @@
 #define PLAN_REPEAT_COUNT_MAX 100
 #define PLAN_FILE_MAX (256u * 1024u)
 #define PLAN_ZERO_STEPS_MAX 64    /* zero-time steps the executor runs in one tick, at most */
+#define PLAN_DURATION_MAX_MS 86400000u /* longest duration a program may write (a day) */
 
 enum plan_op {
 	/* timed, the rollers work */
@@ -172,3 +173,33 @@ uint64_t plan_step_ms(const struct plan *p, const struct plan_step *s, double pr
 uint64_t plan_total_ms(const struct plan *p, double start_y_mm);
 
 #endif
+
+/* ---- places (resolve.c) ---- */
+
+/* Where a zone, range or point lies on one body, unclamped: the work goes from *from_mm to
+ * *to_mm (a point: both the same). as_point: a single landmark is a point (its middle for
+ * a zone landmark), not its span. */
+void plan_where_span(const struct body_map *b, const struct plan_where *w, bool as_point,
+		     double *from_mm, double *to_mm);
+/* A point as a program would write it: "L4", "L2+20mm", "track 420mm". */
+void plan_point_format(const struct plan_point *pt, char *buf, size_t n);
+/* "1m30s", "45s", "500ms", "2h5m" for messages and summaries. */
+void plan_format_ms(uint64_t ms, char *buf, size_t n);
+
+/* Resolve options (plan_resolve_ex): */
+#define PLAN_RESOLVE_CLAMP 1u /* put off-track points at the track's end and allow any
+			       * length of run: for estimates (the checker), never to run */
+int plan_resolve_ex(const struct plan *compiled, const struct body_map *body, double cap_n,
+		    double start_y_mm, unsigned flags, struct plan **out, char *err,
+		    size_t err_len);
+
+/* ---- walking a plan as the executor will (timing.c) ---- */
+
+/* Called for every step the run goes through, in order, repeats unrolled: timed steps
+ * with their start and duration (moves included), zero-time steps with dur_ms 0. Return
+ * false to stop. */
+typedef bool (*plan_visit_fn)(void *ctx, const struct plan_step *s, uint64_t start_ms,
+			      uint64_t dur_ms, double start_y_mm, double end_y_mm);
+/* Walk a resolved plan from start_y_mm until its end, until visit says stop, or until the
+ * time passes max_ms; the work is bounded by max_ms / (shortest step) visits. */
+void plan_walk(const struct plan *p, uint64_t max_ms, plan_visit_fn visit, void *ctx);

@@ -125,3 +125,49 @@ uint64_t plan_total_ms(const struct plan *p, double start_y_mm)
 	double y = start_y_mm;
 	return span_ms(p, 0, p->step_count, &y);
 }
+
+void plan_walk(const struct plan *p, uint64_t max_ms, plan_visit_fn visit, void *ctx)
+{
+	struct {
+		uint32_t repeat_step, remaining;
+	} loop[PLAN_REPEAT_DEPTH_MAX];
+	int depth = 0;
+	uint64_t t_ms = 0;
+	double y = p->start_y_mm;
+	/* Zero-time loops are compiled away, so steps between two timed ones are few; the
+	 * guard only protects against a plan that was not compiled here. */
+	uint64_t guard = 0;
+	uint32_t i = 0;
+	while (i < p->step_count && t_ms <= max_ms && guard++ < 100000000ull) {
+		const struct plan_step *s = &p->steps[i];
+		if (s->op == PLAN_REPEAT) {
+			if (depth >= PLAN_REPEAT_DEPTH_MAX || s->times == 0)
+				return;
+			loop[depth].repeat_step = i;
+			loop[depth].remaining = s->times - 1;
+			depth++;
+			i++;
+			continue;
+		}
+		if (s->op == PLAN_END) {
+			if (depth == 0)
+				return;
+			if (loop[depth - 1].remaining > 0) {
+				loop[depth - 1].remaining--;
+				i = loop[depth - 1].repeat_step + 1;
+			} else {
+				depth--;
+				i++;
+			}
+			continue;
+		}
+		uint64_t dur_ms = plan_step_ms(p, s, y);
+		double end_y = plan_step_end_y(s, y);
+		double start_y = plan_step_start_y(s, y);
+		if (!visit(ctx, s, t_ms, dur_ms, start_y, end_y))
+			return;
+		t_ms += dur_ms;
+		y = end_y;
+		i++;
+	}
+}

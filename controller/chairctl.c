@@ -1,0 +1,118 @@
+/* chairctl: the command-line client. `program check|plot` work on program files;
+ * `program run` runs one on the simulated chair in lockstep and says what happened. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../drivers/backend.h"
+#include "config.h"
+#include "interp/program_cli.h"
+#include "program_load.h"
+#include "report.h"
+#include "runner.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: chairctl program check FILE... [--json]\n"
+		   "       chairctl program plot FILE -o OUT.svg\n"
+		   "       chairctl program run FILE [--seed N] [--config FILE] [--cap N]\n");
+}
+
+/* `program run`: home the simulated chair, run the program in virtual time with a
+ * progress bar, print the summary. Exit 0 when it ran to its end without a fault. */
+static int program_run(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"seed", required_argument, NULL, 's'},
+		{"config", required_argument, NULL, 'c'},
+		{"cap", required_argument, NULL, 'C'},
+		{NULL, 0, NULL, 0},
+	};
+	static struct chair_config cfg;
+	config_defaults(&cfg);
+	const char *config_path = NULL;
+	long long seed = 1;
+	double cap_n = 0;
+	char *end;
+	int ch;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "s:c:C:", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 's':
+			seed = strtoll(optarg, &end, 10);
+			if (*end || seed < 0) {
+				fprintf(stderr, "chairctl: --seed %s: expected a whole number >= 0\n", optarg);
+				return 2;
+			}
+			break;
+		case 'c':
+			config_path = optarg;
+			break;
+		case 'C':
+			cap_n = strtod(optarg, &end);
+			if (*end || !(cap_n > 0)) {
+				fprintf(stderr, "chairctl: --cap %s: expected newtons > 0\n", optarg);
+				return 2;
+			}
+			break;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc - 1) {
+		usage(stderr);
+		return 2;
+	}
+	char err[512];
+	if (config_path && config_load(config_path, &cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "chairctl: %s\n", err);
+		return 2;
+	}
+	cfg.hal.backend = HAL_BACKEND_SIM;
+	cfg.hal.sim_seed = (uint64_t)seed;
+	if (cap_n > cfg.force.max_n) {
+		fprintf(stderr, "chairctl: --cap %g N is above the chair's limit of %g N\n", cap_n,
+			cfg.force.max_n);
+		return 2;
+	}
+	if (cap_n > 0)
+		cfg.session.default_cap_n = cap_n;
+	struct plan *plan = NULL;
+	if (program_load_file(argv[optind], &cfg, &plan, stderr) != 0)
+		return 1;
+	static struct backend be;
+	static struct runner r;
+	if (backend_create(&cfg.hal, &be, err, sizeof(err)) != 0 ||
+	    runner_open(&r, RUNNER_LOCKSTEP, &cfg, &be.ops, err, sizeof(err)) != 0) {
+		fprintf(stderr, "chairctl: %s\n", err);
+		backend_destroy(&be);
+		plan_free(plan);
+		return 1;
+	}
+	struct report rep;
+	report_init(&rep, &plan->body, r.ctl.period_s, cfg.force.contact_n, isatty(1));
+	int rc = runner_run_plan(&r, plan, &rep, stdout, NULL);
+	report_summary(&rep, stdout);
+	runner_close(&r);
+	backend_destroy(&be);
+	plan_free(plan);
+	if (rc != 0)
+		fprintf(stderr, "chairctl: %s: the run %s\n", argv[optind],
+			rc == -EIO ? "ended in a fault" : "did not finish");
+	return rc == 0 ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 3 || strcmp(argv[1], "program") != 0) {
+		usage(argc < 2 ? stderr : (!strcmp(argv[1], "--help") ? stdout : stderr));
+		return argc >= 2 && !strcmp(argv[1], "--help") ? 0 : 2;
+	}
+	if (!strcmp(argv[2], "run"))
+		return program_run(argc - 2, argv + 2);
+	return program_cli_main(argc - 1, argv + 1);
+}

@@ -1,0 +1,232 @@
+/* chaird: the controller daemon. Reads the chair's configuration, opens the backend,
+ * starts the real-time loop (or lockstep in virtual time), and runs what it is asked to:
+ * the built-in demo routine, a program file, or nothing until it is stopped. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../drivers/backend.h"
+#include "config.h"
+#include "interp/plan.h"
+#include "program_load.h"
+#include "report.h"
+#include "runner.h"
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+struct options {
+	const char *config_path;
+	const char *hal;
+	const char *program_path;
+	bool demo;
+	bool lockstep;
+	long long seed;
+	double duration_s;
+	bool print_keys;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: chaird [--config FILE] [--hal sim|modbus|gpiod+modbus] [--seed N]\n"
+		"              [--demo | --program FILE] [--lockstep] [--duration-s S]\n"
+		"              [--config-keys]\n"
+		"  --config FILE     the chair's INI file (default: built-in reference chair)\n"
+		"  --hal KIND        backend, overriding [hal] backend\n"
+		"  --seed N          the simulated person (sim backend)\n"
+		"  --demo            home, run the built-in demo routine, print a summary, exit\n"
+		"  --program FILE    the same with a technique program\n"
+		"  --lockstep        virtual time: tick as fast as the CPU allows (sim only)\n"
+		"  --duration-s S    without --demo/--program: run this long, then exit\n"
+		"  --config-keys     print every configuration key with its default and range\n");
+}
+
+static int parse_options(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"hal", required_argument, NULL, 'H'},
+		{"seed", required_argument, NULL, 's'},
+		{"demo", no_argument, NULL, 'd'},
+		{"program", required_argument, NULL, 'p'},
+		{"lockstep", no_argument, NULL, 'l'},
+		{"duration-s", required_argument, NULL, 'D'},
+		{"config-keys", no_argument, NULL, 'k'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	memset(o, 0, sizeof(*o));
+	o->seed = -1;
+	int ch;
+	char *end;
+	while ((ch = getopt_long(argc, argv, "c:H:s:dp:lD:kh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			o->config_path = optarg;
+			break;
+		case 'H':
+			o->hal = optarg;
+			break;
+		case 's':
+			errno = 0;
+			o->seed = strtoll(optarg, &end, 10);
+			if (errno || *end || o->seed < 0) {
+				fprintf(stderr, "chaird: --seed %s: expected a whole number >= 0\n", optarg);
+				return -EINVAL;
+			}
+			break;
+		case 'd':
+			o->demo = true;
+			break;
+		case 'p':
+			o->program_path = optarg;
+			break;
+		case 'l':
+			o->lockstep = true;
+			break;
+		case 'D':
+			o->duration_s = strtod(optarg, &end);
+			if (*end || !(o->duration_s > 0)) {
+				fprintf(stderr, "chaird: --duration-s %s: expected seconds > 0\n", optarg);
+				return -EINVAL;
+			}
+			break;
+		case 'k':
+			o->print_keys = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "chaird: unexpected argument '%s'\n", argv[optind]);
+		return -EINVAL;
+	}
+	if (o->demo && o->program_path) {
+		fprintf(stderr, "chaird: --demo and --program exclude each other\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int load_config(const struct options *o, struct chair_config *cfg)
+{
+	config_defaults(cfg);
+	char err[512];
+	if (o->config_path && config_load(o->config_path, cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "chaird: %s\n", err);
+		return -EINVAL;
+	}
+	if (o->hal) {
+		char line[96];
+		snprintf(line, sizeof(line), "[hal]\nbackend = %s\n", o->hal);
+		if (config_load_string(line, "--hal", cfg, err, sizeof(err)) != 0) {
+			fprintf(stderr, "chaird: --hal %s: expected sim, modbus or gpiod+modbus\n", o->hal);
+			return -EINVAL;
+		}
+	}
+	if (o->seed >= 0)
+		cfg->hal.sim_seed = (uint64_t)o->seed;
+	if (o->lockstep && cfg->hal.backend != HAL_BACKEND_SIM) {
+		fprintf(stderr, "chaird: --lockstep needs the sim backend: real hardware keeps its own time\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int run_plan(struct runner *r, const struct chair_config *cfg, struct plan *plan)
+{
+	struct report rep;
+	report_init(&rep, &plan->body, r->ctl.period_s, cfg->force.contact_n, isatty(1));
+	int rc = runner_run_plan(r, plan, &rep, stdout, (volatile int *)&stop_requested);
+	report_summary(&rep, stdout);
+	switch (rc) {
+	case 0:
+		return 0;
+	case -EIO:
+		fprintf(stderr, "chaird: the run ended in a fault\n");
+		return 1;
+	case -ECANCELED:
+		fprintf(stderr, "chaird: stopped\n");
+		return 1;
+	default:
+		fprintf(stderr, "chaird: the run did not finish: %s\n", strerror(-rc));
+		return 1;
+	}
+}
+
+static int run_idle(struct runner *r, double duration_s)
+{
+	while (!stop_requested && (duration_s <= 0 || runner_time_s(r) < duration_s))
+		runner_advance(r, NULL, NULL);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o;
+	if (parse_options(argc, argv, &o) != 0)
+		return 2;
+	if (o.print_keys) {
+		config_describe(stdout);
+		return 0;
+	}
+	static struct chair_config cfg;
+	if (load_config(&o, &cfg) != 0)
+		return 2;
+
+	/* Everything that can be refused is checked before the chair is touched. */
+	struct plan *plan = NULL;
+	char err[512];
+	if (o.demo || o.program_path) {
+		int rc = o.demo ? program_load_demo(&cfg, &plan, stderr)
+				: program_load_file(o.program_path, &cfg, &plan, stderr);
+		if (rc != 0)
+			return 2;
+	}
+
+	static struct backend be;
+	if (backend_create(&cfg.hal, &be, err, sizeof(err)) != 0) {
+		fprintf(stderr, "chaird: %s\n", err);
+		plan_free(plan);
+		return 2;
+	}
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	static struct runner r;
+	if (runner_open(&r, o.lockstep ? RUNNER_LOCKSTEP : RUNNER_REALTIME, &cfg, &be.ops, err,
+			sizeof(err)) != 0) {
+		fprintf(stderr, "chaird: %s\n", err);
+		backend_destroy(&be);
+		plan_free(plan);
+		return 2;
+	}
+	if (r.warning[0])
+		fprintf(stderr, "chaird: warning: %s\n", r.warning);
+	fprintf(stderr, "chaird: running on the %s backend, %s\n", be.ops.name,
+		o.lockstep ? "lockstep (virtual time)"
+			   : r.rt.realtime ? "SCHED_FIFO" : "normal priority");
+
+	int status = plan ? run_plan(&r, &cfg, plan) : run_idle(&r, o.duration_s);
+	runner_close(&r);
+	backend_destroy(&be);
+	plan_free(plan);
+	return status;
+}

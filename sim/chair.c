@@ -1,0 +1,168 @@
+/* The simulated chair as a whole: one step of 1 ms takes the outputs to the units that can
+ * hear, moves every part, and rebuilds the process image each unit would answer with. */
+#include "internal.h"
+
+#include <string.h>
+
+#include "rng.h"
+
+/* Drive units and axes share their order, so unit u carries axis u. */
+_Static_assert((int)HAL_UNIT_DRIVE_Y == (int)HAL_AXIS_Y &&
+		       (int)HAL_UNIT_DRIVE_W == (int)HAL_AXIS_W &&
+		       (int)HAL_AXIS_COUNT == (int)HAL_UNIT_IO,
+	       "drive units follow the axes");
+
+/* Start positions and incremental encoder zeros, drawn so that homing has work to do. */
+#define Y_START_MAX_MM 1300.0
+#define Y_OFFSET_MAX_MM 400.0
+#define Z_START_MAX_MM 60.0
+#define Z_OFFSET_MAX_MM 50.0
+#define W_START_MIN_MM 80.0
+#define W_START_MAX_MM 140.0
+#define BACK_START_DEG 105.0
+#define LEG_START_DEG 10.0
+
+/* Where the track's switches sit on the true positions (mm). */
+#define Y_HOME_MM 0.0
+#define Y_END_MM 1300.0
+#define Z_HOME_MM 0.0
+
+/* Keeps sim_init's draws apart from the person's, which take the same seed. */
+#define CHAIR_SEED_SALT 0x43484149522d3031u
+
+/* The input lines as the switches and faults set them now. */
+static uint32_t gpio_inputs(const struct sim *s, const struct sim_fault_view *fv)
+{
+	uint32_t in = 0;
+	if (fv->estop)
+		in |= 1u << HAL_IN_ESTOP;
+	if (s->person.seated && !fv->unoccupied)
+		in |= 1u << HAL_IN_OCCUPIED;
+	if (s->drive[HAL_AXIS_Y].position <= Y_HOME_MM)
+		in |= 1u << HAL_IN_Y_HOME;
+	if (s->drive[HAL_AXIS_Y].position >= Y_END_MM)
+		in |= 1u << HAL_IN_Y_END;
+	if (s->drive[HAL_AXIS_Z].position <= Z_HOME_MM)
+		in |= 1u << HAL_IN_Z_HOME;
+	sim_comfort_switches(s, &in);
+	return (in & ~fv->stuck_mask) | (fv->stuck_value & fv->stuck_mask);
+}
+
+/* Refresh the image from every unit that answers; a silent one keeps what it last said. */
+static void publish(struct sim *s, const struct sim_fault_view *fv, uint32_t gpio_in)
+{
+	struct hal_inputs *img = &s->stale;
+	for (int a = 0; a < HAL_AXIS_COUNT; a++)
+		if (!fv->silent[a])
+			sim_drive_read(&s->drive[a], (enum hal_axis)a, s->contact_force_n,
+				       &img->drive[a]);
+	if (!fv->silent[HAL_UNIT_IO])
+		sim_comfort_read(s, fv, &img->io);
+	if (!fv->silent[HAL_UNIT_DIO]) {
+		img->gpio_in = gpio_in;
+		img->estop_presses = s->estop_presses;
+	}
+}
+
+/* One more ms of each unit either answering or not. */
+static void count_exchanges(struct sim *s, const struct sim_fault_view *fv)
+{
+	for (int u = 0; u < HAL_UNIT_COUNT; u++) {
+		struct hal_unit_status *st = &s->stale.unit[u];
+		if (fv->silent[u]) {
+			st->age_ms++;
+			st->timeouts++;
+		} else {
+			st->age_ms = 0;
+			st->transactions++;
+		}
+	}
+}
+
+void sim_init(struct sim *s, const struct sim_person *person, uint64_t seed)
+{
+	uint64_t *rng = &s->rng;
+
+	memset(s, 0, sizeof(*s));
+	s->person = *person;
+	s->rng = seed ^ CHAIR_SEED_SALT;
+	sim_drive_init(&s->drive[HAL_AXIS_Y], HAL_AXIS_Y, sim_rng_range(rng, 0.0, Y_START_MAX_MM),
+		       sim_rng_range(rng, -Y_OFFSET_MAX_MM, Y_OFFSET_MAX_MM));
+	sim_drive_init(&s->drive[HAL_AXIS_Z], HAL_AXIS_Z, sim_rng_range(rng, 0.0, Z_START_MAX_MM),
+		       sim_rng_range(rng, -Z_OFFSET_MAX_MM, Z_OFFSET_MAX_MM));
+	sim_drive_init(&s->drive[HAL_AXIS_K], HAL_AXIS_K, sim_rng_range(rng, 0.0, 360.0), 0.0);
+	sim_drive_init(&s->drive[HAL_AXIS_T], HAL_AXIS_T, sim_rng_range(rng, 0.0, 360.0), 0.0);
+	/* W's encoder is absolute: its zero is known from the start. */
+	sim_drive_init(&s->drive[HAL_AXIS_W], HAL_AXIS_W,
+		       sim_rng_range(rng, W_START_MIN_MM, W_START_MAX_MM), 0.0);
+	for (int h = 0; h < HAL_HEATER_COUNT; h++)
+		s->heater_c[h] = SIM_AMBIENT_C;
+	s->back_angle_deg = BACK_START_DEG;
+	s->leg_angle_deg = LEG_START_DEG;
+	s->supply_v = 24.0;
+	s->contact_force_n = sim_person_contact_n(&s->person, s->drive[HAL_AXIS_Y].position,
+						  s->drive[HAL_AXIS_Z].position);
+
+	struct sim_fault_view none;
+	memset(&none, 0, sizeof(none));
+	publish(s, &none, gpio_inputs(s, &none));
+}
+
+void sim_write_unit(struct sim *s, enum hal_unit u, const struct hal_outputs *out)
+{
+	if ((unsigned)u >= HAL_UNIT_COUNT || sim_fault_active(s, SIM_FAULT_UNIT_DEAF, u,
+							       s->time_ms, NULL))
+		return;
+	if (u < HAL_UNIT_IO) {
+		bool injected = sim_fault_active(s, SIM_FAULT_DRIVE_FAULT, u, s->time_ms, NULL);
+		sim_drive_receive(&s->drive[u], &out->drive[u], injected);
+	} else if (u == HAL_UNIT_DIO) {
+		s->gpio_out = out->gpio_out;
+	}
+}
+
+void sim_advance_1ms(struct sim *s)
+{
+	struct sim_fault_view fv;
+	sim_fault_view_at(s, s->time_ms, &fv);
+	bool seated = s->person.seated && !fv.unoccupied;
+
+	/* Every drive sees the force the body made at the start of this ms. */
+	for (int a = 0; a < HAL_AXIS_COUNT; a++) {
+		struct sim_drive_env env = {
+			.powered = (s->gpio_out >> HAL_OUT_DRIVE_ENABLE) & 1u,
+			.contact_n = seated ? s->contact_force_n : 0.0,
+			.injected_fault = fv.drive_fault[a],
+			.encoder_lost = fv.encoder_lost[a],
+		};
+		sim_drive_step(&s->drive[a], (enum hal_axis)a, &env);
+	}
+	s->contact_force_n = seated ? sim_person_contact_n(&s->person,
+							   s->drive[HAL_AXIS_Y].position,
+							   s->drive[HAL_AXIS_Z].position)
+				    : 0.0;
+	sim_comfort_step(s, &fv);
+	s->time_ms++;
+
+	/* Press edges are counted on the line itself, so a press while the DIO module is
+	 * silent still shows in the count once it answers again. */
+	uint32_t gpio_in = gpio_inputs(s, &fv);
+	bool pressed = (gpio_in >> HAL_IN_ESTOP) & 1u;
+	if (pressed && !s->estop_pressed)
+		s->estop_presses++;
+	s->estop_pressed = pressed;
+	publish(s, &fv, gpio_in);
+	count_exchanges(s, &fv);
+}
+
+void sim_step_1ms(struct sim *s, const struct hal_outputs *out)
+{
+	for (int u = 0; u < HAL_UNIT_COUNT; u++)
+		sim_write_unit(s, (enum hal_unit)u, out);
+	sim_advance_1ms(s);
+}
+
+void sim_read(const struct sim *s, struct hal_inputs *in)
+{
+	*in = s->stale;
+}

@@ -1,0 +1,384 @@
+/* chairsim: the simulated chair as a Modbus server, stepping its physics in real time.
+ *
+ *   chairsim [--modbus tcp:127.0.0.1:1502 | --modbus rtu:/dev/pts/N,115200,8N2]
+ *            [--seed N] [--fault "KIND TARGET VALUE AT_MS [FOR_MS]"]... [--scenario FILE]
+ *            [--late UNIT:MS]... [--exception UNIT:CODE]... [--bad-crc PERCENT]
+ *            [--duration-s N] [--status-fd FD] [--wire-pace]
+ *
+ * One thread: 1 ms physics steps against CLOCK_MONOTONIC (catching up when late), and
+ * between steps the Modbus line is served. Exits 0 on SIGTERM/SIGINT or after
+ * --duration-s, 1 when the line cannot be served, 2 on a bad command line. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "modbus_server.h"
+#include "sim.h"
+
+#define CHAIRSIM_STEP_NS 1000000LL
+#define CHAIRSIM_CATCH_UP_MAX 1000 /* steps in a row before giving the lost time up */
+
+struct chairsim_opts {
+	const char *modbus;
+	uint64_t seed;
+	double duration_s;
+	int status_fd;
+	double bad_crc_percent;
+	bool wire_pace;
+	int late_ms[HAL_UNIT_COUNT];
+	int exception[HAL_UNIT_COUNT];
+	struct sim_fault fault[SIM_FAULT_MAX];
+	int fault_count;
+};
+
+static volatile sig_atomic_t chairsim_stop;
+
+static void chairsim_on_signal(int sig)
+{
+	(void)sig;
+	chairsim_stop = 1;
+}
+
+static int64_t chairsim_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void chairsim_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: chairsim [options]\n"
+		"  --modbus SPEC         tcp:HOST:PORT (default tcp:127.0.0.1:1502) or\n"
+		"                        rtu:DEVICE,BAUD,8N2\n"
+		"  --seed N              the simulated person and start positions (default 1)\n"
+		"  --fault TEXT          \"KIND TARGET VALUE AT_MS [FOR_MS]\", repeatable, e.g.\n"
+		"                        \"unit_silent drive_z 0 5000\", \"drive_fault Z 4660 3000\"\n"
+		"  --scenario FILE       one fault per line, # starts a comment\n"
+		"  --late UNIT:MS        the unit answers MS late (UNIT: drive_y..dio or its id)\n"
+		"  --exception UNIT:CODE the unit answers with exception CODE (1..255)\n"
+		"  --bad-crc PERCENT     that share of answers has a broken CRC\n"
+		"  --duration-s N        exit after N seconds\n"
+		"  --status-fd FD        write \"listening SPEC\" there once serving\n"
+		"  --wire-pace           RTU on a pty: answer only when a real line at the baud\n"
+		"                        rate would have carried request and answer\n");
+}
+
+/* The index of a unit named by its config name or its Modbus id, or -1. */
+static int chairsim_unit(const char *text, const struct hal_config *cfg)
+{
+	for (int u = 0; u < HAL_UNIT_COUNT; u++)
+		if (strcmp(text, hal_unit_name[u]) == 0)
+			return u;
+	char *end;
+	long id = strtol(text, &end, 10);
+	if (*end || end == text)
+		return -1;
+	for (int u = 0; u < HAL_UNIT_COUNT; u++)
+		if (cfg->bus.unit_id[u] == id)
+			return u;
+	return -1;
+}
+
+/* "UNIT:N" with N in [lo, hi] into per-unit table[]. */
+static int chairsim_unit_value(const char *opt, const char *text, long lo, long hi,
+			       const struct hal_config *cfg, int table[HAL_UNIT_COUNT])
+{
+	char unit[HAL_NAME_MAX];
+	const char *colon = strchr(text, ':');
+	if (!colon || (size_t)(colon - text) >= sizeof(unit)) {
+		fprintf(stderr, "chairsim: %s '%s': expected UNIT:VALUE\n", opt, text);
+		return -EINVAL;
+	}
+	memcpy(unit, text, (size_t)(colon - text));
+	unit[colon - text] = '\0';
+	int u = chairsim_unit(unit, cfg);
+	if (u < 0) {
+		fprintf(stderr, "chairsim: %s '%s': no unit '%s' (drive_y..dio or a unit id)\n",
+			opt, text, unit);
+		return -EINVAL;
+	}
+	char *end;
+	long v = strtol(colon + 1, &end, 0);
+	if (*end || end == colon + 1 || v < lo || v > hi) {
+		fprintf(stderr, "chairsim: %s '%s': value must be %ld..%ld\n", opt, text, lo, hi);
+		return -EINVAL;
+	}
+	table[u] = (int)v;
+	return 0;
+}
+
+static int chairsim_add_fault(struct chairsim_opts *o, const char *text, const char *where)
+{
+	if (o->fault_count == SIM_FAULT_MAX) {
+		fprintf(stderr, "chairsim: %s: more than %d faults\n", where, SIM_FAULT_MAX);
+		return -ENOSPC;
+	}
+	if (sim_fault_parse(text, &o->fault[o->fault_count]) < 0) {
+		fprintf(stderr, "chairsim: %s: bad fault '%s' (KIND TARGET VALUE AT_MS [FOR_MS])\n",
+			where, text);
+		return -EINVAL;
+	}
+	o->fault_count++;
+	return 0;
+}
+
+/* One fault per line; blank lines and # comments are skipped. */
+static int chairsim_scenario(struct chairsim_opts *o, const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		fprintf(stderr, "chairsim: --scenario %s: %s\n", path, strerror(errno));
+		return -errno;
+	}
+	char line[256], where[HAL_NAME_MAX + 300];
+	int rc = 0;
+	for (int n = 1; rc == 0 && fgets(line, sizeof(line), f); n++) {
+		char *hash = strchr(line, '#');
+		if (hash)
+			*hash = '\0';
+		line[strcspn(line, "\r\n")] = '\0';
+		if (strspn(line, " \t") == strlen(line))
+			continue;
+		snprintf(where, sizeof(where), "%s:%d", path, n);
+		rc = chairsim_add_fault(o, line, where);
+	}
+	fclose(f);
+	return rc;
+}
+
+static int chairsim_number(const char *opt, const char *text, double lo, double hi, double *v)
+{
+	char *end;
+	errno = 0;
+	double x = strtod(text, &end);
+	if (errno || *end || end == text || x < lo || x > hi) {
+		fprintf(stderr, "chairsim: %s '%s': expected a number in %g..%g\n", opt, text, lo,
+			hi);
+		return -EINVAL;
+	}
+	*v = x;
+	return 0;
+}
+
+static int chairsim_parse(int argc, char **argv, struct chairsim_opts *o,
+			  const struct hal_config *cfg)
+{
+	enum { O_MODBUS = 256, O_SEED, O_FAULT, O_SCENARIO, O_LATE, O_EXCEPTION, O_BAD_CRC,
+	       O_DURATION, O_STATUS_FD, O_WIRE_PACE, O_HELP };
+	static const struct option longopts[] = {
+		{"modbus", required_argument, NULL, O_MODBUS},
+		{"seed", required_argument, NULL, O_SEED},
+		{"fault", required_argument, NULL, O_FAULT},
+		{"scenario", required_argument, NULL, O_SCENARIO},
+		{"late", required_argument, NULL, O_LATE},
+		{"exception", required_argument, NULL, O_EXCEPTION},
+		{"bad-crc", required_argument, NULL, O_BAD_CRC},
+		{"duration-s", required_argument, NULL, O_DURATION},
+		{"status-fd", required_argument, NULL, O_STATUS_FD},
+		{"wire-pace", no_argument, NULL, O_WIRE_PACE},
+		{"help", no_argument, NULL, O_HELP},
+		{NULL, 0, NULL, 0},
+	};
+	memset(o, 0, sizeof(*o));
+	o->modbus = "tcp:127.0.0.1:1502";
+	o->seed = 1;
+	o->status_fd = -1;
+	opterr = 0;
+	int c;
+	double v;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		int rc = 0;
+		switch (c) {
+		case O_MODBUS:
+			o->modbus = optarg;
+			break;
+		case O_SEED: {
+			char *end;
+			errno = 0;
+			unsigned long long seed = strtoull(optarg, &end, 0);
+			if (errno || *end || end == optarg || optarg[0] == '-') {
+				fprintf(stderr, "chairsim: --seed '%s': expected a number\n", optarg);
+				rc = -EINVAL;
+			}
+			o->seed = seed;
+			break;
+		}
+		case O_FAULT:
+			rc = chairsim_add_fault(o, optarg, "--fault");
+			break;
+		case O_SCENARIO:
+			rc = chairsim_scenario(o, optarg);
+			break;
+		case O_LATE:
+			rc = chairsim_unit_value("--late", optarg, 0, 60000, cfg, o->late_ms);
+			break;
+		case O_EXCEPTION:
+			rc = chairsim_unit_value("--exception", optarg, 1, 255, cfg, o->exception);
+			break;
+		case O_BAD_CRC:
+			rc = chairsim_number("--bad-crc", optarg, 0, 100, &o->bad_crc_percent);
+			break;
+		case O_DURATION:
+			rc = chairsim_number("--duration-s", optarg, 0, 1e9, &o->duration_s);
+			break;
+		case O_STATUS_FD:
+			rc = chairsim_number("--status-fd", optarg, 0, 1 << 20, &v);
+			o->status_fd = (int)v;
+			if (rc == 0 && v != (int)v) {
+				fprintf(stderr, "chairsim: --status-fd '%s': not a descriptor\n", optarg);
+				rc = -EINVAL;
+			}
+			break;
+		case O_WIRE_PACE:
+			o->wire_pace = true;
+			break;
+		case O_HELP:
+			chairsim_usage(stdout);
+			exit(0);
+		default:
+			fprintf(stderr, "chairsim: unknown option or missing value: %s\n",
+				argv[optind - 1]);
+			chairsim_usage(stderr);
+			return -EINVAL;
+		}
+		if (rc < 0)
+			return rc;
+	}
+	if (optind < argc) {
+		fprintf(stderr, "chairsim: unexpected argument '%s'\n", argv[optind]);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The wire faults of every unit now: the command line's plus the sim's silent/deaf ones. */
+static void chairsim_wire_faults(struct simsrv *srv, const struct sim *s,
+				 const struct chairsim_opts *o)
+{
+	for (int u = 0; u < HAL_UNIT_COUNT; u++) {
+		struct simsrv_unit_faults f = {
+			.silent = sim_fault_active(s, SIM_FAULT_UNIT_SILENT, u, s->time_ms, NULL),
+			.deaf = sim_fault_active(s, SIM_FAULT_UNIT_DEAF, u, s->time_ms, NULL),
+			.late_ms = o->late_ms[u],
+			.exception = o->exception[u],
+		};
+		simsrv_set_unit_faults(srv, (enum hal_unit)u, &f);
+	}
+}
+
+static void chairsim_report(const struct simsrv *srv, const struct sim *s)
+{
+	const struct simsrv_counters *c = &srv->count;
+	fprintf(stderr, "chairsim: stopped at %" PRIu64 " ms, %u clients, %u requests for "
+		"other ids, %u dropped for bad CRC\n",
+		s->time_ms, c->clients, c->other_units, c->rx_crc_errors);
+	for (int u = 0; u < HAL_UNIT_COUNT; u++)
+		fprintf(stderr, "chairsim: unit %s: requests %u replies %u unanswered %u late %u "
+			"bad_crc %u exceptions %u\n",
+			hal_unit_name[u], c->requests[u], c->replies[u], c->unanswered[u],
+			c->late[u], c->bad_crc[u], c->exceptions[u]);
+}
+
+int main(int argc, char **argv)
+{
+	static struct hal_config cfg;
+	static struct chairsim_opts opts;
+	static struct sim sim;
+	static struct simsrv srv;
+	hal_config_defaults(&cfg);
+	if (chairsim_parse(argc, argv, &opts, &cfg) < 0)
+		return 2;
+	struct simsrv_spec spec;
+	char err[256];
+	if (simsrv_parse_spec(opts.modbus, &spec, err, sizeof(err)) < 0) {
+		fprintf(stderr, "chairsim: --modbus: %s\n", err);
+		return 2;
+	}
+
+	struct sim_person person;
+	sim_person_random(&person, opts.seed);
+	sim_init(&sim, &person, opts.seed);
+	for (int i = 0; i < opts.fault_count; i++)
+		if (sim_fault_add(&sim, &opts.fault[i]) < 0) {
+			fprintf(stderr, "chairsim: fault %d does not fit the simulator\n", i + 1);
+			return 2;
+		}
+
+	struct sigaction sa = {.sa_handler = chairsim_on_signal};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (simsrv_open(&srv, &spec, &cfg, err, sizeof(err)) < 0) {
+		fprintf(stderr, "chairsim: %s\n", err);
+		return 1;
+	}
+	simsrv_set_bad_crc(&srv, opts.bad_crc_percent, opts.seed);
+	simsrv_set_wire_pace(&srv, opts.wire_pace);
+	fprintf(stderr, "chairsim: listening on %s (seed %" PRIu64 ", %d faults)\n",
+		simsrv_where(&srv), opts.seed, opts.fault_count);
+	if (opts.status_fd >= 0) {
+		dprintf(opts.status_fd, "listening %s\n", simsrv_where(&srv));
+		close(opts.status_fd);
+	}
+
+	struct hal_inputs in;
+	struct hal_outputs out;
+	int64_t start_ns = chairsim_now_ns();
+	int64_t next_step_ns = start_ns;
+	int64_t end_ns = opts.duration_s > 0 ? start_ns + (int64_t)(opts.duration_s * 1e9) : 0;
+	uint64_t steps_lost = 0;
+	int rc = 0;
+	chairsim_wire_faults(&srv, &sim, &opts);
+	sim_read(&sim, &in);
+	simsrv_set_inputs(&srv, &in);
+	while (!chairsim_stop) {
+		int64_t now = chairsim_now_ns();
+		if (end_ns && now >= end_ns)
+			break;
+		int steps = 0;
+		while (next_step_ns <= now && steps < CHAIRSIM_CATCH_UP_MAX) {
+			sim_advance_1ms(&sim);
+			next_step_ns += CHAIRSIM_STEP_NS;
+			steps++;
+		}
+		if (next_step_ns <= now) { /* stopped or starved: give the lost time up */
+			steps_lost += (uint64_t)((now - next_step_ns) / CHAIRSIM_STEP_NS);
+			next_step_ns = now + CHAIRSIM_STEP_NS;
+		}
+		if (steps > 0) {
+			chairsim_wire_faults(&srv, &sim, &opts);
+			sim_read(&sim, &in);
+			simsrv_set_inputs(&srv, &in);
+		}
+		now = chairsim_now_ns();
+		int wait_us = next_step_ns > now ? (int)((next_step_ns - now) / 1000) : 0;
+		int written = simsrv_poll(&srv, wait_us);
+		if (written < 0) {
+			fprintf(stderr, "chairsim: %s: %s\n", simsrv_where(&srv), strerror(-written));
+			rc = 1;
+			break;
+		}
+		if (written) {
+			simsrv_get_outputs(&srv, &out);
+			for (int u = 0; u < HAL_UNIT_COUNT; u++)
+				if (written & (1 << u))
+					sim_write_unit(&sim, (enum hal_unit)u, &out);
+		}
+	}
+	if (steps_lost)
+		fprintf(stderr, "chairsim: %" PRIu64 " ms of simulated time given up while starved\n",
+			steps_lost);
+	chairsim_report(&srv, &sim);
+	simsrv_close(&srv);
+	return rc;
+}

@@ -1,0 +1,1071 @@
+/* The simulated chair and person: determinism, the body model, the drives, the slow parts,
+ * fault injection and the in-process backend. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../drivers/hal_sim.h"
+#include "../sim/sim.h"
+
+/* ---- helpers ---- */
+
+/* Outputs that power the drives and ask nothing of them. */
+static struct hal_outputs quiet_outputs(void)
+{
+	struct hal_outputs out;
+	memset(&out, 0, sizeof(out));
+	for (int a = 0; a < HAL_AXIS_COUNT; a++)
+		out.drive[a].comm_timeout_ms = 200;
+	hal_out_set(&out, HAL_OUT_DRIVE_ENABLE, true);
+	return out;
+}
+
+static void command(struct hal_outputs *out, enum hal_axis a, enum hal_drive_mode mode,
+		    int pos_raw, int vel_raw, int force_raw)
+{
+	struct hal_drive_out *d = &out->drive[a];
+	d->control = HAL_CTL_ENABLE | (uint16_t)(mode << HAL_CTL_MODE_SHIFT);
+	d->target_position_raw = (int16_t)pos_raw;
+	d->target_velocity_raw = (int16_t)vel_raw;
+	d->target_force_raw = (uint16_t)force_raw;
+}
+
+static void run_ms(struct sim *s, const struct hal_outputs *out, int ms)
+{
+	for (int i = 0; i < ms; i++)
+		sim_step_1ms(s, out);
+}
+
+static struct hal_inputs read_now(const struct sim *s)
+{
+	struct hal_inputs in;
+	sim_read(s, &in);
+	return in;
+}
+
+/* A chair with the default person, carriage at y_mm and roller at z_mm (true positions),
+ * after one quiet step so the image shows them. */
+static void chair_at(struct sim *s, double y_mm, double z_mm)
+{
+	struct sim_person p;
+	sim_person_default(&p);
+	sim_init(s, &p, 7);
+	s->drive[HAL_AXIS_Y].position = y_mm;
+	s->drive[HAL_AXIS_Z].position = z_mm;
+	struct hal_outputs out = quiet_outputs();
+	sim_step_1ms(s, &out);
+}
+
+static double force_n(const struct hal_inputs *in)
+{
+	return in->drive[HAL_AXIS_Z].actual_force_raw / 10.0;
+}
+
+static bool status(const struct hal_inputs *in, enum hal_axis a, unsigned bit)
+{
+	return (in->drive[a].status & bit) != 0;
+}
+
+static struct sim_fault fault(enum sim_fault_kind kind, int target, int value, uint64_t at_ms,
+			      uint64_t for_ms)
+{
+	return (struct sim_fault){kind, target, value, at_ms, for_ms};
+}
+
+/* ---- determinism ---- */
+
+/* A busy, time-varying output sequence touching every part of the chair. */
+static void busy_outputs(uint64_t t_ms, struct hal_outputs *out)
+{
+	*out = quiet_outputs();
+	command(out, HAL_AXIS_Y, HAL_MODE_VELOCITY, 0, (t_ms / 1000) % 2 ? 400 : -400, 0);
+	command(out, HAL_AXIS_Z, HAL_MODE_FORCE, 0, 0, 250);
+	command(out, HAL_AXIS_K, HAL_MODE_VELOCITY, 0, 40, 0);
+	command(out, HAL_AXIS_T, HAL_MODE_VELOCITY, 0, 300, 0);
+	command(out, HAL_AXIS_W, HAL_MODE_POSITION, 1100, 0, 0);
+	hal_out_set(out, HAL_OUT_PUMP, (t_ms / 2000) % 2 == 0);
+	hal_out_set(out, HAL_OUT_VALVE_WAIST, true);
+	hal_out_set(out, HAL_OUT_HEAT_LUMBAR, t_ms % 1000 < 600);
+	hal_out_set(out, HAL_OUT_BACK_DOWN, t_ms < 3000);
+}
+
+static void run_busy(uint64_t seed, struct hal_inputs *in)
+{
+	static struct sim s;
+	struct sim_person p;
+	struct hal_outputs out;
+	sim_person_random(&p, seed);
+	sim_init(&s, &p, seed);
+	for (uint64_t t = 0; t < 10000; t++) {
+		busy_outputs(t, &out);
+		sim_step_1ms(&s, &out);
+	}
+	sim_read(&s, in);
+}
+
+static void test_same_seed_and_outputs_give_identical_inputs_after_10s(void **state)
+{
+	struct hal_inputs a, b;
+	run_busy(42, &a);
+	run_busy(42, &b);
+	assert_memory_equal(&a, &b, sizeof(a));
+}
+
+static void test_different_seeds_give_different_inputs(void **state)
+{
+	struct hal_inputs a, b;
+	run_busy(42, &a);
+	run_busy(43, &b);
+	assert_memory_not_equal(&a, &b, sizeof(a));
+
+	struct sim_person p1, p2;
+	sim_person_random(&p1, 1);
+	sim_person_random(&p2, 2);
+	assert_true(p1.height_cm != p2.height_cm);
+}
+
+/* ---- the person ---- */
+
+static void test_person_ranges_and_order_hold_over_200_seeds(void **state)
+{
+	for (uint64_t seed = 1; seed <= 200; seed++) {
+		struct sim_person p;
+		sim_person_random(&p, seed);
+		assert_true(p.height_cm >= 150.0 && p.height_cm <= 200.0);
+		double expect_shoulder = 760.0 - 0.30 * p.height_cm * 10.0;
+		assert_true(fabs(p.shoulder_y_mm - expect_shoulder) < 1e-9);
+		assert_true(p.shoulder_y_mm >= 160.0 && p.shoulder_y_mm <= 310.0);
+		assert_true(p.seat_y_mm == 760.0);
+		assert_true(fabs(p.landmark_y_mm[SIM_LM_C7] - (p.shoulder_y_mm - 15.0)) < 1e-9);
+		for (int l = 1; l < SIM_LM_COUNT; l++)
+			assert_true(p.landmark_y_mm[l] > p.landmark_y_mm[l - 1]);
+		assert_true(p.landmark_y_mm[SIM_LM_SACRUM] < p.seat_y_mm);
+		for (int z = 1; z < SIM_ZONE_COUNT; z++)
+			assert_true(p.zone_start_y_mm[z] - p.zone_start_y_mm[z - 1] >= 40.0);
+		assert_true(p.zone_start_y_mm[SIM_ZONE_THIGHS] < 1300.0);
+		assert_true(p.zone_start_y_mm[SIM_ZONE_NECK] > 0.0);
+		for (int z = 0; z < SIM_ZONE_COUNT; z++)
+			assert_true(p.stiffness_n_per_mm[z] >= 1.0 && p.stiffness_n_per_mm[z] <= 9.0);
+		assert_true(p.skin_gap_mm >= 15.0 && p.skin_gap_mm <= 25.0);
+		assert_true(p.too_much_n >= 60.0 && p.too_much_n <= 100.0);
+		assert_true(p.tender_count >= 0 && p.tender_count <= 4);
+		for (int i = 0; i < p.tender_count; i++) {
+			assert_true(p.tender[i].too_much_n >= 25.0 && p.tender[i].too_much_n <= 60.0);
+			assert_true(p.tender[i].radius_mm >= 20.0 && p.tender[i].radius_mm <= 40.0);
+			assert_true(p.tender[i].y_mm > p.shoulder_y_mm &&
+				    p.tender[i].y_mm < p.seat_y_mm);
+		}
+		assert_true(p.seated);
+	}
+}
+
+static void test_default_person_is_175cm_with_a_45n_tender_point_at_l4(void **state)
+{
+	struct sim_person p;
+	sim_person_default(&p);
+	assert_true(p.height_cm == 175.0);
+	assert_true(fabs(p.shoulder_y_mm - 235.0) < 1e-9);
+	assert_int_equal(p.tender_count, 1);
+	assert_true(p.tender[0].too_much_n == 45.0);
+	assert_true(fabs(p.tender[0].y_mm - p.landmark_y_mm[SIM_LM_L4]) < 1e-9);
+	assert_true(p.skin_gap_mm == 20.0);
+}
+
+static void test_zone_at_follows_zone_starts(void **state)
+{
+	struct sim_person p;
+	sim_person_default(&p);
+	for (int z = 0; z < SIM_ZONE_COUNT; z++) {
+		assert_int_equal(sim_person_zone_at(&p, p.zone_start_y_mm[z]), z);
+		assert_int_equal(sim_person_zone_at(&p, p.zone_start_y_mm[z] + 5.0), z);
+	}
+	assert_int_equal(sim_person_zone_at(&p, p.shoulder_y_mm - 60.0), SIM_ZONE_NECK);
+	assert_int_equal(sim_person_zone_at(&p, 1300.0), SIM_ZONE_THIGHS);
+	assert_int_equal(sim_person_zone_at(&p, p.landmark_y_mm[SIM_LM_L3]),
+			 SIM_ZONE_LOWER_BACK);
+}
+
+static void test_contact_is_zero_above_the_neck_and_rises_with_depth(void **state)
+{
+	for (uint64_t seed = 1; seed <= 50; seed++) {
+		struct sim_person p;
+		sim_person_random(&p, seed);
+		double above_neck = p.zone_start_y_mm[SIM_ZONE_NECK] - 1.0;
+		for (double z = -3.0; z <= 103.0; z += 1.0)
+			assert_true(sim_person_contact_n(&p, above_neck, z) == 0.0);
+		double y = p.landmark_y_mm[SIM_LM_T9];
+		assert_true(sim_person_contact_n(&p, y, p.skin_gap_mm - 0.5) == 0.0);
+		double prev = 0.0;
+		for (double z = p.skin_gap_mm + 0.5; z <= 103.0; z += 0.5) {
+			double f = sim_person_contact_n(&p, y, z);
+			assert_true(f > prev);
+			prev = f;
+		}
+	}
+	struct sim_person p;
+	sim_person_default(&p);
+	p.seated = false;
+	assert_true(sim_person_contact_n(&p, 400.0, 60.0) == 0.0);
+}
+
+static void test_contact_force_never_jumps_as_y_sweeps_the_body(void **state)
+{
+	for (uint64_t seed = 1; seed <= 20; seed++) {
+		struct sim_person p;
+		sim_person_random(&p, seed);
+		const double depth_mm[] = {p.skin_gap_mm + 5.0, p.skin_gap_mm + 25.0,
+					   p.skin_gap_mm + 45.0};
+		for (size_t i = 0; i < sizeof(depth_mm) / sizeof(depth_mm[0]); i++) {
+			double prev = sim_person_contact_n(&p, -15.0, depth_mm[i]);
+			for (double y = -15.0; y <= 1315.0; y += 0.01) {
+				double f = sim_person_contact_n(&p, y, depth_mm[i]);
+				/* a smooth profile moves little in 0.01 mm: the steepest,
+				 * a stiffness blend 45 mm deep, is ~50 N/mm */
+				assert_true(fabs(f - prev) < 1.0);
+				prev = f;
+			}
+		}
+	}
+}
+
+/* A scan down the back at a shallow depth sees the force rise at the shoulder line. */
+static void test_force_rises_at_the_shoulder_line(void **state)
+{
+	for (uint64_t seed = 1; seed <= 200; seed++) {
+		struct sim_person p;
+		sim_person_random(&p, seed);
+		double depth = p.skin_gap_mm + 10.0;
+		double found = -1.0;
+		for (double y = 0.0; y < 700.0 && found < 0.0; y += 0.5)
+			if (sim_person_contact_n(&p, y, depth) > 1.0)
+				found = y;
+		assert_true(found > 0.0);
+		assert_true(fabs(found - p.shoulder_y_mm) < 15.0);
+	}
+}
+
+static void test_too_much_at_a_tender_point_and_at_the_general_limit(void **state)
+{
+	struct sim s;
+	struct sim_person p;
+	sim_person_default(&p);
+	sim_init(&s, &p, 1);
+	double l4 = p.landmark_y_mm[SIM_LM_L4];
+	s.drive[HAL_AXIS_Y].position = l4;
+	s.contact_force_n = 44.0;
+	assert_false(sim_person_too_much(&s));
+	s.contact_force_n = 45.0;
+	assert_true(sim_person_too_much(&s));
+	s.drive[HAL_AXIS_Y].position = p.landmark_y_mm[SIM_LM_T6];
+	assert_false(sim_person_too_much(&s));
+	s.contact_force_n = 80.0;
+	assert_true(sim_person_too_much(&s));
+	assert_true(sim_person_limit_n(&p, l4 + 10.0) == 45.0);
+	assert_true(sim_person_limit_n(&p, l4 + 100.0) == 80.0);
+}
+
+/* ---- drives ---- */
+
+static void test_velocity_mode_tracks_target(void **state)
+{
+	struct sim s;
+	chair_at(&s, 400.0, 0.0);
+	struct hal_outputs out = quiet_outputs();
+	command(&out, HAL_AXIS_Y, HAL_MODE_VELOCITY, 0, 500, 0);
+	command(&out, HAL_AXIS_K, HAL_MODE_VELOCITY, 0, -45, 0);
+	command(&out, HAL_AXIS_T, HAL_MODE_VELOCITY, 0, 600, 0);
+	run_ms(&s, &out, 20);
+	struct hal_inputs in = read_now(&s);
+	assert_true(in.drive[HAL_AXIS_Y].actual_velocity_raw > 0);
+	assert_true(in.drive[HAL_AXIS_Y].actual_velocity_raw < 500); /* still accelerating */
+	run_ms(&s, &out, 480);
+	in = read_now(&s);
+	assert_in_range(in.drive[HAL_AXIS_Y].actual_velocity_raw, 495, 505);
+	assert_int_equal(in.drive[HAL_AXIS_K].actual_velocity_raw, -45);
+	assert_int_equal(in.drive[HAL_AXIS_T].actual_velocity_raw, 600);
+	assert_true(status(&in, HAL_AXIS_Y, HAL_STATUS_ENABLED | HAL_STATUS_READY));
+	assert_true(status(&in, HAL_AXIS_Y, HAL_STATUS_MOVING));
+	assert_true(s.drive[HAL_AXIS_Y].current_ma > 300.0);
+	/* 0.5 s at 50 mm/s, less what the ramp up costs */
+	assert_true(s.drive[HAL_AXIS_Y].position > 420.0 && s.drive[HAL_AXIS_Y].position < 425.0);
+
+	command(&out, HAL_AXIS_Y, HAL_MODE_VELOCITY, 0, 3000, 0);
+	run_ms(&s, &out, 500);
+	in = read_now(&s);
+	assert_int_equal(in.drive[HAL_AXIS_Y].actual_velocity_raw, 1000); /* the drive's max */
+
+	command(&out, HAL_AXIS_Y, HAL_MODE_VELOCITY, 0, 0, 0);
+	run_ms(&s, &out, 300);
+	in = read_now(&s);
+	assert_int_equal(in.drive[HAL_AXIS_Y].actual_velocity_raw, 0);
+	assert_false(status(&in, HAL_AXIS_Y, HAL_STATUS_MOVING));
+}
+
+static void test_position_mode_reaches_target_without_overshoot(void **state)
+{
+	struct sim s;
+	chair_at(&s, 400.0, 0.0);
+	struct hal_inputs in = read_now(&s);
+	int start_raw = in.drive[HAL_AXIS_Y].actual_position_raw;
+	int target_raw = start_raw + 2000;
+	struct hal_outputs out = quiet_outputs();
+	command(&out, HAL_AXIS_Y, HAL_MODE_POSITION, target_raw, 800, 0);
+	command(&out, HAL_AXIS_W, HAL_MODE_POSITION, 1400, 0, 0);
+	int most_raw = start_raw;
+	bool at_target_early = false;
+	for (int ms = 0; ms < 4000; ms++) {
+		sim_step_1ms(&s, &out);
+		in = read_now(&s);
+		if (in.drive[HAL_AXIS_Y].actual_position_raw > most_raw)
+			most_raw = in.drive[HAL_AXIS_Y].actual_position_raw;
+		if (ms < 2000 && status(&in, HAL_AXIS_Y, HAL_STATUS_AT_TARGET))
+			at_target_early = true;
+		assert_true(in.drive[HAL_AXIS_Y].actual_velocity_raw <= 800);
+	}
+	assert_false(at_target_early); /* 200 mm at 80 mm/s takes 2.5 s */
+	assert_true(status(&in, HAL_AXIS_Y, HAL_STATUS_AT_TARGET));
+	assert_in_range(in.drive[HAL_AXIS_Y].actual_position_raw, target_raw - 1, target_raw + 1);
+	assert_true(most_raw <= target_raw + 5);
+	assert_true(status(&in, HAL_AXIS_W, HAL_STATUS_AT_TARGET));
+	assert_in_range(in.drive[HAL_AXIS_W].actual_position_raw, 1399, 1401);
+}
+
+static void test_rotary_position_wraps_at_360_degrees(void **state)
+{
+	struct sim s;
+	chair_at(&s, 400.0, 0.0);
+	struct hal_outputs out = quiet_outputs();
+	command(&out, HAL_AXIS_K, HAL_MODE_VELOCITY, 0, 60, 0);
+	int wraps = 0;
+	int prev = read_now(&s).drive[HAL_AXIS_K].actual_position_raw;
+	for (int ms = 0; ms < 3000; ms++) {
+		sim_step_1ms(&s, &out);
+		int raw = read_now(&s).drive[HAL_AXIS_K].actual_position_raw;
+		assert_in_range(raw, 0, 3599);
+		if (raw < prev)
+			wraps++;
+		prev = raw;
+	}
+	assert_in_range(wraps, 2, 3); /* 60 rpm for 3 s, less the ramp */
+
+	/* position mode takes the short way round */
+	command(&out, HAL_AXIS_K, HAL_MODE_POSITION, (prev + 3400) % 3600, 30, 0);
+	run_ms(&s, &out, 2000);
+	struct hal_inputs in = read_now(&s);
+	assert_true(status(&in, HAL_AXIS_K, HAL_STATUS_AT_TARGET));
+}
+
+static void test_z_stops_extending_at_its_force_limit(void **state)
+{
+	const int speeds_raw[] = {300, 2000};
+	for (size_t i = 0; i < 2; i++) {
+		struct sim s;
+		struct sim_person p;
+		sim_person_default(&p);
+		chair_at(&s, p.landmark_y_mm[SIM_LM_T8], 0.0);
+		struct hal_outputs out = quiet_outputs();
+		command(&out, HAL_AXIS_Z, HAL_MODE_VELOCITY, 0, speeds_raw[i], 300);
+		run_ms(&s, &out, 3000);
+		struct hal_inputs in = read_now(&s);
+		assert_true(force_n(&in) >= 30.0 && force_n(&in) < 33.0);
+		assert_int_equal(in.drive[HAL_AXIS_Z].actual_velocity_raw, 0);
+		assert_true(status(&in, HAL_AXIS_Z, HAL_STATUS_ENABLED));
+		/* retracting is always allowed */
+		command(&out, HAL_AXIS_Z, HAL_MODE_VELOCITY, 0, -300, 300);
+		run_ms(&s, &out, 200);
+		in = read_now(&s);
+		assert_true(force_n(&in) < 30.0);
+	}
+}
+
+static void test_z_force_mode_regulates_contact_force(void **state)
+{
+	struct sim s;
+	struct sim_person p;
+	sim_person_default(&p);
+	chair_at(&s, p.landmark_y_mm[SIM_LM_T4], 0.0);
+	struct hal_outputs out = quiet_outputs();
+	command(&out, HAL_AXIS_Z, HAL_MODE_FORCE, 0, 0, 400);
+	run_ms(&s, &out, 3000);
+	struct hal_inputs in = read_now(&s);
+	assert_in_range(in.drive[HAL_AXIS_Z].actual_force_raw, 395, 405);
+	/* holding 40 N costs 200 mA + 30 mA/N */
+	assert_in_range(in.drive[HAL_AXIS_Z].actual_current_ma, 1350, 1500);
+}
+
+/* Press the default person's mid back with 50 N in force mode. */
+static void press_50n(struct sim *s, struct hal_outputs *out)
+{
+	struct sim_person p;
+	sim_person_default(&p);
+	chair_at(s, p.landmark_y_mm[SIM_LM_T8], 0.0);
+	*out = quiet_outputs();
+	command(out, HAL_AXIS_Z, HAL_MODE_FORCE, 0, 0, 500);
+	run_ms(s, out, 2000);
+	assert_true(s->contact_force_n > 48.0);
+}
+
+static void test_comm_watchdog_disables_drives_and_z_retracts_under_5n(void **state)
+{
+	struct sim s;
+	struct hal_outputs out;
+	press_50n(&s, &out);
+	command(&out, HAL_AXIS_Y, HAL_MODE_VELOCITY, 0, 200, 0);
+	run_ms(&s, &out, 100);
+
+	/* the controller dies: the chair keeps running without a single write */
+	for (int ms = 0; ms < 199; ms++)
+		sim_advance_1ms(&s);
+	struct hal_inputs in = read_now(&s);
+	assert_true(status(&in, HAL_AXIS_Z, HAL_STATUS_ENABLED));
+	assert_true(s.contact_force_n > 45.0);
+	sim_advance_1ms(&s);
+	in = read_now(&s);
+	for (int a = 0; a < HAL_AXIS_COUNT; a++) {
+		assert_true(status(&in, (enum hal_axis)a, HAL_STATUS_FAULT));
+		assert_false(status(&in, (enum hal_axis)a, HAL_STATUS_ENABLED));
+		assert_int_equal(in.drive[a].fault_code, SIM_DRIVE_FAULT_COMM_TIMEOUT);
+	}
+	for (int ms = 0; ms < 500; ms++)
+		sim_advance_1ms(&s);
+	in = read_now(&s);
+	assert_true(force_n(&in) < 5.0);
+	assert_true(hal_in(&in, HAL_IN_Z_HOME));
+	assert_true(s.drive[HAL_AXIS_Z].position > -1.0);
+	assert_int_equal(in.drive[HAL_AXIS_Y].actual_velocity_raw, 0); /* coasted to rest */
+}
+
+static void test_deaf_z_drive_retracts_itself_and_stays_faulted(void **state)
+{
+	struct sim s;
+	struct hal_outputs out;
+	press_50n(&s, &out);
+	struct sim_fault f = fault(SIM_FAULT_UNIT_DEAF, HAL_UNIT_DRIVE_Z, 0, s.time_ms, 1000);
+	assert_int_equal(sim_fault_add(&s, &f), 0);
+	run_ms(&s, &out, 150);
+	assert_true(s.contact_force_n > 45.0); /* not before its timeout */
+	run_ms(&s, &out, 400);
+	assert_true(s.contact_force_n < 5.0);
+	assert_int_equal(s.drive[HAL_AXIS_Z].fault_code, SIM_DRIVE_FAULT_COMM_TIMEOUT);
+	struct hal_inputs in = read_now(&s);
+	assert_true(in.unit[HAL_UNIT_DRIVE_Z].age_ms >= 550); /* deaf is silent too */
+	assert_true(status(&in, HAL_AXIS_Z, HAL_STATUS_ENABLED)); /* what it last said */
+
+	run_ms(&s, &out, 500); /* hearing again, but a comm fault latches */
+	in = read_now(&s);
+	assert_int_equal(in.unit[HAL_UNIT_DRIVE_Z].age_ms, 0);
+	assert_true(status(&in, HAL_AXIS_Z, HAL_STATUS_FAULT));
+	assert_true(force_n(&in) < 5.0);
+	out.drive[HAL_AXIS_Z].control |= HAL_CTL_FAULT_RESET;
+	run_ms(&s, &out, 1);
+	out.drive[HAL_AXIS_Z].control &= (uint16_t)~HAL_CTL_FAULT_RESET;
+	run_ms(&s, &out, 2000);
+	in = read_now(&s);
+	assert_true(status(&in, HAL_AXIS_Z, HAL_STATUS_READY | HAL_STATUS_ENABLED));
+	assert_in_range(in.drive[HAL_AXIS_Z].actual_force_raw, 490, 510);
+}
+
+static void test_drive_fault_latches_until_reset_after_it_ends(void **state)
+{
+	struct sim s;
+	struct hal_outputs out;
+	press_50n(&s, &out);
+	command(&out, HAL_AXIS_Y, HAL_MODE_VELOCITY, 0, 100, 0);
+	uint64_t t0 = s.time_ms;
+	struct sim_fault fy = fault(SIM_FAULT_DRIVE_FAULT, HAL_AXIS_Y, 0x2310, t0 + 10, 100);
+	struct sim_fault fz = fault(SIM_FAULT_DRIVE_FAULT, HAL_AXIS_Z, 0x4210, t0 + 10, 100);
+	assert_int_equal(sim_fault_add(&s, &fy), 0);
+	assert_int_equal(sim_fault_add(&s, &fz), 0);
+	run_ms(&s, &out, 50);
+	struct hal_inputs in = read_now(&s);
+	assert_int_equal(in.drive[HAL_AXIS_Y].fault_code, 0x2310);
+	assert_true(status(&in, HAL_AXIS_Y, HAL_STATUS_FAULT));
+	assert_false(status(&in, HAL_AXIS_Y, HAL_STATUS_READY | HAL_STATUS_ENABLED));
+
+	/* a reset while the cause lasts changes nothing */
+	out.drive[HAL_AXIS_Y].control |= HAL_CTL_FAULT_RESET;
+	run_ms(&s, &out, 20);
+	assert_int_equal(read_now(&s).drive[HAL_AXIS_Y].fault_code, 0x2310);
+	out.drive[HAL_AXIS_Y].control &= (uint16_t)~HAL_CTL_FAULT_RESET;
+
+	run_ms(&s, &out, 500);
+	in = read_now(&s);
+	assert_int_equal(in.drive[HAL_AXIS_Y].fault_code, 0x2310); /* latched */
+	assert_true(force_n(&in) < 5.0);                          /* Z let go by itself */
+
+	out.drive[HAL_AXIS_Y].control |= HAL_CTL_FAULT_RESET;
+	run_ms(&s, &out, 1);
+	in = read_now(&s);
+	assert_int_equal(in.drive[HAL_AXIS_Y].fault_code, 0);
+	assert_true(status(&in, HAL_AXIS_Y, HAL_STATUS_READY | HAL_STATUS_ENABLED));
+	assert_true(status(&in, HAL_AXIS_Z, HAL_STATUS_FAULT));
+}
+
+static void test_drive_enable_line_off_is_safe_torque_off(void **state)
+{
+	struct sim s;
+	chair_at(&s, 400.0, 0.0);
+	struct hal_outputs out = quiet_outputs();
+	command(&out, HAL_AXIS_Y, HAL_MODE_VELOCITY, 0, 500, 0);
+	run_ms(&s, &out, 500);
+	hal_out_set(&out, HAL_OUT_DRIVE_ENABLE, false);
+	run_ms(&s, &out, 500);
+	struct hal_inputs in = read_now(&s);
+	assert_false(status(&in, HAL_AXIS_Y, HAL_STATUS_ENABLED));
+	assert_true(status(&in, HAL_AXIS_Y, HAL_STATUS_READY));
+	assert_int_equal(in.drive[HAL_AXIS_Y].actual_velocity_raw, 0);
+	assert_int_equal(in.drive[HAL_AXIS_Y].actual_current_ma, 0);
+}
+
+static void test_z_current_and_temperature_grow_with_contact_force(void **state)
+{
+	struct sim s;
+	struct hal_outputs out;
+	press_50n(&s, &out);
+	struct hal_inputs in = read_now(&s);
+	assert_in_range(in.drive[HAL_AXIS_Z].actual_current_ma, 1600, 1800);
+	run_ms(&s, &out, 60000);
+	in = read_now(&s);
+	assert_true(in.drive[HAL_AXIS_Z].temperature_raw > 250);
+	assert_true(in.drive[HAL_AXIS_Z].temperature_raw > in.drive[HAL_AXIS_W].temperature_raw);
+}
+
+static void test_encoder_reads_true_position_minus_seeded_offset(void **state)
+{
+	double first_offset = 0.0;
+	for (uint64_t seed = 1; seed <= 20; seed++) {
+		struct sim s;
+		struct sim_person p;
+		sim_person_random(&p, seed);
+		sim_init(&s, &p, seed);
+		struct hal_inputs in = read_now(&s);
+		for (int a = HAL_AXIS_Y; a <= HAL_AXIS_Z; a++) {
+			const struct sim_drive *d = &s.drive[a];
+			assert_int_equal(in.drive[a].actual_position_raw,
+					 lround((d->position - d->encoder_offset) * 10.0));
+		}
+		const struct sim_drive *y = &s.drive[HAL_AXIS_Y], *z = &s.drive[HAL_AXIS_Z];
+		assert_true(fabs(y->encoder_offset) <= 400.0 && fabs(z->encoder_offset) <= 50.0);
+		assert_true(y->position >= 0.0 && y->position <= 1300.0);
+		assert_true(z->position >= 0.0 && z->position <= 60.0);
+		assert_true(s.drive[HAL_AXIS_W].encoder_offset == 0.0);
+		assert_int_equal(in.drive[HAL_AXIS_W].actual_position_raw,
+				 lround(s.drive[HAL_AXIS_W].position * 10.0));
+		if (seed == 1)
+			first_offset = y->encoder_offset;
+		else
+			assert_true(y->encoder_offset != first_offset);
+	}
+}
+
+static void test_switches_sit_at_their_positions(void **state)
+{
+	struct sim s;
+	chair_at(&s, 50.0, 5.0);
+	struct hal_inputs in = read_now(&s);
+	assert_false(hal_in(&in, HAL_IN_Y_HOME) || hal_in(&in, HAL_IN_Y_END) ||
+		     hal_in(&in, HAL_IN_Z_HOME));
+	assert_true(hal_in(&in, HAL_IN_OCCUPIED) && !hal_in(&in, HAL_IN_ESTOP));
+
+	struct hal_outputs out = quiet_outputs();
+	command(&out, HAL_AXIS_Y, HAL_MODE_VELOCITY, 0, -200, 0);
+	command(&out, HAL_AXIS_Z, HAL_MODE_VELOCITY, 0, -100, 0);
+	int ms = 0;
+	while (!hal_in(&in, HAL_IN_Y_HOME) && ms++ < 5000) {
+		sim_step_1ms(&s, &out);
+		in = read_now(&s);
+	}
+	assert_true(s.drive[HAL_AXIS_Y].position <= 0.0 && s.drive[HAL_AXIS_Y].position > -0.1);
+	assert_true(hal_in(&in, HAL_IN_Z_HOME));
+	/* past the switch the carriage meets its stop, and stalls at the current limit */
+	out.drive[HAL_AXIS_Y].current_limit_ma = 2500;
+	run_ms(&s, &out, 2000);
+	in = read_now(&s);
+	assert_true(s.drive[HAL_AXIS_Y].position == -15.0 && s.drive[HAL_AXIS_Z].position == -3.0);
+	assert_true(hal_in(&in, HAL_IN_Y_HOME));
+	assert_int_equal(in.drive[HAL_AXIS_Y].actual_current_ma, 2500);
+
+	command(&out, HAL_AXIS_Y, HAL_MODE_VELOCITY, 0, 1000, 0);
+	ms = 0;
+	while (!hal_in(&in, HAL_IN_Y_END) && ms++ < 20000) {
+		sim_step_1ms(&s, &out);
+		in = read_now(&s);
+	}
+	assert_true(s.drive[HAL_AXIS_Y].position >= 1300.0 && s.drive[HAL_AXIS_Y].position < 1300.2);
+	assert_false(hal_in(&in, HAL_IN_Y_HOME));
+}
+
+/* ---- the slow parts ---- */
+
+static void test_airbags_fill_hold_and_vent(void **state)
+{
+	struct sim s;
+	chair_at(&s, 400.0, 0.0);
+	struct hal_outputs out = quiet_outputs();
+	hal_out_set(&out, HAL_OUT_PUMP, true);
+	hal_out_set(&out, HAL_OUT_VALVE_WAIST, true);
+	run_ms(&s, &out, 2000);
+	struct hal_inputs in = read_now(&s);
+	assert_in_range(in.io.airbag_raw[HAL_AIRBAG_WAIST], 195, 205); /* 10 kPa/s */
+	assert_int_equal(in.io.airbag_raw[HAL_AIRBAG_SEAT], 0);
+
+	/* two zones share the pump */
+	hal_out_set(&out, HAL_OUT_VALVE_WAIST, false);
+	hal_out_set(&out, HAL_OUT_VALVE_SEAT, true);
+	hal_out_set(&out, HAL_OUT_VALVE_CALVES, true);
+	run_ms(&s, &out, 2000);
+	in = read_now(&s);
+	assert_in_range(in.io.airbag_raw[HAL_AIRBAG_SEAT], 95, 105);
+	assert_in_range(in.io.airbag_raw[HAL_AIRBAG_WAIST], 195, 200); /* holds */
+
+	hal_out_set(&out, HAL_OUT_PUMP, false);
+	hal_out_set(&out, HAL_OUT_VALVE_SEAT, false);
+	hal_out_set(&out, HAL_OUT_VALVE_CALVES, false);
+	run_ms(&s, &out, 10000);
+	in = read_now(&s);
+	assert_in_range(in.io.airbag_raw[HAL_AIRBAG_WAIST], 190, 200);
+
+	hal_out_set(&out, HAL_OUT_VENT, true);
+	hal_out_set(&out, HAL_OUT_VALVE_WAIST, true);
+	run_ms(&s, &out, 2000);
+	in = read_now(&s);
+	assert_true(in.io.airbag_raw[HAL_AIRBAG_WAIST] < 10);
+
+	/* a pump left running stops at what it can reach */
+	hal_out_set(&out, HAL_OUT_VENT, false);
+	hal_out_set(&out, HAL_OUT_PUMP, true);
+	run_ms(&s, &out, 30000);
+	in = read_now(&s);
+	assert_in_range(in.io.airbag_raw[HAL_AIRBAG_WAIST], 420, 450);
+}
+
+static void test_heater_reaches_40c_in_2_to_3_min_under_a_duty_cycle(void **state)
+{
+	struct sim s;
+	chair_at(&s, 400.0, 0.0);
+	struct hal_outputs out = quiet_outputs();
+	assert_int_equal(read_now(&s).io.heater_raw[HAL_HEATER_LUMBAR], 240);
+	int reached_ms = -1;
+	for (int ms = 0; ms < 600000 && reached_ms < 0; ms++) {
+		/* time-proportioned: 90 % of each 1 s window */
+		hal_out_set(&out, HAL_OUT_HEAT_LUMBAR, ms % 1000 < 900);
+		sim_step_1ms(&s, &out);
+		if (read_now(&s).io.heater_raw[HAL_HEATER_LUMBAR] >= 400)
+			reached_ms = ms;
+	}
+	assert_in_range(reached_ms, 120000, 180000);
+	assert_int_equal(read_now(&s).io.heater_raw[HAL_HEATER_CALVES], 240);
+}
+
+static void test_recline_moves_and_hits_its_limit_switches(void **state)
+{
+	struct sim s;
+	chair_at(&s, 400.0, 0.0);
+	struct hal_outputs out = quiet_outputs();
+	struct hal_inputs in = read_now(&s);
+	assert_int_equal(in.io.back_angle_raw, 1050);
+	assert_int_equal(in.io.leg_angle_raw, 100);
+
+	hal_out_set(&out, HAL_OUT_BACK_DOWN, true);
+	hal_out_set(&out, HAL_OUT_LEG_UP, true);
+	run_ms(&s, &out, 1000);
+	in = read_now(&s);
+	assert_in_range(in.io.back_angle_raw, 1078, 1082);
+	assert_in_range(in.io.leg_angle_raw, 128, 132);
+	assert_int_equal(in.io.back_current_ma, 1500);
+	run_ms(&s, &out, 16500); /* 50 deg of backrest at 3 deg/s */
+	in = read_now(&s);
+	assert_true(hal_in(&in, HAL_IN_BACK_MAX) && in.io.back_angle_raw == 1550);
+	assert_int_equal(in.io.back_current_ma, 0);
+	assert_false(hal_in(&in, HAL_IN_LEG_MAX));
+	run_ms(&s, &out, 3000); /* 60 deg of legrest */
+	in = read_now(&s);
+	assert_true(hal_in(&in, HAL_IN_LEG_MAX) && in.io.leg_angle_raw == 700);
+	assert_int_equal(in.io.leg_current_ma, 0);
+
+	hal_out_set(&out, HAL_OUT_BACK_DOWN, false);
+	hal_out_set(&out, HAL_OUT_LEG_UP, false);
+	hal_out_set(&out, HAL_OUT_BACK_UP, true);
+	hal_out_set(&out, HAL_OUT_LEG_DOWN, true);
+	run_ms(&s, &out, 30000);
+	in = read_now(&s);
+	assert_true(hal_in(&in, HAL_IN_BACK_MIN) && hal_in(&in, HAL_IN_LEG_MIN));
+	assert_false(hal_in(&in, HAL_IN_BACK_MAX) || hal_in(&in, HAL_IN_LEG_MAX));
+	assert_int_equal(in.io.back_angle_raw, 1000);
+	assert_int_equal(in.io.leg_angle_raw, 0);
+}
+
+static void test_supply_reads_24v_with_tiny_noise(void **state)
+{
+	struct sim s;
+	chair_at(&s, 400.0, 0.0);
+	struct hal_outputs out = quiet_outputs();
+	for (int ms = 0; ms < 1000; ms++) {
+		sim_step_1ms(&s, &out);
+		assert_in_range(read_now(&s).io.supply_raw, 239, 241);
+	}
+}
+
+/* ---- faults ---- */
+
+struct fault_case {
+	struct sim_fault fault;
+	bool (*seen)(const struct hal_inputs *before, const struct hal_inputs *now);
+};
+
+static bool silent_io_seen(const struct hal_inputs *b, const struct hal_inputs *n)
+{
+	return n->unit[HAL_UNIT_IO].age_ms > 0 && n->unit[HAL_UNIT_IO].timeouts > 0;
+}
+static bool deaf_y_seen(const struct hal_inputs *b, const struct hal_inputs *n)
+{
+	return n->unit[HAL_UNIT_DRIVE_Y].age_ms > 0;
+}
+static bool drive_fault_w_seen(const struct hal_inputs *b, const struct hal_inputs *n)
+{
+	return n->drive[HAL_AXIS_W].fault_code == 77 &&
+	       (n->drive[HAL_AXIS_W].status & HAL_STATUS_FAULT);
+}
+static bool stuck_y_end_seen(const struct hal_inputs *b, const struct hal_inputs *n)
+{
+	return hal_in(n, HAL_IN_Y_END);
+}
+static bool encoder_loss_y_seen(const struct hal_inputs *b, const struct hal_inputs *n)
+{
+	return n->drive[HAL_AXIS_Y].actual_position_raw == b->drive[HAL_AXIS_Y].actual_position_raw;
+}
+static bool over_temp_seen(const struct hal_inputs *b, const struct hal_inputs *n)
+{
+	return n->io.heater_raw[HAL_HEATER_CALVES] == 480;
+}
+static bool estop_seen(const struct hal_inputs *b, const struct hal_inputs *n)
+{
+	return hal_in(n, HAL_IN_ESTOP) && n->estop_presses == b->estop_presses + 1;
+}
+static bool unoccupied_seen(const struct hal_inputs *b, const struct hal_inputs *n)
+{
+	return !hal_in(n, HAL_IN_OCCUPIED);
+}
+static bool supply_seen(const struct hal_inputs *b, const struct hal_inputs *n)
+{
+	return n->io.supply_raw == 180;
+}
+static bool trapped_seen(const struct hal_inputs *b, const struct hal_inputs *n)
+{
+	return n->io.back_current_ma == 6000;
+}
+
+static void test_every_fault_kind_is_observable_in_read(void **state)
+{
+	const struct fault_case cases[SIM_FAULT_KIND_COUNT] = {
+		[SIM_FAULT_UNIT_SILENT] = {{SIM_FAULT_UNIT_SILENT, HAL_UNIT_IO, 0, 0, 0},
+					   silent_io_seen},
+		[SIM_FAULT_UNIT_DEAF] = {{SIM_FAULT_UNIT_DEAF, HAL_UNIT_DRIVE_Y, 0, 0, 0},
+					 deaf_y_seen},
+		[SIM_FAULT_DRIVE_FAULT] = {{SIM_FAULT_DRIVE_FAULT, HAL_AXIS_W, 77, 0, 0},
+					   drive_fault_w_seen},
+		[SIM_FAULT_STUCK_SWITCH] = {{SIM_FAULT_STUCK_SWITCH, HAL_IN_Y_END, 1, 0, 0},
+					    stuck_y_end_seen},
+		[SIM_FAULT_ENCODER_LOSS] = {{SIM_FAULT_ENCODER_LOSS, HAL_AXIS_Y, 0, 0, 0},
+					    encoder_loss_y_seen},
+		[SIM_FAULT_OVER_TEMP] = {{SIM_FAULT_OVER_TEMP, HAL_HEATER_CALVES, 480, 0, 0},
+					 over_temp_seen},
+		[SIM_FAULT_ESTOP] = {{SIM_FAULT_ESTOP, -1, 0, 0, 0}, estop_seen},
+		[SIM_FAULT_UNOCCUPIED] = {{SIM_FAULT_UNOCCUPIED, -1, 0, 0, 0}, unoccupied_seen},
+		[SIM_FAULT_SUPPLY] = {{SIM_FAULT_SUPPLY, -1, 180, 0, 0}, supply_seen},
+		[SIM_FAULT_TRAPPED] = {{SIM_FAULT_TRAPPED, 0, 0, 0, 0}, trapped_seen},
+	};
+	for (int k = 0; k < SIM_FAULT_KIND_COUNT; k++) {
+		assert_non_null(cases[k].seen);
+		struct sim s;
+		chair_at(&s, 400.0, 0.0);
+		struct hal_outputs out = quiet_outputs();
+		command(&out, HAL_AXIS_Y, HAL_MODE_VELOCITY, 0, 500, 0);
+		hal_out_set(&out, HAL_OUT_BACK_DOWN, true);
+		run_ms(&s, &out, 100);
+		struct hal_inputs before = read_now(&s);
+		assert_false(cases[k].seen(&before, &before) && k != SIM_FAULT_ENCODER_LOSS);
+
+		struct sim_fault f = cases[k].fault;
+		f.at_ms = s.time_ms;
+		f.for_ms = 200;
+		assert_int_equal(sim_fault_add(&s, &f), 0);
+		run_ms(&s, &out, 100);
+		struct hal_inputs now = read_now(&s);
+		assert_true(cases[k].seen(&before, &now));
+		run_ms(&s, &out, 200);
+		struct hal_inputs after = read_now(&s);
+		assert_false(cases[k].seen(&now, &after) && k != SIM_FAULT_DRIVE_FAULT);
+	}
+}
+
+static void test_silent_unit_ages_one_per_ms_and_freezes_its_inputs(void **state)
+{
+	struct sim s;
+	chair_at(&s, 400.0, 0.0);
+	struct hal_outputs out = quiet_outputs();
+	command(&out, HAL_AXIS_Y, HAL_MODE_VELOCITY, 0, 500, 0);
+	run_ms(&s, &out, 100);
+	struct sim_fault f = fault(SIM_FAULT_UNIT_SILENT, HAL_UNIT_DRIVE_Y, 0, s.time_ms, 300);
+	assert_int_equal(sim_fault_add(&s, &f), 0);
+	struct hal_inputs first = read_now(&s);
+	for (uint32_t ms = 1; ms <= 300; ms++) {
+		sim_step_1ms(&s, &out);
+		struct hal_inputs in = read_now(&s);
+		assert_int_equal(in.unit[HAL_UNIT_DRIVE_Y].age_ms, ms);
+		assert_int_equal(in.unit[HAL_UNIT_DRIVE_Z].age_ms, 0);
+		assert_memory_equal(&in.drive[HAL_AXIS_Y], &first.drive[HAL_AXIS_Y],
+				    sizeof(first.drive[0]));
+	}
+	/* it still heard every write, so its watchdog never tripped */
+	assert_int_equal(s.drive[HAL_AXIS_Y].fault_code, 0);
+	sim_step_1ms(&s, &out);
+	struct hal_inputs in = read_now(&s);
+	assert_int_equal(in.unit[HAL_UNIT_DRIVE_Y].age_ms, 0);
+	assert_int_equal(in.unit[HAL_UNIT_DRIVE_Y].timeouts, 300);
+	assert_true(in.drive[HAL_AXIS_Y].actual_position_raw >
+		    first.drive[HAL_AXIS_Y].actual_position_raw + 140);
+}
+
+static void test_encoder_loss_costs_counts_on_incremental_axes(void **state)
+{
+	struct sim s;
+	chair_at(&s, 400.0, 0.0);
+	struct hal_outputs out = quiet_outputs();
+	command(&out, HAL_AXIS_Y, HAL_MODE_VELOCITY, 0, 500, 0);
+	run_ms(&s, &out, 500);
+	double offset_before = s.drive[HAL_AXIS_Y].encoder_offset;
+	struct sim_fault f = fault(SIM_FAULT_ENCODER_LOSS, HAL_AXIS_Y, 0, s.time_ms, 1000);
+	assert_int_equal(sim_fault_add(&s, &f), 0);
+	run_ms(&s, &out, 1100);
+	/* 50 mm travelled unseen: the encoder's zero moved by as much */
+	assert_true(fabs(s.drive[HAL_AXIS_Y].encoder_offset - offset_before - 50.0) < 0.5);
+}
+
+static void test_fault_parse_accepts_good_lines(void **state)
+{
+	struct sim_fault f;
+	assert_int_equal(sim_fault_parse("unit_silent drive_z 0 5000", &f), 0);
+	assert_int_equal(f.kind, SIM_FAULT_UNIT_SILENT);
+	assert_int_equal(f.target, HAL_UNIT_DRIVE_Z);
+	assert_int_equal(f.at_ms, 5000);
+	assert_int_equal(f.for_ms, 0);
+
+	assert_int_equal(sim_fault_parse("estop - 0 3000 200", &f), 0);
+	assert_int_equal(f.kind, SIM_FAULT_ESTOP);
+	assert_int_equal(f.target, -1);
+	assert_int_equal(f.for_ms, 200);
+
+	assert_int_equal(sim_fault_parse("  drive_fault Z 0x2310 100 50\n", &f), 0);
+	assert_int_equal(f.target, HAL_AXIS_Z);
+	assert_int_equal(f.value, 0x2310);
+
+	const struct {
+		const char *line;
+		enum sim_fault_kind kind;
+		int target, value;
+	} good[] = {
+		{"unit_deaf io 0 0", SIM_FAULT_UNIT_DEAF, HAL_UNIT_IO, 0},
+		{"unit_deaf dio 0 0", SIM_FAULT_UNIT_DEAF, HAL_UNIT_DIO, 0},
+		{"stuck_switch y_home 1 0", SIM_FAULT_STUCK_SWITCH, HAL_IN_Y_HOME, 1},
+		{"stuck_switch estop_n 0 10", SIM_FAULT_STUCK_SWITCH, HAL_IN_ESTOP, 0},
+		{"encoder_loss y 0 10", SIM_FAULT_ENCODER_LOSS, HAL_AXIS_Y, 0},
+		{"over_temp lumbar 450 1000", SIM_FAULT_OVER_TEMP, HAL_HEATER_LUMBAR, 450},
+		{"over_temp calves -50 1", SIM_FAULT_OVER_TEMP, HAL_HEATER_CALVES, -50},
+		{"unoccupied - 0 1", SIM_FAULT_UNOCCUPIED, -1, 0},
+		{"supply - 180 5", SIM_FAULT_SUPPLY, -1, 180},
+		{"trapped leg 0 7", SIM_FAULT_TRAPPED, 1, 0},
+		{"trapped - 0 7\t100", SIM_FAULT_TRAPPED, -1, 0},
+	};
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		assert_int_equal(sim_fault_parse(good[i].line, &f), 0);
+		assert_int_equal(f.kind, good[i].kind);
+		assert_int_equal(f.target, good[i].target);
+		assert_int_equal(f.value, good[i].value);
+	}
+	for (int k = 0; k < SIM_FAULT_KIND_COUNT; k++)
+		assert_true(strlen(sim_fault_kind_name((enum sim_fault_kind)k)) > 2);
+	assert_string_equal(sim_fault_kind_name(SIM_FAULT_UNIT_SILENT), "unit_silent");
+	assert_string_equal(sim_fault_kind_name(SIM_FAULT_KIND_COUNT), "?");
+}
+
+static void test_fault_parse_rejects_bad_lines_and_leaves_the_fault_alone(void **state)
+{
+	const char *bad[] = {
+		"",
+		"   ",
+		"estop",
+		"estop -",
+		"estop - 0",
+		"bogus - 0 0",
+		"ESTOP - 0 0",
+		"estop drive_z 0 0",
+		"unit_silent - 0 0",
+		"unit_silent drive_q 0 0",
+		"unit_silent Z 0 0",
+		"drive_fault drive_z 5 0",
+		"drive_fault Z 0 0",
+		"drive_fault Z 70000 0",
+		"drive_fault Z 12x 0",
+		"drive_fault Z 0x 0",
+		"stuck_switch y_home 2 0",
+		"stuck_switch nowhere 1 0",
+		"over_temp lumbar 40000 0",
+		"over_temp neck 400 0",
+		"supply - -1 0",
+		"trapped arm 0 0",
+		"estop - 0 -5",
+		"estop - 0 +5",
+		"estop - 0 1e3",
+		"estop - 0 10 20 30",
+		"estop - 0 10 x",
+		"estop - 0 99999999999999999999999",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct sim_fault f = fault(SIM_FAULT_SUPPLY, 9, 9, 9, 9);
+		assert_int_equal(sim_fault_parse(bad[i], &f), -EINVAL);
+		assert_int_equal(f.kind, SIM_FAULT_SUPPLY);
+		assert_int_equal(f.target, 9);
+		assert_int_equal(f.at_ms, 9);
+	}
+	struct sim_fault f;
+	assert_int_equal(sim_fault_parse(NULL, &f), -EINVAL);
+	char long_line[400];
+	memset(long_line, ' ', sizeof(long_line));
+	memcpy(long_line, "estop - 0 1", 11);
+	long_line[sizeof(long_line) - 1] = '\0';
+	assert_int_equal(sim_fault_parse(long_line, &f), -EINVAL);
+}
+
+static void test_fault_add_rejects_bad_faults_and_a_full_table(void **state)
+{
+	struct sim s;
+	chair_at(&s, 400.0, 0.0);
+	struct sim_fault f = fault(SIM_FAULT_KIND_COUNT, 0, 0, 0, 0);
+	assert_int_equal(sim_fault_add(&s, &f), -EINVAL);
+	f = fault(SIM_FAULT_UNIT_SILENT, HAL_UNIT_COUNT, 0, 0, 0);
+	assert_int_equal(sim_fault_add(&s, &f), -EINVAL);
+	f = fault(SIM_FAULT_DRIVE_FAULT, -1, 5, 0, 0);
+	assert_int_equal(sim_fault_add(&s, &f), -EINVAL);
+	f = fault(SIM_FAULT_TRAPPED, 2, 0, 0, 0);
+	assert_int_equal(sim_fault_add(&s, &f), -EINVAL);
+	assert_int_equal(s.fault_count, 0);
+	f = fault(SIM_FAULT_ESTOP, 0, 0, 1000000, 0); /* the target of estop is ignored */
+	for (int i = 0; i < SIM_FAULT_MAX; i++)
+		assert_int_equal(sim_fault_add(&s, &f), 0);
+	assert_int_equal(sim_fault_add(&s, &f), -ENOSPC);
+	assert_true(sim_fault_active(&s, SIM_FAULT_ESTOP, -1, 1000000, NULL));
+	assert_false(sim_fault_active(&s, SIM_FAULT_ESTOP, -1, 999999, NULL));
+}
+
+static void test_trapped_recline_draws_a_current_spike_and_stalls(void **state)
+{
+	struct sim s;
+	chair_at(&s, 400.0, 0.0);
+	struct sim_fault f = fault(SIM_FAULT_TRAPPED, 1, 0, 0, 0);
+	assert_int_equal(sim_fault_add(&s, &f), 0);
+	struct hal_outputs out = quiet_outputs();
+	hal_out_set(&out, HAL_OUT_LEG_UP, true);
+	hal_out_set(&out, HAL_OUT_BACK_DOWN, true);
+	run_ms(&s, &out, 500);
+	struct hal_inputs in = read_now(&s);
+	assert_int_equal(in.io.leg_current_ma, 6000);
+	assert_int_equal(in.io.leg_angle_raw, 100);
+	assert_int_equal(in.io.back_current_ma, 1500);
+	hal_out_set(&out, HAL_OUT_LEG_UP, false);
+	run_ms(&s, &out, 1);
+	assert_int_equal(read_now(&s).io.leg_current_ma, 0);
+}
+
+/* ---- the backend ---- */
+
+static void test_hal_sim_backend_runs_in_lockstep(void **state)
+{
+	static struct hal_sim hs;
+	struct hal_backend b;
+	struct hal_config cfg;
+	char err[128] = "";
+	hal_sim_bind(&hs, &b);
+	hal_config_defaults(&cfg);
+	cfg.sim_seed = 0;
+	assert_int_equal(b.open(b.ctx, &cfg, err, sizeof(err)), 0);
+	struct sim *s = hal_sim_get(&hs);
+	assert_true(s->person.height_cm == 175.0);
+	assert_int_equal(s->time_ms, 0);
+
+	/* a loaded roller, then the safe outputs release it */
+	s->drive[HAL_AXIS_Y].position = s->person.landmark_y_mm[SIM_LM_T8];
+	s->drive[HAL_AXIS_Z].position = 40.0;
+	struct hal_inputs in;
+	struct hal_outputs safe;
+	hal_safe_outputs(&safe, 2000);
+	for (int ms = 0; ms < 500; ms++) {
+		assert_int_equal(b.read(b.ctx, &in), 0);
+		assert_int_equal(b.safe(b.ctx, &safe), 0);
+	}
+	assert_int_equal(s->time_ms, 500);
+	assert_int_equal(b.read(b.ctx, &in), 0);
+	assert_true(hal_in(&in, HAL_IN_Z_HOME));
+	assert_int_equal(in.drive[HAL_AXIS_Z].actual_force_raw, 0);
+	assert_true(in.io.airbag_raw[HAL_AIRBAG_SEAT] == 0);
+
+	struct hal_outputs out = quiet_outputs();
+	assert_int_equal(b.write(b.ctx, &out), 0);
+	assert_int_equal(s->time_ms, 501);
+	b.close(b.ctx);
+
+	cfg.sim_seed = 99;
+	assert_int_equal(b.open(b.ctx, &cfg, err, sizeof(err)), 0);
+	struct sim_person p;
+	sim_person_random(&p, 99);
+	assert_true(s->person.height_cm == p.height_cm);
+	assert_int_equal(b.open(b.ctx, NULL, err, sizeof(err)), -EINVAL);
+	assert_true(strlen(err) > 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_same_seed_and_outputs_give_identical_inputs_after_10s),
+		cmocka_unit_test(test_different_seeds_give_different_inputs),
+		cmocka_unit_test(test_person_ranges_and_order_hold_over_200_seeds),
+		cmocka_unit_test(test_default_person_is_175cm_with_a_45n_tender_point_at_l4),
+		cmocka_unit_test(test_zone_at_follows_zone_starts),
+		cmocka_unit_test(test_contact_is_zero_above_the_neck_and_rises_with_depth),
+		cmocka_unit_test(test_contact_force_never_jumps_as_y_sweeps_the_body),
+		cmocka_unit_test(test_force_rises_at_the_shoulder_line),
+		cmocka_unit_test(test_too_much_at_a_tender_point_and_at_the_general_limit),
+		cmocka_unit_test(test_velocity_mode_tracks_target),
+		cmocka_unit_test(test_position_mode_reaches_target_without_overshoot),
+		cmocka_unit_test(test_rotary_position_wraps_at_360_degrees),
+		cmocka_unit_test(test_z_stops_extending_at_its_force_limit),
+		cmocka_unit_test(test_z_force_mode_regulates_contact_force),
+		cmocka_unit_test(test_comm_watchdog_disables_drives_and_z_retracts_under_5n),
+		cmocka_unit_test(test_deaf_z_drive_retracts_itself_and_stays_faulted),
+		cmocka_unit_test(test_drive_fault_latches_until_reset_after_it_ends),
+		cmocka_unit_test(test_drive_enable_line_off_is_safe_torque_off),
+		cmocka_unit_test(test_z_current_and_temperature_grow_with_contact_force),
+		cmocka_unit_test(test_encoder_reads_true_position_minus_seeded_offset),
+		cmocka_unit_test(test_switches_sit_at_their_positions),
+		cmocka_unit_test(test_airbags_fill_hold_and_vent),
+		cmocka_unit_test(test_heater_reaches_40c_in_2_to_3_min_under_a_duty_cycle),
+		cmocka_unit_test(test_recline_moves_and_hits_its_limit_switches),
+		cmocka_unit_test(test_supply_reads_24v_with_tiny_noise),
+		cmocka_unit_test(test_every_fault_kind_is_observable_in_read),
+		cmocka_unit_test(test_silent_unit_ages_one_per_ms_and_freezes_its_inputs),
+		cmocka_unit_test(test_encoder_loss_costs_counts_on_incremental_axes),
+		cmocka_unit_test(test_fault_parse_accepts_good_lines),
+		cmocka_unit_test(test_fault_parse_rejects_bad_lines_and_leaves_the_fault_alone),
+		cmocka_unit_test(test_fault_add_rejects_bad_faults_and_a_full_table),
+		cmocka_unit_test(test_trapped_recline_draws_a_current_spike_and_stalls),
+		cmocka_unit_test(test_hal_sim_backend_runs_in_lockstep),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
