@@ -147,7 +147,7 @@ void plan_free(struct plan *p);
  * starting with the carriage at start_y_mm. Writes a resolved copy to *out. Errors:
  * -ERANGE with a message naming the statement and the body when a point lies off the
  * track or the run exceeds the session limit, -EINVAL for an unresolvable plan, -ENOMEM.
- * err gets "LINE:COL: MESSAGE" (err may be NULL). */
+ * err gets the reason (may be NULL): "LINE:COL: MESSAGE" for a point, naming it. */
 int plan_resolve(const struct plan *compiled, const struct body_map *body, double cap_n,
 		 double start_y_mm, struct plan **out, char *err, size_t err_len);
 
