@@ -11,7 +11,7 @@
 /* Within this distance and speed the axis is put exactly on target. */
 static const double arrive_mm = 0.02;
 static const double arrive_mm_s = 0.5;
-static const int bisect_steps = 20;
+static const int bisect_steps = 16;
 
 void traj_reset(struct traj *t, double pos_mm)
 {
@@ -56,16 +56,24 @@ struct frame {
 	double a;
 };
 
-static int acceptable(const struct frame *f, double a_next, const struct traj_limits *lim,
-		      double dt_s)
+/* Whether a_next still lets the axis stop on the target. */
+static int stops_in_time(const struct frame *f, double a_next, const struct traj_limits *lim,
+			 double dt_s)
 {
 	double v = f->v + a_next * dt_s;
-	double moved = v * dt_s;
-	double coast = a_next > 0 ? a_next * a_next / (2 * lim->jmax_mm_s3) : 0;
-	if (v + coast > lim->vmax_mm_s + 1e-9)
-		return 0;
-	return moved + stop_distance(v, a_next, lim->jmax_mm_s3, lim->amax_mm_s2) <=
+	return v * dt_s + stop_distance(v, a_next, lim->jmax_mm_s3, lim->amax_mm_s2) <=
 	       f->dist_mm + 1e-9;
+}
+
+/* The largest acceleration whose speed, once the acceleration is ramped back to zero,
+ * stays within the limit: v + a dt + a^2 / 2j <= vmax, solved for a. */
+static double speed_bound(const struct frame *f, const struct traj_limits *lim, double dt_s)
+{
+	double j = lim->jmax_mm_s3;
+	double room = lim->vmax_mm_s - f->v;
+	if (room <= 0)
+		return room / dt_s; /* over the limit: come down */
+	return j * (-dt_s + sqrt(dt_s * dt_s + 2 * room / j));
 }
 
 void traj_step(struct traj *t, double target_mm, const struct traj_limits *lim, double dt_s)
@@ -80,16 +88,18 @@ void traj_step(struct traj *t, double target_mm, const struct traj_limits *lim, 
 	struct frame f = {fabs(dist), dir * t->vel_mm_s, dir * t->acc_mm_s2};
 	double da = lim->jmax_mm_s3 * dt_s;
 	double lo = fmax(-lim->amax_mm_s2, f.a - da);
-	double hi = fmin(lim->amax_mm_s2, f.a + da);
+	double hi = fmin(fmin(lim->amax_mm_s2, f.a + da), speed_bound(&f, lim, dt_s));
 	double a_next;
-	if (acceptable(&f, hi, lim, dt_s)) {
-		a_next = hi;
-	} else if (!acceptable(&f, lo, lim, dt_s)) {
+	if (hi <= lo) {
+		a_next = lo; /* the speed limit asks for more braking than the jerk allows */
+	} else if (stops_in_time(&f, hi, lim, dt_s)) {
+		a_next = hi; /* cruising or speeding up: the common case, one evaluation */
+	} else if (!stops_in_time(&f, lo, lim, dt_s)) {
 		a_next = lo; /* brake as hard as the jerk limit allows */
 	} else {
 		for (int i = 0; i < bisect_steps; i++) {
 			double mid = (lo + hi) / 2;
-			if (acceptable(&f, mid, lim, dt_s))
+			if (stops_in_time(&f, mid, lim, dt_s))
 				lo = mid;
 			else
 				hi = mid;
