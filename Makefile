@@ -93,7 +93,7 @@ test-asan:
 	@$(MAKE) --no-print-directory SAN=1 test-unit
 
 demo: all
-	@tests/../controller/demo.sh $(BUILD)
+	@sim/demo.sh $(BUILD)
 
 bench: all $(BENCH_BINS)
 	@for b in $(BENCH_BINS); do echo "== $$b"; $$b || exit 1; done

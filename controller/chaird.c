@@ -11,6 +11,7 @@
 
 #include "../drivers/backend.h"
 #include "config.h"
+#include "console.h"
 #include "interp/plan.h"
 #include "program_load.h"
 #include "report.h"
@@ -33,6 +34,7 @@ struct options {
 	long long seed;
 	double duration_s;
 	bool print_keys;
+	bool console;
 };
 
 static void usage(FILE *f)
@@ -40,7 +42,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: chaird [--config FILE] [--hal sim|modbus|gpiod+modbus] [--seed N]\n"
 		"              [--demo | --program FILE] [--lockstep] [--duration-s S]\n"
-		"              [--config-keys]\n"
+		"              [--console] [--config-keys]\n"
 		"  --config FILE     the chair's INI file (default: built-in reference chair)\n"
 		"  --hal KIND        backend, overriding [hal] backend\n"
 		"  --seed N          the simulated person (sim backend)\n"
@@ -48,6 +50,9 @@ static void usage(FILE *f)
 		"  --program FILE    the same with a technique program\n"
 		"  --lockstep        virtual time: tick as fast as the CPU allows (sim only)\n"
 		"  --duration-s S    without --demo/--program: run this long, then exit\n"
+		"  --console         take commands on standard input (home, start, pause,\n"
+		"                    resume, stop, ack, stronger, softer, too-much, cap N,\n"
+		"                    status, quit); --demo/--program choose what start runs\n"
 		"  --config-keys     print every configuration key with its default and range\n");
 }
 
@@ -62,6 +67,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{"lockstep", no_argument, NULL, 'l'},
 		{"duration-s", required_argument, NULL, 'D'},
 		{"config-keys", no_argument, NULL, 'k'},
+		{"console", no_argument, NULL, 'C'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -69,7 +75,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	o->seed = -1;
 	int ch;
 	char *end;
-	while ((ch = getopt_long(argc, argv, "c:H:s:dp:lD:kh", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:H:s:dp:lD:kCh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			o->config_path = optarg;
@@ -103,6 +109,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'k':
 			o->print_keys = true;
+			break;
+		case 'C':
+			o->console = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -169,6 +178,21 @@ static int run_plan(struct runner *r, const struct chair_config *cfg, struct pla
 	}
 }
 
+/* What the bus did, per unit: the counters the backend keeps in the image. */
+static void print_bus_counters(const struct chair_config *cfg, const struct hal_inputs *in)
+{
+	if (cfg->hal.backend == HAL_BACKEND_SIM)
+		return;
+	printf("bus:\n");
+	for (int u = 0; u < HAL_UNIT_COUNT; u++) {
+		if (!cfg->hal.bus.unit_present[u])
+			continue;
+		const struct hal_unit_status *s = &in->unit[u];
+		printf("  unit %s: transactions %u timeouts %u crc_errors %u exceptions %u\n",
+		       hal_unit_name[u], s->transactions, s->timeouts, s->crc_errors, s->exceptions);
+	}
+}
+
 static int run_idle(struct runner *r, double duration_s)
 {
 	while (!stop_requested && (duration_s <= 0 || runner_time_s(r) < duration_s))
@@ -224,8 +248,13 @@ int main(int argc, char **argv)
 		o.lockstep ? "lockstep (virtual time)"
 			   : r.rt.realtime ? "SCHED_FIFO" : "normal priority");
 
-	int status = plan ? run_plan(&r, &cfg, plan) : run_idle(&r, o.duration_s);
+	int status;
+	if (o.console)
+		status = console_run(&r, &cfg, plan, 0, stdout, &stop_requested);
+	else
+		status = plan ? run_plan(&r, &cfg, plan) : run_idle(&r, o.duration_s);
 	runner_close(&r);
+	print_bus_counters(&cfg, runner_last_inputs(&r));
 	backend_destroy(&be);
 	plan_free(plan);
 	return status;

@@ -57,12 +57,13 @@ static const char *where_name(const struct fault_record *r, char *buf, int len)
 	switch (fault_table[r->code].where_kind) {
 	case WHERE_AXIS:
 		if (w >= 0 && w < HAL_AXIS_COUNT)
-			snprintf(buf, (size_t)len, " on %s (unit %s)", hal_axis_name[w],
-				 hal_unit_name[w]);
+			snprintf(buf, (size_t)len, " on %s (%s, Modbus unit %d)", hal_axis_name[w],
+				 hal_unit_name[w], r->bus_id);
 		return buf;
 	case WHERE_UNIT:
 		if (w >= 0 && w < HAL_UNIT_COUNT)
-			snprintf(buf, (size_t)len, " on unit %s", hal_unit_name[w]);
+			snprintf(buf, (size_t)len, " on %s (Modbus unit %d)", hal_unit_name[w],
+				 r->bus_id);
 		return buf;
 	case WHERE_HEATER:
 		if (w >= 0 && w < HAL_HEATER_COUNT)

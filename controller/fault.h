@@ -48,6 +48,7 @@ struct fault_record {
 	int where;         /* axis, unit, heater, airbag or recline actuator (0 back, 1 leg) */
 	int32_t value;     /* drive fault code, exception code, temperature 0.1 degC, mV… */
 	uint16_t reg;      /* Modbus register, for bus exceptions */
+	int16_t bus_id;    /* Modbus unit id of the unit or drive named, 0 when none */
 	uint64_t tick;
 	struct hal_inputs in;       /* the image the fault was seen in */
 	struct hal_outputs out_prev; /* what the chair was commanded just before */

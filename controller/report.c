@@ -21,6 +21,9 @@ void report_take(struct report *r, const struct telem *t)
 		if (r->faults < (int)sizeof(r->fault_codes)) {
 			r->fault_codes[r->faults] = t->fault;
 			r->fault_where[r->faults] = t->fault_where;
+			r->fault_bus_id[r->faults] = t->fault_bus_id;
+			r->fault_value[r->faults] = t->fault_value;
+			r->fault_reg[r->faults] = t->fault_reg;
 		}
 		r->faults++;
 	}
@@ -86,7 +89,10 @@ void report_summary(const struct report *r, FILE *out)
 	fprintf(out, "  faults:        %d\n", r->faults);
 	for (int i = 0; i < r->faults && i < (int)sizeof(r->fault_codes); i++) {
 		struct fault_record rec = {.code = (enum fault_code)r->fault_codes[i],
-					   .where = r->fault_where[i]};
+					   .where = r->fault_where[i],
+					   .bus_id = r->fault_bus_id[i],
+					   .value = r->fault_value[i],
+					   .reg = r->fault_reg[i]};
 		char text[160];
 		fault_describe(&rec, text, sizeof(text));
 		fprintf(out, "    %s\n", text);

@@ -22,6 +22,9 @@ struct report {
 	int faults;                  /* latches seen */
 	uint8_t fault_codes[16];     /* the first of them */
 	int8_t fault_where[16];
+	int16_t fault_bus_id[16];
+	int32_t fault_value[16];
+	uint16_t fault_reg[16];
 	uint8_t last_fault;
 	uint8_t last_state;
 	struct telem last;

@@ -27,6 +27,7 @@ int runner_open(struct runner *r, enum runner_mode mode, const struct chair_conf
 	ring_init(&r->telem_ring, r->telem_buf, RUNNER_TELEM_CAP, sizeof(struct telem));
 	int rc = be->open(be->ctx, &cfg->hal, err, err_len);
 	if (rc < 0) {
+		be->close(be->ctx); /* frees what a hardware backend took */
 		free(r->cmd_buf);
 		free(r->telem_buf);
 		return rc;
@@ -97,6 +98,11 @@ int runner_advance(struct runner *r, void (*take)(void *arg, const struct telem 
 		n++;
 	}
 	return n;
+}
+
+const struct hal_inputs *runner_last_inputs(const struct runner *r)
+{
+	return r->mode == RUNNER_REALTIME ? &r->rt.in : &r->in;
 }
 
 double runner_time_s(const struct runner *r)

@@ -46,6 +46,8 @@ uint32_t runner_send(struct runner *r, const struct ctl_cmd *cmd);
 /* Let time pass: a few ms of wall time, or one tick in lockstep. Then hand every new
  * telemetry record to take (may be NULL). Returns how many were taken. */
 int runner_advance(struct runner *r, void (*take)(void *arg, const struct telem *t), void *arg);
+/* The last process image read; only once the runner is closed when real time. */
+const struct hal_inputs *runner_last_inputs(const struct runner *r);
 /* Simulated or real seconds since the start, from the tick counter. */
 double runner_time_s(const struct runner *r);
 

@@ -247,6 +247,10 @@ void safety_trip(struct safety *s, const struct safety_view *v, enum fault_code 
 		.in = *v->in,
 		.out_prev = *v->out_prev,
 	};
+	enum fault_where_kind wk = fault_table[code].where_kind;
+	if ((wk == WHERE_UNIT && where >= 0 && where < HAL_UNIT_COUNT) ||
+	    (wk == WHERE_AXIS && where >= 0 && where < HAL_AXIS_COUNT))
+		r.bus_id = (int16_t)v->cfg->hal.bus.unit_id[where]; /* axis n is drive unit n */
 	fault_log_add(&s->log, &r);
 	s->logged_mask |= bit;
 	if (!s->latched) {

@@ -287,6 +287,9 @@ static void fill_telemetry(struct ctl *c, const struct hal_outputs *out)
 	t->state = (uint8_t)c->state;
 	t->fault = c->safety.latched ? (uint8_t)c->safety.first.code : 0;
 	t->fault_where = c->safety.latched ? (int8_t)c->safety.first.where : -1;
+	t->fault_bus_id = c->safety.latched ? c->safety.first.bus_id : 0;
+	t->fault_value = c->safety.latched ? c->safety.first.value : 0;
+	t->fault_reg = c->safety.latched ? c->safety.first.reg : 0;
 	t->exec_status = (uint8_t)c->exec.status;
 	t->homed = c->est.y_homed && c->est.z_homed;
 	t->cmd_seq = c->cmd_seq;

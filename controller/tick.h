@@ -74,6 +74,9 @@ struct telem {
 	uint8_t state;
 	uint8_t fault;            /* enum fault_code latched, 0 = none */
 	int8_t fault_where;
+	int16_t fault_bus_id;     /* Modbus unit id the fault names, 0 = none */
+	int32_t fault_value;      /* the fault record's value (age, code, temperature…) */
+	uint16_t fault_reg;       /* the register a bus exception came from */
 	uint8_t exec_status;
 	uint8_t homed;            /* both carriage and roller referenced */
 	uint32_t cmd_seq;         /* last command handled */

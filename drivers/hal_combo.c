@@ -9,9 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* How long open waits for every unit's first answer, so the first ticks see data rather
- * than ages of "never". A unit still silent then is not an error here: the tick faults it
- * by its age and names it; the message goes to stderr now (open is not real-time). */
+/* How long open waits for every unit's first answer. A chair whose drive or module does
+ * not answer at start-up is not started: the message names the unit. */
 #define HAL_HW_READY_WAIT_MS 1000
 
 static int combo_open_bus(struct hal_combo *c, const struct hal_config *cfg, char *err,
@@ -20,10 +19,12 @@ static int combo_open_bus(struct hal_combo *c, const struct hal_config *cfg, cha
 	int rc = mbus_open(&c->bus, cfg, err, err_len);
 	if (rc < 0)
 		return rc;
+	rc = mbus_wait_ready(&c->bus, HAL_HW_READY_WAIT_MS, err, err_len);
+	if (rc < 0) {
+		mbus_close(&c->bus);
+		return rc;
+	}
 	c->bus_open = true;
-	char why[256];
-	if (mbus_wait_ready(&c->bus, HAL_HW_READY_WAIT_MS, why, sizeof(why)) < 0)
-		fprintf(stderr, "%s\n", why);
 	return 0;
 }
 

@@ -3,7 +3,7 @@
  *   chairsim [--modbus tcp:127.0.0.1:1502 | --modbus rtu:/dev/pts/N,115200,8N2]
  *            [--seed N] [--fault "KIND TARGET VALUE AT_MS [FOR_MS]"]... [--scenario FILE]
  *            [--late UNIT:MS]... [--exception UNIT:CODE]... [--bad-crc PERCENT]
- *            [--duration-s N] [--status-fd FD] [--wire-pace]
+ *            [--duration-s N] [--status-fd FD] [--wire-pace] [--trace FILE]
  *
  * One thread: 1 ms physics steps against CLOCK_MONOTONIC (catching up when late), and
  * between steps the Modbus line is served. Exits 0 on SIGTERM/SIGINT or after
@@ -31,6 +31,7 @@ struct chairsim_opts {
 	int status_fd;
 	double bad_crc_percent;
 	bool wire_pace;
+	const char *trace_path;
 	int late_ms[HAL_UNIT_COUNT];
 	int exception[HAL_UNIT_COUNT];
 	struct sim_fault fault[SIM_FAULT_MAX];
@@ -38,6 +39,16 @@ struct chairsim_opts {
 };
 
 static volatile sig_atomic_t chairsim_stop;
+
+#define CHAIRSIM_TRACE_MS 10
+
+/* The truth the controller cannot see, for end-to-end tests: simulated time, the force of
+ * the roller on the body, where carriage and roller are. */
+static void chairsim_trace(FILE *f, const struct sim *s)
+{
+	fprintf(f, "%llu %.2f %.2f %.2f\n", (unsigned long long)s->time_ms, s->contact_force_n,
+		s->drive[HAL_AXIS_Y].position, s->drive[HAL_AXIS_Z].position);
+}
 
 static void chairsim_on_signal(int sig)
 {
@@ -67,6 +78,7 @@ static void chairsim_usage(FILE *f)
 		"  --bad-crc PERCENT     that share of answers has a broken CRC\n"
 		"  --duration-s N        exit after N seconds\n"
 		"  --status-fd FD        write \"listening SPEC\" there once serving\n"
+		"  --trace FILE          every 10 ms: time_ms contact_force_n y_mm z_mm (the truth)\n"
 		"  --wire-pace           RTU on a pty: answer only when a real line at the baud\n"
 		"                        rate would have carried request and answer\n");
 }
@@ -172,7 +184,7 @@ static int chairsim_parse(int argc, char **argv, struct chairsim_opts *o,
 			  const struct hal_config *cfg)
 {
 	enum { O_MODBUS = 256, O_SEED, O_FAULT, O_SCENARIO, O_LATE, O_EXCEPTION, O_BAD_CRC,
-	       O_DURATION, O_STATUS_FD, O_WIRE_PACE, O_HELP };
+	       O_DURATION, O_STATUS_FD, O_WIRE_PACE, O_TRACE, O_HELP };
 	static const struct option longopts[] = {
 		{"modbus", required_argument, NULL, O_MODBUS},
 		{"seed", required_argument, NULL, O_SEED},
@@ -184,6 +196,7 @@ static int chairsim_parse(int argc, char **argv, struct chairsim_opts *o,
 		{"duration-s", required_argument, NULL, O_DURATION},
 		{"status-fd", required_argument, NULL, O_STATUS_FD},
 		{"wire-pace", no_argument, NULL, O_WIRE_PACE},
+		{"trace", required_argument, NULL, O_TRACE},
 		{"help", no_argument, NULL, O_HELP},
 		{NULL, 0, NULL, 0},
 	};
@@ -239,6 +252,9 @@ static int chairsim_parse(int argc, char **argv, struct chairsim_opts *o,
 			break;
 		case O_WIRE_PACE:
 			o->wire_pace = true;
+			break;
+		case O_TRACE:
+			o->trace_path = optarg;
 			break;
 		case O_HELP:
 			chairsim_usage(stdout);
@@ -331,6 +347,14 @@ int main(int argc, char **argv)
 		close(opts.status_fd);
 	}
 
+	FILE *trace = NULL;
+	if (opts.trace_path && !(trace = fopen(opts.trace_path, "w"))) {
+		fprintf(stderr, "chairsim: --trace %s: %s\n", opts.trace_path, strerror(errno));
+		simsrv_close(&srv);
+		return 2;
+	}
+	if (trace)
+		setvbuf(trace, NULL, _IOLBF, 0); /* tests read it while the chair runs */
 	struct hal_inputs in;
 	struct hal_outputs out;
 	int64_t start_ns = chairsim_now_ns();
@@ -348,6 +372,8 @@ int main(int argc, char **argv)
 		int steps = 0;
 		while (next_step_ns <= now && steps < CHAIRSIM_CATCH_UP_MAX) {
 			sim_advance_1ms(&sim);
+			if (trace && sim.time_ms % CHAIRSIM_TRACE_MS == 0)
+				chairsim_trace(trace, &sim);
 			next_step_ns += CHAIRSIM_STEP_NS;
 			steps++;
 		}
@@ -380,5 +406,9 @@ int main(int argc, char **argv)
 			steps_lost);
 	chairsim_report(&srv, &sim);
 	simsrv_close(&srv);
+	if (trace && fclose(trace) != 0) {
+		fprintf(stderr, "chairsim: --trace %s: %s\n", opts.trace_path, strerror(errno));
+		rc = 1;
+	}
 	return rc;
 }

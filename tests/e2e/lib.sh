@@ -1,0 +1,120 @@
+# Shared by the end-to-end scripts: counters, a chairsim started on a free loopback port
+# or on a socat pty pair, chaird configurations, and cleanup of everything started.
+# Each script sources this, calls its checks, and ends with e2e_finish.
+BUILD=${BUILD:-build}
+E2E_TMP=$(mktemp -d)
+E2E_PIDS=""
+e2e_passed=0
+e2e_failed=0
+
+e2e_cleanup() {
+	for pid in $E2E_PIDS; do
+		kill "$pid" 2>/dev/null
+	done
+	for pid in $E2E_PIDS; do
+		wait "$pid" 2>/dev/null
+	done
+	rm -rf "$E2E_TMP"
+}
+trap e2e_cleanup EXIT INT TERM
+
+pass() {
+	echo "PASS: $*"
+	e2e_passed=$((e2e_passed + 1))
+}
+
+fail() {
+	echo "FAIL: $*"
+	e2e_failed=$((e2e_failed + 1))
+}
+
+# check NAME COMMAND...: pass when the command succeeds
+check() {
+	name=$1
+	shift
+	if "$@"; then pass "$name"; else fail "$name"; fi
+}
+
+e2e_finish() {
+	echo "$e2e_passed passed, $e2e_failed failed"
+	[ "$e2e_failed" -eq 0 ]
+}
+
+# wait_for FILE PATTERN SECONDS: true once FILE has a line matching PATTERN
+wait_for() {
+	deadline=$(($(date +%s) + $3))
+	while [ "$(date +%s)" -le "$deadline" ]; do
+		grep -q -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# wait_count FILE PATTERN N SECONDS: true once FILE has N lines matching PATTERN
+wait_count() {
+	deadline=$(($(date +%s) + $4))
+	while [ "$(date +%s)" -le "$deadline" ]; do
+		[ "$(grep -c -- "$2" "$1" 2>/dev/null)" -ge "$3" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# start_chairsim_tcp NAME ARGS...: chairsim on 127.0.0.1, a free port; sets SIM_PORT, SIM_PID
+start_chairsim_tcp() {
+	name=$1
+	shift
+	"$BUILD/chairsim" --modbus tcp:127.0.0.1:0 --status-fd 3 "$@" \
+		3>"$E2E_TMP/$name.status" 2>"$E2E_TMP/$name.simlog" &
+	SIM_PID=$!
+	E2E_PIDS="$E2E_PIDS $SIM_PID"
+	wait_for "$E2E_TMP/$name.status" listening 10 || return 1
+	SIM_PORT=$(sed -n 's/^listening tcp:127.0.0.1:\([0-9]*\)$/\1/p' "$E2E_TMP/$name.status")
+	[ -n "$SIM_PORT" ]
+}
+
+# start_pty_pair NAME: two linked ptys from socat; sets PTY_A, PTY_B
+start_pty_pair() {
+	socat -d -d "pty,raw,echo=0,link=$E2E_TMP/$1.a" "pty,raw,echo=0,link=$E2E_TMP/$1.b" \
+		2>"$E2E_TMP/$1.socat" &
+	E2E_PIDS="$E2E_PIDS $!"
+	for _ in $(seq 50); do
+		[ -e "$E2E_TMP/$1.a" ] && [ -e "$E2E_TMP/$1.b" ] && break
+		sleep 0.1
+	done
+	PTY_A=$E2E_TMP/$1.a
+	PTY_B=$E2E_TMP/$1.b
+	[ -e "$PTY_A" ] && [ -e "$PTY_B" ]
+}
+
+# tcp_config FILE PORT [EXTRA_LINES]: chaird on Modbus TCP to chairsim
+tcp_config() {
+	cat >"$1" <<EOF2
+[hal]
+backend = modbus
+[bus]
+kind = tcp
+host = 127.0.0.1
+port = $2
+cycle_ms = 1
+${3:-}
+EOF2
+}
+
+# rtu_config FILE DEVICE: chaird on Modbus RTU, 115200 8N2 (see docs/drivers.md on parity)
+rtu_config() {
+	cat >"$1" <<EOF2
+[hal]
+backend = modbus
+[bus]
+kind = rtu
+device = $2
+baud = 115200
+parity = N
+data_bits = 8
+stop_bits = 2
+response_timeout_ms = 50
+[safety]
+unit_age_limit_ms = 250
+EOF2
+}

@@ -1,0 +1,174 @@
+#!/usr/bin/env bash
+# End to end: chaird as a process against chairsim as a process, over Modbus TCP on
+# loopback and over RTU on a socat pty pair; bus faults injected in chairsim; bad inputs
+# refused before anything moves; chaird driving a drive emulated with pymodbus.
+# Every process is started here and stopped here. Usage: BUILD=build tests/e2e_chaird.sh
+set -u
+cd "$(dirname "$0")/.."
+. tests/e2e/lib.sh
+T=$E2E_TMP
+
+# --- refusals: a clear error, exit 2, and never a started chair ---------------------------
+printf '[axis.y]\nspeed_max_mm_s = 900\n' >"$T/bad.ini"
+"$BUILD/chaird" --config "$T/bad.ini" --demo --lockstep >"$T/bad.out" 2>&1
+rc=$?
+check "bad config: exit 2" [ "$rc" -eq 2 ]
+check "bad config: names file, line and key" \
+	grep -q "bad.ini:2: \[axis.y\] speed_max_mm_s = 900: out of range" "$T/bad.out"
+check "bad config: chaird never started" bash -c "! grep -q 'running on' '$T/bad.out'"
+
+printf 'program "x"\nkneed lower-back for 1m\n' >"$T/bad.prog"
+"$BUILD/chaird" --program "$T/bad.prog" --lockstep >"$T/badprog.out" 2>&1
+rc=$?
+check "bad program: exit 2 with a did-you-mean" \
+	bash -c "[ $rc -eq 2 ] && grep -q \"bad.prog:2:1: error: .*did you mean 'knead'\" '$T/badprog.out'"
+check "bad program: chaird never started" bash -c "! grep -q 'running on' '$T/badprog.out'"
+
+tcp_config "$T/nobody.ini" 1
+"$BUILD/chaird" --config "$T/nobody.ini" --duration-s 1 >"$T/nobody.out" 2>&1
+rc=$?
+check "no Modbus server: exit 2 with the unit named" \
+	bash -c "[ $rc -eq 2 ] && grep -qi 'unit\|connect' '$T/nobody.out'"
+
+# --- the in-process simulated chair ---------------------------------------------------------
+"$BUILD/chaird" --demo --lockstep >"$T/demo.out" 2>&1
+rc=$?
+check "demo in lockstep: finishes without a fault" \
+	bash -c "[ $rc -eq 0 ] && grep -q 'faults: *0' '$T/demo.out'"
+
+# --- Modbus TCP: a whole program ------------------------------------------------------------
+if start_chairsim_tcp tcp --seed 5; then
+	tcp_config "$T/tcp.ini" "$SIM_PORT"
+	"$BUILD/chaird" --config "$T/tcp.ini" --program tests/e2e/short.prog >"$T/tcp.out" 2>&1
+	rc=$?
+	check "TCP: the program runs to its end without a fault" \
+		bash -c "[ $rc -eq 0 ] && grep -q 'faults: *0' '$T/tcp.out' && grep -q 'ended: *idle' '$T/tcp.out'"
+	check "TCP: every unit talked to" grep -q "unit dio: transactions [1-9]" "$T/tcp.out"
+	kill "$SIM_PID"
+	wait "$SIM_PID" 2>/dev/null
+else
+	fail "TCP: chairsim did not start"
+fi
+
+# --- Modbus RTU at 115200 baud through a socat pty pair -------------------------------------
+if command -v socat >/dev/null && start_pty_pair rtu; then
+	"$BUILD/chairsim" --modbus "rtu:$PTY_A,115200,8N2" --wire-pace --seed 6 \
+		2>"$T/rtu.simlog" &
+	SIM_PID=$!
+	E2E_PIDS="$E2E_PIDS $SIM_PID"
+	sleep 0.5
+	rtu_config "$T/rtu.ini" "$PTY_B"
+	"$BUILD/chaird" --config "$T/rtu.ini" --program tests/e2e/short.prog >"$T/rtu.out" 2>&1
+	rc=$?
+	check "RTU: the program runs to its end without a fault" \
+		bash -c "[ $rc -eq 0 ] && grep -q 'faults: *0' '$T/rtu.out'"
+	kill "$SIM_PID"
+	wait "$SIM_PID" 2>/dev/null
+	[ "$rc" -eq 0 ] || tail -30 "$T/rtu.out"
+else
+	fail "RTU: no socat pty pair"
+fi
+
+# --- unit 2 stops answering mid-press; acknowledge; run again -------------------------------
+fault_at_ms=40000
+if start_chairsim_tcp silent --seed 7 --trace "$T/silent.trace" \
+	--fault "unit_silent drive_z 0 $fault_at_ms 3000"; then
+	tcp_config "$T/silent.ini" "$SIM_PORT"
+	mkfifo "$T/console.in"
+	"$BUILD/chaird" --config "$T/silent.ini" --program tests/e2e/press.prog --console \
+		<"$T/console.in" >"$T/console.out" 2>&1 &
+	CHAIRD_PID=$!
+	E2E_PIDS="$E2E_PIDS $CHAIRD_PID"
+	exec 4>"$T/console.in"
+	echo home >&4
+	wait_for "$T/console.out" "state idle homed" 30 && echo start >&4
+	check "silent unit: the press runs" wait_for "$T/console.out" "state running" 10
+	check "silent unit: the fault names Modbus unit 2" \
+		wait_for "$T/console.out" "fault unit_stale.*Modbus unit 2" 60
+	# The truth from chairsim: the roller pressed when the unit went silent, and let go
+	# within the age limit (100 ms) plus 50 ms.
+	release_ms=$(awk -v at="$fault_at_ms" '
+		$1 >= at && !seen { seen = 1; pressing = ($2 >= 5) }
+		$1 >= at && seen && $2 < 5 { print $1 - at; exit }' "$T/silent.trace")
+	pressing=$(awk -v at="$fault_at_ms" '$1 >= at { print ($2 >= 5); exit }' "$T/silent.trace")
+	check "silent unit: the roller was pressing when it happened" [ "$pressing" = 1 ]
+	echo "  released ${release_ms:-never} ms after unit 2 went silent"
+	check "silent unit: released within 150 ms" [ "${release_ms:-999999}" -le 150 ]
+	sleep 3.5 # the unit answers again
+	echo ack >&4
+	check "silent unit: acknowledged once the unit answers" wait_for "$T/console.out" "ok ack" 10
+	check "silent unit: idle, not homed, after the acknowledge" \
+		wait_for "$T/console.out" "^state idle$" 10
+	echo home >&4
+	check "silent unit: homes again" wait_count "$T/console.out" "state idle homed" 2 30
+	echo start >&4
+	check "silent unit: the session runs again" wait_count "$T/console.out" "state running" 2 30
+	echo stop >&4
+	wait_for "$T/console.out" "ok stop" 10
+	echo quit >&4
+	exec 4>&-
+	[ "$e2e_failed" -eq 0 ] || cat "$T/console.out"
+	wait "$CHAIRD_PID" 2>/dev/null
+	kill "$SIM_PID"
+	wait "$SIM_PID" 2>/dev/null
+else
+	fail "silent unit: chairsim did not start"
+fi
+
+# --- 1 % bad CRCs: the session finishes, the counters show the errors -----------------------
+if start_chairsim_tcp crc --seed 8 --bad-crc 1; then
+	tcp_config "$T/crc.ini" "$SIM_PORT"
+	"$BUILD/chaird" --config "$T/crc.ini" --program tests/e2e/short.prog >"$T/crc.out" 2>&1
+	rc=$?
+	check "1 % bad CRC: the program still finishes without a fault" \
+		bash -c "[ $rc -eq 0 ] && grep -q 'faults: *0' '$T/crc.out'"
+	check "1 % bad CRC: chaird counts the errors" \
+		grep -Eq "unit drive_z: transactions [0-9]+ timeouts [0-9]+ crc_errors [1-9]" "$T/crc.out"
+	kill "$SIM_PID"
+	wait "$SIM_PID" 2>/dev/null
+	grep -q "bad_crc [1-9]" "$T/crc.simlog" && pass "1 % bad CRC: chairsim sent them" ||
+		fail "1 % bad CRC: chairsim sent them"
+else
+	fail "1 % bad CRC: chairsim did not start"
+fi
+
+# --- a drive written elsewhere: pymodbus ------------------------------------------------------
+if /usr/bin/python3 -c 'import pymodbus' 2>/dev/null; then
+	port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	/usr/bin/python3 tests/pymodbus_drive.py --port "$port" --io 6 --dio 7 --log "$T/py.log" \
+		--status-fd 3 3>"$T/py.status" 2>"$T/py.err" &
+	E2E_PIDS="$E2E_PIDS $!"
+	if wait_for "$T/py.status" listening 15; then
+		tcp_config "$T/py.ini" "$port" "response_timeout_ms = 200"
+		printf '[safety]\nunit_age_limit_ms = 500\n' >>"$T/py.ini"
+		mkfifo "$T/py.in"
+		"$BUILD/chaird" --config "$T/py.ini" --console <"$T/py.in" >"$T/py.out" 2>&1 &
+		CHAIRD_PID=$!
+		E2E_PIDS="$E2E_PIDS $CHAIRD_PID"
+		exec 5>"$T/py.in"
+		echo home >&5
+		sleep 1.5
+		echo "cap 45" >&5
+		sleep 0.5
+		echo quit >&5
+		exec 5>&-
+		wait "$CHAIRD_PID" 2>/dev/null
+		# unit 1 (Y) homes at 80 mm/s: -800 in 0.1 mm/s; unit 2 (Z) carries the cap as its
+		# force limit: 60 N is 600, then 45 N is 450, in 0.1 N; every drive gets the 200 ms
+		# watchdog; width (unit 5) is in position mode (control 5).
+		check "pymodbus: Y velocity in 0.1 mm/s" \
+			grep -Eq "write unit=1 addr=0 values=1,[0-9]+,64736,[0-9]+,4000,200" "$T/py.log"
+		check "pymodbus: Z force limit at the cap in 0.1 N" \
+			grep -Eq "write unit=2 addr=0 values=1,[0-9]+,[0-9]+,600,4000,200" "$T/py.log"
+		check "pymodbus: a lower cap arrives as 450" \
+			grep -Eq "write unit=2 addr=0 values=1,[0-9]+,[0-9]+,450,4000,200" "$T/py.log"
+		check "pymodbus: width drive in position mode" \
+			grep -Eq "write unit=5 addr=0 values=5,[0-9]+,200," "$T/py.log"
+	else
+		fail "pymodbus: the emulated drive did not start"
+	fi
+else
+	fail "pymodbus: python3-pymodbus is not installed"
+fi
+
+e2e_finish

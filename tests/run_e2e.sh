@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Run every end-to-end script (tests/e2e_*.sh); each ends with "N passed, N failed".
+# Close with the totals.
+set -u
+cd "$(dirname "$0")/.."
+passed=0
+failed=0
+for script in tests/e2e_*.sh; do
+	echo "== $script"
+	out=$(mktemp)
+	BUILD=${BUILD:-build} bash "$script" 2>&1 | tee "$out"
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$out" | tail -1)
+	if [ -z "$line" ]; then
+		echo "$script: ended without its summary line"
+		failed=$((failed + 1))
+	else
+		passed=$((passed + $(echo "$line" | cut -d' ' -f1)))
+		failed=$((failed + $(echo "$line" | cut -d' ' -f3)))
+	fi
+	rm -f "$out"
+done
+echo "e2e: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
