@@ -128,6 +128,8 @@ static const struct key_desc keys[] = {
 	{"bus", "io_input_base", K_INT, CFG(hal.bus.io_input_base), 0, 65000},
 	{"bus", "dio_input_base", K_INT, CFG(hal.bus.dio_input_base), 0, 65000},
 	{"bus", "dio_coil_base", K_INT, CFG(hal.bus.dio_coil_base), 0, 65000},
+	{"bus", "fc23_read_base", K_INT, CFG(hal.bus.drive_fc23_read_base), 0, 65000},
+	{"bus", "thread_priority", K_INT, CFG(hal.bus.thread_priority), 0, 99},
 	UNIT_KEY("drive_y", HAL_UNIT_DRIVE_Y),
 	UNIT_KEY("drive_z", HAL_UNIT_DRIVE_Z),
 	UNIT_KEY("drive_k", HAL_UNIT_DRIVE_K),

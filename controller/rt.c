@@ -14,6 +14,9 @@
 #include <unistd.h>
 
 #define PREFAULT_STACK_BYTES (256 * 1024)
+/* An explicit stack: with memory locked, the default 8 MiB per thread can exceed what an
+ * unprivileged process may lock, and thread creation fails. */
+#define RT_STACK_BYTES (1024 * 1024)
 
 static int64_t ts_ns(const struct timespec *t)
 {
@@ -119,6 +122,11 @@ static int make_attr(pthread_attr_t *attr, const struct rt_config *cfg, bool fif
 	int rc = pthread_attr_init(attr);
 	if (rc)
 		return rc;
+	rc = pthread_attr_setstacksize(attr, RT_STACK_BYTES);
+	if (rc) {
+		pthread_attr_destroy(attr);
+		return rc;
+	}
 	if (fifo) {
 		struct sched_param sp = {.sched_priority = cfg->priority};
 		if ((rc = pthread_attr_setinheritsched(attr, PTHREAD_EXPLICIT_SCHED)) ||

@@ -50,9 +50,9 @@ void hal_config_defaults(struct hal_config *cfg)
 	bus->rtu_parity = 'N';
 	bus->rtu_data_bits = 8;
 	bus->rtu_stop_bits = 2;
-	bus->response_timeout_ms = 20;
+	bus->response_timeout_ms = 10;
 	bus->byte_timeout_ms = 5;
-	bus->cycle_ms = 0;
+	bus->cycle_ms = 1; /* 0 would spin a core on a fast TCP link */
 	bus->use_fc23 = true;
 	for (int u = 0; u < HAL_UNIT_COUNT; u++) {
 		bus->unit_id[u] = u + 1;

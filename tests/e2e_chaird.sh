@@ -30,6 +30,20 @@ rc=$?
 check "no Modbus server: exit 2 with the unit named" \
 	bash -c "[ $rc -eq 2 ] && grep -qi 'unit\|connect' '$T/nobody.out'"
 
+# --- docs/configuration.md is the parser's own key table ------------------------------------
+"$BUILD/chaird" --config-keys >"$T/keys.md"
+check "docs/configuration.md lists exactly the keys chaird accepts" \
+	bash -c "sed -n '/^| section/,\$p' docs/configuration.md | diff -q - '$T/keys.md' >/dev/null"
+
+# --- without the privilege for SCHED_FIFO: a clear warning, and it runs anyway -------------
+if command -v setpriv >/dev/null; then
+	setpriv --inh-caps=-sys_nice --bounding-set=-sys_nice \
+		"$BUILD/chaird" --duration-s 1 >"$T/nofifo.out" 2>&1
+	rc=$?
+	check "no SCHED_FIFO: warns and runs at normal priority" \
+		bash -c "[ $rc -eq 0 ] && grep -q 'SCHED_FIFO priority 80 refused' '$T/nofifo.out' && grep -q 'normal priority' '$T/nofifo.out'"
+fi
+
 # --- the in-process simulated chair ---------------------------------------------------------
 "$BUILD/chaird" --demo --lockstep >"$T/demo.out" 2>&1
 rc=$?
