@@ -80,11 +80,13 @@ uint32_t runner_send(struct runner *r, const struct ctl_cmd *cmd)
 int runner_advance(struct runner *r, void (*take)(void *arg, const struct telem *t), void *arg)
 {
 	if (r->mode == RUNNER_LOCKSTEP) {
+		/* A failed exchange is counted; its consequence (stale data) is the safety
+		 * stage's to judge, as in the real-time loop. */
 		if (r->be->read(r->be->ctx, &r->in) < 0)
-			r->ctl.cmd_result = r->ctl.cmd_result; /* stale data shows in the safety stage */
+			r->io_errors++;
 		tick(&r->ctl, &r->in, &r->out);
 		if (r->be->write(r->be->ctx, &r->out) < 0)
-			r->ctl.cmd_result = r->ctl.cmd_result;
+			r->io_errors++;
 	} else {
 		struct timespec ts = {0, 5 * 1000 * 1000};
 		nanosleep(&ts, NULL);

@@ -29,6 +29,7 @@ struct runner {
 	struct rt_loop rt;
 	struct hal_inputs in;   /* lockstep */
 	struct hal_outputs out; /* lockstep */
+	uint64_t io_errors;     /* lockstep: backend reads and writes that failed */
 	uint32_t next_seq;
 	struct telem last;      /* newest telemetry taken */
 	bool started;
