@@ -58,9 +58,9 @@ poll 1 4 0 6 0 65215 65036 0 4000 200 || fail "drive 1: holding registers not wr
 got=$(poll 1 4 0 6)
 [ "$got" = "0 65215 65036 0 4000 200 " ] || fail "drive 1: holding registers read back '$got'"
 
-# IO module: 15 input registers, supply (reg 10) around 24 V in 0.1 V
-set -- $(poll 6 3 0 15) || fail "IO module: input registers not readable"
-[ $# -eq 15 ] || fail "IO module: expected 15 input registers, got $#"
+# IO module: 13 input registers, supply (reg 10) around 24 V in 0.1 V
+set -- $(poll 6 3 0 13) || fail "IO module: input registers not readable"
+[ $# -eq 13 ] || fail "IO module: expected 13 input registers, got $#"
 [ $# -ge 11 ] && { [ "${11}" -ge 200 ] && [ "${11}" -le 300 ] || fail "IO module: supply ${11}"; }
 
 # DIO module: discrete inputs 0..8, estop_n (0) reads 1 while released
