@@ -63,10 +63,12 @@ static const struct key_desc keys[] = {
 	{"force", "kp_mm_s_per_n", K_DBL, CFG(force.kp_mm_s_per_n), 0.01, 50},
 	{"force", "ki_mm_s2_per_n", K_DBL, CFG(force.ki_mm_s2_per_n), 0, 500},
 	{"force", "release_speed_mm_s", K_DBL, CFG(force.release_speed_mm_s), 5, 400},
+	{"force", "release_over_n", K_DBL, CFG(force.release_over_n), 1, 100},
 	{"force", "slew_n_s", K_DBL, CFG(force.slew_n_s), 1, 5000},
 	{"force", "over_force_margin_n", K_DBL, CFG(force.over_force_margin_n), 0, 100},
 	{"force", "over_force_ms", K_DBL, CFG(force.over_force_ms), 0, 1000},
 	{"force", "contact_n", K_DBL, CFG(force.contact_n), 0.1, 20},
+	{"force", "search_mm", K_DBL, CFG(force.search_mm), 1, 100},
 	{"width", "narrow_mm", K_DBL, CFG(width.narrow_mm), 20, 300},
 	{"width", "medium_mm", K_DBL, CFG(width.medium_mm), 20, 300},
 	{"width", "wide_mm", K_DBL, CFG(width.wide_mm), 20, 300},
@@ -89,6 +91,8 @@ static const struct key_desc keys[] = {
 	{"heater", "cutoff_c", K_DBL, CFG(heater.cutoff_c), 25, 70},
 	{"heater", "window_s", K_DBL, CFG(heater.window_s), 0.1, 10},
 	{"heater", "kp_per_c", K_DBL, CFG(heater.kp_per_c), 0.01, 10},
+	{"heater", "ki_per_c_s", K_DBL, CFG(heater.ki_per_c_s), 0, 1},
+	{"heater", "integral_band_c", K_DBL, CFG(heater.integral_band_c), 0.1, 20},
 	{"heater", "temp_scale_c", K_DBL, CFG(heater.temp_scale_c), 0.001, 10},
 	{"supply", "min_v", K_DBL, CFG(supply.min_v), 1, 100},
 	{"supply", "max_v", K_DBL, CFG(supply.max_v), 1, 100},
@@ -179,10 +183,12 @@ void config_defaults(struct chair_config *cfg)
 		.kp_mm_s_per_n = 2.0,
 		.ki_mm_s2_per_n = 4.0,
 		.release_speed_mm_s = 200,
+		.release_over_n = 10,
 		.slew_n_s = 150,
 		.over_force_margin_n = 15,
 		.over_force_ms = 30,
 		.contact_n = 1.0,
+		.search_mm = 10,
 	};
 	cfg->width = (struct width_config){80, 110, 140};
 	cfg->recline = (struct recline_config){
@@ -197,7 +203,15 @@ void config_defaults(struct chair_config *cfg)
 		.angle_scale_deg = 0.1,
 	};
 	cfg->airbag = (struct airbag_config){40, 0.1, 0.5};
-	cfg->heater = (struct heater_config){41, 43, 1.0, 0.25, 0.1};
+	cfg->heater = (struct heater_config){
+		.max_c = 41,
+		.cutoff_c = 43,
+		.window_s = 1.0,
+		.kp_per_c = 0.25,
+		.ki_per_c_s = 0.005,
+		.integral_band_c = 3,
+		.temp_scale_c = 0.1,
+	};
 	cfg->supply = (struct supply_config){20, 30, 0.1, 50};
 	cfg->rt = (struct rt_config){80, -1, true, 1000000};
 	cfg->session = (struct session_config){1800, 900, 60};

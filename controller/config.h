@@ -43,10 +43,12 @@ struct force_config {
 	double kp_mm_s_per_n;   /* force loop: extension speed per N of error */
 	double ki_mm_s2_per_n;
 	double release_speed_mm_s;
+	double release_over_n;  /* past the target by this much, the roller backs off at release speed */
 	double slew_n_s;        /* how fast a force target may change */
 	double over_force_margin_n; /* measured force above cap + margin is a fault */
 	double over_force_ms;
 	double contact_n;       /* force that counts as touching the body */
+	double search_mm;       /* how far past its last contact the roller seeks the body */
 };
 
 struct width_config {
@@ -76,6 +78,8 @@ struct heater_config {
 	double cutoff_c;       /* hard cut-off: a fault */
 	double window_s;       /* time-proportioning window of the relay */
 	double kp_per_c;       /* duty per degree of error */
+	double ki_per_c_s;     /* duty per degree-second of error */
+	double integral_band_c; /* the integral runs only this close to the set point */
 	double temp_scale_c;
 };
 

@@ -76,14 +76,17 @@ static void check_force(struct safety *s, const struct safety_view *v, struct tr
 {
 	const struct force_config *f = &v->cfg->force;
 	double limit_n = fmin(v->cap_n + f->over_force_margin_n, f->max_n);
-	/* Too much force while the roller is already backing off is being resolved (a chair
-	 * powered up pressed into someone, or a cap lowered mid-press); while it holds or
-	 * presses on, it is a fault. */
+	/* Too much force while the roller backs off and the force falls is being resolved (a
+	 * chair powered up pressed into someone, a cap lowered mid-press). While it holds or
+	 * rises, it is a fault: the timer only runs on those ticks and only a force back
+	 * under the limit resets it. */
 	bool retracting = v->out_prev->drive[HAL_AXIS_Z].target_velocity_raw < 0;
-	if (v->est->force_n > limit_n && !retracting)
+	bool resolving = retracting && v->est->force_n < s->prev_force_n;
+	if (v->est->force_n > limit_n && !resolving)
 		s->over_force_s += v->period_s;
-	else
+	else if (v->est->force_n <= limit_n)
 		s->over_force_s = 0;
+	s->prev_force_n = v->est->force_n;
 	if (s->over_force_s * 1000.0 > f->over_force_ms)
 		add(tr, FAULT_OVER_FORCE, -1, (int32_t)lround(v->est->force_n * 10), 0);
 }

@@ -33,6 +33,7 @@ struct safety {
 	double stall_s[HAL_AXIS_COUNT];
 	double stall_ref[HAL_AXIS_COUNT]; /* position (mm or deg) when the stall timer started */
 	double over_force_s;
+	double prev_force_n;
 	double supply_bad_s;
 	double unoccupied_s;
 	double recline_run_s[2];

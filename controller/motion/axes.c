@@ -43,7 +43,7 @@ static void velocity_cmd(struct hal_drive_out *d, double v, double scale, int cu
 }
 
 static double carriage(struct axes *ax, const struct chair_config *cfg, const struct estimate *est,
-		       const struct motion_targets *t, double dt_s)
+		       const struct motion_targets *t, double cap_n, double dt_s)
 {
 	if (!est->y_homed) {
 		ax->y_traj_live = false;
@@ -54,7 +54,10 @@ static double carriage(struct axes *ax, const struct chair_config *cfg, const st
 		ax->y_traj_live = true;
 	}
 	struct traj_limits lim = {t->y_speed_mm_s, cfg->y.accel_mm_s2, cfg->y.jerk_mm_s3};
-	traj_step(&ax->y_traj, t->y_mm, &lim, dt_s);
+	/* Feed hold: while the roller presses past the cap, the carriage stops where it can
+	 * rather than carry on onto whatever made the force rise. */
+	double y_target = est->force_n > cap_n ? ax->y_traj.pos_mm : t->y_mm;
+	traj_step(&ax->y_traj, y_target, &lim, dt_s);
 	double v = ax->y_traj.vel_mm_s + cfg->y.kp_per_s * (ax->y_traj.pos_mm - est->y_mm);
 	return clamp(v, -cfg->y.speed_max_mm_s, cfg->y.speed_max_mm_s);
 }
@@ -66,13 +69,26 @@ static double roller(struct axes *ax, const struct chair_config *cfg, const stru
 	const double vmax = cfg->z.speed_max_mm_s;
 	if (t->z_mode != Z_FORCE)
 		force_reset(&ax->force);
+	if (t->z_mode == Z_RETRACT)
+		ax->z_contact_seen = false;
+	if (est->force_n >= cfg->force.contact_n) {
+		ax->z_contact_mm = est->z_mm;
+		ax->z_contact_seen = true;
+	}
 	if (!est->z_homed)
 		return 0;
 	switch (t->z_mode) {
 	case Z_FORCE: {
-		struct force_gains g = {cfg->force.kp_mm_s_per_n, cfg->force.ki_mm_s2_per_n, vmax};
+		struct force_gains g = {cfg->force.kp_mm_s_per_n, cfg->force.ki_mm_s2_per_n, vmax,
+					cfg->force.release_speed_mm_s, cfg->force.release_over_n};
 		double v = force_step(&ax->force, &g, t->z_force_n, est->force_n, cap_n, dt_s);
 		if (v > 0 && est->z_mm >= cfg->z.max_mm)
+			v = 0;
+		/* Where the body falls away (above the shoulders, past the head), searching for
+		 * it would push the roller far out, and the carriage would then carry it deep
+		 * into the next part of the back. Search only a little past the last contact. */
+		if (v > 0 && ax->z_contact_seen && est->force_n < cfg->force.contact_n &&
+		    est->z_mm >= ax->z_contact_mm + cfg->force.search_mm)
 			v = 0;
 		return v;
 	}
@@ -106,7 +122,7 @@ void axes_control(struct axes *ax, const struct chair_config *cfg, const struct 
 		y_v = ov->y_mm_s;
 		z_v = ov->z_mm_s;
 	} else {
-		y_v = carriage(ax, cfg, est, t, dt_s);
+		y_v = carriage(ax, cfg, est, t, cap_n, dt_s);
 		z_v = roller(ax, cfg, est, in, t, cap_n, dt_s);
 	}
 	ax->y_cmd_mm_s = y_v;

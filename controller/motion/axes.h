@@ -25,6 +25,8 @@ struct axes {
 	double y_cmd_mm_s;    /* last commanded speeds, for telemetry */
 	double z_cmd_mm_s;
 	double w_target_mm;   /* the last width asked for; 0 before any */
+	double z_contact_mm;  /* roller protrusion at the last contact with the body */
+	bool z_contact_seen;  /* since the roller last came out */
 };
 
 /* Homing takes the carriage and roller drives directly, by velocity. */

@@ -36,5 +36,12 @@ double force_step(struct force_ctl *fc, const struct force_gains *g, double targ
 		if (out > back)
 			out = back;
 	}
+	if (err_n < -g->release_over_n || measured_n > cap_n) {
+		double back = g->kp_mm_s_per_n * err_n;
+		if (back < -g->vrelease_mm_s)
+			back = -g->vrelease_mm_s;
+		if (out > back)
+			out = back;
+	}
 	return out;
 }

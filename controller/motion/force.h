@@ -6,7 +6,9 @@
 struct force_gains {
 	double kp_mm_s_per_n;
 	double ki_mm_s2_per_n;
-	double vmax_mm_s;       /* extension and retraction speed limit */
+	double vmax_mm_s;       /* extension speed limit, and retraction near the target */
+	double vrelease_mm_s;   /* retraction speed limit once the force is past the target */
+	double release_over_n;  /* how far past the target counts as past */
 };
 
 struct force_ctl {
@@ -15,7 +17,9 @@ struct force_ctl {
 
 void force_reset(struct force_ctl *fc);
 /* Extension speed (mm/s, + = into the body) that moves measured_n toward target_n.
- * Above cap_n it always retracts, whatever the target or the integral say. */
+ * Above cap_n it always retracts, whatever the target or the integral say; well past the
+ * target it may retract at release speed, because the body can come at the roller faster
+ * than the normal depth speed (the carriage moving onto a rounder part of the back). */
 double force_step(struct force_ctl *fc, const struct force_gains *g, double target_n,
 		  double measured_n, double cap_n, double dt_s);
 

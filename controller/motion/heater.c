@@ -1,6 +1,9 @@
-/* Proportional duty chosen once per window: a relay must not chatter, and the heater's
- * thermal mass (minutes) makes a 1 s window smooth. Above the operating maximum the
- * relay is off whatever the target; the safety supervisor trips at the cut-off. */
+/* PI duty chosen once per window: a relay must not chatter, and the heater's thermal mass
+ * (minutes) makes a 1 s window smooth. Proportional alone settles a couple of degrees
+ * short, because holding 40 °C takes about 60 % duty; the integral supplies that. It only
+ * integrates near the set point, so the minutes of warm-up at full duty do not wind it up
+ * into an overshoot. Above the operating maximum the relay is off whatever the target;
+ * the safety supervisor trips at the cut-off. */
 #include "heater.h"
 
 #include <string.h>
@@ -16,7 +19,17 @@ void heater_control(struct heater_ctl *h, const struct heater_config *cfg,
 {
 	if (h->window_pos_s == 0) {
 		for (int i = 0; i < HAL_HEATER_COUNT; i++) {
-			double d = target_c[i] > 0 ? cfg->kp_per_c * (target_c[i] - actual_c[i]) : 0;
+			if (target_c[i] <= 0) {
+				h->duty[i] = 0;
+				h->integral[i] = 0;
+				continue;
+			}
+			double err_c = target_c[i] - actual_c[i];
+			if (err_c > -cfg->integral_band_c && err_c < cfg->integral_band_c) {
+				h->integral[i] += cfg->ki_per_c_s * err_c * cfg->window_s;
+				h->integral[i] = h->integral[i] < 0 ? 0 : h->integral[i] > 1 ? 1 : h->integral[i];
+			}
+			double d = cfg->kp_per_c * err_c + h->integral[i];
 			h->duty[i] = d < 0 ? 0 : d > 1 ? 1 : d;
 		}
 	}

@@ -7,6 +7,7 @@
 struct heater_ctl {
 	double window_pos_s; /* where in the current window we are */
 	double duty[HAL_HEATER_COUNT];
+	double integral[HAL_HEATER_COUNT]; /* duty the integral term holds */
 };
 
 void heater_reset(struct heater_ctl *h);
