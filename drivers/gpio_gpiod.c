@@ -15,17 +15,6 @@
  * queued in the kernel for the next tick, so the work per tick stays bounded. */
 #define GPIOD_BE_EVENTS_PER_READ 16
 
-/* Write a message for people into err, if there is room for one. */
-static void gpiod_be_err(char *err, int err_len, const char *fmt, ...)
-{
-	if (!err || err_len <= 0)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, (size_t)err_len, fmt, ap);
-	va_end(ap);
-}
-
 /* The errno of a failed libgpiod call as a negative value, never 0. */
 static int gpiod_be_errno(void)
 {
@@ -42,10 +31,10 @@ static int gpiod_be_find(struct gpiod_be *g, const char *name, const char *role,
 		return 0;
 	int rc = errno == 0 || errno == ENOENT ? -ENOENT : gpiod_be_errno();
 	if (rc == -ENOENT)
-		gpiod_be_err(err, err_len, "GPIO line '%s' (%s) not found on %s", name, role,
+		hal_errf(err, err_len, "GPIO line '%s' (%s) not found on %s", name, role,
 			     g->chip_name);
 	else
-		gpiod_be_err(err, err_len, "GPIO line '%s' (%s): lookup on %s failed: %s", name,
+		hal_errf(err, err_len, "GPIO line '%s' (%s): lookup on %s failed: %s", name,
 			     role, g->chip_name, strerror(-rc));
 	return rc;
 }
@@ -60,13 +49,13 @@ static int gpiod_be_request_failed(struct gpiod_be *g, struct gpiod_line_bulk *b
 		gpiod_line_update(line);
 		if (gpiod_line_is_used(line)) {
 			const char *consumer = gpiod_line_consumer(line);
-			gpiod_be_err(err, err_len, "GPIO line '%s' on %s is busy: held by '%s'",
+			hal_errf(err, err_len, "GPIO line '%s' on %s is busy: held by '%s'",
 				     gpiod_line_name(line) ? gpiod_line_name(line) : "?",
 				     g->chip_name, consumer ? consumer : "another process");
 			return rc == -EBUSY ? rc : -EBUSY;
 		}
 	}
-	gpiod_be_err(err, err_len, "GPIO request of the %s lines on %s failed: %s", what,
+	hal_errf(err, err_len, "GPIO request of the %s lines on %s failed: %s", what,
 		     g->chip_name, strerror(-rc));
 	return rc;
 }
@@ -169,7 +158,7 @@ int gpiod_be_open(struct gpiod_be *g, const struct hal_config *cfg, char *err, i
 	g->chip = gpiod_chip_open_lookup(cfg->gpiochip);
 	if (!g->chip) {
 		int rc = errno > 0 ? -errno : -ENOENT;
-		gpiod_be_err(err, err_len, "gpiochip '%s': cannot open: %s", cfg->gpiochip,
+		hal_errf(err, err_len, "gpiochip '%s': cannot open: %s", cfg->gpiochip,
 			     strerror(-rc));
 		return rc;
 	}

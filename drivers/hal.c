@@ -1,6 +1,7 @@
 /* Names of the process image's parts and the reference chair's backend defaults. */
 #include "hal.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -26,6 +27,16 @@ const char *const hal_airbag_name[HAL_AIRBAG_COUNT] = {
 };
 
 const char *const hal_heater_name[HAL_HEATER_COUNT] = {"lumbar", "calves"};
+
+void hal_errf(char *err, int err_len, const char *fmt, ...)
+{
+	if (!err || err_len <= 0)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, (size_t)err_len, fmt, ap);
+	va_end(ap);
+}
 
 void hal_config_defaults(struct hal_config *cfg)
 {

@@ -248,6 +248,10 @@ struct hal_config {
 	uint64_t sim_seed; /* sim backend: the simulated person */
 };
 
+/* Write a message for people into err (NULL or err_len <= 0: nothing). Backends use it
+ * for the messages of open. */
+void hal_errf(char *err, int err_len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* Fill a config with CHAIR.md's reference chair values. */
 void hal_config_defaults(struct hal_config *cfg);
 

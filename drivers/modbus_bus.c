@@ -54,16 +54,6 @@ static void mbus_sleep_until_or_stop(struct mbus *m, int64_t t_ns)
 	}
 }
 
-static void mbus_err(char *err, int err_len, const char *fmt, ...)
-{
-	if (!err || err_len <= 0)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, (size_t)err_len, fmt, ap);
-	va_end(ap);
-}
-
 /* Split milliseconds into libmodbus's seconds and microseconds. */
 static void mbus_ms_to_timeout(int ms, uint32_t *sec, uint32_t *usec)
 {
@@ -400,7 +390,7 @@ static int mbus_check_config(const struct mbus *m, char *err, int err_len)
 {
 	const struct hal_bus_config *bus = &m->bus;
 	if (bus->kind != HAL_BUS_TCP && bus->kind != HAL_BUS_RTU) {
-		mbus_err(err, err_len, "Modbus backend: [bus] kind must be tcp or rtu");
+		hal_errf(err, err_len, "Modbus backend: [bus] kind must be tcp or rtu");
 		return -EINVAL;
 	}
 	if (bus->kind == HAL_BUS_RTU) {
@@ -408,7 +398,7 @@ static int mbus_check_config(const struct mbus *m, char *err, int err_len)
 					   bus->rtu_parity != 'O') ||
 		    bus->rtu_data_bits < 5 || bus->rtu_data_bits > 8 || bus->rtu_stop_bits < 1 ||
 		    bus->rtu_stop_bits > 2) {
-			mbus_err(err, err_len,
+			hal_errf(err, err_len,
 				 "Modbus RTU %s: bad line settings (baud %d, %d%c%d)", bus->rtu_device,
 				 bus->rtu_baud, bus->rtu_data_bits, bus->rtu_parity,
 				 bus->rtu_stop_bits);
@@ -417,7 +407,7 @@ static int mbus_check_config(const struct mbus *m, char *err, int err_len)
 	}
 	if (bus->response_timeout_ms < 1 || bus->byte_timeout_ms < 0 || bus->cycle_ms < 0 ||
 	    bus->reconnect_min_ms < 1 || bus->reconnect_max_ms < bus->reconnect_min_ms) {
-		mbus_err(err, err_len,
+		hal_errf(err, err_len,
 			 "Modbus %s: bad timing (response_timeout_ms %d, byte_timeout_ms %d, "
 			 "cycle_ms %d, reconnect_min_ms %d, reconnect_max_ms %d)",
 			 m->where, bus->response_timeout_ms, bus->byte_timeout_ms, bus->cycle_ms,
@@ -431,19 +421,19 @@ static int mbus_check_config(const struct mbus *m, char *err, int err_len)
 		present++;
 		int id = bus->unit_id[u];
 		if (id < 1 || id > 247) {
-			mbus_err(err, err_len, "Modbus %s: unit %s has id %d, not in 1..247",
+			hal_errf(err, err_len, "Modbus %s: unit %s has id %d, not in 1..247",
 				 m->where, hal_unit_name[u], id);
 			return -EINVAL;
 		}
 		for (int v = 0; v < u; v++)
 			if (bus->unit_present[v] && bus->unit_id[v] == id) {
-				mbus_err(err, err_len, "Modbus %s: units %s and %s share id %d",
+				hal_errf(err, err_len, "Modbus %s: units %s and %s share id %d",
 					 m->where, hal_unit_name[v], hal_unit_name[u], id);
 				return -EINVAL;
 			}
 	}
 	if (present == 0) {
-		mbus_err(err, err_len, "Modbus %s: no unit is present", m->where);
+		hal_errf(err, err_len, "Modbus %s: no unit is present", m->where);
 		return -EINVAL;
 	}
 	if ((m->in_mask || m->out_mask) && !bus->unit_present[HAL_UNIT_DIO]) {
@@ -451,7 +441,7 @@ static int mbus_check_config(const struct mbus *m, char *err, int err_len)
 		for (int i = 0; i < HAL_IN_COUNT && line < 0; i++)
 			if (m->in_mask & (1u << i))
 				line = i;
-		mbus_err(err, err_len,
+		hal_errf(err, err_len,
 			 "Modbus %s: GPIO line %s is on the digital IO module, but unit dio is not "
 			 "present",
 			 m->where,
@@ -476,7 +466,7 @@ static int mbus_new_context(struct mbus *m, char *err, int err_len)
 	}
 	if (!m->ctx) {
 		int rc = errno > 0 ? -errno : -ENOMEM;
-		mbus_err(err, err_len, "Modbus %s: cannot create the context: %s", m->where,
+		hal_errf(err, err_len, "Modbus %s: cannot create the context: %s", m->where,
 			 modbus_strerror(-rc));
 		return rc;
 	}
@@ -503,7 +493,7 @@ static int mbus_start_thread(struct mbus *m, char *err, int err_len)
 	int rc = pthread_create(&m->thread, &attr, mbus_thread, m);
 	pthread_attr_destroy(&attr);
 	if (rc != 0) {
-		mbus_err(err, err_len, "Modbus %s: cannot start the fieldbus thread%s: %s",
+		hal_errf(err, err_len, "Modbus %s: cannot start the fieldbus thread%s: %s",
 			 m->where, m->bus.thread_priority > 0 ? " (SCHED_FIFO)" : "",
 			 strerror(rc));
 		return -rc;
@@ -537,7 +527,7 @@ int mbus_open(struct mbus *m, const struct hal_config *cfg, char *err, int err_l
 		return rc;
 	if (modbus_connect(m->ctx) < 0) {
 		rc = errno > 0 ? -errno : -EIO;
-		mbus_err(err, err_len, "Modbus %s: cannot connect: %s", m->where,
+		hal_errf(err, err_len, "Modbus %s: cannot connect: %s", m->where,
 			 modbus_strerror(-rc));
 		modbus_free(m->ctx);
 		m->ctx = NULL;
@@ -640,7 +630,7 @@ int mbus_wait_ready(struct mbus *m, int timeout_ms, char *err, int err_len)
 		if (silent < 0)
 			return 0;
 		if (mbus_now_ns() >= deadline) {
-			mbus_err(err, err_len,
+			hal_errf(err, err_len,
 				 "Modbus %s: unit %d (%s) has not answered within %d ms", m->where,
 				 m->bus.unit_id[silent], hal_unit_name[silent], timeout_ms);
 			return -ETIMEDOUT;
