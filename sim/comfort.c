@@ -35,15 +35,24 @@ static bool line_on(const struct sim *s, enum hal_gpio_out line)
 	return (s->gpio_out >> line) & 1u;
 }
 
+/* kpa after one ms of leaking or venting with time constant tau_s. An empty bag stays
+ * empty (kpa minus its own share is +0 for either zero), which spares the division for
+ * the bags a program leaves alone. */
+static double deflate(double kpa, double tau_s)
+{
+	return kpa != 0.0 ? kpa - kpa * SIM_DT_S / tau_s : 0.0;
+}
+
 /* One ms of air through the pump, valves and vent. */
 static void airbags_step(struct sim *s)
 {
 	bool pump = line_on(s, HAL_OUT_PUMP);
 	bool vent = line_on(s, HAL_OUT_VENT);
+	uint32_t open = (s->gpio_out >> HAL_OUT_VALVE_SHOULDERS) & ((1u << HAL_AIRBAG_COUNT) - 1);
 	int open_count = 0;
 	double open_sum_kpa = 0.0;
-	for (int z = 0; z < HAL_AIRBAG_COUNT; z++) {
-		if (line_on(s, (enum hal_gpio_out)(HAL_OUT_VALVE_SHOULDERS + z))) {
+	for (int z = 0; open && z < HAL_AIRBAG_COUNT; z++) { /* all closed, mostly */
+		if ((open >> z) & 1u) {
 			open_count++;
 			open_sum_kpa += s->airbag_kpa[z];
 		}
@@ -51,10 +60,10 @@ static void airbags_step(struct sim *s)
 
 	for (int z = 0; z < HAL_AIRBAG_COUNT; z++) {
 		double *kpa = &s->airbag_kpa[z];
-		if (!line_on(s, (enum hal_gpio_out)(HAL_OUT_VALVE_SHOULDERS + z))) {
-			*kpa -= *kpa * SIM_DT_S / LEAK_TAU_S;
+		if (!((open >> z) & 1u)) {
+			*kpa = deflate(*kpa, LEAK_TAU_S);
 		} else if (vent) {
-			*kpa -= *kpa * SIM_DT_S / VENT_TAU_S;
+			*kpa = deflate(*kpa, VENT_TAU_S);
 		} else if (pump) {
 			double taper = (PUMP_MAX_KPA - *kpa) / PUMP_TAPER_KPA;
 			taper = taper < 0.0 ? 0.0 : taper > 1.0 ? 1.0 : taper;
@@ -73,7 +82,8 @@ static void heaters_step(struct sim *s)
 	for (int h = 0; h < HAL_HEATER_COUNT; h++) {
 		bool on = line_on(s, (enum hal_gpio_out)(HAL_OUT_HEAT_LUMBAR + h));
 		double settle_c = on ? HEATER_FULL_ON_C : SIM_AMBIENT_C;
-		s->heater_c[h] += (settle_c - s->heater_c[h]) * SIM_DT_S / HEATER_TAU_S;
+		if (s->heater_c[h] != settle_c) /* else it would add a zero */
+			s->heater_c[h] += (settle_c - s->heater_c[h]) * SIM_DT_S / HEATER_TAU_S;
 	}
 }
 

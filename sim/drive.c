@@ -68,57 +68,71 @@ static const struct axis_params axis_params[HAL_AXIS_COUNT] = {
 #define TEMP_RISE_C_PER_A2 6.0
 #define TEMP_TAU_S 600.0
 
-static double clamp(double x, double lo, double hi)
+/* A drive's step and read are compiled once per axis: sim_drives_step and sim_drives_read
+ * call the bodies below for each axis by name, inlined with the axis a constant, so each
+ * copy has its parameters folded in and drops what does not apply to it (wrapping, stops,
+ * Z's force), and a step makes two calls for its drives instead of ten. */
+#define PER_AXIS static inline __attribute__((always_inline))
+
+PER_AXIS double clamp(double x, double lo, double hi)
 {
 	return x < lo ? lo : x > hi ? hi : x;
 }
 
-/* Angle in [0, 360). */
-static double wrap360(double deg)
+/* Angle in [0, 360). Within a turn either way of that, where a step's angles always are,
+ * fmod's result is deg itself or deg - 360 (exact there), so only angles further out pay
+ * for the libm call. */
+PER_AXIS double wrap360(double deg)
 {
-	double w = fmod(deg, 360.0);
+	double w;
+	if (deg > -360.0 && deg < 360.0)
+		w = deg;
+	else if (deg >= 360.0 && deg < 720.0)
+		w = deg - 360.0;
+	else
+		w = fmod(deg, 360.0);
 	return w < 0.0 ? w + 360.0 : w;
 }
 
 /* Angle in [-180, 180). */
-static double wrap180(double deg)
+PER_AXIS double wrap180(double deg)
 {
 	return wrap360(deg + 180.0) - 180.0;
 }
 
-static enum hal_drive_mode mode_of(const struct sim_drive *d)
+PER_AXIS enum hal_drive_mode mode_of(const struct hal_drive_out *cmd)
 {
-	return (enum hal_drive_mode)((d->last_cmd.control & HAL_CTL_MODE_MASK) >>
-				     HAL_CTL_MODE_SHIFT);
+	return (enum hal_drive_mode)((cmd->control & HAL_CTL_MODE_MASK) >> HAL_CTL_MODE_SHIFT);
 }
 
 /* Position as the encoder counts it (mm or deg). */
-static double encoder_position(const struct sim_drive *d, enum hal_axis a)
+PER_AXIS double encoder_position(const struct sim_drive *d, enum hal_axis a)
 {
 	double pos = d->encoder_lost ? d->lost_at_position : d->position;
 	pos -= d->encoder_offset;
 	return axis_params[a].rotary ? wrap360(pos) : pos;
 }
 
-/* Distance from where the drive is to its position target, in the encoder's frame. */
-static double position_error(const struct sim_drive *d, enum hal_axis a)
+/* Distance from an encoder position to the position target, in the encoder's frame. */
+PER_AXIS double position_error(const struct hal_drive_out *cmd, enum hal_axis a,
+			       double encoder_pos)
 {
-	double err = d->last_cmd.target_position_raw * 0.1 - encoder_position(d, a);
+	double err = cmd->target_position_raw * 0.1 - encoder_pos;
 	return axis_params[a].rotary ? wrap180(err) : err;
 }
 
 /* Speed toward a target err away, braking in time to stop on it. */
-static double approach_speed(double err, double speed_limit, double accel)
+PER_AXIS double approach_speed(double err, double speed_limit, double accel)
 {
-	double v = fmin(speed_limit, POSITION_GAIN_PER_S * fabs(err));
-	v = fmin(v, sqrt(2.0 * BRAKE_SHARE * accel * fabs(err)));
+	double v = sim_min(speed_limit, POSITION_GAIN_PER_S * fabs(err));
+	v = sim_min(v, sqrt(2.0 * BRAKE_SHARE * accel * fabs(err)));
 	return err < 0.0 ? -v : v;
 }
 
 /* The target velocity register in mm/s or rpm. */
-static double velocity_register(const struct sim_drive *d, enum hal_axis a)
+PER_AXIS double velocity_register(const struct hal_drive_out *cmd, enum hal_axis a)
 {
-	double v = d->last_cmd.target_velocity_raw;
+	double v = cmd->target_velocity_raw;
 	return axis_params[a].rotary ? v : v * 0.1;
 }
 
@@ -141,31 +155,43 @@ void sim_drive_receive(struct sim_drive *d, const struct hal_drive_out *cmd,
 		d->fault_code = 0;
 }
 
+void sim_drives_receive(struct sim_drive drive[HAL_AXIS_COUNT],
+			const struct hal_drive_out cmd[HAL_AXIS_COUNT], uint32_t deaf,
+			uint32_t injected)
+{
+	for (int a = 0; a < HAL_AXIS_COUNT; a++)
+		if (!((deaf >> a) & 1u))
+			sim_drive_receive(&drive[a], &cmd[a], (injected >> a) & 1u);
+}
+
 /* Velocity the drive's controller asks of the motor this ms, from its mode. */
-static double commanded_velocity(const struct sim_drive *d, enum hal_axis a,
-				 const struct sim_drive_env *env)
+PER_AXIS double commanded_velocity(const struct sim_drive *d, enum hal_axis a,
+				   const struct sim_drive_env *env)
 {
 	const struct axis_params *ap = &axis_params[a];
+	const struct hal_drive_out *cmd = &d->last_cmd;
 	double vmax = ap->max_speed;
 	double v_cmd = 0.0;
 
-	switch (mode_of(d)) {
+	switch (mode_of(cmd)) {
 	case HAL_MODE_VELOCITY:
-		v_cmd = clamp(velocity_register(d, a), -vmax, vmax);
+		v_cmd = clamp(velocity_register(cmd, a), -vmax, vmax);
 		break;
 	case HAL_MODE_POSITION: {
-		double limit = fabs(velocity_register(d, a));
-		limit = limit > 0.0 ? fmin(limit, vmax) : vmax;
+		double limit = fabs(velocity_register(cmd, a));
+		limit = limit > 0.0 ? sim_min(limit, vmax) : vmax;
+		double err = position_error(cmd, a, encoder_position(d, a));
 		/* A rotary error in deg over 6 is in rpm-seconds, matching rpm and rpm/s. */
-		double err = position_error(d, a) / (ap->rotary ? 6.0 : 1.0);
+		if (ap->rotary)
+			err /= 6.0;
 		v_cmd = approach_speed(err, limit, ap->max_accel);
 		break;
 	}
 	case HAL_MODE_FORCE:
 		if (a == HAL_AXIS_Z) {
-			double limit = fabs(velocity_register(d, a));
-			limit = limit > 0.0 ? fmin(limit, vmax) : FORCE_APPROACH_MM_S;
-			double err_n = d->last_cmd.target_force_raw * 0.1 - env->contact_n;
+			double limit = fabs(velocity_register(cmd, a));
+			limit = limit > 0.0 ? sim_min(limit, vmax) : FORCE_APPROACH_MM_S;
+			double err_n = cmd->target_force_raw * 0.1 - env->contact_n;
 			v_cmd = clamp(FORCE_GAIN_MM_S_PER_N * err_n, -limit, limit);
 		}
 		break;
@@ -177,80 +203,110 @@ static double commanded_velocity(const struct sim_drive *d, enum hal_axis a,
 
 /* Whether Z may press further: not past the force limit register (velocity and position
  * modes), and not past what its current limit can hold against the body. */
-static bool z_may_extend(const struct sim_drive *d, const struct sim_drive_env *env)
+PER_AXIS bool z_may_extend(const struct sim_drive *d, const struct sim_drive_env *env)
 {
 	const struct axis_params *ap = &axis_params[HAL_AXIS_Z];
 	double limit_ma = d->last_cmd.current_limit_ma ? d->last_cmd.current_limit_ma
 						       : DRIVE_MAX_MA;
 	if (ap->hold_ma + ap->ma_per_contact_n * env->contact_n >= limit_ma)
 		return false;
-	if (mode_of(d) == HAL_MODE_FORCE)
+	if (mode_of(&d->last_cmd) == HAL_MODE_FORCE)
 		return true;
 	double limit_n = d->last_cmd.target_force_raw * 0.1;
 	return !(env->contact_n > 0.0 && env->contact_n >= limit_n);
 }
 
-/* Current drawn this ms: holding, friction, acceleration and the body's load. */
-static double motor_current(const struct sim_drive *d, enum hal_axis a, double accel,
-			    bool stalled, const struct sim_drive_env *env)
+/* Current drawn this ms: holding, friction, acceleration and the body's load. A stalled
+ * motor draws its limit, whatever its acceleration: the division that makes one from
+ * the change of speed is only done when it counts. */
+PER_AXIS double motor_current(const struct sim_drive *d, enum hal_axis a, double dv,
+			      bool stalled, const struct sim_drive_env *env)
 {
 	const struct axis_params *ap = &axis_params[a];
 	double limit_ma = d->last_cmd.current_limit_ma ? d->last_cmd.current_limit_ma
 						       : DRIVE_MAX_MA;
-	bool moving = fabs(d->velocity) > MOVING_THRESHOLD;
-	double i_ma = ap->hold_ma + ap->ma_per_speed * fabs(d->velocity) +
-		      ap->ma_per_accel * fabs(accel);
+	if (stalled)
+		return limit_ma;
+	/* A zero change of speed is that same zero as an acceleration. */
+	double accel = dv == 0.0 ? dv : dv / SIM_DT_S;
+	double speed = fabs(d->velocity);
+	bool moving = speed > MOVING_THRESHOLD;
+	/* Below 2^-1000 the speed's term is far under half an ulp of the holding current
+	 * (every axis holds with 50 mA or more), so it adds nothing: spare multiplying the
+	 * subnormal speed a motor comes to rest with (see stays_put). */
+	double speed_ma = speed < 0x1p-1000 ? 0.0 : ap->ma_per_speed * speed;
+	double i_ma = ap->hold_ma + speed_ma + ap->ma_per_accel * fabs(accel);
 	if (moving)
 		i_ma += ap->friction_ma;
 	if (moving || ap->load_when_still)
 		i_ma += ap->ma_per_contact_n * env->contact_n;
-	if (stalled)
-		i_ma = limit_ma;
-	return fmin(i_ma, limit_ma);
+	return sim_min(i_ma, limit_ma);
 }
 
-/* Move the motor one ms toward v_cmd under lag and accel limit; true when it pushes
- * against a mechanical stop. */
-static bool integrate(struct sim_drive *d, enum hal_axis a, double v_cmd, double *accel)
+/* Whether the motor moves the position by nothing at all this ms: its speed is so small
+ * (below 2^-1000, and the step below 2^-1007) that the step is far under half an ulp of
+ * any position of 2^-950 or more. A motor told to stop ends up there: its speed decays
+ * through the subnormal numbers to a few of them from zero, where it stays, and
+ * multiplying those is slow (a subnormal speed cost a step more than all the rest). */
+PER_AXIS bool stays_put(double velocity, double position)
+{
+	return fabs(velocity) < 0x1p-1000 && fabs(position) >= 0x1p-950;
+}
+
+/* Move the motor one ms toward v_cmd under lag and accel limit, its change of speed to
+ * *dv; true when it pushes against a mechanical stop. */
+PER_AXIS bool integrate(struct sim_drive *d, enum hal_axis a, double v_cmd, double *dv_out)
 {
 	const struct axis_params *ap = &axis_params[a];
-	double dv = (v_cmd - d->velocity) * SIM_DT_S / VELOCITY_LAG_S;
+	double diff = v_cmd - d->velocity;
+	double dv;
+	/* At the commanded speed (a coasting or resting motor always is) or at most 499
+	 * of the smallest subnormals (2^-1074) from it, where a motor told to stop comes to
+	 * rest (see stays_put), diff * SIM_DT_S rounds to a zero of diff's sign and the
+	 * division keeps it: spare both, the more so as subnormals are slow. */
+	if (fabs(diff) < 0x1.f4p-1066) /* 500 * 2^-1074 */
+		dv = copysign(0.0, diff);
+	else
+		dv = diff * SIM_DT_S / VELOCITY_LAG_S;
 	dv = clamp(dv, -ap->max_accel * SIM_DT_S, ap->max_accel * SIM_DT_S);
 	d->velocity += dv;
-	*accel = dv / SIM_DT_S;
+	*dv_out = dv;
 
 	if (ap->rotary) {
-		d->position = wrap360(d->position + d->velocity * 6.0 * SIM_DT_S); /* rpm→deg/s */
+		if (stays_put(d->velocity, d->position))
+			d->position = wrap360(d->position);
+		else /* rpm to deg/s */
+			d->position = wrap360(d->position + d->velocity * 6.0 * SIM_DT_S);
 		return false;
 	}
-	d->position += d->velocity * SIM_DT_S;
+	if (!stays_put(d->velocity, d->position))
+		d->position += d->velocity * SIM_DT_S;
 	if (d->position <= ap->min_stop) {
 		d->position = ap->min_stop;
-		d->velocity = fmax(d->velocity, 0.0);
+		d->velocity = sim_max(d->velocity, 0.0);
 		return v_cmd < 0.0;
 	}
 	if (d->position >= ap->max_stop) {
 		d->position = ap->max_stop;
-		d->velocity = fmin(d->velocity, 0.0);
+		d->velocity = sim_min(d->velocity, 0.0);
 		return v_cmd > 0.0;
 	}
 	return false;
 }
 
 /* Friction alone brings an undriven motor to rest. */
-static void coast(struct sim_drive *d, enum hal_axis a)
+PER_AXIS void coast(struct sim_drive *d, enum hal_axis a)
 {
 	const struct axis_params *ap = &axis_params[a];
 	double dv = ap->coast_decel * SIM_DT_S;
-	double accel;
 	double v_cmd = fabs(d->velocity) <= dv ? 0.0 : d->velocity - copysign(dv, d->velocity);
 	d->velocity = v_cmd;
-	integrate(d, a, v_cmd, &accel);
+	integrate(d, a, v_cmd, &dv);
 }
 
 /* Start or end a loss of encoder counts; an incremental encoder comes back counting
  * from where it stopped, so the counts lost in between shift its zero. */
-static void track_encoder(struct sim_drive *d, enum hal_axis a, bool lost)
+PER_AXIS void track_encoder(struct sim_drive *d, enum hal_axis a, bool lost)
 {
 	if (lost && !d->encoder_lost) {
 		d->encoder_lost = true;
@@ -262,7 +318,16 @@ static void track_encoder(struct sim_drive *d, enum hal_axis a, bool lost)
 	}
 }
 
-void sim_drive_step(struct sim_drive *d, enum hal_axis a, const struct sim_drive_env *env)
+/* What moving a drive leaves for working out its current. */
+struct motion {
+	double dv;     /* change of speed this ms */
+	bool stalled;  /* pushing against a mechanical stop */
+	bool drawing;  /* enabled, or Z retracting by itself */
+};
+
+/* The watchdog, the enable, and one ms of motion. */
+PER_AXIS struct motion move_axis(struct sim_drive *d, enum hal_axis a,
+				 const struct sim_drive_env *env)
 {
 	if (env->injected_fault)
 		d->fault_code = env->injected_fault;
@@ -276,59 +341,118 @@ void sim_drive_step(struct sim_drive *d, enum hal_axis a, const struct sim_drive
 	d->enabled = env->powered && (d->last_cmd.control & HAL_CTL_ENABLE) && !d->fault_code;
 	bool retracting = a == HAL_AXIS_Z && env->powered && d->fault_code;
 
-	double accel = 0.0;
-	bool stalled = false;
+	struct motion m = {.dv = 0.0, .stalled = false, .drawing = d->enabled || retracting};
 	if (retracting) {
-		double v_cmd = fmin(0.0, approach_speed(Z_RETRACT_TO_MM - d->position,
-							Z_RETRACT_MM_S, axis_params[a].max_accel));
-		stalled = integrate(d, a, v_cmd, &accel);
+		double v_cmd = sim_min(0.0, approach_speed(Z_RETRACT_TO_MM - d->position,
+							   Z_RETRACT_MM_S, axis_params[a].max_accel));
+		m.stalled = integrate(d, a, v_cmd, &m.dv);
 	} else if (d->enabled) {
 		double v_cmd = commanded_velocity(d, a, env);
 		if (a == HAL_AXIS_Z && v_cmd > 0.0 && !z_may_extend(d, env)) {
 			/* The drive stops pressing at once: the body brakes it. */
 			v_cmd = 0.0;
-			d->velocity = fmin(d->velocity, 0.0);
+			d->velocity = sim_min(d->velocity, 0.0);
 		}
-		stalled = integrate(d, a, v_cmd, &accel);
+		m.stalled = integrate(d, a, v_cmd, &m.dv);
 	} else {
 		coast(d, a);
 	}
-
-	d->current_ma = d->enabled || retracting ? motor_current(d, a, accel, stalled, env)
-						 : 0.0;
-	double amps = d->current_ma / 1000.0;
-	double settle_c = SIM_AMBIENT_C + TEMP_RISE_C_PER_A2 * amps * amps;
-	d->temp_c += (settle_c - d->temp_c) * SIM_DT_S / TEMP_TAU_S;
 	track_encoder(d, a, env->encoder_lost);
+	return m;
 }
 
-void sim_drive_read(const struct sim_drive *d, enum hal_axis a, double contact_n,
-		    struct hal_drive_in *in)
+/* The current drawn this ms, and the winding's temperature after it. */
+PER_AXIS void load_axis(struct sim_drive *d, enum hal_axis a, const struct motion *m,
+			const struct sim_drive_env *env)
+{
+	d->current_ma = m->drawing ? motor_current(d, a, m->dv, m->stalled, env) : 0.0;
+	/* Without current at ambient temperature a drive stays there: spare the divisions. */
+	if (d->current_ma != 0.0 || d->temp_c != SIM_AMBIENT_C) {
+		double amps = d->current_ma / 1000.0;
+		double settle_c = SIM_AMBIENT_C + TEMP_RISE_C_PER_A2 * amps * amps;
+		d->temp_c += (settle_c - d->temp_c) * SIM_DT_S / TEMP_TAU_S;
+	}
+}
+
+/* Every drive moves, then every drive draws its current and heats: a drive's step is a
+ * chain of up to four divisions (speed, acceleration, amps, temperature), and taking the
+ * drives side by side lets the processor work on five chains at once rather than wait
+ * out each in turn. Nothing of one drive's step depends on another's, and the encoder
+ * (moved before the current here) is no part of the current or the heat. */
+void sim_drives_step(struct sim_drive drive[HAL_AXIS_COUNT],
+		     const struct sim_drive_env env_in[HAL_AXIS_COUNT])
+{
+	/* A copy, so that stores into the drives do not make the compiler read env again. */
+	struct sim_drive_env env[HAL_AXIS_COUNT];
+	memcpy(env, env_in, sizeof(env));
+	struct motion m[HAL_AXIS_COUNT];
+	m[HAL_AXIS_Y] = move_axis(&drive[HAL_AXIS_Y], HAL_AXIS_Y, &env[HAL_AXIS_Y]);
+	m[HAL_AXIS_Z] = move_axis(&drive[HAL_AXIS_Z], HAL_AXIS_Z, &env[HAL_AXIS_Z]);
+	m[HAL_AXIS_K] = move_axis(&drive[HAL_AXIS_K], HAL_AXIS_K, &env[HAL_AXIS_K]);
+	m[HAL_AXIS_T] = move_axis(&drive[HAL_AXIS_T], HAL_AXIS_T, &env[HAL_AXIS_T]);
+	m[HAL_AXIS_W] = move_axis(&drive[HAL_AXIS_W], HAL_AXIS_W, &env[HAL_AXIS_W]);
+	load_axis(&drive[HAL_AXIS_Y], HAL_AXIS_Y, &m[HAL_AXIS_Y], &env[HAL_AXIS_Y]);
+	load_axis(&drive[HAL_AXIS_Z], HAL_AXIS_Z, &m[HAL_AXIS_Z], &env[HAL_AXIS_Z]);
+	load_axis(&drive[HAL_AXIS_K], HAL_AXIS_K, &m[HAL_AXIS_K], &env[HAL_AXIS_K]);
+	load_axis(&drive[HAL_AXIS_T], HAL_AXIS_T, &m[HAL_AXIS_T], &env[HAL_AXIS_T]);
+	load_axis(&drive[HAL_AXIS_W], HAL_AXIS_W, &m[HAL_AXIS_W], &env[HAL_AXIS_W]);
+}
+
+/* The registers are built in locals and stored at the end: in may alias the drive's own
+ * 16-bit fields as far as the compiler knows, which would make it load them again. */
+PER_AXIS void read_axis(const struct sim_drive *d, enum hal_axis a, double contact_n,
+			struct hal_drive_in *in)
 {
 	const struct axis_params *ap = &axis_params[a];
+	uint16_t fault_code = d->fault_code;
 	bool moving = fabs(d->velocity) > MOVING_THRESHOLD;
-
-	in->status = 0;
-	if (!d->fault_code)
-		in->status |= HAL_STATUS_READY;
-	else
-		in->status |= HAL_STATUS_FAULT;
+	uint16_t status = fault_code ? HAL_STATUS_FAULT : HAL_STATUS_READY;
 	if (d->enabled)
-		in->status |= HAL_STATUS_ENABLED;
+		status |= HAL_STATUS_ENABLED;
 	if (moving)
-		in->status |= HAL_STATUS_MOVING;
-	if (d->enabled && mode_of(d) == HAL_MODE_POSITION &&
-	    fabs(position_error(d, a)) <= AT_TARGET_WINDOW)
-		in->status |= HAL_STATUS_AT_TARGET;
+		status |= HAL_STATUS_MOVING;
+	double enc = encoder_position(d, a);
+	if (d->enabled && mode_of(&d->last_cmd) == HAL_MODE_POSITION &&
+	    fabs(position_error(&d->last_cmd, a, enc)) <= AT_TARGET_WINDOW)
+		status |= HAL_STATUS_AT_TARGET;
 
-	if (ap->rotary) /* 0..3599: rounding 359.96 deg up must wrap to 0 */
-		in->actual_position_raw = (int16_t)(lround(encoder_position(d, a) * 10.0) % 3600);
-	else
-		in->actual_position_raw = sim_reg_i16(encoder_position(d, a) * 10.0);
+	int16_t position_raw;
+	if (ap->rotary) { /* 0..3599: rounding 359.96 deg up must wrap to 0 */
+		/* enc is in [0, 360] (wrap360 can round up to 360), so this is % 3600. */
+		long raw = sim_lround(enc * 10.0);
+		position_raw = (int16_t)(raw >= 3600 ? raw - 3600 : raw);
+	} else
+		position_raw = sim_reg_i16(enc * 10.0);
 	double v = d->encoder_lost ? 0.0 : d->velocity;
-	in->actual_velocity_raw = sim_reg_i16(ap->rotary ? v : v * 10.0);
-	in->actual_current_ma = sim_reg_u16(d->current_ma);
-	in->actual_force_raw = a == HAL_AXIS_Z ? sim_reg_u16(contact_n * 10.0) : 0;
-	in->fault_code = d->fault_code;
-	in->temperature_raw = sim_reg_i16(d->temp_c * 10.0);
+	/* Under 0.04 mm/s or rpm the register is 0 either way: spare a resting motor's
+	 * subnormal speed the arithmetic (see stays_put). */
+	int16_t velocity_raw = fabs(v) < 0.04 ? 0 : sim_reg_i16(ap->rotary ? v : v * 10.0);
+	uint16_t current_ma = sim_reg_u16(d->current_ma);
+	uint16_t force_raw = a == HAL_AXIS_Z ? sim_reg_u16(contact_n * 10.0) : 0;
+	int16_t temperature_raw = sim_reg_i16(d->temp_c * 10.0);
+
+	*in = (struct hal_drive_in){
+		.status = status,
+		.actual_position_raw = position_raw,
+		.actual_velocity_raw = velocity_raw,
+		.actual_current_ma = current_ma,
+		.actual_force_raw = force_raw,
+		.fault_code = fault_code,
+		.temperature_raw = temperature_raw,
+	};
+}
+
+void sim_drives_read(const struct sim_drive drive[HAL_AXIS_COUNT], double contact_n,
+		     uint32_t silent, struct hal_drive_in in[HAL_AXIS_COUNT])
+{
+	if (!(silent & 1u << HAL_AXIS_Y))
+		read_axis(&drive[HAL_AXIS_Y], HAL_AXIS_Y, contact_n, &in[HAL_AXIS_Y]);
+	if (!(silent & 1u << HAL_AXIS_Z))
+		read_axis(&drive[HAL_AXIS_Z], HAL_AXIS_Z, contact_n, &in[HAL_AXIS_Z]);
+	if (!(silent & 1u << HAL_AXIS_K))
+		read_axis(&drive[HAL_AXIS_K], HAL_AXIS_K, contact_n, &in[HAL_AXIS_K]);
+	if (!(silent & 1u << HAL_AXIS_T))
+		read_axis(&drive[HAL_AXIS_T], HAL_AXIS_T, contact_n, &in[HAL_AXIS_T]);
+	if (!(silent & 1u << HAL_AXIS_W))
+		read_axis(&drive[HAL_AXIS_W], HAL_AXIS_W, contact_n, &in[HAL_AXIS_W]);
 }

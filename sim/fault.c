@@ -120,6 +120,26 @@ bool sim_fault_active(const struct sim *s, enum sim_fault_kind kind, int target,
 	return false;
 }
 
+void sim_fault_unit_masks(const struct sim *s, uint64_t t_ms, uint32_t *deaf,
+			  uint32_t *injected)
+{
+	*deaf = 0;
+	*injected = 0;
+	for (int i = 0; i < s->fault_count; i++) {
+		const struct sim_fault *f = &s->fault[i];
+		uint32_t *mask = f->kind == SIM_FAULT_UNIT_DEAF	    ? deaf
+				 : f->kind == SIM_FAULT_DRIVE_FAULT ? injected
+								    : NULL;
+		if (!mask || !active_at(f, t_ms))
+			continue;
+		/* As sim_fault_active matches: -1 is every target, one out of range none. */
+		if (f->target == -1)
+			*mask = ~0u;
+		else if (f->target >= 0 && f->target < HAL_UNIT_COUNT)
+			*mask |= 1u << f->target;
+	}
+}
+
 void sim_fault_view_at(const struct sim *s, uint64_t t_ms, struct sim_fault_view *v)
 {
 	memset(v, 0, sizeof(*v));
@@ -129,11 +149,8 @@ void sim_fault_view_at(const struct sim *s, uint64_t t_ms, struct sim_fault_view
 			continue;
 		switch (f->kind) {
 		case SIM_FAULT_UNIT_DEAF:
-			v->deaf[f->target] = true;
-			v->silent[f->target] = true;
-			break;
 		case SIM_FAULT_UNIT_SILENT:
-			v->silent[f->target] = true;
+			v->silent |= 1u << f->target;
 			break;
 		case SIM_FAULT_DRIVE_FAULT:
 			v->drive_fault[f->target] = (uint16_t)f->value;

@@ -103,12 +103,15 @@ static void person_place(struct sim_person *p, double height_cm)
 	zone[SIM_ZONE_THIGHS] = SEAT_Y_MM + GLUTES_LENGTH_MM;
 }
 
-void sim_person_random(struct sim_person *p, uint64_t seed)
+/* A person from seed's draws; height_cm < 0 keeps the drawn height, anything else replaces
+ * it (the draw is still taken, so every other trait is the seed's own). */
+static void person_build(struct sim_person *p, uint64_t seed, double height_cm)
 {
 	uint64_t rng = seed ^ PERSON_SEED_SALT;
 
 	memset(p, 0, sizeof(*p));
-	person_place(p, sim_rng_range(&rng, height_cm_range.lo, height_cm_range.hi));
+	double drawn_cm = sim_rng_range(&rng, height_cm_range.lo, height_cm_range.hi);
+	person_place(p, height_cm < 0.0 ? drawn_cm : height_cm);
 	for (int z = 0; z < SIM_ZONE_COUNT; z++)
 		p->stiffness_n_per_mm[z] =
 			sim_rng_range(&rng, stiffness_range[z].lo, stiffness_range[z].hi);
@@ -123,6 +126,20 @@ void sim_person_random(struct sim_person *p, uint64_t seed)
 		t->too_much_n = sim_rng_range(&rng, tender_n_range.lo, tender_n_range.hi);
 	}
 	p->seated = true;
+}
+
+void sim_person_random(struct sim_person *p, uint64_t seed)
+{
+	person_build(p, seed, -1.0);
+}
+
+void sim_person_of_height(struct sim_person *p, double height_cm, uint64_t seed)
+{
+	if (!(height_cm >= height_cm_range.lo))
+		height_cm = height_cm_range.lo;
+	if (height_cm > height_cm_range.hi)
+		height_cm = height_cm_range.hi;
+	person_build(p, seed, height_cm);
 }
 
 void sim_person_default(struct sim_person *p)
@@ -150,14 +167,32 @@ enum sim_zone sim_person_zone_at(const struct sim_person *p, double y_mm)
 	return (enum sim_zone)z;
 }
 
+/* smoothstep(d / span) for span > 0. The contact force is computed every step, over two
+ * such blends and seven zone boundaries, and mostly far from them: at or below 0 and at or
+ * above span the quotient rounds to <= 0 and >= 1 as well, so there the result is known
+ * without the division. */
+static double ramp(double d, double span)
+{
+	if (d <= 0.0)
+		return 0.0;
+	if (d >= span)
+		return 1.0;
+	return smoothstep(d / span);
+}
+
 /* Stiffness at y_mm, each zone boundary a smooth ramp between its two neighbours. */
 static double stiffness_at(const struct sim_person *p, double y_mm)
 {
 	const double *k = p->stiffness_n_per_mm;
 	double k_n_per_mm = k[0];
 	for (int z = 1; z < SIM_ZONE_COUNT; z++) {
-		double x = (y_mm - p->zone_start_y_mm[z]) / STIFFNESS_BLEND_MM + 0.5;
-		k_n_per_mm += (k[z] - k[z - 1]) * smoothstep(x);
+		/* As ramp: half a blend or more from the boundary, x rounds to <= 0 or >= 1. */
+		double d = y_mm - p->zone_start_y_mm[z];
+		double ramp_x = d <= -0.5 * STIFFNESS_BLEND_MM ? 0.0
+				: d >= 0.5 * STIFFNESS_BLEND_MM
+					? 1.0
+					: smoothstep(d / STIFFNESS_BLEND_MM + 0.5);
+		k_n_per_mm += (k[z] - k[z - 1]) * ramp_x;
 	}
 	return k_n_per_mm;
 }
@@ -166,10 +201,10 @@ static double stiffness_at(const struct sim_person *p, double y_mm)
 static double gap_at(const struct sim_person *p, double y_mm)
 {
 	double neck_top_mm = p->zone_start_y_mm[SIM_ZONE_NECK];
-	double neck_x = (y_mm - (p->shoulder_y_mm - 0.5 * NECK_BLEND_MM)) / NECK_BLEND_MM;
-	double head_x = (y_mm - neck_top_mm) / HEAD_BLEND_MM;
-	return p->skin_gap_mm + NECK_EXTRA_GAP_MM * (1.0 - smoothstep(neck_x)) +
-	       HEAD_EXTRA_GAP_MM * (1.0 - smoothstep(head_x));
+	double neck_d = y_mm - (p->shoulder_y_mm - 0.5 * NECK_BLEND_MM);
+	double head_d = y_mm - neck_top_mm;
+	return p->skin_gap_mm + NECK_EXTRA_GAP_MM * (1.0 - ramp(neck_d, NECK_BLEND_MM)) +
+	       HEAD_EXTRA_GAP_MM * (1.0 - ramp(head_d, HEAD_BLEND_MM));
 }
 
 double sim_person_contact_n(const struct sim_person *p, double y_mm, double z_mm)

@@ -60,6 +60,10 @@ struct sim_person {
 /* A random person from a seed; sim_person_default is a 175 cm median person. */
 void sim_person_random(struct sim_person *p, uint64_t seed);
 void sim_person_default(struct sim_person *p);
+/* The person sim_person_random(seed) would give, but height_cm tall (clamped to 150..200,
+ * the heights the chair supports): the same draws for everything else, and the body laid
+ * out from this height. */
+void sim_person_of_height(struct sim_person *p, double height_cm, uint64_t seed);
 enum sim_zone sim_person_zone_at(const struct sim_person *p, double y_mm);
 /* Contact force the roller makes at carriage position y_mm, protruding z_mm. Zero above
  * the neck (zone_start_y_mm[SIM_ZONE_NECK]), where sim_person_zone_at still says NECK,
