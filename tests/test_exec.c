@@ -504,7 +504,8 @@ static void test_worst_step_is_bounded(void **state)
 static void test_modal_air_heat_and_recline_run_alongside_and_end_with_the_program(void **state)
 {
 	(void)state;
-	struct plan *p = load("air calves, feet level 5 cycle 10s\nheat lumbar on 39c\n"
+	/* two zones at level 5 need at least 2 x 6.7 s (checked): 20 s, 10 s a zone */
+	struct plan *p = load("air calves, feet level 5 cycle 20s\nheat lumbar on 39c\n"
 			      "recline zero-gravity\npause 20s\n",
 			      0.0);
 	struct exec e;
@@ -533,25 +534,70 @@ static void test_modal_air_heat_and_recline_run_alongside_and_end_with_the_progr
 	plan_free(p);
 }
 
+/* docs/programs.md: the squeeze fills the four limb zones together from the one pump
+ * (they share it), then holds; at least 8 s. Let go 4 s (more if the vent needed it). */
+static uint32_t stretch_squeeze_ms_for(int level)
+{
+	double kpa = lim.airbag_max_kpa * level / 5.0;
+	double fill_ms = 4.0 * kpa / lim.pump_kpa_s * 1000.0;
+	uint32_t ms = (uint32_t)ceil(fill_ms - 1e-6) + 4000u;
+	return ms > 8000u ? ms : 8000u;
+}
+
 static void test_stretch_reclines_and_squeezes_then_comes_back_up(void **state)
 {
 	(void)state;
-	struct plan *p = load("stretch level 5 for 12s\npause 1s\n", 0.0);
-	struct exec e;
-	struct motion_targets t;
-	exec_start(&e, p);
-	struct exec_feedback fb = {0, 0, 0, 0.001};
-	int squeezing = 0;
-	for (int i = 0; i < 12000; i++) {
-		assert_int_equal(exec_step(&e, &fb, &t), EXEC_RUNNING);
-		assert_int_equal(t.recline, RECLINE_ZERO_GRAVITY);
-		assert_int_equal(t.z_mode, Z_RETRACT);
-		squeezing += t.airbag_kpa[HAL_AIRBAG_CALVES] == 40.0 && t.airbag_kpa[HAL_AIRBAG_ARMS] == 40.0;
+	/* the formula on the reference chair: 8 s (level 1, 3.2 s of filling + the hold is
+	 * less than the least squeeze), 10.4, 13.6, 16.8 and 20 s (level 5: 4 x 40 kPa at
+	 * 10 kPa/s = 16 s, + 4 s) */
+	const uint32_t squeeze_ms[] = {8000, 10400, 13600, 16800, 20000};
+	for (int level = 1; level <= 5; level++) {
+		assert_int_equal(stretch_squeeze_ms_for(level), squeeze_ms[level - 1]);
+		assert_int_equal(gen_stretch_squeeze_ms(&lim, level * 8.0), squeeze_ms[level - 1]);
+		assert_int_equal(gen_stretch_cycle_ms(&lim, level * 8.0), squeeze_ms[level - 1] + 4000);
 	}
-	assert_int_equal(squeezing, 8000);
-	assert_int_equal(exec_step(&e, &fb, &t), EXEC_RUNNING);
-	assert_int_equal(t.recline, RECLINE_UPRIGHT);
-	plan_free(p);
+	for (int level = 1; level <= 5; level += 2) {
+		char src[64];
+		snprintf(src, sizeof(src), "stretch level %d for 30s\npause 1s\n", level);
+		struct plan *p = load(src, 0.0);
+		const struct plan_step *st = &p->steps[0];
+		const double kpa = level * 8.0;
+		const uint32_t squeeze = stretch_squeeze_ms_for(level), cycle = squeeze + 4000u;
+		assert_int_equal(st->op, PLAN_STRETCH);
+		assert_true(st->stretch_kpa == kpa);
+		assert_int_equal(st->stretch_squeeze_ms, squeeze);
+		assert_int_equal(st->stretch_cycle_ms, cycle);
+		/* the stretch takes exactly its time, whatever its cycle */
+		assert_int_equal(p->total_ms, 31000);
+		struct exec e;
+		struct motion_targets t;
+		exec_start(&e, p);
+		struct exec_feedback fb = {0, 0, 0, 0.001};
+		int squeezing = 0, want = 0;
+		for (int i = 0; i < 30000; i++) {
+			assert_int_equal(exec_step(&e, &fb, &t), EXEC_RUNNING);
+			assert_int_equal(t.recline, RECLINE_ZERO_GRAVITY);
+			assert_int_equal(t.z_mode, Z_RETRACT);
+			bool on = (uint32_t)i % cycle < squeeze;
+			/* all four limbs together, at the level's pressure or let go */
+			for (int z = 0; z < HAL_AIRBAG_COUNT; z++) {
+				bool limb = z == HAL_AIRBAG_SHOULDERS || z == HAL_AIRBAG_ARMS ||
+					    z == HAL_AIRBAG_CALVES || z == HAL_AIRBAG_FEET;
+				assert_true(t.airbag_kpa[z] == (limb && on ? kpa : 0.0));
+			}
+			squeezing += t.airbag_kpa[HAL_AIRBAG_CALVES] == kpa;
+			want += on;
+		}
+		assert_int_equal(squeezing, want);
+		/* level 1: 8 s of every 12 as before; level 5: 20 s of 24, then 6 s again */
+		if (level == 1)
+			assert_int_equal(squeezing, 8000 + 8000 + 6000);
+		if (level == 5)
+			assert_int_equal(squeezing, 20000 + 6000);
+		assert_int_equal(exec_step(&e, &fb, &t), EXEC_RUNNING);
+		assert_int_equal(t.recline, RECLINE_UPRIGHT);
+		plan_free(p);
+	}
 }
 
 static void test_pause_takes_the_rollers_off_and_keeps_the_carriage(void **state)
@@ -599,6 +645,70 @@ static void test_a_slow_carriage_makes_the_run_wait_not_press_off_the_point(void
 	for (size_t i = 0; i < tr.n; i++)
 		if (tr.force_n[i] > 5.0)
 			assert_true(fabs(tr.y_mm[i] - body.y_mm[BODY_L5]) <= 3.0);
+	trace_free(&tr);
+	plan_free(p);
+}
+
+/* A glide that ends the run: nothing after it would finish the stroke, so the run waits,
+ * pressing, for a lagging carriage to reach the stroke's end (bounded), and counts the
+ * wait in exec_total_ms. A glide with steps after it does not wait. */
+static void glide_at_the_end(double share, const char *after, bool waits, bool reaches)
+{
+	char src[128];
+	snprintf(src, sizeof(src), "glide L1..L5 speed 5 pressure 4\n%s", after);
+	double start_mm = body.y_mm[BODY_L1];
+	struct plan *p = load(src, start_mm);
+	struct standin c = {.y_mm = start_mm, .speed_share = share};
+	struct exec e;
+	struct motion_targets t;
+	exec_start(&e, p);
+	uint64_t ticks = 0;
+	double last_force = 0;
+	for (;;) {
+		struct exec_feedback fb = {c.y_mm, 0, c.force_n, 0.001};
+		if (exec_step(&e, &fb, &t) != EXEC_RUNNING)
+			break;
+		standin_step(&c, &t, 0.001);
+		last_force = c.force_n;
+		ticks++;
+		/* exec_total_ms keeps up with the waits: never behind the run */
+		assert_true(exec_elapsed_ms(&e) <= exec_total_ms(&e));
+	}
+	uint64_t waited_ms = e.delay_ns / 1000000u;
+	assert_int_equal(ticks, p->total_ms + waited_ms);
+	assert_int_equal(exec_elapsed_ms(&e), exec_total_ms(&e));
+	if (!waits) {
+		assert_int_equal(waited_ms, 0);
+	} else if (reaches) {
+		assert_true(waited_ms > 0 && waited_ms < EXEC_GLIDE_END_WAIT_MAX_MS);
+		assert_true(fabs(c.y_mm - body.y_mm[BODY_L5]) <= EXEC_GLIDE_END_MM);
+		assert_true(fabs(last_force - 40.0) < 4.0); /* still pressing at the end */
+	} else {
+		assert_int_equal(waited_ms, EXEC_GLIDE_END_WAIT_MAX_MS); /* bounded */
+		assert_true(fabs(c.y_mm - body.y_mm[BODY_L5]) > EXEC_GLIDE_END_MM);
+	}
+	plan_free(p);
+}
+
+static void test_a_glide_that_ends_the_run_waits_for_the_carriage_at_its_end(void **state)
+{
+	(void)state;
+	/* on time: nothing to wait for */
+	glide_at_the_end(1.0, "", false, true);
+	/* the carriage manages 0.7 x 1.25 of the stroke's speed: it trails by an eighth */
+	glide_at_the_end(0.7, "", true, true);
+	glide_at_the_end(0.7, "air off\nheat off\n", true, true);
+	/* far behind: the wait gives up after EXEC_GLIDE_END_WAIT_MAX_MS */
+	glide_at_the_end(0.2, "", true, false);
+	/* more to do after it: the next step takes the carriage on; no wait here */
+	glide_at_the_end(0.7, "pause 1s\n", false, true);
+	/* inside a loop, only the last pass ends the run */
+	struct plan *p = load("repeat 2\n  glide L1..L5 speed 5 pressure 4\nend\n",
+			      body.y_mm[BODY_L1]);
+	struct standin c = {.y_mm = body.y_mm[BODY_L1], .speed_share = 0.7};
+	struct trace tr;
+	run(p, 0.001, &c, &tr);
+	assert_true(fabs(tr.y_mm[tr.n - 1] - body.y_mm[BODY_L5]) <= EXEC_GLIDE_END_MM);
 	trace_free(&tr);
 	plan_free(p);
 }
@@ -670,6 +780,7 @@ int main(void)
 		cmocka_unit_test(test_pause_takes_the_rollers_off_and_keeps_the_carriage),
 		cmocka_unit_test(test_repeat_runs_its_body_that_many_times),
 		cmocka_unit_test(test_a_slow_carriage_makes_the_run_wait_not_press_off_the_point),
+		cmocka_unit_test(test_a_glide_that_ends_the_run_waits_for_the_carriage_at_its_end),
 		cmocka_unit_test(test_progress_and_phase_names_follow_the_run),
 		cmocka_unit_test(test_unresolved_plan_leaves_the_executor_idle),
 	};

@@ -107,6 +107,18 @@ static const struct bad_program bad[] = {
 	 "2:13: error: air zone 'calves' listed twice"},
 	{"program \"T\"\nair calves level 2 cycle 1s\n",
 	 "2:26: error: cycle 1s is too short; at least 4s"},
+	/* each zone's share of the cycle must let the shared vent empty the zone before and
+	 * the pump fill this one (docs/programs.md) */
+	{"program \"T\"\nair calves, feet level 5 cycle 4s\n",
+	 "2:32: error: cycle 4s is too short for 2 air zones at level 5: each gets 2s but needs 6.7s (2.7s for the shared vent to empty the zone before, 4s to fill to 40 kPa); use 'cycle 14s' or longer"},
+	{"program \"T\"\nair shoulders, arms, waist, seat, calves, feet level 5 cycle 20s\n",
+	 "2:62: error: cycle 20s is too short for 6 air zones at level 5: each gets 3.3s but needs 6.7s (2.7s for the shared vent to empty the zone before, 4s to fill to 40 kPa); use 'cycle 41s' or longer"},
+	{"program \"T\"\nair shoulders, arms, waist, seat, calves, feet level 5\n",
+	 "2:55: error: the default cycle of 20s is too short for 6 air zones at level 5: each gets 3.3s but needs 6.7s (2.7s for the shared vent to empty the zone before, 4s to fill to 40 kPa); add 'cycle 41s' or longer"},
+	{"program \"T\"\nair calves, feet level 3 cycle 8s\npause 10s\nair off\n",
+	 "2:32: error: cycle 8s is too short for 2 air zones at level 3: each gets 4s but needs 4.9s (2.5s for the shared vent to empty the zone before, 2.4s to fill to 24 kPa); use 'cycle 10s' or longer"},
+	{"program \"T\"\nrepeat 2\n  air waist, seat, calves level 4 cycle 15s\n  pause 1m\nend\n",
+	 "3:41: error: cycle 15s is too short for 3 air zones at level 4: each gets 5s but needs 5.8s (2.6s for the shared vent to empty the zone before, 3.2s to fill to 32 kPa); use 'cycle 18s' or longer"},
 	{"program \"T\"\nheat lumbar on 45c\n",
 	 "2:16: error: heat 45c is above the chair's maximum of 41c"},
 	{"program \"T\"\nheat lumbar on 41c\n",
@@ -364,6 +376,63 @@ static void test_warnings_do_not_stop_a_program(void **state)
 	free(d);
 }
 
+/* The cycle an air-slot error suggests is the shortest that checks clean: a second less
+ * is rejected, for every number of zones and level. A single zone only fills. */
+static int air_errors(int zones, int level, uint32_t cycle_s, char *msg, size_t n)
+{
+	static const char *const names[] = {"shoulders", "arms", "waist", "seat", "calves", "feet"};
+	char src[256];
+	int len = snprintf(src, sizeof(src), "program \"T\"\nair ");
+	for (int z = 0; z < zones; z++)
+		len += snprintf(src + len, sizeof(src) - (size_t)len, "%s%s", z ? ", " : "", names[z]);
+	snprintf(src + len, sizeof(src) - (size_t)len, " level %d cycle %us\npause 1m\n", level,
+		 (unsigned)cycle_s);
+	struct interp_limits lim;
+	interp_limits_default(&lim);
+	struct interp_diags *d = malloc(sizeof(*d));
+	assert_non_null(d);
+	interp_diags_init(d, "t.prog");
+	struct plan *p = NULL;
+	interp_load(src, strlen(src), "t.prog", &lim, d, &p);
+	plan_free(p);
+	int errors = (int)d->errors;
+	if (msg)
+		snprintf(msg, n, "%s", d->count ? d->item[0].msg : "");
+	free(d);
+	return errors;
+}
+
+static void test_an_air_cycle_error_suggests_the_shortest_cycle_that_checks(void **state)
+{
+	(void)state;
+	struct interp_limits lim;
+	interp_limits_default(&lim);
+	/* the reference chair: 10 kPa/s, vent tau 0.4 s down to 0.05 kPa */
+	assert_true(lim.pump_kpa_s == 10.0 && lim.vent_tau_s == 0.4 && lim.vent_empty_kpa == 0.05);
+	assert_int_equal(interp_fill_ms(&lim, 1, 40.0), 4000);
+	assert_int_equal(interp_fill_ms(&lim, 4, 40.0), 16000);
+	assert_int_equal(interp_vent_ms(&lim, 40.0), 2674); /* 0.4 s x ln(40 / 0.05) */
+	assert_int_equal(interp_air_slot_min_ms(&lim, 1, 5), 4000);
+	assert_int_equal(interp_air_slot_min_ms(&lim, 2, 5), 6674);
+	assert_int_equal(interp_air_slot_min_ms(&lim, 2, 2), 3908); /* 2.3 s + 1.6 s */
+	for (int zones = 1; zones <= 6; zones++) {
+		for (int level = 1; level <= 5; level++) {
+			uint64_t min_ms = (uint64_t)zones * interp_air_slot_min_ms(&lim, zones, level);
+			uint32_t fix_s = (uint32_t)((min_ms + 999) / 1000);
+			if (fix_s < 4)
+				fix_s = 4; /* the shortest cycle there is */
+			assert_int_equal(air_errors(zones, level, fix_s, NULL, 0), 0);
+			if (fix_s == 4)
+				continue;
+			char msg[INTERP_MSG_MAX], want[32];
+			assert_int_equal(air_errors(zones, level, fix_s - 1, msg, sizeof(msg)), 1);
+			snprintf(want, sizeof(want), "'cycle %us'", (unsigned)fix_s);
+			assert_non_null(strstr(msg, want));
+			assert_non_null(strstr(msg, " or longer"));
+		}
+	}
+}
+
 static void test_chair_config_can_lower_the_limits(void **state)
 {
 	(void)state;
@@ -394,6 +463,7 @@ int main(void)
 		cmocka_unit_test(test_all_errors_of_a_file_are_reported_in_order),
 		cmocka_unit_test(test_diagnostic_lines_read_like_a_compiler),
 		cmocka_unit_test(test_warnings_do_not_stop_a_program),
+		cmocka_unit_test(test_an_air_cycle_error_suggests_the_shortest_cycle_that_checks),
 		cmocka_unit_test(test_chair_config_can_lower_the_limits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

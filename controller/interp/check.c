@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -221,6 +222,67 @@ static void check_technique(struct checker *c, struct interp_stmt *st)
 	(void)kw;
 }
 
+/* Seconds for a message: "2s", "6.7s". */
+static void format_s(uint32_t ms, char *buf, size_t n)
+{
+	if (ms % 1000u == 0)
+		snprintf(buf, n, "%us", (unsigned)(ms / 1000u));
+	else
+		snprintf(buf, n, "%.1fs", ms / 1000.0);
+}
+
+/* An air pattern gives each zone cycle / zones of time, and a zone must fill in it: the
+ * shared vent first empties the zone before (venting comes first), then the pump fills
+ * this one. A slot too short for that never reaches the level, or never fills at all. */
+static void check_air_slot(struct checker *c, const struct interp_stmt *st)
+{
+	const struct interp_value *level = &st->opt[INTERP_OPT_LEVEL];
+	const struct interp_value *cycle = &st->opt[INTERP_OPT_CYCLE];
+	if (st->bad || !level->set || level->bad || level->v < 1 || level->v > 5)
+		return;
+	if (cycle->set && (cycle->bad || cycle->v < INTERP_AIR_CYCLE_MIN_MS ||
+			   cycle->v > INTERP_AIR_CYCLE_MAX_MS))
+		return;
+	int zones = 0;
+	for (int z = 0; z < HAL_AIRBAG_COUNT; z++)
+		zones += (st->air_mask >> z) & 1u;
+	if (zones == 0)
+		return;
+	uint64_t cycle_ms = cycle->set ? (uint64_t)cycle->v : INTERP_DEFAULT_AIR_CYCLE_MS;
+	uint32_t slot_min_ms = interp_air_slot_min_ms(c->lim, zones, (int)level->v);
+	uint64_t cycle_min_ms = (uint64_t)zones * slot_min_ms;
+	if (cycle_ms >= cycle_min_ms)
+		return;
+	double kpa = interp_air_kpa(c->lim, (int)level->v);
+	uint32_t vent_ms = zones > 1 ? interp_vent_ms(c->lim, kpa) : 0;
+	char cyc[32], slot[16], need[16], vent[16], fill[16], how[128], fix[64];
+	plan_format_ms(cycle_ms, cyc, sizeof(cyc));
+	format_s((uint32_t)((cycle_ms + (uint64_t)zones - 1) / (uint64_t)zones), slot, sizeof(slot));
+	format_s(slot_min_ms, need, sizeof(need));
+	format_s(slot_min_ms - vent_ms, fill, sizeof(fill));
+	if (vent_ms) {
+		format_s(vent_ms, vent, sizeof(vent));
+		snprintf(how, sizeof(how), "%s for the shared vent to empty the zone before, %s",
+			 vent, fill);
+	} else {
+		snprintf(how, sizeof(how), "%s", fill);
+	}
+	/* The shortest cycle that works, in whole seconds. */
+	uint64_t fix_ms = (cycle_min_ms + 999u) / 1000u * 1000u;
+	if (fix_ms <= INTERP_AIR_CYCLE_MAX_MS) {
+		char fix_cycle[32];
+		plan_format_ms(fix_ms, fix_cycle, sizeof(fix_cycle));
+		snprintf(fix, sizeof(fix), "%s 'cycle %s' or longer", cycle->set ? "use" : "add",
+			 fix_cycle);
+	} else {
+		snprintf(fix, sizeof(fix), "use fewer zones or a lower level");
+	}
+	interp_error(c->d, cycle->set ? cycle->vloc : st->end,
+		     "%s%s is too short for %d air zone%s at level %lld: each gets %s but needs %s (%s to fill to %.0f kPa); %s",
+		     cycle->set ? "cycle " : "the default cycle of ", cyc, zones, zones > 1 ? "s" : "",
+		     (long long)level->v, slot, need, how, kpa, fix);
+}
+
 static void check_statement(struct checker *c, struct interp_stmt *st)
 {
 	const struct interp_limits *lim = c->lim;
@@ -235,9 +297,12 @@ static void check_statement(struct checker *c, struct interp_stmt *st)
 		if (st->off)
 			break;
 		range(c, &st->opt[INTERP_OPT_LEVEL], "air level", 1, 5);
-		duration_range(c, &st->opt[INTERP_OPT_CYCLE], "cycle", 4000, 300000);
+		duration_range(c, &st->opt[INTERP_OPT_CYCLE], "cycle", INTERP_AIR_CYCLE_MIN_MS,
+			       INTERP_AIR_CYCLE_MAX_MS);
 		if (!st->bad && !st->opt[INTERP_OPT_LEVEL].set)
 			missing(c, st, "level 1-5", "needs a level");
+		else
+			check_air_slot(c, st);
 		break;
 	case INTERP_KW_HEAT:
 		if (st->off || !st->arg.set || st->arg.bad)

@@ -12,6 +12,8 @@
 #define INTERP_DEFAULT_PRESSURE 4   /* when neither depth nor pressure is given */
 #define INTERP_DEFAULT_STRETCH 3
 #define INTERP_DEFAULT_AIR_CYCLE_MS 20000u
+#define INTERP_AIR_CYCLE_MIN_MS 4000u
+#define INTERP_AIR_CYCLE_MAX_MS 300000u
 
 /* Compile prog into a new plan in *out. Statements the checker or parser found broken
  * are left out, so this also serves the checker's estimates for programs with errors; a

@@ -95,6 +95,7 @@ static void enter_step(struct exec *e, const struct plan_step *s)
 	e->in_step = true;
 	e->step_ticks = 0;
 	e->waited_ns = 0;
+	e->end_waited_ns = 0;
 	e->phase = s->phase;
 	e->step_start_ns = e->next_start_ns;
 	e->start_y_mm = plan_step_start_y(s, e->prev_end_y_mm);
@@ -109,8 +110,25 @@ static void enter_step(struct exec *e, const struct plan_step *s)
 	e->work_ns = (uint64_t)s->work_ms * NS_PER_MS;
 }
 
+/* The current step is a glide that ends the run (its last pass of every loop around it),
+ * and the carriage still trails the stroke's end: nothing after it would finish the
+ * stroke, so the run waits for the carriage, pressing, a bounded time. */
+static bool glide_end_lags(const struct exec *e, const struct exec_feedback *fb)
+{
+	const struct plan *p = e->plan;
+	if (e->step != p->last_timed_step || p->steps[e->step].op != PLAN_GLIDE)
+		return false;
+	if (fabs(fb->y_mm - e->end_y_mm) <= EXEC_GLIDE_END_MM ||
+	    e->end_waited_ns >= (uint64_t)EXEC_GLIDE_END_WAIT_MAX_MS * NS_PER_MS)
+		return false;
+	for (int k = 0; k < e->loop_depth; k++)
+		if (e->loop[k].remaining > 0)
+			return false;
+	return true;
+}
+
 /* Move on to the next timed step, running zero-time steps on the way; false at the end. */
-static bool find_timed_step(struct exec *e, uint64_t now_ns)
+static bool find_timed_step(struct exec *e, const struct exec_feedback *fb, uint64_t now_ns)
 {
 	const struct plan *p = e->plan;
 	for (int guard = 0; guard <= PLAN_ZERO_STEPS_MAX; guard++) {
@@ -118,6 +136,14 @@ static bool find_timed_step(struct exec *e, uint64_t now_ns)
 			uint64_t end_ns = e->step_start_ns + e->move_ns + e->approach_ns + e->work_ns;
 			if (now_ns < end_ns)
 				return true;
+			if (glide_end_lags(e, fb)) {
+				/* Hold the timeline, as a working step does for the carriage at
+				 * its start: the end and the run's total move out by a tick. */
+				e->step_start_ns += e->period_ns;
+				e->end_waited_ns += e->period_ns;
+				e->delay_ns += e->period_ns;
+				return true;
+			}
 			e->in_step = false;
 			e->next_start_ns = end_ns;
 			e->prev_end_y_mm = e->end_y_mm;
@@ -195,7 +221,7 @@ enum exec_status exec_step(struct exec *e, const struct exec_feedback *fb,
 								: NS_PER_MS;
 	}
 	uint64_t now_ns = e->elapsed_ticks * e->period_ns;
-	if (!find_timed_step(e, now_ns)) {
+	if (!find_timed_step(e, fb, now_ns)) {
 		e->status = EXEC_DONE;
 		rest(t, fb->y_mm);
 		return EXEC_DONE;

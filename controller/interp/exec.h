@@ -6,7 +6,10 @@
  * tick. The only way the executor departs from it is to wait for the carriage: a working
  * step does not touch the body until the carriage is within EXEC_ARRIVE_MM of where the
  * step starts (for at most EXEC_WAIT_MAX_MS per step), and the run's end moves out by the
- * time waited. Cost: well under 1 us a step (bench/exec_cost.c). */
+ * time waited. A glide that ends the run likewise waits, at most EXEC_GLIDE_END_WAIT_MAX_MS,
+ * for the lagging carriage to come within EXEC_GLIDE_END_MM of the stroke's end, still
+ * pressing, and that wait moves the end out too. Cost: well under 1 us a step
+ * (bench/exec_cost.c). */
 #ifndef INTERP_EXEC_H
 #define INTERP_EXEC_H
 
@@ -20,6 +23,8 @@ struct plan; /* interp/plan.h: immutable compiled program, points already in tra
 #define EXEC_LOOP_DEPTH 4        /* = PLAN_REPEAT_DEPTH_MAX */
 #define EXEC_ARRIVE_MM 3.0
 #define EXEC_WAIT_MAX_MS 20000u
+#define EXEC_GLIDE_END_MM 0.25      /* a glide that ends the run waits for the carriage */
+#define EXEC_GLIDE_END_WAIT_MAX_MS 2000u /* to come this close to its end, this long at most */
 
 /* What the executor may see of the chair each tick. */
 struct exec_feedback {
@@ -53,7 +58,8 @@ struct exec {
 	uint64_t step_start_ns; /* on the run's timeline */
 	uint64_t next_start_ns; /* where the next step begins on the timeline */
 	uint64_t move_ns, approach_ns, work_ns;
-	uint64_t waited_ns;     /* this step, waiting for the carriage */
+	uint64_t waited_ns;     /* this step, waiting for the carriage at its start */
+	uint64_t end_waited_ns; /* this step (a glide that ends the run), at its end */
 	uint64_t delay_ns;      /* the whole run, waiting for the carriage */
 	double prev_end_y_mm;   /* planned end of the previous step */
 	double start_y_mm;      /* this step's start */

@@ -207,10 +207,26 @@ void gen_air(const struct plan_modal *m, double t_s, double kpa[HAL_AIRBAG_COUNT
 	kpa[zones[slot]] = m->air_kpa;
 }
 
+uint32_t gen_stretch_squeeze_ms(const struct interp_limits *lim, double kpa)
+{
+	uint32_t ms = interp_fill_ms(lim, GEN_STRETCH_ZONES, kpa) + GEN_STRETCH_HOLD_MS;
+	return ms > GEN_STRETCH_SQUEEZE_MIN_MS ? ms : GEN_STRETCH_SQUEEZE_MIN_MS;
+}
+
+uint32_t gen_stretch_cycle_ms(const struct interp_limits *lim, double kpa)
+{
+	uint32_t vent_ms = interp_vent_ms(lim, kpa);
+	return gen_stretch_squeeze_ms(lim, kpa) +
+	       (vent_ms > GEN_STRETCH_LETGO_MS ? vent_ms : GEN_STRETCH_LETGO_MS);
+}
+
 void gen_stretch(const struct plan_step *s, double t_s, double kpa[HAL_AIRBAG_COUNT])
 {
-	double into_ms = fmod(t_s > 0.0 ? t_s * 1000.0 : 0.0, (double)GEN_STRETCH_CYCLE_MS);
-	double squeeze_kpa = into_ms < GEN_STRETCH_SQUEEZE_MS ? s->stretch_kpa : 0.0;
+	double squeeze_kpa = 0.0;
+	if (s->stretch_cycle_ms > 0) {
+		double into_ms = fmod(t_s > 0.0 ? t_s * 1000.0 : 0.0, (double)s->stretch_cycle_ms);
+		squeeze_kpa = into_ms < s->stretch_squeeze_ms ? s->stretch_kpa : 0.0;
+	}
 	for (int z = 0; z < HAL_AIRBAG_COUNT; z++)
 		kpa[z] = 0.0;
 	/* Hold the arms and legs while the backrest lies back: the stretch. */

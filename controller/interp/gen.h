@@ -21,8 +21,13 @@
 				      * the ramp's time is up */
 #define GEN_TOUCH_N 3.0              /* light contact while the roller meets the skin */
 #define GEN_APPROACH_EXTRA_MS 200u   /* beyond skin gap / Z speed */
-#define GEN_STRETCH_CYCLE_MS 12000u  /* squeeze 8 s, let go 4 s */
-#define GEN_STRETCH_SQUEEZE_MS 8000u
+/* Stretch: the four limb zones squeeze together, then let go; the squeeze lasts long
+ * enough for the pump to fill all four to the level's pressure, plus a hold. */
+#define GEN_STRETCH_ZONES 4           /* shoulders, arms, calves, feet */
+#define GEN_STRETCH_SQUEEZE_MIN_MS 8000u
+#define GEN_STRETCH_HOLD_MS 4000u     /* at pressure; it also covers a first squeeze that
+				       * waits for other zones (an air pattern) to vent */
+#define GEN_STRETCH_LETGO_MS 4000u    /* at least; longer if the vent needs it */
 #define GEN_FOLLOW_MARGIN 1.25       /* carriage may go this much faster than a moving
 				      * target, to catch up with it after a lag */
 
@@ -39,7 +44,13 @@ void gen_work(const struct plan_step *s, double t_s, struct motion_targets *t);
 
 /* Airbag pressures of an air pattern t_s after it started. */
 void gen_air(const struct plan_modal *m, double t_s, double kpa[HAL_AIRBAG_COUNT]);
-/* Airbag pressures of a stretch t_s into it. */
+/* Airbag pressures of a stretch t_s into it (resolved: stretch_kpa, stretch_squeeze_ms
+ * and stretch_cycle_ms). */
 void gen_stretch(const struct plan_step *s, double t_s, double kpa[HAL_AIRBAG_COUNT]);
+/* A stretch's squeeze at kpa: max(GEN_STRETCH_SQUEEZE_MIN_MS, the pump's time to fill
+ * the GEN_STRETCH_ZONES zones together + GEN_STRETCH_HOLD_MS); and its whole cycle, the
+ * squeeze + max(GEN_STRETCH_LETGO_MS, the vent's time to empty a zone at kpa). */
+uint32_t gen_stretch_squeeze_ms(const struct interp_limits *lim, double kpa);
+uint32_t gen_stretch_cycle_ms(const struct interp_limits *lim, double kpa);
 
 #endif

@@ -1,6 +1,8 @@
 /* The reference chair's numbers and the level mappings of docs/programs.md. */
 #include "limits.h"
 
+#include <math.h>
+
 void interp_limits_default(struct interp_limits *lim)
 {
 	*lim = (struct interp_limits){
@@ -22,6 +24,9 @@ void interp_limits_default(struct interp_limits *lim)
 		.width_medium_mm = 110.0,
 		.width_wide_mm = 140.0,
 		.airbag_max_kpa = 40.0,
+		.pump_kpa_s = 10.0,
+		.vent_tau_s = 0.4,
+		.vent_empty_kpa = 0.05,
 		.heat_max_c = 41.0,
 		.heat_warn_c = 40.0,
 		.heat_min_c = 30.0,
@@ -100,4 +105,37 @@ double interp_air_kpa(const struct interp_limits *lim, int air_level)
 double interp_stretch_kpa(const struct interp_limits *lim, int stretch_level)
 {
 	return interp_air_kpa(lim, stretch_level);
+}
+
+/* Whole milliseconds at or above ms, without counting a rounding error as one more. */
+static uint32_t ceil_ms(double ms)
+{
+	if (!(ms > 0.0))
+		return 0;
+	if (ms > 4e9)
+		return UINT32_MAX;
+	return (uint32_t)ceil(ms - 1e-6);
+}
+
+uint32_t interp_fill_ms(const struct interp_limits *lim, int zones, double kpa)
+{
+	if (!(lim->pump_kpa_s > 0.0) || zones < 1)
+		return 0;
+	return ceil_ms(zones * kpa / lim->pump_kpa_s * 1000.0);
+}
+
+uint32_t interp_vent_ms(const struct interp_limits *lim, double kpa)
+{
+	if (!(lim->vent_tau_s > 0.0) || !(lim->vent_empty_kpa > 0.0) || kpa <= lim->vent_empty_kpa)
+		return 0;
+	return ceil_ms(lim->vent_tau_s * log(kpa / lim->vent_empty_kpa) * 1000.0);
+}
+
+uint32_t interp_air_slot_min_ms(const struct interp_limits *lim, int zones, int air_level)
+{
+	double kpa = interp_air_kpa(lim, air_level);
+	uint32_t fill_ms = interp_fill_ms(lim, 1, kpa);
+	if (zones < 2 || fill_ms == 0)
+		return fill_ms;
+	return interp_vent_ms(lim, kpa) + fill_ms;
 }

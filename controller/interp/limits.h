@@ -25,6 +25,11 @@ struct interp_limits {
 	double width_medium_mm;
 	double width_wide_mm;
 	double airbag_max_kpa;         /* air level 5; level n = n/5 of it */
+	double pump_kpa_s;             /* the one pump fills a lone zone this fast; zones
+				        * filling at once share it (4 zones: a quarter each) */
+	double vent_tau_s;             /* the one vent empties an open zone with this time
+				        * constant; the pump waits while anything vents */
+	double vent_empty_kpa;         /* a zone below this counts as empty (venting stops) */
 	double heat_max_c;             /* above: an error */
 	double heat_warn_c;            /* above: a warning */
 	double heat_min_c;             /* a set point below this is an error */
@@ -50,5 +55,16 @@ double interp_force_n(double cap_n, int pressure_level);
 double interp_depth_mm(const struct interp_limits *lim, double skin_gap_mm, int depth_level);
 double interp_air_kpa(const struct interp_limits *lim, int air_level);
 double interp_stretch_kpa(const struct interp_limits *lim, int stretch_level);
+
+/* Airbag timing on the chair's one pump and one vent (0 when pump_kpa_s or vent_tau_s is
+ * not above 0: not modelled). Milliseconds, rounded up. */
+/* Pumping `zones` zones at once from empty to kpa; they share the pump. */
+uint32_t interp_fill_ms(const struct interp_limits *lim, int zones, double kpa);
+/* Venting a zone at kpa until it counts as empty. */
+uint32_t interp_vent_ms(const struct interp_limits *lim, double kpa);
+/* The shortest share of an air pattern's cycle that fills one of its `zones` zones to
+ * air_level from empty: the previous zone vents first (the vent is shared, and venting
+ * comes first), then this one fills alone. A pattern of one zone only fills. */
+uint32_t interp_air_slot_min_ms(const struct interp_limits *lim, int zones, int air_level);
 
 #endif

@@ -108,6 +108,7 @@ struct plan_step {
 	double depth_mm, force_n;           /* by z_kind */
 	double touch_depth_mm, touch_force_n; /* the roller meeting the skin */
 	double stretch_kpa;
+	uint32_t stretch_squeeze_ms, stretch_cycle_ms; /* gen_stretch_*_ms of stretch_kpa */
 	uint32_t work_ms;      /* the technique itself, without moving there */
 };
 
@@ -127,6 +128,7 @@ struct plan {
 	double cap_n;
 	double start_y_mm;       /* where the carriage is when the plan starts */
 	uint64_t total_ms;       /* the whole run, moves included */
+	uint32_t last_timed_step; /* index of the run's last timed step; step_count if none */
 	/* owned storage follows the struct in the same block */
 	size_t block_bytes;
 	char *pool;

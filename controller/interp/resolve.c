@@ -166,7 +166,14 @@ static void resolve_levels(struct plan *p, struct plan_step *s)
 		s->force_n = interp_force_n(p->cap_n, s->z_level);
 		s->touch_force_n = s->force_n < GEN_TOUCH_N ? s->force_n : GEN_TOUCH_N;
 	}
-	s->stretch_kpa = s->op == PLAN_STRETCH ? interp_stretch_kpa(lim, s->stretch_level) : 0.0;
+	s->stretch_kpa = 0.0;
+	s->stretch_squeeze_ms = 0;
+	s->stretch_cycle_ms = 0;
+	if (s->op == PLAN_STRETCH) {
+		s->stretch_kpa = interp_stretch_kpa(lim, s->stretch_level);
+		s->stretch_squeeze_ms = gen_stretch_squeeze_ms(lim, s->stretch_kpa);
+		s->stretch_cycle_ms = gen_stretch_cycle_ms(lim, s->stretch_kpa);
+	}
 	if (s->op == PLAN_MODAL)
 		s->modal.air_kpa = interp_air_kpa(lim, s->modal.air_level);
 }
@@ -239,8 +246,12 @@ int plan_resolve_ex(const struct plan *compiled, const struct body_map *body, do
 		s->y_from_mm = clamp(from_mm, lim->track_min_mm, lim->track_max_mm);
 		s->y_to_mm = clamp(to_mm, lim->track_min_mm, lim->track_max_mm);
 	}
-	for (uint32_t i = 0; i < p->step_count; i++)
+	p->last_timed_step = p->step_count;
+	for (uint32_t i = 0; i < p->step_count; i++) {
 		p->steps[i].work_ms = work_ms(&p->steps[i]);
+		if (plan_op_timed((enum plan_op)p->steps[i].op))
+			p->last_timed_step = i;
+	}
 	p->resolved = true;
 	p->total_ms = plan_total_ms(p, p->start_y_mm);
 	if (!clamp_points && p->total_ms > lim->session_max_ms) {
