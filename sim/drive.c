@@ -30,7 +30,7 @@ static const struct axis_params axis_params[HAL_AXIS_COUNT] = {
 			.friction_ma = 300.0, .ma_per_speed = 2.0, .ma_per_accel = 1.0,
 			.ma_per_contact_n = 10.0},
 	[HAL_AXIS_Z] = {.min_stop = -3.0, .max_stop = 103.0, .max_speed = 250.0,
-			.max_accel = 4000.0, .coast_decel = 2000.0, .hold_ma = 200.0,
+			.max_accel = 10000.0, .coast_decel = 2000.0, .hold_ma = 200.0,
 			.friction_ma = 100.0, .ma_per_speed = 1.0, .ma_per_accel = 0.3,
 			.ma_per_contact_n = 30.0, .load_when_still = true},
 	[HAL_AXIS_K] = {.rotary = true, .max_speed = 60.0, .max_accel = 300.0,

@@ -109,7 +109,7 @@ struct sim_fault {
  * while the contact force is above zero and at or past target_force (so 0 = may touch,
  * never press), and in every mode while holding the force would take more than
  * current_limit_ma (200 mA + 30 mA/N; 0 = the drive's 5 A). Axis limits: Y 100 mm/s,
- * 1000 mm/s^2; Z 250 mm/s, 4000 mm/s^2; K 60 rpm; T 720 rpm; W 20 mm/s. A fault, the comm
+ * 1000 mm/s^2; Z 250 mm/s, 10000 mm/s^2; K 60 rpm; T 720 rpm; W 20 mm/s. A fault, the comm
  * watchdog included (SIM_DRIVE_FAULT_COMM_TIMEOUT, armed by the first write), disables the
  * drive until a write with FAULT_RESET after its cause is gone; a faulted Z retracts to its
  * home switch at 200 mm/s by itself while the drive_enable line is on. */

@@ -100,7 +100,10 @@ if start_chairsim_tcp silent --seed 7 --trace "$T/silent.trace" \
 	check "silent unit: the fault names Modbus unit 2" \
 		wait_for "$T/console.out" "fault unit_stale.*Modbus unit 2" 60
 	# The truth from chairsim: the roller pressed when the unit went silent, and let go
-	# within the age limit (100 ms) plus 50 ms.
+	# within the age limit (100 ms) plus 50 ms. The fault reaches the console before
+	# chairsim has lived through the release: wait for its trace to cover it.
+	trace_past() { awk -v t="$1" '$1 >= t { found = 1 } END { exit !found }' "$T/silent.trace"; }
+	for _ in $(seq 50); do trace_past $((fault_at_ms + 500)) && break; sleep 0.1; done
 	release_ms=$(awk -v at="$fault_at_ms" '
 		$1 >= at && !seen { seen = 1; pressing = ($2 >= 5) }
 		$1 >= at && seen && $2 < 5 { print $1 - at; exit }' "$T/silent.trace")
