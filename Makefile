@@ -1,7 +1,7 @@
 # Massage-chair controller. `make` builds build/chaird, build/chairctl, build/chairsim.
 # `make demo` runs a simulated session; `make test` builds and runs every test, then the
-# whole unit suite again under AddressSanitizer + UBSan. Missing Debian packages are
-# installed first (apt-get install -y).
+# whole unit suite again under AddressSanitizer + UBSan, and again built by clang.
+# Missing Debian packages are installed first (apt-get install -y).
 
 CC ?= gcc
 ifeq ($(origin CC),default)
@@ -36,7 +36,7 @@ BENCH_SRCS := $(sort $(wildcard bench/*.c))
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 BINS := $(BUILD)/chaird $(BUILD)/chairctl $(BUILD)/chairsim
 
-.PHONY: all deps test test-unit test-e2e test-asan demo bench fuzz clean
+.PHONY: all deps test test-unit test-e2e test-asan test-clang demo bench fuzz clean
 .DEFAULT_GOAL := all
 
 all: deps
@@ -82,6 +82,7 @@ test: deps
 	@$(MAKE) --no-print-directory test-unit
 	@$(MAKE) --no-print-directory test-e2e
 	@$(MAKE) --no-print-directory test-asan
+	@$(MAKE) --no-print-directory test-clang
 
 test-unit: $(BINS) $(TEST_BINS)
 	@BUILD=$(BUILD) tests/run_unit.sh $(TEST_BINS)
@@ -91,6 +92,11 @@ test-e2e: $(BINS)
 
 test-asan:
 	@$(MAKE) --no-print-directory SAN=1 test-unit
+
+# The same suites built by clang: both compilers build it clean, and the simulator gives
+# the same golden trace whichever built it.
+test-clang:
+	@$(MAKE) --no-print-directory CC=clang BUILD=build/clang test-unit
 
 demo: all
 	@sim/demo.sh $(BUILD)

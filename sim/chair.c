@@ -83,10 +83,14 @@ void sim_init(struct sim *s, const struct sim_person *person, uint64_t seed)
 	memset(s, 0, sizeof(*s));
 	s->person = *person;
 	s->rng = seed ^ CHAIR_SEED_SALT;
-	sim_drive_init(&s->drive[HAL_AXIS_Y], HAL_AXIS_Y, sim_rng_range(rng, 0.0, Y_START_MAX_MM),
-		       sim_rng_range(rng, -Y_OFFSET_MAX_MM, Y_OFFSET_MAX_MM));
-	sim_drive_init(&s->drive[HAL_AXIS_Z], HAL_AXIS_Z, sim_rng_range(rng, 0.0, Z_START_MAX_MM),
-		       sim_rng_range(rng, -Z_OFFSET_MAX_MM, Z_OFFSET_MAX_MM));
+	/* One draw a statement: the order of a call's arguments is the compiler's to choose,
+	 * and the same seed must give the same chair whichever compiler built it. */
+	double y_offset_mm = sim_rng_range(rng, -Y_OFFSET_MAX_MM, Y_OFFSET_MAX_MM);
+	double y_start_mm = sim_rng_range(rng, 0.0, Y_START_MAX_MM);
+	sim_drive_init(&s->drive[HAL_AXIS_Y], HAL_AXIS_Y, y_start_mm, y_offset_mm);
+	double z_offset_mm = sim_rng_range(rng, -Z_OFFSET_MAX_MM, Z_OFFSET_MAX_MM);
+	double z_start_mm = sim_rng_range(rng, 0.0, Z_START_MAX_MM);
+	sim_drive_init(&s->drive[HAL_AXIS_Z], HAL_AXIS_Z, z_start_mm, z_offset_mm);
 	sim_drive_init(&s->drive[HAL_AXIS_K], HAL_AXIS_K, sim_rng_range(rng, 0.0, 360.0), 0.0);
 	sim_drive_init(&s->drive[HAL_AXIS_T], HAL_AXIS_T, sim_rng_range(rng, 0.0, 360.0), 0.0);
 	/* W's encoder is absolute: its zero is known from the start. */
