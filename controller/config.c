@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <ini.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -229,6 +230,7 @@ struct parse_ctx {
 	int failed;
 	const char *text; /* config_load_string: the rest of the text */
 	FILE *file;
+	int key_line[sizeof(keys) / sizeof(keys[0])]; /* where each key was set; 0 = not set */
 };
 
 static const struct key_desc *find_key(const char *section, const char *key)
@@ -386,6 +388,7 @@ static int on_key(void *user, const char *section, const char *key, const char *
 	if (!k)
 		return fail(pc, section, key, value, "unknown key");
 	char *field = (char *)pc->cfg + k->offset;
+	pc->key_line[k - keys] = pc->line; /* only read if the whole file parses */
 	double num;
 	bool flag;
 	char range[96];
@@ -451,6 +454,98 @@ static char *read_line(char *str, int num, void *stream)
 	return got;
 }
 
+/* The first cross-key rule a configuration breaks: the two keys it names (so the message
+ * can point at the line that set one of them) and why. */
+struct problem {
+	const char *section_a, *key_a;
+	const char *section_b, *key_b;
+	char why[200];
+};
+
+static int problem(struct problem *p, const char *section_a, const char *key_a,
+		   const char *section_b, const char *key_b, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+
+static int problem(struct problem *p, const char *section_a, const char *key_a,
+		   const char *section_b, const char *key_b, const char *fmt, ...)
+{
+	*p = (struct problem){section_a, key_a, section_b, key_b, ""};
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(p->why, sizeof(p->why), fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+static int check_axis(const char *name, const struct axis_config *a, struct problem *p)
+{
+	if (a->min_mm >= a->max_mm)
+		return problem(p, name, "min_mm", name, "max_mm",
+			       "[%s] min_mm %g must be below max_mm %g", name, a->min_mm, a->max_mm);
+	if (a->speed_min_mm_s > a->speed_max_mm_s)
+		return problem(p, name, "speed_min_mm_s", name, "speed_max_mm_s",
+			       "[%s] speed_min_mm_s %g must not exceed speed_max_mm_s %g", name,
+			       a->speed_min_mm_s, a->speed_max_mm_s);
+	return 0;
+}
+
+/* The rules between keys, which no single key's range can express. */
+static int validate(const struct chair_config *cfg, struct problem *p)
+{
+	if (check_axis("axis.y", &cfg->y, p) || check_axis("axis.z", &cfg->z, p) ||
+	    check_axis("axis.w", &cfg->w, p))
+		return -EINVAL;
+	if (cfg->session.default_cap_n > cfg->force.max_n)
+		return problem(p, "session", "default_cap_n", "force", "max_n",
+			       "[session] default_cap_n %g must not exceed [force] max_n %g",
+			       cfg->session.default_cap_n, cfg->force.max_n);
+	if (cfg->heater.max_c >= cfg->heater.cutoff_c)
+		return problem(p, "heater", "max_c", "heater", "cutoff_c",
+			       "[heater] max_c %g must be below cutoff_c %g", cfg->heater.max_c,
+			       cfg->heater.cutoff_c);
+	if (cfg->supply.min_v >= cfg->supply.max_v)
+		return problem(p, "supply", "min_v", "supply", "max_v",
+			       "[supply] min_v %g must be below max_v %g", cfg->supply.min_v,
+			       cfg->supply.max_v);
+	if (cfg->session.default_s > cfg->session.max_s)
+		return problem(p, "session", "default_s", "session", "max_s",
+			       "[session] default_s %g must not exceed max_s %g",
+			       cfg->session.default_s, cfg->session.max_s);
+	if (cfg->hal.bus.reconnect_min_ms > cfg->hal.bus.reconnect_max_ms)
+		return problem(p, "bus", "reconnect_min_ms", "bus", "reconnect_max_ms",
+			       "[bus] reconnect_min_ms %d must not exceed reconnect_max_ms %d",
+			       cfg->hal.bus.reconnect_min_ms, cfg->hal.bus.reconnect_max_ms);
+	const struct width_config *w = &cfg->width;
+	if (w->narrow_mm < cfg->w.min_mm || w->wide_mm > cfg->w.max_mm ||
+	    w->narrow_mm >= w->medium_mm || w->medium_mm >= w->wide_mm)
+		return problem(p, "width", "narrow_mm", "width", "wide_mm",
+			       "[width] narrow %g < medium %g < wide %g must lie within [axis.w] %g..%g",
+			       w->narrow_mm, w->medium_mm, w->wide_mm, cfg->w.min_mm, cfg->w.max_mm);
+	return 0;
+}
+
+int config_validate(const struct chair_config *cfg, char *err, int err_len)
+{
+	struct problem p;
+	int rc = validate(cfg, &p);
+	if (rc)
+		snprintf(err, (size_t)err_len, "%s", p.why);
+	return rc;
+}
+
+/* The line that set one of the two keys a broken rule names, the first key's before the
+ * second's; 0 when the file set neither (the defaults disagree with each other). */
+static int blamed_line(const struct parse_ctx *pc, const struct problem *p)
+{
+	const struct key_desc *a = find_key(p->section_a, p->key_a);
+	const struct key_desc *b = find_key(p->section_b, p->key_b);
+	if (a && pc->key_line[a - keys] > 0)
+		return pc->key_line[a - keys];
+	if (b && pc->key_line[b - keys] > 0)
+		return pc->key_line[b - keys];
+	return 0;
+}
+
 static int parse_into(struct parse_ctx *pc, struct chair_config *cfg)
 {
 	struct chair_config work = *cfg;
@@ -463,9 +558,13 @@ static int parse_into(struct parse_ctx *pc, struct chair_config *cfg)
 			 rc > 0 ? rc : pc->line);
 		return -EINVAL;
 	}
-	char why[200];
-	if (config_validate(&work, why, sizeof(why))) {
-		snprintf(pc->err, (size_t)pc->err_len, "%s: %s", pc->name, why);
+	struct problem p;
+	if (validate(&work, &p)) {
+		int line = blamed_line(pc, &p);
+		if (line > 0)
+			snprintf(pc->err, (size_t)pc->err_len, "%s:%d: %s", pc->name, line, p.why);
+		else
+			snprintf(pc->err, (size_t)pc->err_len, "%s: %s", pc->name, p.why);
 		return -EINVAL;
 	}
 	*cfg = work;
@@ -491,66 +590,6 @@ int config_load_string(const char *text, const char *name, struct chair_config *
 {
 	struct parse_ctx pc = {.name = name, .err = err, .err_len = err_len, .text = text};
 	return parse_into(&pc, cfg);
-}
-
-static int check_axis(const char *name, const struct axis_config *a, char *err, int err_len)
-{
-	if (a->min_mm >= a->max_mm) {
-		snprintf(err, (size_t)err_len, "[%s] min_mm %g must be below max_mm %g", name,
-			 a->min_mm, a->max_mm);
-		return -EINVAL;
-	}
-	if (a->speed_min_mm_s > a->speed_max_mm_s) {
-		snprintf(err, (size_t)err_len,
-			 "[%s] speed_min_mm_s %g must not exceed speed_max_mm_s %g", name,
-			 a->speed_min_mm_s, a->speed_max_mm_s);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-int config_validate(const struct chair_config *cfg, char *err, int err_len)
-{
-	if (check_axis("axis.y", &cfg->y, err, err_len) ||
-	    check_axis("axis.z", &cfg->z, err, err_len) ||
-	    check_axis("axis.w", &cfg->w, err, err_len))
-		return -EINVAL;
-	if (cfg->session.default_cap_n > cfg->force.max_n) {
-		snprintf(err, (size_t)err_len,
-			 "[session] default_cap_n %g must not exceed [force] max_n %g",
-			 cfg->session.default_cap_n, cfg->force.max_n);
-		return -EINVAL;
-	}
-	if (cfg->heater.max_c >= cfg->heater.cutoff_c) {
-		snprintf(err, (size_t)err_len, "[heater] max_c %g must be below cutoff_c %g",
-			 cfg->heater.max_c, cfg->heater.cutoff_c);
-		return -EINVAL;
-	}
-	if (cfg->supply.min_v >= cfg->supply.max_v) {
-		snprintf(err, (size_t)err_len, "[supply] min_v %g must be below max_v %g",
-			 cfg->supply.min_v, cfg->supply.max_v);
-		return -EINVAL;
-	}
-	if (cfg->session.default_s > cfg->session.max_s) {
-		snprintf(err, (size_t)err_len, "[session] default_s %g must not exceed max_s %g",
-			 cfg->session.default_s, cfg->session.max_s);
-		return -EINVAL;
-	}
-	if (cfg->hal.bus.reconnect_min_ms > cfg->hal.bus.reconnect_max_ms) {
-		snprintf(err, (size_t)err_len,
-			 "[bus] reconnect_min_ms %d must not exceed reconnect_max_ms %d",
-			 cfg->hal.bus.reconnect_min_ms, cfg->hal.bus.reconnect_max_ms);
-		return -EINVAL;
-	}
-	const struct width_config *w = &cfg->width;
-	if (w->narrow_mm < cfg->w.min_mm || w->wide_mm > cfg->w.max_mm ||
-	    w->narrow_mm >= w->medium_mm || w->medium_mm >= w->wide_mm) {
-		snprintf(err, (size_t)err_len,
-			 "[width] narrow %g < medium %g < wide %g must lie within [axis.w] %g..%g",
-			 w->narrow_mm, w->medium_mm, w->wide_mm, cfg->w.min_mm, cfg->w.max_mm);
-		return -EINVAL;
-	}
-	return 0;
 }
 
 static void describe_value(const struct key_desc *k, const struct chair_config *def, char *buf,
