@@ -1,5 +1,6 @@
 /* chairctl: the command-line client. `program check|plot` work on program files;
- * `program run` runs one on the simulated chair in lockstep and says what happened. */
+ * `program run` runs one on the simulated chair in lockstep, for the person seated in it,
+ * and says what happened. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -8,6 +9,7 @@
 #include <unistd.h>
 
 #include "../drivers/backend.h"
+#include "../drivers/hal_sim.h"
 #include "config.h"
 #include "interp/program_cli.h"
 #include "program_load.h"
@@ -17,12 +19,34 @@
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: chairctl program check FILE... [--json]\n"
-		   "       chairctl program plot FILE -o OUT.svg\n"
+		   "       chairctl program plot FILE -o OUT.svg [--height CM]\n"
 		   "       chairctl program run FILE [--seed N] [--config FILE] [--cap N]\n");
 }
 
-/* `program run`: home the simulated chair, run the program in virtual time with a
- * progress bar, print the summary. Exit 0 when it ran to its end without a fault. */
+/* The body map of the person seated in the simulated chair, as a body scan would find
+ * them: their shoulder line, height and skin gap. Printed, so a run says whom it is for. */
+static int scanned_body(const struct chair_config *cfg, struct backend *be, struct body_map *body)
+{
+	const struct sim_person *person = &hal_sim_get(be->sim)->person;
+	struct interp_limits lim;
+	program_limits(cfg, &lim);
+	if (body_from_scan(body, person->shoulder_y_mm, person->height_cm * 10.0,
+			   person->skin_gap_mm, &lim) != 0) {
+		fprintf(stderr, "chairctl: the simulated person (%.0f cm, shoulder line at %.0f mm) "
+				"is outside what the chair can scan\n",
+			person->height_cm, person->shoulder_y_mm);
+		return -EINVAL;
+	}
+	printf("body: %.0f cm, shoulder line at %.0f mm\n", body->height_mm / 10.0,
+	       body->shoulder_y_mm);
+	fflush(stdout); /* before any refusal on stderr, so the two read in order */
+	return 0;
+}
+
+/* `program run`: seat the simulated person of --seed, resolve the program for them (a
+ * place off the track for them refuses it before anything moves), home the chair, run
+ * the program in virtual time with a progress bar, print the summary. Exit 0 when it ran
+ * to its end without a fault, 1 when refused or it did not, 2 for usage mistakes. */
 static int program_run(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -81,16 +105,22 @@ static int program_run(int argc, char **argv)
 	}
 	if (cap_n > 0)
 		cfg.session.default_cap_n = cap_n;
-	struct plan *plan = NULL;
-	if (program_load_file(argv[optind], &cfg, &plan, stderr) != 0)
-		return 1;
 	static struct backend be;
 	static struct runner r;
 	if (backend_create(&cfg.hal, &be, err, sizeof(err)) != 0 ||
 	    runner_open(&r, RUNNER_LOCKSTEP, &cfg, &be.ops, err, sizeof(err)) != 0) {
 		fprintf(stderr, "chairctl: %s\n", err);
 		backend_destroy(&be);
-		plan_free(plan);
+		return 1;
+	}
+	/* Lockstep ticks only when asked, so the chair has not moved yet. */
+	struct body_map body;
+	struct plan *plan = NULL;
+	if (scanned_body(&cfg, &be, &body) != 0 ||
+	    program_load_file_for(argv[optind], &cfg, &body, cfg.session.default_cap_n, &plan,
+				  stderr) != 0) {
+		runner_close(&r);
+		backend_destroy(&be);
 		return 1;
 	}
 	struct report rep;

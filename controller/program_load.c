@@ -45,16 +45,19 @@ int program_load_text(const char *text, size_t len, const char *name,
 	free(d);
 	if (rc != 0)
 		return rc;
-	char err[256];
+	char err[320];
+	/* The run starts where homing parks the carriage: the top of the track. */
 	rc = plan_resolve(compiled, body, cap_n, 0, out, err, sizeof(err));
 	plan_free(compiled);
-	if (rc != 0 && diag)
-		fprintf(diag, "%s:%s\n", name, err);
+	if (rc == -ERANGE && diag)
+		fprintf(diag, "%s:%s\n", name, err); /* err is "LINE:COL: error: MESSAGE" */
+	else if (rc != 0 && diag)
+		fprintf(diag, "%s: %s\n", name, err[0] ? err : strerror(-rc));
 	return rc;
 }
 
-int program_load_file(const char *path, const struct chair_config *cfg, struct plan **out,
-		      FILE *diag)
+int program_load_file_for(const char *path, const struct chair_config *cfg,
+			  const struct body_map *body, double cap_n, struct plan **out, FILE *diag)
 {
 	char *text;
 	size_t len;
@@ -65,13 +68,19 @@ int program_load_file(const char *path, const struct chair_config *cfg, struct p
 		*out = NULL;
 		return rc;
 	}
+	rc = program_load_text(text, len, path, cfg, body, cap_n, out, diag);
+	free(text);
+	return rc;
+}
+
+int program_load_file(const char *path, const struct chair_config *cfg, struct plan **out,
+		      FILE *diag)
+{
 	struct interp_limits lim;
 	program_limits(cfg, &lim);
 	struct body_map body;
 	body_default(&body, &lim);
-	rc = program_load_text(text, len, path, cfg, &body, cfg->session.default_cap_n, out, diag);
-	free(text);
-	return rc;
+	return program_load_file_for(path, cfg, &body, cfg->session.default_cap_n, out, diag);
 }
 
 int program_load_demo(const struct chair_config *cfg, struct plan **out, FILE *diag)

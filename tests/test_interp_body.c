@@ -167,12 +167,28 @@ static void test_a_point_off_the_track_for_this_person_is_refused_with_its_name(
 	char err[256];
 	assert_int_equal(plan_resolve(c, &tall, 80.0, 0.0, &p, err, sizeof(err)), -ERANGE);
 	assert_null(p);
-	assert_string_equal(err, "3:1: 'neck-120mm' is at -90 mm for this person (shoulder line at "
-				 "160 mm), off the track (0 to 1300 mm)");
+	/* a diagnostic at the place itself: "FILE:" + err reads like the checker's lines */
+	assert_string_equal(err, "3:7: error: 'neck-120mm' is at -90 mm for this person (shoulder "
+				 "line at 160 mm), off the track (0 to 1300 mm)");
 	struct body_map small;
 	assert_int_equal(body_from_height(&small, 1500, &lim), 0);
 	assert_int_equal(plan_resolve(c, &small, 80.0, 0.0, &p, err, sizeof(err)), 0);
 	plan_free(p);
+	plan_free(c);
+}
+
+static void test_a_range_end_off_the_track_is_refused_at_its_own_column(void **state)
+{
+	(void)state;
+	struct plan *c = compile("program \"t\"\nknead lower-back for 1m\n"
+				 "  glide sacrum..neck-120mm speed 5\n");
+	struct body_map tall;
+	assert_int_equal(body_from_height(&tall, 2000, &lim), 0);
+	struct plan *p = NULL;
+	char err[256];
+	assert_int_equal(plan_resolve(c, &tall, 80.0, 0.0, &p, err, sizeof(err)), -ERANGE);
+	assert_string_equal(err, "3:17: error: 'neck-120mm' is at -90 mm for this person (shoulder "
+				 "line at 160 mm), off the track (0 to 1300 mm)");
 	plan_free(c);
 }
 
@@ -188,8 +204,8 @@ static void test_resolve_refuses_a_run_over_the_session_limit_and_a_bad_cap(void
 	plan_free(p);
 	/* from the far end of the track, the move to the neck pushes it over */
 	assert_int_equal(plan_resolve(c, &b, 80.0, 1300.0, &p, err, sizeof(err)), -ERANGE);
-	assert_string_equal(err, "the program runs 30m11s for this person, over the session "
-				 "limit of 30m");
+	assert_string_equal(err, "2:1: error: the program runs 30m11s for this person, over the "
+				 "session limit of 30m; it passes the limit here");
 	assert_int_equal(plan_resolve(c, &b, 0.0, 0.0, &p, err, sizeof(err)), -EINVAL);
 	/* the cap never goes past the chair's force limit */
 	assert_int_equal(plan_resolve(c, &b, 500.0, 0.0, &p, err, sizeof(err)), 0);
@@ -232,6 +248,7 @@ int main(void)
 		cmocka_unit_test(test_level_mappings),
 		cmocka_unit_test(test_points_zones_and_ranges_resolve_to_track_mm),
 		cmocka_unit_test(test_a_point_off_the_track_for_this_person_is_refused_with_its_name),
+		cmocka_unit_test(test_a_range_end_off_the_track_is_refused_at_its_own_column),
 		cmocka_unit_test(test_resolve_refuses_a_run_over_the_session_limit_and_a_bad_cap),
 		cmocka_unit_test(test_a_resolved_plan_is_a_self_contained_copy),
 	};

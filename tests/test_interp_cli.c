@@ -1,5 +1,6 @@
-/* `chairctl program check|plot`: a summary for good programs, errors and exit 1 for bad
- * ones, JSON for tools, an SVG timeline. Run from the repo root. */
+/* `chairctl program check|plot|run`: a summary for good programs, errors and exit 1 for
+ * bad ones, JSON for tools, an SVG timeline; `run` on the simulated person, refused
+ * before it starts when a place is off the track for them. Run from the repo root. */
 #include <fcntl.h>
 #include <jansson.h>
 #include <setjmp.h>
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -135,6 +137,111 @@ static void test_usage_mistakes_exit_two(void **state)
 	assert_int_equal(run_cli(2, d, out, sizeof(out), err, sizeof(err)), 2);
 }
 
+/* ---- `chairctl program run`: the real binary, next to this suite's build directory ---- */
+
+/* Where chairctl is: BUILD/chairctl for this suite at BUILD/tests/. */
+static void chairctl_path(char *path, size_t n)
+{
+	char self[4096];
+	ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	assert_true(len > 0);
+	self[len] = '\0';
+	char *slash = strrchr(self, '/');
+	assert_non_null(slash);
+	*slash = '\0';
+	snprintf(path, n, "%s/../chairctl", self);
+	if (access(path, X_OK) != 0)
+		fail_msg("%s is missing: build chairctl in the same BUILD as this suite", path);
+}
+
+/* Run chairctl with args (NULL-terminated), stdout and stderr captured; its exit status. */
+static int run_chairctl(char *const args[], char *out_buf, size_t out_len, char *err_buf,
+			size_t err_len)
+{
+	char exe[4200], out_path[] = "/tmp/test_interp_cli_runoXXXXXX",
+			err_path[] = "/tmp/test_interp_cli_runeXXXXXX";
+	chairctl_path(exe, sizeof(exe));
+	char *argv[16] = {exe};
+	for (int i = 0; args[i] && i < 14; i++)
+		argv[i + 1] = args[i];
+	int fo = mkstemp(out_path), fe = mkstemp(err_path);
+	assert_true(fo >= 0 && fe >= 0);
+	fflush(stdout);
+	fflush(stderr);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(fo, 1);
+		dup2(fe, 2);
+		execv(exe, argv);
+		_exit(127);
+	}
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	ssize_t n = pread(fo, out_buf, out_len - 1, 0);
+	out_buf[n > 0 ? n : 0] = '\0';
+	n = pread(fe, err_buf, err_len - 1, 0);
+	err_buf[n > 0 ? n : 0] = '\0';
+	close(fo);
+	close(fe);
+	unlink(out_path);
+	unlink(err_path);
+	assert_true(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+/* A program file in /tmp; path gets its name. */
+static void write_program(char *path, const char *text)
+{
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+}
+
+static void test_run_runs_a_short_program_to_its_end_for_the_seated_person(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/test_interp_cli_runXXXXXX";
+	write_program(path, "program \"Short\"\nknead lower-back pressure 3 for 5s\n");
+	/* seed 1 seats a 190 cm person: the run is resolved for them, not the 175 cm default */
+	char *args[] = {"program", "run", path, NULL};
+	assert_int_equal(run_chairctl(args, out, sizeof(out), err, sizeof(err)), 0);
+	assert_string_equal(err, "");
+	assert_true(strncmp(out, "body: 190 cm, shoulder line at 190 mm\n", 38) == 0);
+	assert_non_null(strstr(out, "running \"Short\""));
+	assert_non_null(strstr(out, "summary:\n"));
+	assert_non_null(strstr(out, "  rollers on the body: "));
+	assert_non_null(strstr(out, "    lower-back "));
+	assert_non_null(strstr(out, "  peak force:    "));
+	assert_non_null(strstr(out, "  faults:        0\n"));
+	assert_non_null(strstr(out, "  ended:         idle\n"));
+	unlink(path);
+}
+
+static void test_run_refuses_a_place_off_the_track_for_the_seated_person(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/test_interp_cli_offXXXXXX";
+	/* neck-80mm is on the track for a 175 cm person (25 mm), above it for 190 cm (-20 mm) */
+	write_program(path, "program \"Off\"\nknead lower-back for 5s\nknead neck-80mm for 5s\n");
+	char *args[] = {"program", "run", path, NULL};
+	assert_int_equal(run_chairctl(args, out, sizeof(out), err, sizeof(err)), 1);
+	char want[512];
+	snprintf(want, sizeof(want),
+		 "%s:3:7: error: 'neck-80mm' is at -20 mm for this person (shoulder line at 190 mm), "
+		 "off the track (0 to 1300 mm)\n", path);
+	assert_non_null(strstr(err, want));
+	/* refused before anything moved */
+	assert_string_equal(out, "body: 190 cm, shoulder line at 190 mm\n");
+	/* the default person (seed 0) fits it */
+	char *seed0[] = {"program", "run", path, "--seed", "0", NULL};
+	assert_int_equal(run_chairctl(seed0, out, sizeof(out), err, sizeof(err)), 0);
+	assert_true(strncmp(out, "body: 175 cm, shoulder line at 235 mm\n", 38) == 0);
+	assert_non_null(strstr(out, "  faults:        0\n"));
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -143,6 +250,8 @@ int main(void)
 		cmocka_unit_test(test_check_json_is_for_tools),
 		cmocka_unit_test(test_plot_writes_an_svg_timeline),
 		cmocka_unit_test(test_usage_mistakes_exit_two),
+		cmocka_unit_test(test_run_runs_a_short_program_to_its_end_for_the_seated_person),
+		cmocka_unit_test(test_run_refuses_a_place_off_the_track_for_the_seated_person),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

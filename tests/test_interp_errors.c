@@ -13,6 +13,10 @@
 
 #include "../controller/interp/interp.h"
 
+/* 64 words, for a line longer than the parser takes */
+#define WORDS_8 "w w w w w w w w "
+#define WORDS_64 WORDS_8 WORDS_8 WORDS_8 WORDS_8 WORDS_8 WORDS_8 WORDS_8 WORDS_8
+
 struct bad_program {
 	const char *src;
 	const char *expect; /* "LINE:COL: error: MESSAGE" lines, all of them, in order */
@@ -269,6 +273,49 @@ static const struct bad_program bad[] = {
 	 "2:24: error: speed -3 is out of range (1 to 10)"},
 	{"program \"T\"\ntrigger-point L4 depth 3 hold 30s\n",
 	 "2:18: error: trigger-point takes no 'depth'; it takes pressure, hold, ramp, release"},
+	/* rows for every remaining diagnostic of the lexer and parser */
+	{"program \"T\"\nknead 3 for 1m\n",
+	 "2:7: error: expected a landmark (like 'lower-back' or 'L4'), got '3'"},
+	{"program \"T\"\nknead L4..3 for 1m\n",
+	 "2:11: error: expected a landmark (like 'lower-back' or 'L4'), got '3'"},
+	{"program \"T\"\nknead +3mm for 1m\n",
+	 "2:7: error: expected a landmark (like 'lower-back' or 'L4'), got '+'"},
+	/* after '..' an option's word is not a landmark: the point is missing, once */
+	{"program \"T\"\nknead L4.. for 1m\n",
+	 "2:12: error: expected a point after '..', got 'for'"},
+	{"program \"T\"\nglide L1..speed 3\n",
+	 "2:11: error: expected a point after '..', got 'speed'"},
+	{"program \"T\"\nknead L4..\n",
+	 "2:11: error: expected a point after '..', got the end of the line"},
+	{"program \"T\"\nlevel deep\nknead track 200000mm for 1m\n",
+	 "3:13: error: track position '200000mm' is too large"},
+	{"program \"T\"\nglide L4..track 600mm\n",
+	 "2:11: error: 'track' positions need 'level deep'"},
+	{"program \"T\"\nknead frobnicate for 1m\n",
+	 "2:7: error: unknown landmark 'frobnicate'"},
+	{"program \"T\"\ntrigger-point pressure 5 hold 30s\n",
+	 "2:15: error: expected a point after 'trigger-point', got 'pressure'"},
+	{"program \"T\"\nknead lower-back for 1m 5\n",
+	 "2:25: error: unexpected '5'; knead takes width, speed, depth, pressure, for"},
+	{"program \"T\"\nknead lower-back speed 3x for 1m\n",
+	 "2:24: error: expected a number after 'speed', got '3x'"},
+	{"program \"T\"\nair calves,\n",
+	 "2:12: error: expected an air zone or 'off' after ',', got the end of the line"},
+	{"program \"T\"\nair feat level 2\n",
+	 "2:5: error: unknown air zone 'feat'; did you mean 'seat'?"},
+	{"program \"T\"\nheat lumbar on 9999c\n",
+	 "2:16: error: temperature '9999c' is too large"},
+	{"program \"T\"\nknead lower-back for 1m\n" WORDS_64 WORDS_64 "\n",
+	 "3:255: error: line has more than 127 words"},
+	/* a backslash at the end of a line leaves the string unterminated: one error, why */
+	{"program \"a\\\nknead lower-back for 1m\n",
+	 "1:11: error: '\\' at the end of a line"},
+	{"program \"a\\\r\nknead lower-back for 1m\n",
+	 "1:11: error: '\\' at the end of a line"},
+	{"program \"a\\\xc3\xa9\"\nknead lower-back for 1m\n",
+	 "1:11: error: unknown escape in string; only '\\\"' and '\\\\' exist"},
+	{"program \"T\"\nknead lower-back for 1m\nknead \xc3\xa9 for 1m\n",
+	 "3:7: error: unexpected character (byte 0xc3)"},
 };
 
 /* Every diagnostic of src as "LINE:COL: SEVERITY: MESSAGE" lines. */
@@ -455,6 +502,57 @@ static void test_chair_config_can_lower_the_limits(void **state)
 	free(d);
 }
 
+/* What is wrong with a file as a whole is reported at 1:1; past INTERP_DIAG_MAX
+ * diagnostics a note says how many there were in all. */
+static void test_whole_file_diagnostics_and_the_note_on_dropped_ones(void **state)
+{
+	(void)state;
+	size_t big_len = 256u * 1024u + 1u;
+	char *big = malloc(big_len);
+	assert_non_null(big);
+	memset(big, '#', big_len);
+	char got[4096];
+	diagnose(big, big_len, got, sizeof(got));
+	assert_string_equal(got, "1:1: error: file is 262145 bytes long; at most 262144 are allowed");
+	free(big);
+
+	struct interp_limits lim;
+	interp_limits_default(&lim);
+	struct interp_diags *d = malloc(sizeof(*d));
+	assert_non_null(d);
+	interp_diags_init(d, "/nonexistent/x.prog");
+	struct plan *p = NULL;
+	assert_int_not_equal(interp_load_file("/nonexistent/x.prog", &lim, d, &p), 0);
+	assert_int_equal(d->count, 1);
+	interp_diag_format(d, 0, got, sizeof(got));
+	assert_string_equal(got, "/nonexistent/x.prog:1:1: error: cannot read the file: "
+				 "No such file or directory");
+
+	/* 250 unknown statements: 200 kept, all 250 counted */
+	size_t many_len = 0;
+	char *many = malloc(250 * 8 + 32);
+	assert_non_null(many);
+	many_len += (size_t)sprintf(many, "program \"T\"\n");
+	for (int i = 0; i < 250; i++)
+		many_len += (size_t)sprintf(many + many_len, "frob\n");
+	interp_diags_init(d, "t.prog");
+	interp_load(many, many_len, "t.prog", &lim, d, &p);
+	assert_int_equal(d->count, INTERP_DIAG_MAX);
+	char *printed = NULL;
+	size_t printed_len = 0;
+	FILE *f = open_memstream(&printed, &printed_len);
+	assert_non_null(f);
+	interp_diags_print(d, f);
+	fclose(f);
+	const char *note = "t.prog: note: 250 errors and 0 warnings in all; only the first 200 "
+			   "are shown\n";
+	assert_true(printed_len > strlen(note));
+	assert_string_equal(printed + printed_len - strlen(note), note);
+	free(printed);
+	free(many);
+	free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -465,6 +563,7 @@ int main(void)
 		cmocka_unit_test(test_warnings_do_not_stop_a_program),
 		cmocka_unit_test(test_an_air_cycle_error_suggests_the_shortest_cycle_that_checks),
 		cmocka_unit_test(test_chair_config_can_lower_the_limits),
+		cmocka_unit_test(test_whole_file_diagnostics_and_the_note_on_dropped_ones),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

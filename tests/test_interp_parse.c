@@ -154,6 +154,20 @@ static void test_track_positions_in_deep_programs(void **state)
 	plan_free(p);
 }
 
+/* Each place keeps its column, so a refusal for one person can point at it. */
+static void test_places_keep_their_columns(void **state)
+{
+	(void)state;
+	struct plan *p = compile(NULL, "  knead L2+20mm..sacrum for 1m\n"
+				       "glide track 300mm..track 60cm speed 2\n");
+	assert_int_equal(p->steps[0].col, 3);
+	assert_int_equal(p->steps[0].where.a.col, 9);
+	assert_int_equal(p->steps[0].where.b.col, 18);
+	assert_int_equal(p->steps[1].where.a.col, 7);
+	assert_int_equal(p->steps[1].where.b.col, 20);
+	plan_free(p);
+}
+
 static void test_stretch_pause_and_the_modal_statements(void **state)
 {
 	(void)state;
@@ -320,6 +334,7 @@ int main(void)
 		cmocka_unit_test(test_tap_and_knead_tap),
 		cmocka_unit_test(test_shiatsu_roll_glide_and_trigger_point),
 		cmocka_unit_test(test_track_positions_in_deep_programs),
+		cmocka_unit_test(test_places_keep_their_columns),
 		cmocka_unit_test(test_stretch_pause_and_the_modal_statements),
 		cmocka_unit_test(test_repeat_compiles_to_bounded_jumps),
 		cmocka_unit_test(test_durations_lengths_and_temperatures),

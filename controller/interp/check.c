@@ -404,24 +404,6 @@ static void check_where(struct checker *c, struct interp_stmt *st)
 
 /* ---- time: the session limit and long runs on one zone ---- */
 
-struct limit_walk {
-	uint64_t limit_ms;
-	const struct plan_step *crossing;
-};
-
-static bool find_crossing(void *ctx, const struct plan_step *s, uint64_t start_ms, uint64_t dur_ms,
-			  double start_y_mm, double end_y_mm)
-{
-	struct limit_walk *w = ctx;
-	(void)start_y_mm;
-	(void)end_y_mm;
-	if (start_ms + dur_ms > w->limit_ms) {
-		w->crossing = s;
-		return false;
-	}
-	return true;
-}
-
 struct zone_walk {
 	struct checker *c;
 	const struct plan_step *prev; /* the last working step of the current run */
@@ -509,10 +491,10 @@ static int check_time(struct checker *c)
 		}
 	}
 	if (rc == 0 && longest_ms > c->lim->session_max_ms) {
-		struct limit_walk w = {.limit_ms = c->lim->session_max_ms};
-		plan_walk(resolved[longest], c->lim->session_max_ms, find_crossing, &w);
-		struct interp_loc loc = w.crossing ? (struct interp_loc){w.crossing->line, w.crossing->col}
-						   : (struct interp_loc){1, 1};
+		const struct plan_step *crossing =
+			plan_step_past_ms(resolved[longest], c->lim->session_max_ms);
+		struct interp_loc loc = crossing ? (struct interp_loc){crossing->line, crossing->col}
+						 : (struct interp_loc){1, 1};
 		char a[32], b[32];
 		plan_format_ms(longest_ms, a, sizeof(a));
 		plan_format_ms(c->lim->session_max_ms, b, sizeof(b));

@@ -63,16 +63,21 @@ static void lex_string(struct interp_lexer *lx, struct interp_token *tok)
 			} else {
 				struct interp_loc at = here(lx);
 				at.col--;
-				if (e < 0 || e == '\n')
+				tok->kind = INTERP_TOK_BAD;
+				/* The string is unterminated too, but this says why: one error. */
+				bool line_end = e < 0 || e == '\n' ||
+						(e == '\r' && (peek(lx, 1) < 0 || peek(lx, 1) == '\n'));
+				if (line_end) {
 					interp_error(lx->diags, at, "'\\' at the end of a line");
-				else if (e >= 0x20 && e < 0x7f)
+					break;
+				}
+				if (e >= 0x20 && e < 0x7f)
 					interp_error(lx->diags, at,
 						     "unknown escape '\\%c' in string; only '\\\"' and '\\\\' exist",
 						     e);
 				else
 					interp_error(lx->diags, at,
 						     "unknown escape in string; only '\\\"' and '\\\\' exist");
-				tok->kind = INTERP_TOK_BAD;
 				continue;
 			}
 		}

@@ -336,6 +336,20 @@ static bool read_offset(struct parser *p, int32_t *offset_mm)
 	return false;
 }
 
+/* Step over what stands where a landmark should be (a number, a string, a comma, a bare
+ * offset), so the options after it are read as options and it is reported only once. */
+static void skip_bad_point(struct parser *p)
+{
+	enum interp_tok k = cur(p)->kind;
+	if (k == INTERP_TOK_PLUS || k == INTERP_TOK_MINUS) {
+		advance(p);
+		if (cur(p)->kind == INTERP_TOK_NUMBER)
+			advance(p);
+	} else if (k == INTERP_TOK_NUMBER || k == INTERP_TOK_STRING || k == INTERP_TOK_COMMA) {
+		advance(p);
+	}
+}
+
 /* A landmark with an optional offset, or `track N`. */
 static bool read_point(struct parser *p, struct plan_point *pt, struct interp_loc *loc,
 		       bool *is_track)
@@ -343,11 +357,13 @@ static bool read_point(struct parser *p, struct plan_point *pt, struct interp_lo
 	const struct interp_token *t = cur(p);
 	char buf[40];
 	*loc = at(p);
+	pt->col = loc->col;
 	*is_track = false;
 	if (t->kind != INTERP_TOK_WORD) {
 		if (t->kind != INTERP_TOK_BAD)
 			interp_error(p->d, at(p), "expected a landmark (like 'lower-back' or 'L4'), got %s",
 				     describe(t, buf, sizeof(buf)));
+		skip_bad_point(p);
 		return false;
 	}
 	advance(p);
@@ -398,6 +414,28 @@ static bool read_point(struct parser *p, struct plan_point *pt, struct interp_lo
 	return read_offset(p, &pt->offset_mm);
 }
 
+/* True when t is an option's word (`for`, `speed`...): never a landmark. */
+static bool is_option_word(const struct interp_token *t)
+{
+	return t->kind == INTERP_TOK_WORD &&
+	       interp_word_index(t->text, t->len, interp_opt_name, INTERP_OPT_COUNT) >= 0;
+}
+
+/* The point after `..`. An option's word or the line's end there means the point is
+ * missing: one error, and the option is left to be read as an option. */
+static bool read_range_end(struct parser *p, struct interp_where *w)
+{
+	const struct interp_token *t = cur(p);
+	char buf[40];
+	if (t->kind == INTERP_TOK_EOL || is_option_word(t)) {
+		w->b_loc = at(p);
+		interp_error(p->d, at(p), "expected a point after '..', got %s",
+			     describe(t, buf, sizeof(buf)));
+		return false;
+	}
+	return read_point(p, &w->w.b, &w->b_loc, &w->b_track);
+}
+
 /* A zone (landmark or range) or, for glide and trigger-point, a range or a point. */
 static void read_where(struct parser *p)
 {
@@ -405,9 +443,7 @@ static void read_where(struct parser *p)
 	const struct interp_token *t = cur(p);
 	char buf[40];
 	/* An option word where the zone should be: the zone is missing. */
-	if (t->kind == INTERP_TOK_EOL ||
-	    (t->kind == INTERP_TOK_WORD &&
-	     interp_word_index(t->text, t->len, interp_opt_name, INTERP_OPT_COUNT) >= 0)) {
+	if (t->kind == INTERP_TOK_EOL || is_option_word(t)) {
 		interp_error(p->d, at(p), "expected a %s after '%s', got %s",
 			     p->st->kw == INTERP_KW_TRIGGER_POINT ? "point" : "zone",
 			     interp_kw_name[p->st->kw], describe(t, buf, sizeof(buf)));
@@ -421,7 +457,7 @@ static void read_where(struct parser *p)
 	if (cur(p)->kind == INTERP_TOK_DOTDOT) {
 		advance(p);
 		w->w.is_range = true;
-		if (!read_point(p, &w->w.b, &w->b_loc, &w->b_track))
+		if (!read_range_end(p, w))
 			w->bad = true;
 	}
 	if (w->bad)

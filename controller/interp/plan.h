@@ -58,6 +58,7 @@ enum plan_width { PLAN_WIDTH_KEEP, PLAN_WIDTH_NARROW, PLAN_WIDTH_MEDIUM, PLAN_WI
 struct plan_point {
 	int16_t landmark;   /* enum body_landmark, or PLAN_TRACK_POINT */
 	int32_t offset_mm;  /* down the back; for a track point, the position itself */
+	uint32_t col;       /* where it is written, on its statement's line (for messages) */
 };
 
 /* A zone (its own span, or a range) or a single point. */
@@ -147,9 +148,11 @@ void plan_free(struct plan *p);
 /* Resolve a compiled plan for one person: points to track mm, levels to speeds and forces
  * (pressure level 10 = cap_n), durations of glides and counted rolls, and the total time
  * starting with the carriage at start_y_mm. Writes a resolved copy to *out. Errors:
- * -ERANGE with a message naming the statement and the body when a point lies off the
- * track or the run exceeds the session limit, -EINVAL for an unresolvable plan, -ENOMEM.
- * err gets the reason (may be NULL): "LINE:COL: MESSAGE" for a point, naming it. */
+ * -ERANGE when a point lies off the track for this person or the run exceeds the session
+ * limit, -EINVAL for a cap of 0 N or less, -ENOMEM. err gets the reason (may be NULL): for
+ * -ERANGE a diagnostic without its file name, "LINE:COL: error: MESSAGE", at the place
+ * off the track (naming it, where it fell and the person's shoulder line) or at the
+ * statement where the run passes the limit; so "FILE:" + err is a compiler-style line. */
 int plan_resolve(const struct plan *compiled, const struct body_map *body, double cap_n,
 		 double start_y_mm, struct plan **out, char *err, size_t err_len);
 
@@ -205,3 +208,5 @@ typedef bool (*plan_visit_fn)(void *ctx, const struct plan_step *s, uint64_t sta
 /* Walk a resolved plan from start_y_mm until its end, until visit says stop, or until the
  * time passes max_ms; the work is bounded by max_ms / (shortest step) visits. */
 void plan_walk(const struct plan *p, uint64_t max_ms, plan_visit_fn visit, void *ctx);
+/* The step during which a resolved plan's run passes limit_ms, or NULL when it ends before. */
+const struct plan_step *plan_step_past_ms(const struct plan *p, uint64_t limit_ms);

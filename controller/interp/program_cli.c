@@ -17,7 +17,7 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: chairctl program check FILE... [--json]\n"
 		   "       chairctl program plot FILE -o OUT.svg [--height CM]\n"
-		   "       chairctl program run FILE\n");
+		   "       chairctl program run FILE [--seed N] [--config FILE] [--cap N]\n");
 }
 
 /* Load one file; diagnostics printed (text mode) or kept in d (JSON). */

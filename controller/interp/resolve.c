@@ -96,10 +96,37 @@ void plan_format_ms(uint64_t ms, char *buf, size_t n)
 #undef PUT
 }
 
-static void set_err(char *err, size_t err_len, const struct plan_step *s, const char *msg)
+/* A refusal as a diagnostic without its file name, at line:col of the program. */
+static void set_err(char *err, size_t err_len, uint32_t line, uint32_t col, const char *msg)
 {
 	if (err && err_len)
-		snprintf(err, err_len, "%u:%u: %s", (unsigned)s->line, (unsigned)s->col, msg);
+		snprintf(err, err_len, "%u:%u: error: %s", (unsigned)line, (unsigned)col, msg);
+}
+
+/* Refuse a point off the track for this person, at the place as written (the statement's
+ * keyword for a plan made elsewhere, whose points carry no column). */
+static void refuse_point(const struct plan *p, const struct plan_step *s,
+			 const struct plan_point *off, double off_mm, char *err, size_t err_len)
+{
+	char name[48], msg[256];
+	plan_point_format(off, name, sizeof(name));
+	snprintf(msg, sizeof(msg),
+		 "'%s' is at %.0f mm for this person (shoulder line at %.0f mm), off the track (%.0f to %.0f mm)",
+		 name, off_mm, p->body.shoulder_y_mm, p->lim.track_min_mm, p->lim.track_max_mm);
+	set_err(err, err_len, s->line, off->col ? off->col : s->col, msg);
+}
+
+/* Refuse a run over the session limit, at the statement where it passes the limit. */
+static void refuse_length(const struct plan *p, char *err, size_t err_len)
+{
+	char a[32], b[32], msg[256];
+	const struct plan_step *crossing = plan_step_past_ms(p, p->lim.session_max_ms);
+	plan_format_ms(p->total_ms, a, sizeof(a));
+	plan_format_ms(p->lim.session_max_ms, b, sizeof(b));
+	snprintf(msg, sizeof(msg),
+		 "the program runs %s for this person, over the session limit of %s; it passes the limit here",
+		 a, b);
+	set_err(err, err_len, crossing ? crossing->line : 1, crossing ? crossing->col : 1, msg);
 }
 
 static double clamp(double v, double lo, double hi)
@@ -234,12 +261,7 @@ int plan_resolve_ex(const struct plan *compiled, const struct body_map *body, do
 			off_mm = to_mm;
 		}
 		if (off && !clamp_points) {
-			char name[48], msg[256];
-			plan_point_format(off, name, sizeof(name));
-			snprintf(msg, sizeof(msg),
-				 "'%s' is at %.0f mm for this person (shoulder line at %.0f mm), off the track (%.0f to %.0f mm)",
-				 name, off_mm, body->shoulder_y_mm, lim->track_min_mm, lim->track_max_mm);
-			set_err(err, err_len, s, msg);
+			refuse_point(p, s, off, off_mm, err, err_len);
 			plan_free(p);
 			return -ERANGE;
 		}
@@ -255,13 +277,7 @@ int plan_resolve_ex(const struct plan *compiled, const struct body_map *body, do
 	p->resolved = true;
 	p->total_ms = plan_total_ms(p, p->start_y_mm);
 	if (!clamp_points && p->total_ms > lim->session_max_ms) {
-		char a[32], b[32];
-		plan_format_ms(p->total_ms, a, sizeof(a));
-		plan_format_ms(lim->session_max_ms, b, sizeof(b));
-		if (err && err_len)
-			snprintf(err, err_len,
-				 "the program runs %s for this person, over the session limit of %s", a,
-				 b);
+		refuse_length(p, err, err_len);
 		plan_free(p);
 		return -ERANGE;
 	}

@@ -171,3 +171,29 @@ void plan_walk(const struct plan *p, uint64_t max_ms, plan_visit_fn visit, void 
 		i++;
 	}
 }
+
+struct crossing_walk {
+	uint64_t limit_ms;
+	const struct plan_step *crossing;
+};
+
+/* plan_walk visitor: stop at the first step that ends past the limit. */
+static bool find_crossing(void *ctx, const struct plan_step *s, uint64_t start_ms, uint64_t dur_ms,
+			  double start_y_mm, double end_y_mm)
+{
+	struct crossing_walk *w = ctx;
+	(void)start_y_mm;
+	(void)end_y_mm;
+	if (start_ms + dur_ms > w->limit_ms) {
+		w->crossing = s;
+		return false;
+	}
+	return true;
+}
+
+const struct plan_step *plan_step_past_ms(const struct plan *p, uint64_t limit_ms)
+{
+	struct crossing_walk w = {.limit_ms = limit_ms};
+	plan_walk(p, limit_ms, find_crossing, &w);
+	return w.crossing;
+}
