@@ -35,6 +35,7 @@ const struct fault_info fault_table[FAULT_COUNT] = {
 				 WHERE_NONE},
 	[FAULT_UNOCCUPIED] = {"unoccupied", "the person left the chair during a session",
 			      WHERE_NONE},
+	[FAULT_IO] = {"io", "the backend could not read or write the process image", WHERE_NONE},
 };
 
 void fault_log_add(struct fault_log *log, const struct fault_record *r)
@@ -92,14 +93,17 @@ int fault_describe(const struct fault_record *r, char *buf, int len)
 	const struct fault_info *fi = &fault_table[r->code];
 	switch (r->code) {
 	case FAULT_DRIVE:
-		return snprintf(buf, (size_t)len, "%s: %s%s, code %d", fi->name, fi->text, where,
-				(int)r->value);
+		return snprintf(buf, (size_t)len, "%s: %s%s, code %d at register %u", fi->name,
+				fi->text, where, (int)r->value, (unsigned)r->reg);
 	case FAULT_BUS_EXCEPTION:
 		return snprintf(buf, (size_t)len, "%s: %s%s, exception %d at register %u",
 				fi->name, fi->text, where, (int)r->value, (unsigned)r->reg);
 	case FAULT_UNIT_STALE:
 		return snprintf(buf, (size_t)len, "%s: %s%s, data %d ms old", fi->name, fi->text,
 				where, (int)r->value);
+	case FAULT_IO:
+		return snprintf(buf, (size_t)len, "%s: %s, %d failed exchange%s", fi->name, fi->text,
+				(int)r->value, r->value == 1 ? "" : "s");
 	default:
 		return snprintf(buf, (size_t)len, "%s: %s%s", fi->name, fi->text, where);
 	}

@@ -28,6 +28,7 @@ enum fault_code {
 	FAULT_AIRBAG_OVER_PRESSURE,
 	FAULT_SESSION_LIMIT,
 	FAULT_UNOCCUPIED,
+	FAULT_IO,
 	FAULT_COUNT
 };
 
@@ -47,7 +48,7 @@ struct fault_record {
 	enum fault_code code;
 	int where;         /* axis, unit, heater, airbag or recline actuator (0 back, 1 leg) */
 	int32_t value;     /* drive fault code, exception code, temperature 0.1 degC, mV… */
-	uint16_t reg;      /* Modbus register, for bus exceptions */
+	uint16_t reg;      /* Modbus register: of a bus exception, or a drive's fault_code */
 	int16_t bus_id;    /* Modbus unit id of the unit or drive named, 0 when none */
 	uint64_t tick;
 	struct hal_inputs in;       /* the image the fault was seen in */
@@ -65,7 +66,8 @@ struct fault_log {
 void fault_log_add(struct fault_log *log, const struct fault_record *r);
 /* The i-th newest record (0 = newest), or NULL. */
 const struct fault_record *fault_log_get(const struct fault_log *log, uint32_t i);
-/* One line for people: "drive fault on Z (unit drive_z): code 17". */
+/* One line for people: "drive_fault: drive reports a fault on Z (drive_z, Modbus unit 2),
+ * code 17 at register 5". */
 int fault_describe(const struct fault_record *r, char *buf, int len);
 
 #endif

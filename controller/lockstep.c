@@ -1,8 +1,15 @@
-/* The lockstep loop. A failing backend call is counted, not fatal: the safety stage
- * sees the consequences (stale data) the same way the real-time loop would. */
+/* The lockstep loop. A failing backend call is counted and handed to the next tick as
+ * data (ctl.io_failures), which latches FAULT_IO: the same as the real-time loop. */
 #include "lockstep.h"
 
 #include <string.h>
+
+/* Count a failed read or write, for the caller and for the tick that follows. */
+static void io_failed(struct lockstep *ls)
+{
+	ls->io_errors++;
+	ls->ctl.io_failures++;
+}
 
 int lockstep_open(struct lockstep *ls, const struct chair_config *cfg, struct hal_backend *be,
 		  char *err, int err_len)
@@ -15,7 +22,7 @@ int lockstep_open(struct lockstep *ls, const struct chair_config *cfg, struct ha
 	ctl_init(&ls->ctl, cfg);
 	ls->out = ls->ctl.out_prev;
 	if (be->read(be->ctx, &ls->in) < 0)
-		ls->io_errors++;
+		io_failed(ls);
 	return 0;
 }
 
@@ -29,10 +36,10 @@ void lockstep_close(struct lockstep *ls)
 void lockstep_tick(struct lockstep *ls)
 {
 	if (ls->be->read(ls->be->ctx, &ls->in) < 0)
-		ls->io_errors++;
+		io_failed(ls);
 	tick(&ls->ctl, &ls->in, &ls->out);
 	if (ls->be->write(ls->be->ctx, &ls->out) < 0)
-		ls->io_errors++;
+		io_failed(ls);
 }
 
 int lockstep_command(struct lockstep *ls, enum cmd_kind kind)

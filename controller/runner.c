@@ -77,16 +77,23 @@ uint32_t runner_send(struct runner *r, const struct ctl_cmd *cmd)
 	return r->next_seq++;
 }
 
+/* Count a failed lockstep read or write, for the caller and for the next tick. */
+static void io_failed(struct runner *r)
+{
+	r->io_errors++;
+	r->ctl.io_failures++;
+}
+
 int runner_advance(struct runner *r, void (*take)(void *arg, const struct telem *t), void *arg)
 {
 	if (r->mode == RUNNER_LOCKSTEP) {
-		/* A failed exchange is counted; its consequence (stale data) is the safety
-		 * stage's to judge, as in the real-time loop. */
+		/* A failed exchange is counted and handed to the tick (FAULT_IO), as in the
+		 * real-time loop. */
 		if (r->be->read(r->be->ctx, &r->in) < 0)
-			r->io_errors++;
+			io_failed(r);
 		tick(&r->ctl, &r->in, &r->out);
 		if (r->be->write(r->be->ctx, &r->out) < 0)
-			r->io_errors++;
+			io_failed(r);
 	} else {
 		struct timespec ts = {0, 5 * 1000 * 1000};
 		nanosleep(&ts, NULL);

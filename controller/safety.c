@@ -4,7 +4,17 @@
 #include "safety.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <string.h>
+
+/* The drive's fault_code input register, counted from the drive input base (CHAIR.md:
+ * input register 5): the struct keeps the registers in their order. */
+#define DRIVE_FAULT_CODE_REG (offsetof(struct hal_drive_in, fault_code) / sizeof(uint16_t))
+_Static_assert(DRIVE_FAULT_CODE_REG == 5, "fault_code is input register 5 (CHAIR.md)");
+
+/* Width is away from its target beyond this: twice the reference drive's at-target
+ * window (0.5 mm), so a drive settling at the edge of its window is never "away". */
+#define W_AWAY_MM 1.0
 
 void safety_reset(struct safety *s)
 {
@@ -55,6 +65,12 @@ static void check_bus(const struct safety_view *v, struct trips *tr)
 	}
 }
 
+/* Address of the fault_code input register of a drive, as configured, for the log. */
+static uint16_t drive_fault_reg(const struct chair_config *cfg)
+{
+	return (uint16_t)(cfg->hal.bus.drive_input_base + (int)DRIVE_FAULT_CODE_REG);
+}
+
 static void check_drives(const struct safety_view *v, struct trips *tr)
 {
 	const double max_temp_c[HAL_AXIS_COUNT] = {
@@ -66,7 +82,7 @@ static void check_drives(const struct safety_view *v, struct trips *tr)
 			continue;
 		const struct hal_drive_in *d = &v->in->drive[a];
 		if (d->status & HAL_STATUS_FAULT)
-			add(tr, FAULT_DRIVE, a, d->fault_code, 0);
+			add(tr, FAULT_DRIVE, a, d->fault_code, drive_fault_reg(v->cfg));
 		if (v->est->drive_temp_c[a] > max_temp_c[a])
 			add(tr, FAULT_DRIVE_OVER_TEMP, a, d->temperature_raw, 0);
 	}
@@ -118,25 +134,48 @@ static bool blocked_on_purpose(const struct safety_view *v, int a, double cmd)
 	return false;
 }
 
+/* Whether a velocity-mode axis is commanded to move, against nothing that rightly stops it. */
+static bool velocity_driven(const struct safety_view *v, int a)
+{
+	const double min_cmd[HAL_AXIS_COUNT] = {2, 2, 3, 3, 1};
+	double cmd = commanded(v, a);
+	return fabs(cmd) >= min_cmd[a] && !blocked_on_purpose(v, a, cmd);
+}
+
+/* Whether the width drive, which closes its own position loop, is commanded to a place it
+ * is not at: enabled in position mode, beyond W_AWAY_MM of the target, and its status
+ * without AT_TARGET. While that holds, the width must keep changing. */
+static bool width_driven(const struct safety_view *v)
+{
+	const struct hal_drive_out *o = &v->out_prev->drive[HAL_AXIS_W];
+	unsigned mode = (o->control & HAL_CTL_MODE_MASK) >> HAL_CTL_MODE_SHIFT;
+	if (!(o->control & HAL_CTL_ENABLE) || mode != HAL_MODE_POSITION ||
+	    !hal_out(v->out_prev, HAL_OUT_DRIVE_ENABLE))
+		return false;
+	if (v->in->drive[HAL_AXIS_W].status & HAL_STATUS_AT_TARGET)
+		return false;
+	double target_mm = o->target_position_raw * v->cfg->w.position_scale_mm;
+	return fabs(target_mm - v->est->w_mm) > W_AWAY_MM;
+}
+
+/* Stall or encoder loss: an axis driven to move whose encoder stays within its stall
+ * distance for its stall time. */
 static void check_stall(struct safety *s, const struct safety_view *v, struct trips *tr)
 {
 	const struct estimate *e = v->est;
 	const double pos[HAL_AXIS_COUNT] = {e->y_enc_mm, e->z_enc_mm, e->knead_deg, e->tap_deg,
 					    e->w_mm};
-	const double min_cmd[HAL_AXIS_COUNT] = {2, 2, 3, 3, 1};
 	const double move[HAL_AXIS_COUNT] = {v->cfg->y.stall_move_mm, v->cfg->z.stall_move_mm, 2, 2,
 					     v->cfg->w.stall_move_mm};
 	const double limit_s[HAL_AXIS_COUNT] = {v->cfg->y.stall_s, v->cfg->z.stall_s,
 						v->cfg->knead.stall_s, v->cfg->tap.stall_s,
 						v->cfg->w.stall_s};
 	for (int a = 0; a < HAL_AXIS_COUNT; a++) {
-		if (a == HAL_AXIS_W)
-			continue; /* position mode: checked by the drive's at-target */
-		double cmd = commanded(v, a);
+		bool driven = a == HAL_AXIS_W ? width_driven(v) : velocity_driven(v, a);
 		double moved = fabs(pos[a] - s->stall_ref[a]);
 		if (a == HAL_AXIS_K || a == HAL_AXIS_T)
 			moved = fmin(moved, 360.0 - moved); /* the shaft angle wraps */
-		if (fabs(cmd) < min_cmd[a] || blocked_on_purpose(v, a, cmd) || moved > move[a]) {
+		if (!driven || moved > move[a]) {
 			s->stall_s[a] = 0;
 			s->stall_ref[a] = pos[a];
 			continue;
@@ -165,17 +204,22 @@ static void check_track(const struct safety_view *v, struct trips *tr)
 		add(tr, FAULT_SWITCH_MISMATCH, HAL_AXIS_Z, (int32_t)e->z_mm, 0);
 }
 
+/* Recline timeout and trapped limbs. Each relay is paired with the end switch it runs
+ * toward: back_up raises the backrest toward upright (back_min), back_down reclines it
+ * (back_max); leg_up raises the legrest (leg_max), leg_down lowers it (leg_min). */
 static void check_recline(struct safety *s, const struct safety_view *v, struct trips *tr)
 {
 	const struct hal_outputs *o = v->out_prev;
 	const bool up[2] = {hal_out(o, HAL_OUT_BACK_UP), hal_out(o, HAL_OUT_LEG_UP)};
 	const bool down[2] = {hal_out(o, HAL_OUT_BACK_DOWN), hal_out(o, HAL_OUT_LEG_DOWN)};
+	const bool to_max[2] = {down[0], up[1]};
+	const bool to_min[2] = {up[0], down[1]};
 	const bool at_max[2] = {hal_in(v->in, HAL_IN_BACK_MAX), hal_in(v->in, HAL_IN_LEG_MAX)};
 	const bool at_min[2] = {hal_in(v->in, HAL_IN_BACK_MIN), hal_in(v->in, HAL_IN_LEG_MIN)};
 	const uint16_t current_ma[2] = {v->in->io.back_current_ma, v->in->io.leg_current_ma};
 	for (int r = 0; r < 2; r++) {
 		bool running = up[r] || down[r];
-		bool at_limit = (up[r] && at_max[r]) || (down[r] && at_min[r]);
+		bool at_limit = (to_max[r] && at_max[r]) || (to_min[r] && at_min[r]);
 		s->recline_run_s[r] = running && !at_limit ? s->recline_run_s[r] + v->period_s : 0;
 		if (s->recline_run_s[r] > v->cfg->recline.timeout_s)
 			add(tr, FAULT_RECLINE_TIMEOUT, r, 0, 0);
@@ -221,10 +265,20 @@ static void check_session(struct safety *s, const struct safety_view *v, struct 
 		add(tr, FAULT_UNOCCUPIED, -1, 0, 0);
 }
 
+/* A failed exchange with the backend: this tick's inputs are not what the chair says
+ * now, and the last outputs may not have arrived. The caller counts failures into the
+ * view as data, so the tick itself makes no call to find out. */
+static void check_backend(const struct safety_view *v, struct trips *tr)
+{
+	if (v->io_failures > 0)
+		add(tr, FAULT_IO, -1, (int32_t)v->io_failures, 0);
+}
+
 static void collect(struct safety *s, const struct safety_view *v, struct trips *tr)
 {
 	tr->n = 0;
 	check_estop(s, v, tr);
+	check_backend(v, tr);
 	check_bus(v, tr);
 	check_drives(v, tr);
 	check_force(s, v, tr);

@@ -22,6 +22,7 @@ struct safety_view {
 	double cap_n;
 	bool session_active;   /* RUNNING or PAUSED: occupancy and the session timer count */
 	uint64_t session_ticks;
+	uint32_t io_failures;  /* backend reads and writes that failed since the last tick */
 };
 
 struct safety {

@@ -167,7 +167,9 @@ static bool stage_safety(struct ctl *c)
 		.session_active = c->state == ST_RUNNING || c->state == ST_PAUSED ||
 				  (c->state == ST_IDLE && c->manual_on),
 		.session_ticks = c->session_ticks,
+		.io_failures = c->io_failures,
 	};
+	c->io_failures = 0;
 	bool was_latched = latched(c);
 	bool safe = safety_check(&c->safety, &v);
 	if (safe) {

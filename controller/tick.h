@@ -120,6 +120,11 @@ struct ctl {
 	bool manual_on;
 	double cap_n;
 	uint64_t session_ticks;
+	/* Set by whoever calls tick, before it: backend reads and writes that failed since the
+	 * last tick (a write fails after its tick, so the next one hears of it). A nonzero
+	 * count latches FAULT_IO; the tick takes it and leaves 0. Data, not a call: the tick
+	 * itself never asks the backend. */
+	uint32_t io_failures;
 	uint32_t cmd_seq;
 	int32_t cmd_result;
 	struct ring *cmd_ring;    /* optional: commands from the main thread */

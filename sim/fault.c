@@ -13,6 +13,8 @@ static const char *const kind_name[SIM_FAULT_KIND_COUNT] = {
 	[SIM_FAULT_ENCODER_LOSS] = "encoder_loss", [SIM_FAULT_OVER_TEMP] = "over_temp",
 	[SIM_FAULT_ESTOP] = "estop",               [SIM_FAULT_UNOCCUPIED] = "unoccupied",
 	[SIM_FAULT_SUPPLY] = "supply",             [SIM_FAULT_TRAPPED] = "trapped",
+	[SIM_FAULT_RECLINE_STUCK] = "recline_stuck",
+	[SIM_FAULT_DRIVE_OVER_TEMP] = "drive_over_temp",
 };
 
 static const char *const recline_name[] = {"back", "leg"};
@@ -32,12 +34,14 @@ static int target_count(enum sim_fault_kind kind)
 		return HAL_UNIT_COUNT;
 	case SIM_FAULT_DRIVE_FAULT:
 	case SIM_FAULT_ENCODER_LOSS:
+	case SIM_FAULT_DRIVE_OVER_TEMP:
 		return HAL_AXIS_COUNT;
 	case SIM_FAULT_STUCK_SWITCH:
 		return HAL_IN_COUNT;
 	case SIM_FAULT_OVER_TEMP:
 		return HAL_HEATER_COUNT;
 	case SIM_FAULT_TRAPPED:
+	case SIM_FAULT_RECLINE_STUCK:
 		return RECLINE_COUNT;
 	default:
 		return 0;
@@ -53,26 +57,35 @@ static const char *const *target_names(enum sim_fault_kind kind)
 		return hal_unit_name;
 	case SIM_FAULT_DRIVE_FAULT:
 	case SIM_FAULT_ENCODER_LOSS:
+	case SIM_FAULT_DRIVE_OVER_TEMP:
 		return hal_axis_name;
 	case SIM_FAULT_STUCK_SWITCH:
 		return hal_gpio_in_name;
 	case SIM_FAULT_OVER_TEMP:
 		return hal_heater_name;
 	case SIM_FAULT_TRAPPED:
+	case SIM_FAULT_RECLINE_STUCK:
 		return recline_name;
 	default:
 		return NULL;
 	}
 }
 
+/* Whether a kind takes -1 for its target: a recline fault on either actuator. */
+static bool either_actuator(enum sim_fault_kind kind)
+{
+	return kind == SIM_FAULT_TRAPPED || kind == SIM_FAULT_RECLINE_STUCK;
+}
+
 /* A fault that could happen on this chair: known kind, real target, value in range.
- * Kinds without a target ignore it; TRAPPED takes -1 for either actuator. */
+ * Kinds without a target ignore it; TRAPPED and RECLINE_STUCK take -1 for either
+ * actuator. */
 static bool fault_valid(const struct sim_fault *f)
 {
 	if ((unsigned)f->kind >= SIM_FAULT_KIND_COUNT)
 		return false;
 	int n = target_count(f->kind);
-	bool any_ok = f->kind == SIM_FAULT_TRAPPED && f->target == -1;
+	bool any_ok = either_actuator(f->kind) && f->target == -1;
 	if (n > 0 && !any_ok && (f->target < 0 || f->target >= n))
 		return false;
 	switch (f->kind) {
@@ -81,6 +94,7 @@ static bool fault_valid(const struct sim_fault *f)
 	case SIM_FAULT_STUCK_SWITCH:
 		return f->value == 0 || f->value == 1;
 	case SIM_FAULT_OVER_TEMP:
+	case SIM_FAULT_DRIVE_OVER_TEMP:
 		return f->value >= INT16_MIN && f->value <= INT16_MAX;
 	case SIM_FAULT_SUPPLY:
 		return f->value >= 0 && f->value <= UINT16_MAX;
@@ -182,6 +196,9 @@ void sim_fault_view_at(const struct sim *s, uint64_t t_ms, struct sim_fault_view
 				if (f->target == -1 || f->target == r)
 					v->trapped[r] = true;
 			break;
+		case SIM_FAULT_RECLINE_STUCK:
+		case SIM_FAULT_DRIVE_OVER_TEMP:
+			break; /* sim_comfort_step looks these up itself */
 		default:
 			break;
 		}
@@ -228,13 +245,13 @@ static bool parse_kind(const char *tok, enum sim_fault_kind *kind)
 	return false;
 }
 
-/* "-" for kinds without a target (and TRAPPED on either actuator), else a name as
- * hal.c spells it; axis letters in either case. */
+/* "-" for kinds without a target (and the recline faults on either actuator), else a
+ * name as hal.c spells it; axis letters in either case. */
 static bool parse_target(enum sim_fault_kind kind, const char *tok, int *target)
 {
 	if (strcmp(tok, "-") == 0) {
 		*target = -1;
-		return target_count(kind) == 0 || kind == SIM_FAULT_TRAPPED;
+		return target_count(kind) == 0 || either_actuator(kind);
 	}
 	const char *const *names = target_names(kind);
 	for (int i = 0; names && i < target_count(kind); i++) {

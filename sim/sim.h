@@ -83,6 +83,11 @@ enum sim_fault_kind {
 	SIM_FAULT_UNOCCUPIED,     /* the person stands up */
 	SIM_FAULT_SUPPLY,         /* supply voltage out of range */
 	SIM_FAULT_TRAPPED,        /* something caught under the recline: current spike */
+	SIM_FAULT_RECLINE_STUCK,  /* a recline actuator runs (normal current) but its angle
+	                             does not change: a stripped gear, a slipping clutch */
+	SIM_FAULT_DRIVE_OVER_TEMP, /* a drive's winding held at value (0.1 degC) while the fault
+	                              lasts (its cooling failed); afterwards it cools at its
+	                              own pace */
 	SIM_FAULT_KIND_COUNT
 };
 

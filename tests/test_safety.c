@@ -1,13 +1,133 @@
 /* The safety supervisor against injected faults: the safe state in the same tick, the
  * body released within 150 ms, one fault code per cause in the log, latches that only an
  * acknowledge clears, and only once the cause is gone. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "../controller/program_load.h"
 #include "rig.h"
+
+/* Schedule f from the next ms on, until end_fault; returns its index in the table. */
+static int add_fault_now(struct sim *s, struct sim_fault f)
+{
+	f.at_ms = s->time_ms + 1;
+	f.for_ms = 0;
+	assert_int_equal(sim_fault_add(s, &f), 0);
+	return s->fault_count - 1;
+}
+
+/* Take a fault that has started away from now on: the cause is gone. */
+static void end_fault(struct sim *s, int idx)
+{
+	struct sim_fault *f = &s->fault[idx];
+	assert_true(s->time_ms > f->at_ms);
+	f->for_ms = s->time_ms - f->at_ms;
+}
+
+/* Tick until the latch holds, at most max_ticks; the tick that latched must already have
+ * written the safe state. Returns the number of ticks it took. */
+static uint64_t tick_until_latched(struct rig *r, uint64_t max_ticks)
+{
+	struct ctl *c = rig_ctl(r);
+	for (uint64_t i = 1; i <= max_ticks; i++) {
+		lockstep_tick(&r->ls);
+		if (c->safety.latched) {
+			assert_true(rig_outputs_safe(&r->ls.out));
+			return i;
+		}
+	}
+	fail_msg("never latched in %llu ticks", (unsigned long long)max_ticks);
+	return 0;
+}
+
+/* For ticks more: still latched on the same first fault, and writing the safe state. */
+static void assert_held(struct rig *r, enum fault_code code, uint64_t ticks)
+{
+	struct ctl *c = rig_ctl(r);
+	for (uint64_t i = 0; i < ticks; i++) {
+		lockstep_tick(&r->ls);
+		assert_true(c->safety.latched);
+		assert_true(c->state == ST_FAULT || c->state == ST_ESTOP);
+		assert_int_equal(c->safety.first.code, code);
+		assert_true(rig_outputs_safe(&r->ls.out) || code == FAULT_TRAPPED);
+	}
+}
+
+/* An acknowledge while the cause is present: refused, and the latch holds. */
+static void assert_ack_refused(struct rig *r, enum fault_code code)
+{
+	assert_int_equal(lockstep_command(&r->ls, CMD_ACK), CMD_OK);
+	assert_held(r, code, 300); /* longer than the acknowledge window */
+	assert_int_equal(rig_ctl(r)->cmd_result, CMD_E_CAUSE);
+}
+
+/* With the cause gone the latch still never clears by itself; an acknowledge clears it. */
+static void assert_held_until_acked(struct rig *r, enum fault_code code)
+{
+	struct ctl *c = rig_ctl(r);
+	assert_held(r, code, 3000);
+	assert_int_equal(lockstep_command(&r->ls, CMD_ACK), CMD_OK);
+	for (int i = 0; i < 300 && c->state != ST_IDLE; i++)
+		lockstep_tick(&r->ls);
+	assert_int_equal(c->state, ST_IDLE);
+	assert_false(c->safety.latched);
+}
+
+/* The sim backend behind a hand that can break it: reads or writes that fail, a load
+ * cell that reads what the test says. */
+struct tamper {
+	struct hal_backend be;     /* what lockstep calls */
+	struct hal_backend *inner; /* the sim backend */
+	bool fail_read;            /* as a failed GPIO bulk read: -EIO, the image untouched */
+	bool fail_write;
+	int z_force_raw;           /* >= 0: the Z load cell reads this (0.1 N) */
+};
+
+static int tamper_open(void *ctx, const struct hal_config *cfg, char *err, int err_len)
+{
+	struct tamper *t = ctx;
+	return t->inner->open(t->inner->ctx, cfg, err, err_len);
+}
+
+static int tamper_read(void *ctx, struct hal_inputs *in)
+{
+	struct tamper *t = ctx;
+	if (t->fail_read)
+		return -EIO;
+	int rc = t->inner->read(t->inner->ctx, in);
+	if (rc >= 0 && t->z_force_raw >= 0)
+		in->drive[HAL_AXIS_Z].actual_force_raw = (uint16_t)t->z_force_raw;
+	return rc;
+}
+
+static int tamper_write(void *ctx, const struct hal_outputs *out)
+{
+	struct tamper *t = ctx;
+	int rc = t->inner->write(t->inner->ctx, out);
+	return t->fail_write ? -EIO : rc;
+}
+
+static void tamper_close(void *ctx)
+{
+	struct tamper *t = ctx;
+	t->inner->close(t->inner->ctx);
+}
+
+/* Put t between the rig's lockstep loop and its sim backend. */
+static void tamper_insert(struct tamper *t, struct rig *r)
+{
+	memset(t, 0, sizeof(*t));
+	t->inner = r->ls.be;
+	t->z_force_raw = -1;
+	t->be = (struct hal_backend){.name = "tamper", .ctx = t, .open = tamper_open,
+				     .read = tamper_read, .write = tamper_write,
+				     .safe = tamper_write, .close = tamper_close};
+	r->ls.be = &t->be;
+}
 
 /* A chair pressing 40 N into the person's lumbar, with heat and airbags on. */
 static struct rig *pressing_rig(uint64_t seed)
@@ -43,9 +163,7 @@ static void run_fault_case(const struct fault_case *fc)
 	struct rig *r = pressing_rig(21);
 	struct ctl *c = rig_ctl(r);
 	struct sim *s = rig_sim(r);
-	struct sim_fault f = fc->fault;
-	f.at_ms = s->time_ms + 10;
-	assert_int_equal(sim_fault_add(s, &f), 0);
+	int idx = add_fault_now(s, fc->fault);
 	uint64_t latched_tick = 0;
 	bool released = false;
 	for (int i = 0; i < 5000 && !released; i++) {
@@ -72,11 +190,15 @@ static void run_fault_case(const struct fault_case *fc)
 	assert_int_equal(c->safety.first.code, fc->expect);
 	if (fc->expect_where >= 0)
 		assert_int_equal(c->safety.first.where, fc->expect_where);
-	const struct fault_record *newest = fault_log_get(&c->safety.log, c->safety.log.count - 1);
+	/* Index 0 is the newest record: the fault that tripped, nothing logged after it. */
+	const struct fault_record *newest = fault_log_get(&c->safety.log, 0);
 	assert_non_null(newest);
 	assert_int_equal(newest->code, fc->expect);
+	assert_int_equal(newest->tick, c->safety.first.tick);
 	char text[160];
 	assert_true(fault_describe(newest, text, sizeof(text)) > 0);
+	end_fault(s, idx);
+	assert_held_until_acked(r, fc->expect);
 	rig_close(r);
 }
 
@@ -112,6 +234,10 @@ static void test_every_injected_fault_releases_with_its_own_code(void **state)
 		 FAULT_UNOCCUPIED, -1},
 		{"supply sags", {.kind = SIM_FAULT_SUPPLY, .target = -1, .value = 170},
 		 FAULT_SUPPLY, -1},
+		/* Nothing the controller writes arrives: only the drive's own watchdog (200 ms)
+		 * lets go, inside the 150 ms after the stale data latches (100 ms). */
+		{"drive Z deaf", {.kind = SIM_FAULT_UNIT_DEAF, .target = HAL_UNIT_DRIVE_Z},
+		 FAULT_UNIT_STALE, HAL_UNIT_DRIVE_Z},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		run_fault_case(&cases[i]);
@@ -222,6 +348,275 @@ static void test_commands_refused_while_latched(void **state)
 	rig_close(r);
 }
 
+/* Safety alone on a still chair with one recline relay held on and one end switch made:
+ * whether the recline timeout trips within run_s. */
+static bool recline_times_out(enum hal_gpio_out relay, enum hal_gpio_in made, double run_s)
+{
+	struct chair_config cfg;
+	config_defaults(&cfg);
+	struct estimate est;
+	estimate_reset(&est);
+	est.supply_v = 24;
+	struct hal_inputs in;
+	memset(&in, 0, sizeof(in));
+	in.gpio_in = 1u << made;
+	struct hal_outputs out;
+	memset(&out, 0, sizeof(out));
+	hal_out_set(&out, relay, true);
+	struct safety s;
+	safety_reset(&s);
+	struct safety_view v = {.cfg = &cfg, .est = &est, .in = &in, .out_prev = &out,
+				.period_s = 0.001, .cap_n = 60};
+	for (uint64_t t = 0; t < (uint64_t)(run_s * 1000); t++) {
+		v.tick = t;
+		if (safety_check(&s, &v)) {
+			assert_int_equal(s.first.code, FAULT_RECLINE_TIMEOUT);
+			return true;
+		}
+	}
+	return false;
+}
+
+static void test_recline_timeout_pairs_each_relay_with_the_switch_it_runs_toward(void **state)
+{
+	(void)state;
+	/* back_up raises the backrest toward back_min, back_down toward back_max; leg_up raises
+	 * the legrest toward leg_max, leg_down toward leg_min (sim_read, recline.c). A relay on
+	 * at the switch it runs toward is at its limit (the actuator's own switch cut it); at
+	 * the other end it is running and must time out. */
+	const struct {
+		enum hal_gpio_out relay;
+		enum hal_gpio_in toward, away;
+	} pairs[] = {
+		{HAL_OUT_BACK_UP, HAL_IN_BACK_MIN, HAL_IN_BACK_MAX},
+		{HAL_OUT_BACK_DOWN, HAL_IN_BACK_MAX, HAL_IN_BACK_MIN},
+		{HAL_OUT_LEG_UP, HAL_IN_LEG_MAX, HAL_IN_LEG_MIN},
+		{HAL_OUT_LEG_DOWN, HAL_IN_LEG_MIN, HAL_IN_LEG_MAX},
+	};
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+		assert_false(recline_times_out(pairs[i].relay, pairs[i].toward, 40));
+		assert_true(recline_times_out(pairs[i].relay, pairs[i].away, 40));
+	}
+}
+
+static void test_width_stall_trips_when_w_encoder_is_lost_not_on_a_normal_move(void **state)
+{
+	(void)state;
+	struct rig *r = rig_open(31);
+	assert_true(lockstep_home(&r->ls, 20000));
+	struct ctl *c = rig_ctl(r);
+	struct sim *s = rig_sim(r);
+	double from_mm = c->est.w_mm;
+	double to_mm = from_mm < 110 ? 140 : 80;
+	struct motion_targets t;
+	targets_rest(&t, c->est.y_mm);
+	t.width_mm = to_mm;
+	assert_int_equal(rig_manual(r, &t), CMD_OK);
+	rig_ticks(r, 6000); /* at most 70 mm at 20 mm/s, then settled at its target */
+	assert_false(c->safety.latched);
+	assert_true(fabs(c->est.w_mm - to_mm) < 0.6);
+
+	int idx = add_fault_now(s, (struct sim_fault){.kind = SIM_FAULT_ENCODER_LOSS,
+						       .target = HAL_AXIS_W});
+	rig_ticks(r, 5);
+	t.width_mm = from_mm;
+	assert_int_equal(rig_manual(r, &t), CMD_OK);
+	uint64_t took = tick_until_latched(r, 5000);
+	assert_int_equal(c->safety.first.code, FAULT_STALL);
+	assert_int_equal(c->safety.first.where, HAL_AXIS_W);
+	assert_true(took >= (uint64_t)(r->cfg.w.stall_s * 1000));
+	assert_true(took <= (uint64_t)(r->cfg.w.stall_s * 1000) + 50);
+	end_fault(s, idx);
+	assert_held_until_acked(r, FAULT_STALL);
+	rig_close(r);
+}
+
+static void test_drive_fault_logs_its_fault_code_register_and_prints_it(void **state)
+{
+	(void)state;
+	struct rig *r = pressing_rig(26);
+	r->cfg.hal.bus.drive_input_base = 100; /* a drive mapped elsewhere: reg 105 */
+	struct sim *s = rig_sim(r);
+	struct ctl *c = rig_ctl(r);
+	add_fault_now(s, (struct sim_fault){.kind = SIM_FAULT_DRIVE_FAULT, .target = HAL_AXIS_K,
+					    .value = 17});
+	tick_until_latched(r, 100);
+	assert_int_equal(c->safety.first.code, FAULT_DRIVE);
+	assert_int_equal(c->safety.first.value, 17);
+	assert_int_equal(c->safety.first.reg, 105);
+	assert_int_equal(c->telem.fault_reg, 105);
+	char text[200];
+	assert_true(fault_describe(&c->safety.first, text, sizeof(text)) > 0);
+	assert_non_null(strstr(text, "code 17 at register 105"));
+	rig_close(r);
+}
+
+static void test_failed_backend_read_faults_io_on_the_same_tick_until_acked(void **state)
+{
+	(void)state;
+	struct rig *r = pressing_rig(27);
+	struct ctl *c = rig_ctl(r);
+	struct tamper tp;
+	tamper_insert(&tp, r);
+	tp.fail_read = true;
+	assert_int_equal(tick_until_latched(r, 1), 1);
+	assert_int_equal(c->safety.first.code, FAULT_IO);
+	assert_int_equal(c->safety.first.value, 1);
+	assert_int_equal(r->ls.io_errors, 1);
+	char text[200];
+	assert_true(fault_describe(&c->safety.first, text, sizeof(text)) > 0);
+	assert_non_null(strstr(text, "could not read or write the process image"));
+	assert_ack_refused(r, FAULT_IO);
+	tp.fail_read = false;
+	assert_held_until_acked(r, FAULT_IO);
+	rig_close(r);
+}
+
+static void test_failed_backend_write_faults_io_on_the_next_tick(void **state)
+{
+	(void)state;
+	struct rig *r = pressing_rig(28);
+	struct ctl *c = rig_ctl(r);
+	struct tamper tp;
+	tamper_insert(&tp, r);
+	tp.fail_write = true;
+	lockstep_tick(&r->ls); /* this tick's write fails */
+	assert_false(c->safety.latched);
+	tp.fail_write = false;
+	assert_int_equal(tick_until_latched(r, 1), 1);
+	assert_int_equal(c->safety.first.code, FAULT_IO);
+	assert_held_until_acked(r, FAULT_IO);
+	rig_close(r);
+}
+
+static void test_recline_stuck_30s_without_its_limit_latches_recline_timeout(void **state)
+{
+	(void)state;
+	struct rig *r = rig_open(6);
+	assert_true(lockstep_home(&r->ls, 20000));
+	struct ctl *c = rig_ctl(r);
+	struct sim *s = rig_sim(r);
+	int idx = add_fault_now(s, (struct sim_fault){.kind = SIM_FAULT_RECLINE_STUCK,
+						       .target = 0});
+	struct motion_targets t;
+	targets_rest(&t, 300);
+	t.recline = RECLINE_ZERO_GRAVITY;
+	rig_manual(r, &t);
+	rig_ticks(r, 100);
+	assert_true(hal_out(&r->ls.out, HAL_OUT_BACK_DOWN));
+	uint64_t took = tick_until_latched(r, 40000);
+	assert_true(took >= (uint64_t)(r->cfg.recline.timeout_s * 1000) - 200);
+	assert_int_equal(c->safety.first.code, FAULT_RECLINE_TIMEOUT);
+	assert_int_equal(c->safety.first.where, 0);
+	assert_false(hal_out(&r->ls.out, HAL_OUT_BACK_DOWN) || hal_out(&r->ls.out, HAL_OUT_BACK_UP));
+	end_fault(s, idx);
+	assert_held_until_acked(r, FAULT_RECLINE_TIMEOUT);
+	rig_close(r);
+}
+
+static void test_both_end_switches_at_once_latch_end_switches(void **state)
+{
+	(void)state;
+	struct rig *r = pressing_rig(29);
+	struct ctl *c = rig_ctl(r);
+	struct sim *s = rig_sim(r);
+	int home = add_fault_now(s, (struct sim_fault){.kind = SIM_FAULT_STUCK_SWITCH,
+							.target = HAL_IN_Y_HOME, .value = 1});
+	int end = add_fault_now(s, (struct sim_fault){.kind = SIM_FAULT_STUCK_SWITCH,
+						       .target = HAL_IN_Y_END, .value = 1});
+	tick_until_latched(r, 100);
+	assert_int_equal(c->safety.first.code, FAULT_END_SWITCHES);
+	assert_ack_refused(r, FAULT_END_SWITCHES);
+	end_fault(s, home);
+	end_fault(s, end);
+	assert_held_until_acked(r, FAULT_END_SWITCHES);
+	rig_close(r);
+}
+
+static void test_over_force_latches_over_force_until_acked(void **state)
+{
+	(void)state;
+	struct rig *r = pressing_rig(30);
+	struct ctl *c = rig_ctl(r);
+	struct tamper tp;
+	tamper_insert(&tp, r);
+	/* The load cell reads 90 N, past the cap (60 N) and its margin (15 N), and stays
+	 * there whatever the roller does: a roller that cannot back off. */
+	tp.z_force_raw = 900;
+	uint64_t took = tick_until_latched(r, 200);
+	assert_true(took >= (uint64_t)r->cfg.force.over_force_ms);
+	assert_int_equal(c->safety.first.code, FAULT_OVER_FORCE);
+	assert_int_equal(c->safety.first.value, 900);
+	assert_ack_refused(r, FAULT_OVER_FORCE);
+	tp.z_force_raw = -1;
+	assert_held_until_acked(r, FAULT_OVER_FORCE);
+	rig_close(r);
+}
+
+static void test_drive_over_temp_latches_until_cooled_and_acked(void **state)
+{
+	(void)state;
+	struct rig *r = pressing_rig(32);
+	struct ctl *c = rig_ctl(r);
+	struct sim *s = rig_sim(r);
+	int idx = add_fault_now(s, (struct sim_fault){.kind = SIM_FAULT_DRIVE_OVER_TEMP,
+						       .target = HAL_AXIS_Z, .value = 810});
+	tick_until_latched(r, 100);
+	assert_int_equal(c->safety.first.code, FAULT_DRIVE_OVER_TEMP);
+	assert_int_equal(c->safety.first.where, HAL_AXIS_Z);
+	assert_int_equal(c->safety.first.value, 810);
+	rig_ticks(r, 10);
+	end_fault(s, idx);
+	/* Still hot: the drive cools at its own pace (some 10 s from 81 to 80 degC). */
+	assert_ack_refused(r, FAULT_DRIVE_OVER_TEMP);
+	uint64_t ticks = 0;
+	while (c->est.drive_temp_c[HAL_AXIS_Z] > r->cfg.z.max_temp_c && ticks < 30000) {
+		assert_held(r, FAULT_DRIVE_OVER_TEMP, 100);
+		ticks += 100;
+	}
+	assert_true(c->est.drive_temp_c[HAL_AXIS_Z] <= r->cfg.z.max_temp_c);
+	assert_held_until_acked(r, FAULT_DRIVE_OVER_TEMP);
+	rig_close(r);
+}
+
+static void test_session_limit_latches_session_limit_until_acked(void **state)
+{
+	(void)state;
+	struct rig *r = rig_open(33);
+	struct ctl *c = rig_ctl(r);
+	struct plan *plan = NULL;
+	assert_int_equal(program_load_demo(&r->cfg, &plan, stderr), 0);
+	r->cfg.session.max_s = 60; /* the least the configuration allows */
+	assert_true((double)plan->total_ms / 1000.0 > r->cfg.session.max_s);
+	assert_true(lockstep_home(&r->ls, 20000));
+	struct ctl_cmd start = {.kind = CMD_START, .plan = plan};
+	assert_int_equal(ctl_command(c, &start), CMD_OK);
+	uint64_t took = tick_until_latched(r, 70000);
+	assert_int_equal(c->safety.first.code, FAULT_SESSION_LIMIT);
+	assert_true(took >= 60000 && took <= 60002);
+	assert_held_until_acked(r, FAULT_SESSION_LIMIT);
+	rig_close(r);
+	plan_free(plan);
+}
+
+static void test_supply_above_30v_latches_supply_until_acked(void **state)
+{
+	(void)state;
+	struct rig *r = pressing_rig(34);
+	struct ctl *c = rig_ctl(r);
+	struct sim *s = rig_sim(r);
+	int idx = add_fault_now(s, (struct sim_fault){.kind = SIM_FAULT_SUPPLY, .target = -1,
+						       .value = 310});
+	uint64_t took = tick_until_latched(r, 200);
+	assert_true(took >= (uint64_t)r->cfg.supply.debounce_ms);
+	assert_int_equal(c->safety.first.code, FAULT_SUPPLY);
+	assert_int_equal(c->safety.first.value, 31000);
+	assert_ack_refused(r, FAULT_SUPPLY);
+	end_fault(s, idx);
+	assert_held_until_acked(r, FAULT_SUPPLY);
+	rig_close(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -232,6 +627,17 @@ int main(void)
 		cmocka_unit_test(test_ack_refused_while_cause_present_then_clears_and_needs_homing),
 		cmocka_unit_test(test_drive_fault_acknowledge_resets_the_drive),
 		cmocka_unit_test(test_commands_refused_while_latched),
+		cmocka_unit_test(test_recline_timeout_pairs_each_relay_with_the_switch_it_runs_toward),
+		cmocka_unit_test(test_width_stall_trips_when_w_encoder_is_lost_not_on_a_normal_move),
+		cmocka_unit_test(test_drive_fault_logs_its_fault_code_register_and_prints_it),
+		cmocka_unit_test(test_failed_backend_read_faults_io_on_the_same_tick_until_acked),
+		cmocka_unit_test(test_failed_backend_write_faults_io_on_the_next_tick),
+		cmocka_unit_test(test_recline_stuck_30s_without_its_limit_latches_recline_timeout),
+		cmocka_unit_test(test_both_end_switches_at_once_latch_end_switches),
+		cmocka_unit_test(test_over_force_latches_over_force_until_acked),
+		cmocka_unit_test(test_drive_over_temp_latches_until_cooled_and_acked),
+		cmocka_unit_test(test_session_limit_latches_session_limit_until_acked),
+		cmocka_unit_test(test_supply_above_30v_latches_supply_until_acked),
 	};
 	return cmocka_run_group_tests_name("safety", tests, NULL, NULL);
 }

@@ -762,6 +762,15 @@ static bool trapped_seen(const struct hal_inputs *b, const struct hal_inputs *n)
 	return n->io.back_current_ma == 6000;
 }
 
+static bool recline_stuck_seen(const struct hal_inputs *b, const struct hal_inputs *n)
+{
+	return n->io.back_current_ma == 1500 && n->io.back_angle_raw == b->io.back_angle_raw;
+}
+static bool drive_over_temp_seen(const struct hal_inputs *b, const struct hal_inputs *n)
+{
+	return n->drive[HAL_AXIS_W].temperature_raw >= b->drive[HAL_AXIS_W].temperature_raw + 500;
+}
+
 static void test_every_fault_kind_is_observable_in_read(void **state)
 {
 	const struct fault_case cases[SIM_FAULT_KIND_COUNT] = {
@@ -781,6 +790,10 @@ static void test_every_fault_kind_is_observable_in_read(void **state)
 		[SIM_FAULT_UNOCCUPIED] = {{SIM_FAULT_UNOCCUPIED, -1, 0, 0, 0}, unoccupied_seen},
 		[SIM_FAULT_SUPPLY] = {{SIM_FAULT_SUPPLY, -1, 180, 0, 0}, supply_seen},
 		[SIM_FAULT_TRAPPED] = {{SIM_FAULT_TRAPPED, 0, 0, 0, 0}, trapped_seen},
+		[SIM_FAULT_RECLINE_STUCK] = {{SIM_FAULT_RECLINE_STUCK, 0, 0, 0, 0},
+					     recline_stuck_seen},
+		[SIM_FAULT_DRIVE_OVER_TEMP] = {{SIM_FAULT_DRIVE_OVER_TEMP, HAL_AXIS_W, 900, 0, 0},
+					       drive_over_temp_seen},
 	};
 	for (int k = 0; k < SIM_FAULT_KIND_COUNT; k++) {
 		assert_non_null(cases[k].seen);
@@ -791,7 +804,9 @@ static void test_every_fault_kind_is_observable_in_read(void **state)
 		hal_out_set(&out, HAL_OUT_BACK_DOWN, true);
 		run_ms(&s, &out, 100);
 		struct hal_inputs before = read_now(&s);
-		assert_false(cases[k].seen(&before, &before) && k != SIM_FAULT_ENCODER_LOSS);
+		/* A frozen reading (encoder, recline angle) looks the same before and now. */
+		bool frozen = k == SIM_FAULT_ENCODER_LOSS || k == SIM_FAULT_RECLINE_STUCK;
+		assert_false(cases[k].seen(&before, &before) && !frozen);
 
 		struct sim_fault f = cases[k].fault;
 		f.at_ms = s.time_ms;
@@ -883,6 +898,9 @@ static void test_fault_parse_accepts_good_lines(void **state)
 		{"supply - 180 5", SIM_FAULT_SUPPLY, -1, 180},
 		{"trapped leg 0 7", SIM_FAULT_TRAPPED, 1, 0},
 		{"trapped - 0 7\t100", SIM_FAULT_TRAPPED, -1, 0},
+		{"recline_stuck back 0 7", SIM_FAULT_RECLINE_STUCK, 0, 0},
+		{"recline_stuck - 0 7", SIM_FAULT_RECLINE_STUCK, -1, 0},
+		{"drive_over_temp Z 850 100", SIM_FAULT_DRIVE_OVER_TEMP, HAL_AXIS_Z, 850},
 	};
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		assert_int_equal(sim_fault_parse(good[i].line, &f), 0);
