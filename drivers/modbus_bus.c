@@ -147,6 +147,14 @@ static void mbus_frame_done(struct mbus *m)
 		m->last_frame_end_ns = mbus_now_ns();
 }
 
+/* Record an exception answer to the request at register addr in the unit's status. */
+static void mbus_note_exception(struct hal_unit_status *st, uint16_t code, int addr)
+{
+	st->exceptions++;
+	st->exception = code;
+	st->exception_reg = (uint16_t)addr;
+}
+
 /* Count a failed transaction against unit u and say what the caller should do:
  * -EPROTO (exception: the unit is there), -ETIMEDOUT, -EBADMSG (corrupt frame), or
  * -ENOTCONN (the line itself failed: reconnect). */
@@ -154,9 +162,15 @@ static int mbus_failed(struct mbus *m, enum hal_unit u, int addr, int err_no)
 {
 	struct hal_unit_status *st = &m->work.in.unit[u];
 	if (err_no >= EMBXILFUN && err_no <= EMBXGTAR) {
-		st->exceptions++;
-		st->exception = (uint16_t)(err_no - MODBUS_ENOBASE);
-		st->exception_reg = (uint16_t)addr;
+		mbus_note_exception(st, (uint16_t)(err_no - MODBUS_ENOBASE), addr);
+		return -EPROTO;
+	}
+	if (err_no == EMBBADEXC) {
+		/* 3.1.6 reports an exception code it has no name for (12..255) only as
+		 * EMBBADEXC, without the code: still the unit refusing, not a corrupt line.
+		 * Flushed: a mismatched exception frame (the same errno) may be a stray one. */
+		mbus_note_exception(st, MBUS_EXCEPTION_UNKNOWN, addr);
+		modbus_flush(m->ctx);
 		return -EPROTO;
 	}
 	if (err_no == ETIMEDOUT) {
@@ -164,8 +178,8 @@ static int mbus_failed(struct mbus *m, enum hal_unit u, int addr, int err_no)
 		modbus_flush(m->ctx);
 		return -ETIMEDOUT;
 	}
-	if (err_no == EMBBADCRC || err_no == EMBBADDATA || err_no == EMBBADEXC ||
-	    err_no == EMBUNKEXC || err_no == EMBMDATA || err_no == EMBBADSLAVE) {
+	if (err_no == EMBBADCRC || err_no == EMBBADDATA || err_no == EMBUNKEXC ||
+	    err_no == EMBMDATA || err_no == EMBBADSLAVE) {
 		st->crc_errors++;
 		modbus_flush(m->ctx);
 		return -EBADMSG;
@@ -275,6 +289,17 @@ static int mbus_exchange_dio(struct mbus *m, bool have_out)
 	return 0;
 }
 
+/* A unit whose transactions all went through: stamp its data, and clear the exception it
+ * may have drawn before, so safety's check of `exception` sees the unit as it is now and
+ * an acknowledge can succeed (the `exceptions` count keeps the history). */
+static void mbus_unit_good(struct mbus *m, enum hal_unit u)
+{
+	struct hal_unit_status *st = &m->work.in.unit[u];
+	st->exception = 0;
+	st->exception_reg = 0;
+	m->work.last_good_ns[u] = mbus_now_ns();
+}
+
 /* One unit's transactions; stamps its data on success. */
 static int mbus_exchange_unit(struct mbus *m, enum hal_unit u, bool have_out)
 {
@@ -288,7 +313,7 @@ static int mbus_exchange_unit(struct mbus *m, enum hal_unit u, bool have_out)
 	else
 		rc = mbus_exchange_dio(m, have_out);
 	if (rc == 0)
-		m->work.last_good_ns[u] = mbus_now_ns();
+		mbus_unit_good(m, u);
 	return rc;
 }
 

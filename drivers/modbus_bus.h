@@ -17,6 +17,10 @@
 
 #include "hal.h"
 
+/* unit[u].exception for an exception answer whose code libmodbus 3.1.6 does not pass on
+ * (codes 12..255 arrive only as EMBBADEXC); no real code is wider than a byte. */
+#define MBUS_EXCEPTION_UNKNOWN 0xFFFFu
+
 /* Index bookkeeping of a single-producer single-consumer triple buffer: the producer fills
  * slot `back` and swaps it with `middle`; the consumer swaps `front` with `middle` when the
  * middle holds something new. Neither side ever waits for the other. */

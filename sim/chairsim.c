@@ -3,7 +3,7 @@
  *   chairsim [--modbus tcp:127.0.0.1:1502 | --modbus rtu:/dev/pts/N,115200,8N2]
  *            [--seed N] [--fault "KIND TARGET VALUE AT_MS [FOR_MS]"]... [--scenario FILE]
  *            [--late UNIT:MS]... [--exception UNIT:CODE]... [--bad-crc PERCENT]
- *            [--duration-s N] [--status-fd FD] [--wire-pace] [--trace FILE]
+ *            [--duration-s N] [--status-fd FD] [--wire-pace] [--trace FILE] [--trace-ms N]
  *
  * One thread: 1 ms physics steps against CLOCK_MONOTONIC (catching up when late), and
  * between steps the Modbus line is served. Exits 0 on SIGTERM/SIGINT or after
@@ -23,6 +23,26 @@
 
 #define CHAIRSIM_STEP_NS 1000000LL
 #define CHAIRSIM_CATCH_UP_MAX 1000 /* steps in a row before giving the lost time up */
+#define CHAIRSIM_WIRE_FAULT_MAX 16
+#define CHAIRSIM_LATE_MAX_MS 60000
+/* The highest exception code libmodbus 3.1.6 passes on to a client: it reports 12..255
+ * only as EMBBADEXC, without the code. */
+#define CHAIRSIM_EXCEPTION_MAX MODBUS_EXCEPTION_GATEWAY_TARGET
+
+/* Wire faults a --fault or scenario line can schedule, besides the simulator's own. */
+enum chairsim_wire_kind { CHAIRSIM_WIRE_LATE, CHAIRSIM_WIRE_EXCEPTION, CHAIRSIM_WIRE_BAD_CRC };
+
+static const char *const chairsim_wire_name[] = {"late", "exception", "bad_crc"};
+#define CHAIRSIM_WIRE_KIND_COUNT 3
+
+/* One wire fault on a schedule of simulated time, like struct sim_fault. */
+struct chairsim_wire_fault {
+	enum chairsim_wire_kind kind;
+	int unit;       /* enum hal_unit, -1 = every unit */
+	double value;   /* ms late, exception code, or percent of answers with a bad CRC */
+	uint64_t at_ms; /* simulated time it starts */
+	uint64_t for_ms; /* 0 = until the end */
+};
 
 struct chairsim_opts {
 	const char *modbus;
@@ -32,15 +52,16 @@ struct chairsim_opts {
 	double bad_crc_percent;
 	bool wire_pace;
 	const char *trace_path;
+	int trace_ms;
 	int late_ms[HAL_UNIT_COUNT];
 	int exception[HAL_UNIT_COUNT];
 	struct sim_fault fault[SIM_FAULT_MAX];
 	int fault_count;
+	struct chairsim_wire_fault wire[CHAIRSIM_WIRE_FAULT_MAX];
+	int wire_count;
 };
 
 static volatile sig_atomic_t chairsim_stop;
-
-#define CHAIRSIM_TRACE_MS 10
 
 /* The truth the controller cannot see, for end-to-end tests: simulated time, the force of
  * the roller on the body, where carriage and roller are. */
@@ -72,15 +93,24 @@ static void chairsim_usage(FILE *f)
 		"  --seed N              the simulated person and start positions (default 1)\n"
 		"  --fault TEXT          \"KIND TARGET VALUE AT_MS [FOR_MS]\", repeatable, e.g.\n"
 		"                        \"unit_silent drive_z 0 5000\", \"drive_fault Z 4660 3000\"\n"
+		"                        (FOR_MS 0 or left out: until the end)\n"
 		"  --scenario FILE       one fault per line, # starts a comment\n"
 		"  --late UNIT:MS        the unit answers MS late (UNIT: drive_y..dio or its id)\n"
-		"  --exception UNIT:CODE the unit answers with exception CODE (1..255)\n"
+		"  --exception UNIT:CODE the unit answers with exception CODE (1..11, the codes\n"
+		"                        libmodbus 3.1.6 knows)\n"
 		"  --bad-crc PERCENT     that share of answers has a broken CRC\n"
 		"  --duration-s N        exit after N seconds\n"
 		"  --status-fd FD        write \"listening SPEC\" there once serving\n"
-		"  --trace FILE          every 10 ms: time_ms contact_force_n y_mm z_mm (the truth)\n"
+		"  --trace FILE          time_ms contact_force_n y_mm z_mm (the truth)\n"
+		"  --trace-ms N          a trace line every N ms of simulated time (default 10)\n"
 		"  --wire-pace           RTU on a pty: answer only when a real line at the baud\n"
-		"                        rate would have carried request and answer\n");
+		"                        rate would have carried request and answer\n"
+		"Wire faults on a schedule (--fault or scenario lines), KIND TARGET VALUE AT_MS\n"
+		"[FOR_MS] in simulated ms; while one is on it replaces the whole-run option:\n"
+		"  late UNIT MS          e.g. \"late drive_z 50 20000 3000\"\n"
+		"  exception UNIT CODE   e.g. \"exception drive_z 4 20000 3000\" (CODE 1..11)\n"
+		"  bad_crc all PERCENT   e.g. \"bad_crc all 1 20000 3000\"\n"
+		"  UNIT: drive_y..dio, a unit id, or all\n");
 }
 
 /* The index of a unit named by its config name or its Modbus id, or -1. */
@@ -99,9 +129,10 @@ static int chairsim_unit(const char *text, const struct hal_config *cfg)
 	return -1;
 }
 
-/* "UNIT:N" with N in [lo, hi] into per-unit table[]. */
+/* "UNIT:N" with N in [lo, hi] into per-unit table[]; hint follows the range in a message. */
 static int chairsim_unit_value(const char *opt, const char *text, long lo, long hi,
-			       const struct hal_config *cfg, int table[HAL_UNIT_COUNT])
+			       const char *hint, const struct hal_config *cfg,
+			       int table[HAL_UNIT_COUNT])
 {
 	char unit[HAL_NAME_MAX];
 	const char *colon = strchr(text, ':');
@@ -120,15 +151,130 @@ static int chairsim_unit_value(const char *opt, const char *text, long lo, long 
 	char *end;
 	long v = strtol(colon + 1, &end, 0);
 	if (*end || end == colon + 1 || v < lo || v > hi) {
-		fprintf(stderr, "chairsim: %s '%s': value must be %ld..%ld\n", opt, text, lo, hi);
+		fprintf(stderr, "chairsim: %s '%s': value must be %ld..%ld%s\n", opt, text, lo, hi,
+			hint);
 		return -EINVAL;
 	}
 	table[u] = (int)v;
 	return 0;
 }
 
-static int chairsim_add_fault(struct chairsim_opts *o, const char *text, const char *where)
+/* The wire kind a token names, or -1 when it is none (then it may be one of the sim's). */
+static int chairsim_wire_kind(const char *tok)
 {
+	for (int k = 0; k < CHAIRSIM_WIRE_KIND_COUNT; k++)
+		if (strcmp(tok, chairsim_wire_name[k]) == 0)
+			return k;
+	return -1;
+}
+
+/* Simulated ms: digits only (strtoull would take "-1" as a huge number). */
+static bool chairsim_ms(const char *tok, uint64_t *ms)
+{
+	if (tok[0] < '0' || tok[0] > '9')
+		return false;
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(tok, &end, 10);
+	if (errno || *end)
+		return false;
+	*ms = v;
+	return true;
+}
+
+/* The target of a wire line: "all" (-1) for any kind, a unit by name or id but for
+ * bad_crc, whose share is of every answer on the line. NULL or what is wrong with it. */
+static const char *chairsim_wire_target(enum chairsim_wire_kind kind, const char *tok,
+					const struct hal_config *cfg, int *unit)
+{
+	if (strcmp(tok, "all") == 0) {
+		*unit = -1;
+		return NULL;
+	}
+	if (kind == CHAIRSIM_WIRE_BAD_CRC)
+		return "TARGET must be all";
+	*unit = chairsim_unit(tok, cfg);
+	return *unit < 0 ? "TARGET must be drive_y..dio, a unit id or all" : NULL;
+}
+
+/* The value of a wire line in its kind's range. NULL or what is wrong with it. */
+static const char *chairsim_wire_value(enum chairsim_wire_kind kind, const char *tok,
+				       double *value)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(tok, &end);
+	bool number = !errno && !*end && end != tok;
+	/* written so that NaN fails every range */
+	switch (kind) {
+	case CHAIRSIM_WIRE_LATE:
+		if (!number || !(v >= 0 && v <= CHAIRSIM_LATE_MAX_MS) || v != (int)v)
+			return "MS must be a whole 0..60000";
+		break;
+	case CHAIRSIM_WIRE_EXCEPTION:
+		if (!number || !(v >= 1 && v <= CHAIRSIM_EXCEPTION_MAX) || v != (int)v)
+			return "CODE must be 1..11, the codes libmodbus 3.1.6 knows";
+		break;
+	case CHAIRSIM_WIRE_BAD_CRC:
+		if (!number || !(v >= 0 && v <= 100))
+			return "PERCENT must be 0..100";
+		break;
+	}
+	*value = v;
+	return NULL;
+}
+
+/* A wire fault line "KIND TARGET VALUE AT_MS [FOR_MS]" into f. 1 when KIND is not a wire
+ * kind (the line is the sim's), 0 when parsed, -EINVAL with a message naming where. */
+static int chairsim_wire_parse(const char *text, const struct hal_config *cfg,
+			       const char *where, struct chairsim_wire_fault *f)
+{
+	char buf[256];
+	char *tok[6];
+	int n = 0;
+	snprintf(buf, sizeof(buf), "%s", text);
+	char *save = NULL;
+	for (char *t = strtok_r(buf, " \t", &save); t && n < 6; t = strtok_r(NULL, " \t", &save))
+		tok[n++] = t;
+	int kind = n > 0 ? chairsim_wire_kind(tok[0]) : -1;
+	if (kind < 0)
+		return 1;
+	f->kind = (enum chairsim_wire_kind)kind;
+	f->for_ms = 0;
+	const char *why = NULL;
+	if (n < 4 || n > 5)
+		why = "expected KIND TARGET VALUE AT_MS [FOR_MS]";
+	if (!why)
+		why = chairsim_wire_target(f->kind, tok[1], cfg, &f->unit);
+	if (!why)
+		why = chairsim_wire_value(f->kind, tok[2], &f->value);
+	if (!why && (!chairsim_ms(tok[3], &f->at_ms) || (n == 5 && !chairsim_ms(tok[4], &f->for_ms))))
+		why = "AT_MS and FOR_MS must be whole milliseconds";
+	if (why) {
+		fprintf(stderr, "chairsim: %s: bad wire fault '%s': %s\n", where, text, why);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* A --fault or scenario line: a wire fault for chairsim's own table, else one for the
+ * simulator's. */
+static int chairsim_add_fault(struct chairsim_opts *o, const char *text, const char *where,
+			      const struct hal_config *cfg)
+{
+	struct chairsim_wire_fault wire;
+	int rc = chairsim_wire_parse(text, cfg, where, &wire);
+	if (rc < 0)
+		return rc;
+	if (rc == 0) {
+		if (o->wire_count == CHAIRSIM_WIRE_FAULT_MAX) {
+			fprintf(stderr, "chairsim: %s: more than %d wire faults\n", where,
+				CHAIRSIM_WIRE_FAULT_MAX);
+			return -ENOSPC;
+		}
+		o->wire[o->wire_count++] = wire;
+		return 0;
+	}
 	if (o->fault_count == SIM_FAULT_MAX) {
 		fprintf(stderr, "chairsim: %s: more than %d faults\n", where, SIM_FAULT_MAX);
 		return -ENOSPC;
@@ -143,7 +289,8 @@ static int chairsim_add_fault(struct chairsim_opts *o, const char *text, const c
 }
 
 /* One fault per line; blank lines and # comments are skipped. */
-static int chairsim_scenario(struct chairsim_opts *o, const char *path)
+static int chairsim_scenario(struct chairsim_opts *o, const char *path,
+			     const struct hal_config *cfg)
 {
 	FILE *f = fopen(path, "r");
 	if (!f) {
@@ -160,7 +307,7 @@ static int chairsim_scenario(struct chairsim_opts *o, const char *path)
 		if (strspn(line, " \t") == strlen(line))
 			continue;
 		snprintf(where, sizeof(where), "%s:%d", path, n);
-		rc = chairsim_add_fault(o, line, where);
+		rc = chairsim_add_fault(o, line, where, cfg);
 	}
 	fclose(f);
 	return rc;
@@ -171,7 +318,7 @@ static int chairsim_number(const char *opt, const char *text, double lo, double 
 	char *end;
 	errno = 0;
 	double x = strtod(text, &end);
-	if (errno || *end || end == text || x < lo || x > hi) {
+	if (errno || *end || end == text || !(x >= lo && x <= hi)) { /* NaN too */
 		fprintf(stderr, "chairsim: %s '%s': expected a number in %g..%g\n", opt, text, lo,
 			hi);
 		return -EINVAL;
@@ -184,7 +331,7 @@ static int chairsim_parse(int argc, char **argv, struct chairsim_opts *o,
 			  const struct hal_config *cfg)
 {
 	enum { O_MODBUS = 256, O_SEED, O_FAULT, O_SCENARIO, O_LATE, O_EXCEPTION, O_BAD_CRC,
-	       O_DURATION, O_STATUS_FD, O_WIRE_PACE, O_TRACE, O_HELP };
+	       O_DURATION, O_STATUS_FD, O_WIRE_PACE, O_TRACE, O_TRACE_MS, O_HELP };
 	static const struct option longopts[] = {
 		{"modbus", required_argument, NULL, O_MODBUS},
 		{"seed", required_argument, NULL, O_SEED},
@@ -197,6 +344,7 @@ static int chairsim_parse(int argc, char **argv, struct chairsim_opts *o,
 		{"status-fd", required_argument, NULL, O_STATUS_FD},
 		{"wire-pace", no_argument, NULL, O_WIRE_PACE},
 		{"trace", required_argument, NULL, O_TRACE},
+		{"trace-ms", required_argument, NULL, O_TRACE_MS},
 		{"help", no_argument, NULL, O_HELP},
 		{NULL, 0, NULL, 0},
 	};
@@ -204,6 +352,7 @@ static int chairsim_parse(int argc, char **argv, struct chairsim_opts *o,
 	o->modbus = "tcp:127.0.0.1:1502";
 	o->seed = 1;
 	o->status_fd = -1;
+	o->trace_ms = 10;
 	opterr = 0;
 	int c;
 	double v;
@@ -225,16 +374,20 @@ static int chairsim_parse(int argc, char **argv, struct chairsim_opts *o,
 			break;
 		}
 		case O_FAULT:
-			rc = chairsim_add_fault(o, optarg, "--fault");
+			rc = chairsim_add_fault(o, optarg, "--fault", cfg);
 			break;
 		case O_SCENARIO:
-			rc = chairsim_scenario(o, optarg);
+			rc = chairsim_scenario(o, optarg, cfg);
 			break;
 		case O_LATE:
-			rc = chairsim_unit_value("--late", optarg, 0, 60000, cfg, o->late_ms);
+			rc = chairsim_unit_value("--late", optarg, 0, CHAIRSIM_LATE_MAX_MS, "", cfg,
+						 o->late_ms);
 			break;
 		case O_EXCEPTION:
-			rc = chairsim_unit_value("--exception", optarg, 1, 255, cfg, o->exception);
+			rc = chairsim_unit_value("--exception", optarg, 1, CHAIRSIM_EXCEPTION_MAX,
+						 ", the codes libmodbus 3.1.6 knows (it reports "
+						 "others as a bad exception frame)",
+						 cfg, o->exception);
 			break;
 		case O_BAD_CRC:
 			rc = chairsim_number("--bad-crc", optarg, 0, 100, &o->bad_crc_percent);
@@ -256,6 +409,15 @@ static int chairsim_parse(int argc, char **argv, struct chairsim_opts *o,
 		case O_TRACE:
 			o->trace_path = optarg;
 			break;
+		case O_TRACE_MS:
+			rc = chairsim_number("--trace-ms", optarg, 1, 60000, &v);
+			o->trace_ms = (int)v;
+			if (rc == 0 && v != (int)v) {
+				fprintf(stderr, "chairsim: --trace-ms '%s': whole milliseconds\n",
+					optarg);
+				rc = -EINVAL;
+			}
+			break;
 		case O_HELP:
 			chairsim_usage(stdout);
 			exit(0);
@@ -275,19 +437,42 @@ static int chairsim_parse(int argc, char **argv, struct chairsim_opts *o,
 	return 0;
 }
 
-/* The wire faults of every unit now: the command line's plus the sim's silent/deaf ones. */
+/* The first scheduled wire fault of this kind on unit u (-1: a line-wide one) at t_ms. */
+static const struct chairsim_wire_fault *chairsim_wire_active(const struct chairsim_opts *o,
+							      enum chairsim_wire_kind kind, int u,
+							      uint64_t t_ms)
+{
+	for (int i = 0; i < o->wire_count; i++) {
+		const struct chairsim_wire_fault *f = &o->wire[i];
+		bool on = t_ms >= f->at_ms && (f->for_ms == 0 || t_ms - f->at_ms < f->for_ms);
+		if (f->kind == kind && on && (f->unit == -1 || f->unit == u))
+			return f;
+	}
+	return NULL;
+}
+
+/* The wire faults of every unit now: the whole-run options, replaced by a scheduled wire
+ * fault while one is on, plus the sim's silent/deaf units. */
 static void chairsim_wire_faults(struct simsrv *srv, const struct sim *s,
 				 const struct chairsim_opts *o)
 {
+	uint64_t t_ms = s->time_ms;
 	for (int u = 0; u < HAL_UNIT_COUNT; u++) {
+		const struct chairsim_wire_fault *late =
+			chairsim_wire_active(o, CHAIRSIM_WIRE_LATE, u, t_ms);
+		const struct chairsim_wire_fault *exc =
+			chairsim_wire_active(o, CHAIRSIM_WIRE_EXCEPTION, u, t_ms);
 		struct simsrv_unit_faults f = {
-			.silent = sim_fault_active(s, SIM_FAULT_UNIT_SILENT, u, s->time_ms, NULL),
-			.deaf = sim_fault_active(s, SIM_FAULT_UNIT_DEAF, u, s->time_ms, NULL),
-			.late_ms = o->late_ms[u],
-			.exception = o->exception[u],
+			.silent = sim_fault_active(s, SIM_FAULT_UNIT_SILENT, u, t_ms, NULL),
+			.deaf = sim_fault_active(s, SIM_FAULT_UNIT_DEAF, u, t_ms, NULL),
+			.late_ms = late ? (int)late->value : o->late_ms[u],
+			.exception = exc ? (int)exc->value : o->exception[u],
 		};
 		simsrv_set_unit_faults(srv, (enum hal_unit)u, &f);
 	}
+	const struct chairsim_wire_fault *crc =
+		chairsim_wire_active(o, CHAIRSIM_WIRE_BAD_CRC, -1, t_ms);
+	simsrv_set_bad_crc_percent(srv, crc ? crc->value : o->bad_crc_percent);
 }
 
 static void chairsim_report(const struct simsrv *srv, const struct sim *s)
@@ -340,8 +525,8 @@ int main(int argc, char **argv)
 	}
 	simsrv_set_bad_crc(&srv, opts.bad_crc_percent, opts.seed);
 	simsrv_set_wire_pace(&srv, opts.wire_pace);
-	fprintf(stderr, "chairsim: listening on %s (seed %" PRIu64 ", %d faults)\n",
-		simsrv_where(&srv), opts.seed, opts.fault_count);
+	fprintf(stderr, "chairsim: listening on %s (seed %" PRIu64 ", %d faults, %d on the wire)\n",
+		simsrv_where(&srv), opts.seed, opts.fault_count, opts.wire_count);
 	if (opts.status_fd >= 0) {
 		dprintf(opts.status_fd, "listening %s\n", simsrv_where(&srv));
 		close(opts.status_fd);
@@ -372,7 +557,7 @@ int main(int argc, char **argv)
 		int steps = 0;
 		while (next_step_ns <= now && steps < CHAIRSIM_CATCH_UP_MAX) {
 			sim_advance_1ms(&sim);
-			if (trace && sim.time_ms % CHAIRSIM_TRACE_MS == 0)
+			if (trace && sim.time_ms % (uint64_t)opts.trace_ms == 0)
 				chairsim_trace(trace, &sim);
 			next_step_ns += CHAIRSIM_STEP_NS;
 			steps++;

@@ -683,6 +683,11 @@ void simsrv_set_bad_crc(struct simsrv *s, double percent, uint64_t seed)
 	s->rng = seed ? seed : 0x9E3779B97F4A7C15ULL;
 }
 
+void simsrv_set_bad_crc_percent(struct simsrv *s, double percent)
+{
+	s->bad_crc_percent = percent;
+}
+
 void simsrv_set_wire_pace(struct simsrv *s, bool on)
 {
 	s->wire_pace = on;

@@ -45,7 +45,8 @@ struct simsrv_unit_faults {
 	bool silent;     /* hears (writes land) but never answers */
 	bool deaf;       /* neither hears nor answers */
 	int late_ms;     /* answers this much later (0 = at once) */
-	int exception;   /* answers every request with this exception code (0 = none) */
+	int exception;   /* answers every request with this exception code (0 = none; a
+			  * client on libmodbus 3.1.6 sees codes above 11 only as EMBBADEXC) */
 };
 
 /* What happened on the wire, per unit (index enum hal_unit). */
@@ -130,6 +131,8 @@ void simsrv_get_outputs(const struct simsrv *s, struct hal_outputs *out);
 /* Wire faults: per unit, and bad CRCs on a share of all answers (seeded). */
 void simsrv_set_unit_faults(struct simsrv *s, enum hal_unit u, const struct simsrv_unit_faults *f);
 void simsrv_set_bad_crc(struct simsrv *s, double percent, uint64_t seed);
+/* Change the bad-CRC share without reseeding, for faults on a schedule. */
+void simsrv_set_bad_crc_percent(struct simsrv *s, double percent);
 
 /* RTU on a pty, which moves bytes at once whatever the baud rate: hold each answer back
  * until the request's and the answer's characters and the 3.5-character turnaround would

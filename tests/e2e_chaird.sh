@@ -27,8 +27,22 @@ check "bad program: chaird never started" bash -c "! grep -q 'running on' '$T/ba
 tcp_config "$T/nobody.ini" 1
 "$BUILD/chaird" --config "$T/nobody.ini" --duration-s 1 >"$T/nobody.out" 2>&1
 rc=$?
-check "no Modbus server: exit 2 with the unit named" \
-	bash -c "[ $rc -eq 2 ] && grep -qi 'unit\|connect' '$T/nobody.out'"
+# Nothing answers at all, so no unit can be blamed: the message names the endpoint.
+check "no Modbus server: exit 2 naming the endpoint" \
+	bash -c "[ $rc -eq 2 ] && grep -q 'Modbus tcp 127.0.0.1:1: cannot connect' '$T/nobody.out'"
+
+# The server answers but one unit does not: that unit is named.
+if start_chairsim_tcp mute --seed 4 --fault "unit_silent drive_t 0 0"; then
+	tcp_config "$T/mute.ini" "$SIM_PORT"
+	"$BUILD/chaird" --config "$T/mute.ini" --duration-s 1 >"$T/mute.out" 2>&1
+	rc=$?
+	check "a unit silent from the start: exit 2 with the unit named" \
+		bash -c "[ $rc -eq 2 ] && grep -q 'unit 4 (drive_t) has not answered' '$T/mute.out'"
+	kill "$SIM_PID"
+	wait "$SIM_PID" 2>/dev/null
+else
+	fail "silent from the start: chairsim did not start"
+fi
 
 # --- docs/configuration.md is the parser's own key table ------------------------------------
 "$BUILD/chaird" --config-keys >"$T/keys.md"
@@ -75,7 +89,7 @@ if command -v socat >/dev/null && start_pty_pair rtu; then
 	"$BUILD/chaird" --config "$T/rtu.ini" --program tests/e2e/short.prog >"$T/rtu.out" 2>&1
 	rc=$?
 	check "RTU: the program runs to its end without a fault" \
-		bash -c "[ $rc -eq 0 ] && grep -q 'faults: *0' '$T/rtu.out'"
+		bash -c "[ $rc -eq 0 ] && grep -q 'faults: *0' '$T/rtu.out' && grep -q 'ended: *idle' '$T/rtu.out'"
 	kill "$SIM_PID"
 	wait "$SIM_PID" 2>/dev/null
 	[ "$rc" -eq 0 ] || tail -30 "$T/rtu.out"
@@ -83,9 +97,31 @@ else
 	fail "RTU: no socat pty pair"
 fi
 
+# --- RTU with 1 % bad CRCs: real checksums broken on the line -------------------------------
+if command -v socat >/dev/null && start_pty_pair rtucrc; then
+	"$BUILD/chairsim" --modbus "rtu:$PTY_A,115200,8N2" --wire-pace --seed 6 --bad-crc 1 \
+		2>"$T/rtucrc.simlog" &
+	SIM_PID=$!
+	E2E_PIDS="$E2E_PIDS $SIM_PID"
+	sleep 0.5
+	rtu_config "$T/rtucrc.ini" "$PTY_B"
+	"$BUILD/chaird" --config "$T/rtucrc.ini" --program tests/e2e/short.prog >"$T/rtucrc.out" 2>&1
+	rc=$?
+	check "RTU 1 % bad CRC: the program still finishes without a fault" \
+		bash -c "[ $rc -eq 0 ] && grep -q 'faults: *0' '$T/rtucrc.out' && grep -q 'ended: *idle' '$T/rtucrc.out'"
+	check "RTU 1 % bad CRC: chaird counts crc_errors" \
+		grep -Eq "unit [a-z_]+: transactions [0-9]+ timeouts [0-9]+ crc_errors [1-9]" "$T/rtucrc.out"
+	kill "$SIM_PID"
+	wait "$SIM_PID" 2>/dev/null
+	check "RTU 1 % bad CRC: chairsim sent them" grep -q "bad_crc [1-9]" "$T/rtucrc.simlog"
+	[ "$rc" -eq 0 ] || tail -30 "$T/rtucrc.out"
+else
+	fail "RTU 1 % bad CRC: no socat pty pair"
+fi
+
 # --- unit 2 stops answering mid-press; acknowledge; run again -------------------------------
 fault_at_ms=40000
-if start_chairsim_tcp silent --seed 7 --trace "$T/silent.trace" \
+if start_chairsim_tcp silent --seed 7 --trace "$T/silent.trace" --trace-ms 1 \
 	--fault "unit_silent drive_z 0 $fault_at_ms 3000"; then
 	tcp_config "$T/silent.ini" "$SIM_PORT"
 	mkfifo "$T/console.in"
@@ -99,8 +135,8 @@ if start_chairsim_tcp silent --seed 7 --trace "$T/silent.trace" \
 	check "silent unit: the press runs" wait_for "$T/console.out" "state running" 10
 	check "silent unit: the fault names Modbus unit 2" \
 		wait_for "$T/console.out" "fault unit_stale.*Modbus unit 2" 60
-	# The truth from chairsim: the roller pressed when the unit went silent, and let go
-	# within the age limit (100 ms) plus 50 ms. The fault reaches the console before
+	# The truth from chairsim, traced every ms: the roller pressed when the unit went silent,
+	# and let go within the age limit (100 ms) plus 50 ms. The fault reaches the console before
 	# chairsim has lived through the release: wait for its trace to cover it.
 	trace_past() { awk -v t="$1" '$1 >= t { found = 1 } END { exit !found }' "$T/silent.trace"; }
 	for _ in $(seq 50); do trace_past $((fault_at_ms + 500)) && break; sleep 0.1; done
@@ -147,6 +183,36 @@ if start_chairsim_tcp crc --seed 8 --bad-crc 1; then
 		fail "1 % bad CRC: chairsim sent them"
 else
 	fail "1 % bad CRC: chairsim did not start"
+fi
+
+# --- wire faults on a schedule: an exception for 500 ms, then the acknowledge succeeds -----
+printf '# exception from drive K for 0.5 s, then 5 %% bad answers for 1 s\nexception drive_k 4 2000 500\nbad_crc all 5 3000 1000\n' \
+	>"$T/wire.scenario"
+if start_chairsim_tcp wire --seed 7 --scenario "$T/wire.scenario"; then
+	tcp_config "$T/wire.ini" "$SIM_PORT"
+	mkfifo "$T/wire.in"
+	"$BUILD/chaird" --config "$T/wire.ini" --console <"$T/wire.in" >"$T/wire.out" 2>&1 &
+	CHAIRD_PID=$!
+	E2E_PIDS="$E2E_PIDS $CHAIRD_PID"
+	exec 6>"$T/wire.in"
+	check "scheduled exception: the fault names exception 4 from Modbus unit 3" \
+		wait_for "$T/wire.out" "fault bus_exception.*unit 3.*exception 4" 10
+	sleep 3 # past the exception and the bad answers
+	echo ack >&6
+	check "scheduled exception: acknowledged once the unit answers again" \
+		wait_for "$T/wire.out" "ok ack" 10
+	echo quit >&6
+	exec 6>&-
+	wait "$CHAIRD_PID" 2>/dev/null
+	kill "$SIM_PID"
+	wait "$SIM_PID" 2>/dev/null
+	check "scheduled exception: chairsim answered drive_k with exceptions" \
+		grep -Eq "unit drive_k: .* exceptions [1-9]" "$T/wire.simlog"
+	check "scheduled bad CRC: chairsim broke answers in its window" \
+		grep -q "bad_crc [1-9]" "$T/wire.simlog"
+	[ "$e2e_failed" -eq 0 ] || cat "$T/wire.out"
+else
+	fail "scheduled wire faults: chairsim did not start"
 fi
 
 # --- a drive written elsewhere: pymodbus ------------------------------------------------------

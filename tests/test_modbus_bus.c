@@ -37,7 +37,20 @@ struct tsrv {
 	struct hal_config cfg;
 	struct hal_inputs in;          /* served, under mu */
 	uint32_t written;              /* units written so far, under mu */
+	int oneshot_unit;              /* its exception fault ends after one answer; -1 none */
 };
+
+/* A one-shot exception: the backend has one request in flight at a time, so the poll that
+ * answered the exception ends the fault before that unit is asked again. */
+static void tsrv_end_oneshot(struct tsrv *t)
+{
+	int u = t->oneshot_unit;
+	if (u >= 0 && t->srv.count.exceptions[u] > 0) {
+		struct simsrv_unit_faults none = {0};
+		simsrv_set_unit_faults(&t->srv, (enum hal_unit)u, &none);
+		t->oneshot_unit = -1;
+	}
+}
 
 static void *tsrv_loop(void *arg)
 {
@@ -48,6 +61,7 @@ static void *tsrv_loop(void *arg)
 		int rc = simsrv_poll(&t->srv, 300);
 		if (rc > 0)
 			t->written |= (uint32_t)rc;
+		tsrv_end_oneshot(t);
 		pthread_mutex_unlock(&t->mu);
 		if (rc < 0)
 			break;
@@ -61,6 +75,7 @@ static void tsrv_start(struct tsrv *t, const struct simsrv_spec *spec, const str
 	char err[256] = "";
 	t->spec = *spec;
 	t->cfg = *cfg;
+	t->oneshot_unit = -1;
 	int rc = simsrv_open(&t->srv, spec, cfg, err, sizeof(err));
 	if (rc < 0)
 		fail_msg("server: %s", err);
@@ -392,6 +407,53 @@ static void test_exception_becomes_the_unit_exception_with_its_register(void **s
 	mbus_read(&bus, &in);
 	assert_true(in.unit[HAL_UNIT_DRIVE_K].age_ms >= 100); /* no data from an exception */
 	assert_true(in.unit[HAL_UNIT_DRIVE_Y].age_ms < 50);
+}
+
+static bool k_exception_cleared(const struct hal_inputs *in)
+{
+	const struct hal_unit_status *k = &in->unit[HAL_UNIT_DRIVE_K];
+	return k->exceptions >= 1 && k->exception == 0 && k->age_ms < 20;
+}
+
+static void test_one_exception_clears_on_the_next_good_answer_and_stays_counted(void **state)
+{
+	start_both();
+	struct hal_outputs out;
+	hal_safe_outputs(&out, 50);
+	mbus_write(&bus, &out);
+	struct hal_inputs in;
+	read_until(all_fresh, 500, &in, "every unit answering");
+	struct simsrv_unit_faults f = {.exception = MODBUS_EXCEPTION_SLAVE_OR_SERVER_FAILURE};
+	pthread_mutex_lock(&server.mu);
+	simsrv_set_unit_faults(&server.srv, HAL_UNIT_DRIVE_K, &f);
+	server.oneshot_unit = HAL_UNIT_DRIVE_K;
+	pthread_mutex_unlock(&server.mu);
+	read_until(k_exception_cleared, 1000, &in, "drive K answering again after its exception");
+	sleep_ms(30); /* many good passes later */
+	mbus_read(&bus, &in);
+	const struct hal_unit_status *k = &in.unit[HAL_UNIT_DRIVE_K];
+	assert_int_equal(tsrv_counters(&server).exceptions[HAL_UNIT_DRIVE_K], 1);
+	assert_int_equal(k->exceptions, 1);
+	assert_int_equal(k->exception, 0);
+	assert_int_equal(k->exception_reg, 0);
+	assert_int_equal(k->timeouts + k->crc_errors, 0);
+	assert_true(k->age_ms < 20);
+}
+
+static void test_exception_code_libmodbus_cannot_name_counts_as_an_exception(void **state)
+{
+	start_both();
+	struct hal_outputs out;
+	hal_safe_outputs(&out, 50);
+	mbus_write(&bus, &out);
+	struct simsrv_unit_faults f = {.exception = 200}; /* 3.1.6: EMBBADEXC, code lost */
+	tsrv_faults(&server, HAL_UNIT_DRIVE_K, &f);
+	struct hal_inputs in;
+	read_until(k_has_exception, 1000, &in, "unknown exceptions on drive K");
+	assert_int_equal(in.unit[HAL_UNIT_DRIVE_K].exception, MBUS_EXCEPTION_UNKNOWN);
+	assert_int_equal(in.unit[HAL_UNIT_DRIVE_K].exception_reg, cfg.bus.drive_hold_base);
+	assert_int_equal(in.unit[HAL_UNIT_DRIVE_K].crc_errors, 0);
+	assert_int_equal(in.unit[HAL_UNIT_DRIVE_K].timeouts, 0);
 }
 
 static bool io_has_exception(const struct hal_inputs *in)
@@ -820,6 +882,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fc23_is_one_transaction_per_drive_per_cycle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_without_fc23_a_write_then_a_read, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exception_becomes_the_unit_exception_with_its_register, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_one_exception_clears_on_the_next_good_answer_and_stays_counted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exception_code_libmodbus_cannot_name_counts_as_an_exception, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_illegal_address_names_the_register_asked_for, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_silent_unit_times_out_and_its_age_grows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_and_write_never_wait_for_the_bus, setup, teardown),
