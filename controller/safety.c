@@ -52,7 +52,10 @@ static void check_estop(struct safety *s, const struct safety_view *v, struct tr
 		add(tr, FAULT_ESTOP, -1, 0, 0);
 }
 
-static void check_bus(const struct safety_view *v, struct trips *tr)
+/* A unit's exception shows in the image only until its next good turn, which on a fast
+ * bus can come and go between two ticks: its counter rising trips as well, as a counted
+ * e-stop press does. */
+static void check_bus(const struct safety *s, const struct safety_view *v, struct trips *tr)
 {
 	for (int u = 0; u < HAL_UNIT_COUNT; u++) {
 		if (!unit_present(v->cfg, u))
@@ -60,7 +63,7 @@ static void check_bus(const struct safety_view *v, struct trips *tr)
 		const struct hal_unit_status *us = &v->in->unit[u];
 		if (us->age_ms > (uint32_t)v->cfg->unit_age_limit_ms)
 			add(tr, FAULT_UNIT_STALE, u, (int32_t)us->age_ms, 0);
-		else if (us->exception)
+		else if (us->exception || us->exceptions != s->exceptions_seen[u])
 			add(tr, FAULT_BUS_EXCEPTION, u, us->exception, us->exception_reg);
 	}
 }
@@ -279,7 +282,7 @@ static void collect(struct safety *s, const struct safety_view *v, struct trips 
 	tr->n = 0;
 	check_estop(s, v, tr);
 	check_backend(v, tr);
-	check_bus(v, tr);
+	check_bus(s, v, tr);
 	check_drives(v, tr);
 	check_force(s, v, tr);
 	check_stall(s, v, tr);
@@ -332,6 +335,8 @@ bool safety_check(struct safety *s, const struct safety_view *v)
 	struct trips tr;
 	collect(s, v, &tr);
 	s->estop_presses_seen = v->in->estop_presses;
+	for (int u = 0; u < HAL_UNIT_COUNT; u++)
+		s->exceptions_seen[u] = v->in->unit[u].exceptions;
 	if (s->trap_backoff_s > 0)
 		s->trap_backoff_s -= v->period_s;
 	if (s->ack_ticks_left > 0) {

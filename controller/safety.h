@@ -31,6 +31,7 @@ struct safety {
 	struct fault_record first; /* the fault that tripped the latch */
 	uint64_t logged_mask;      /* codes logged since the latch, to log each once */
 	uint32_t estop_presses_seen;
+	uint32_t exceptions_seen[HAL_UNIT_COUNT]; /* each unit's exception count last tick */
 	double stall_s[HAL_AXIS_COUNT];
 	double stall_ref[HAL_AXIS_COUNT]; /* position (mm or deg) when the stall timer started */
 	double over_force_s;

@@ -85,6 +85,8 @@ struct tamper {
 	bool fail_read;            /* as a failed GPIO bulk read: -EIO, the image untouched */
 	bool fail_write;
 	int z_force_raw;           /* >= 0: the Z load cell reads this (0.1 N) */
+	uint32_t z_exceptions;     /* added to the Z unit's exception count: an exception
+				    * answered and cleared again between two reads */
 };
 
 static int tamper_open(void *ctx, const struct hal_config *cfg, char *err, int err_len)
@@ -101,6 +103,8 @@ static int tamper_read(void *ctx, struct hal_inputs *in)
 	int rc = t->inner->read(t->inner->ctx, in);
 	if (rc >= 0 && t->z_force_raw >= 0)
 		in->drive[HAL_AXIS_Z].actual_force_raw = (uint16_t)t->z_force_raw;
+	if (rc >= 0)
+		in->unit[HAL_UNIT_DRIVE_Z].exceptions += t->z_exceptions;
 	return rc;
 }
 
@@ -472,6 +476,23 @@ static void test_failed_backend_read_faults_io_on_the_same_tick_until_acked(void
 	rig_close(r);
 }
 
+static void test_exception_seen_only_in_the_count_still_latches_until_acked(void **state)
+{
+	(void)state;
+	struct rig *r = pressing_rig(30);
+	struct ctl *c = rig_ctl(r);
+	struct tamper tp;
+	tamper_insert(&tp, r);
+	rig_ticks(r, 10);
+	assert_false(c->safety.latched);
+	tp.z_exceptions = 1; /* the image's exception field is already 0 again */
+	assert_int_equal(tick_until_latched(r, 1), 1);
+	assert_int_equal(c->safety.first.code, FAULT_BUS_EXCEPTION);
+	assert_int_equal(c->safety.first.where, HAL_UNIT_DRIVE_Z);
+	assert_held_until_acked(r, FAULT_BUS_EXCEPTION);
+	rig_close(r);
+}
+
 static void test_failed_backend_write_faults_io_on_the_next_tick(void **state)
 {
 	(void)state;
@@ -632,6 +653,7 @@ int main(void)
 		cmocka_unit_test(test_drive_fault_logs_its_fault_code_register_and_prints_it),
 		cmocka_unit_test(test_failed_backend_read_faults_io_on_the_same_tick_until_acked),
 		cmocka_unit_test(test_failed_backend_write_faults_io_on_the_next_tick),
+		cmocka_unit_test(test_exception_seen_only_in_the_count_still_latches_until_acked),
 		cmocka_unit_test(test_recline_stuck_30s_without_its_limit_latches_recline_timeout),
 		cmocka_unit_test(test_both_end_switches_at_once_latch_end_switches),
 		cmocka_unit_test(test_over_force_latches_over_force_until_acked),
