@@ -85,6 +85,22 @@ static void resolves_for_every_size(const struct plan *compiled, const char *nam
 	}
 }
 
+/* The summary's time per zone shares each step's time out among the zones it crosses:
+ * together no more than the whole program. */
+static void zone_times_add_up(const struct plan *compiled, const char *name)
+{
+	struct interp_summary s;
+	assert_int_equal(interp_summarize(compiled, &lim, &s), 0);
+	uint64_t zones_ms = 0;
+	for (int z = 0; z < BODY_ZONE_COUNT; z++)
+		zones_ms += s.zone_ms[z];
+	if (zones_ms > s.total_ms)
+		print_error("%s: zones add up to %llu ms of %llu\n", name,
+			    (unsigned long long)zones_ms, (unsigned long long)s.total_ms);
+	assert_true(zones_ms > 0);
+	assert_true(zones_ms <= s.total_ms);
+}
+
 static void test_every_shipped_program_checks_clean_and_fits_every_body(void **state)
 {
 	(void)state;
@@ -106,6 +122,7 @@ static void test_every_shipped_program_checks_clean_and_fits_every_body(void **s
 		assert_true(has_header(text, "level"));
 		assert_true(l->compiled->description[0] && l->compiled->tags[0]);
 		resolves_for_every_size(l->compiled, names[i]);
+		zone_times_add_up(l->compiled, names[i]);
 		loaded_free(l);
 		free(text);
 	}

@@ -10,6 +10,17 @@ struct walk {
 	const struct plan *p;
 };
 
+/* The part of a step's time spent on the zone start_mm..end_mm: the overlap's share of
+ * the worked range lo..hi, or all of it for a step on one point inside the zone. A step
+ * over three zones is not three steps' time. */
+static double zone_share(double lo, double hi, double start_mm, double end_mm)
+{
+	if (hi <= lo)
+		return lo >= start_mm && lo < end_mm ? 1.0 : 0.0;
+	double overlap_mm = fmin(hi, end_mm) - fmax(lo, start_mm);
+	return overlap_mm > 0.0 ? overlap_mm / (hi - lo) : 0.0;
+}
+
 static bool visit(void *ctx, const struct plan_step *st, uint64_t start_ms, uint64_t dur_ms,
 		  double start_y_mm, double end_y_mm)
 {
@@ -25,9 +36,10 @@ static bool visit(void *ctx, const struct plan_step *st, uint64_t start_ms, uint
 	const struct body_map *b = &w->p->body;
 	double lo = fmin(st->y_from_mm, st->y_to_mm), hi = fmax(st->y_from_mm, st->y_to_mm);
 	for (int z = 0; z < BODY_ZONE_COUNT; z++) {
-		if (hi > b->span_start_mm[z] && lo < b->span_end_mm[z]) {
+		double share = zone_share(lo, hi, b->span_start_mm[z], b->span_end_mm[z]);
+		if (share > 0.0) {
 			s->zones |= 1u << z;
-			s->zone_ms[z] += st->work_ms;
+			s->zone_ms[z] += (uint64_t)llround(share * (double)st->work_ms);
 		}
 	}
 	return true;
