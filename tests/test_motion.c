@@ -96,6 +96,13 @@ static void test_force_40n_on_lumbar_of_20_people_settles_within_1s(void **state
 	}
 }
 
+/* What the roller may really press beyond a cap it is commanded to hold: the force loop's
+ * overshoot (measured: at most 0.04 N on a 30 N cap over seeds 7 to 11). The command
+ * itself never goes past the cap. */
+#define CAP_OVERSHOOT_N 1.0
+
+static double peak_true_n;
+
 static void check_cap_every_tick(struct rig *r, double cap_n, int ticks)
 {
 	struct ctl *c = rig_ctl(r);
@@ -104,14 +111,17 @@ static void check_cap_every_tick(struct rig *r, double cap_n, int ticks)
 		lockstep_tick(&r->ls);
 		assert_true(r->ls.out.drive[HAL_AXIS_Z].target_force_raw * scale <= cap_n + 1e-9);
 		assert_true(c->targets.z_force_n <= cap_n);
-		assert_true(c->est.force_n <= cap_n + r->cfg.force.over_force_margin_n);
+		double true_n = rig_sim(r)->contact_force_n;
+		peak_true_n = true_n > peak_true_n ? true_n : peak_true_n;
+		assert_true(c->est.force_n <= cap_n + CAP_OVERSHOOT_N);
+		assert_true(true_n <= cap_n + CAP_OVERSHOOT_N);
 	}
 }
 
-static void test_commanded_force_never_exceeds_cap_with_huge_targets(void **state)
+static void cap_holds_with_huge_targets(uint64_t seed)
 {
-	(void)state;
-	struct rig *r = rig_open(7);
+	struct rig *r = rig_open(seed);
+	peak_true_n = 0;
 	assert_true(lockstep_home(&r->ls, 20000));
 	const double cap_n = 30;
 	assert_int_equal(rig_set_cap(r, cap_n), CMD_OK);
@@ -143,7 +153,16 @@ static void test_commanded_force_never_exceeds_cap_with_huge_targets(void **stat
 	rig_manual(r, &t);
 	check_cap_every_tick(r, cap_n, 3000);
 	assert_int_equal(rig_ctl(r)->safety.log.count, 0);
+	printf("seed %llu: cap %.0f N, the roller's true force at most %.2f N\n",
+	       (unsigned long long)seed, cap_n, peak_true_n);
 	rig_close(r);
+}
+
+static void test_commanded_force_never_exceeds_cap_with_huge_targets(void **state)
+{
+	(void)state;
+	for (uint64_t seed = 7; seed <= 11; seed++)
+		cap_holds_with_huge_targets(seed);
 }
 
 static void test_cap_change_mid_press_lowers_force(void **state)
