@@ -489,6 +489,29 @@ static int check_axis(const char *name, const struct axis_config *a, struct prob
 	return 0;
 }
 
+/* narrow < medium < wide, all within the width axis: each comparison names its own keys. */
+static int check_width(const struct width_config *w, const struct axis_config *axis,
+		       struct problem *p)
+{
+	if (w->narrow_mm < axis->min_mm)
+		return problem(p, "width", "narrow_mm", "axis.w", "min_mm",
+			       "[width] narrow_mm %g must not be below [axis.w] min_mm %g",
+			       w->narrow_mm, axis->min_mm);
+	if (w->narrow_mm >= w->medium_mm)
+		return problem(p, "width", "narrow_mm", "width", "medium_mm",
+			       "[width] narrow_mm %g must be below medium_mm %g", w->narrow_mm,
+			       w->medium_mm);
+	if (w->medium_mm >= w->wide_mm)
+		return problem(p, "width", "medium_mm", "width", "wide_mm",
+			       "[width] medium_mm %g must be below wide_mm %g", w->medium_mm,
+			       w->wide_mm);
+	if (w->wide_mm > axis->max_mm)
+		return problem(p, "width", "wide_mm", "axis.w", "max_mm",
+			       "[width] wide_mm %g must not be above [axis.w] max_mm %g", w->wide_mm,
+			       axis->max_mm);
+	return 0;
+}
+
 /* The rules between keys, which no single key's range can express. */
 static int validate(const struct chair_config *cfg, struct problem *p)
 {
@@ -515,13 +538,7 @@ static int validate(const struct chair_config *cfg, struct problem *p)
 		return problem(p, "bus", "reconnect_min_ms", "bus", "reconnect_max_ms",
 			       "[bus] reconnect_min_ms %d must not exceed reconnect_max_ms %d",
 			       cfg->hal.bus.reconnect_min_ms, cfg->hal.bus.reconnect_max_ms);
-	const struct width_config *w = &cfg->width;
-	if (w->narrow_mm < cfg->w.min_mm || w->wide_mm > cfg->w.max_mm ||
-	    w->narrow_mm >= w->medium_mm || w->medium_mm >= w->wide_mm)
-		return problem(p, "width", "narrow_mm", "width", "wide_mm",
-			       "[width] narrow %g < medium %g < wide %g must lie within [axis.w] %g..%g",
-			       w->narrow_mm, w->medium_mm, w->wide_mm, cfg->w.min_mm, cfg->w.max_mm);
-	return 0;
+	return check_width(&cfg->width, &cfg->w, p);
 }
 
 int config_validate(const struct chair_config *cfg, char *err, int err_len)

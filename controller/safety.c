@@ -26,6 +26,8 @@ struct trip {
 	int where;
 	int32_t value;
 	uint16_t reg;
+	bool event; /* something that happened this tick (a press, an exception, a failed
+		     * exchange), gone by the next: it must be latched now or never */
 };
 
 #define MAX_TRIPS 16
@@ -38,7 +40,16 @@ struct trips {
 static void add(struct trips *tr, enum fault_code code, int where, int32_t value, uint16_t reg)
 {
 	if (tr->n < MAX_TRIPS)
-		tr->t[tr->n++] = (struct trip){code, where, value, reg};
+		tr->t[tr->n++] = (struct trip){code, where, value, reg, false};
+}
+
+/* A trip from an event rather than a lasting condition. */
+static void add_event(struct trips *tr, enum fault_code code, int where, int32_t value,
+		      uint16_t reg)
+{
+	add(tr, code, where, value, reg);
+	if (tr->n > 0 && tr->t[tr->n - 1].code == code)
+		tr->t[tr->n - 1].event = true;
 }
 
 static bool unit_present(const struct chair_config *cfg, int u)
@@ -48,8 +59,10 @@ static bool unit_present(const struct chair_config *cfg, int u)
 
 static void check_estop(struct safety *s, const struct safety_view *v, struct trips *tr)
 {
-	if (hal_in(v->in, HAL_IN_ESTOP) || v->in->estop_presses != s->estop_presses_seen)
+	if (hal_in(v->in, HAL_IN_ESTOP))
 		add(tr, FAULT_ESTOP, -1, 0, 0);
+	else if (v->in->estop_presses != s->estop_presses_seen)
+		add_event(tr, FAULT_ESTOP, -1, 0, 0);
 }
 
 /* A unit's exception shows in the image only until its next good turn, which on a fast
@@ -63,8 +76,11 @@ static void check_bus(const struct safety *s, const struct safety_view *v, struc
 		const struct hal_unit_status *us = &v->in->unit[u];
 		if (us->age_ms > (uint32_t)v->cfg->unit_age_limit_ms)
 			add(tr, FAULT_UNIT_STALE, u, (int32_t)us->age_ms, 0);
-		else if (us->exception || us->exceptions != s->exceptions_seen[u])
+		else if (us->exception)
 			add(tr, FAULT_BUS_EXCEPTION, u, us->exception, us->exception_reg);
+		else if (us->exceptions != s->exceptions_seen[u])
+			add_event(tr, FAULT_BUS_EXCEPTION, u, us->last_exception,
+				  us->last_exception_reg);
 	}
 }
 
@@ -274,7 +290,7 @@ static void check_session(struct safety *s, const struct safety_view *v, struct 
 static void check_backend(const struct safety_view *v, struct trips *tr)
 {
 	if (v->io_failures > 0)
-		add(tr, FAULT_IO, -1, (int32_t)v->io_failures, 0);
+		add_event(tr, FAULT_IO, -1, (int32_t)v->io_failures, 0);
 }
 
 static void collect(struct safety *s, const struct safety_view *v, struct trips *tr)
@@ -330,6 +346,22 @@ void safety_request_ack(struct safety *s, uint32_t window_ticks)
 		s->ack_ticks_left = window_ticks;
 }
 
+/* Log every event trip of this tick, even of a code already logged; whether there was one.
+ * safety_trip also ends an acknowledge in progress. */
+static bool log_events(struct safety *s, const struct safety_view *v, const struct trips *tr)
+{
+	bool any = false;
+	for (int i = 0; i < tr->n; i++) {
+		const struct trip *t = &tr->t[i];
+		if (!t->event)
+			continue;
+		s->logged_mask &= ~(1ull << t->code);
+		safety_trip(s, v, t->code, t->where, t->value, t->reg);
+		any = true;
+	}
+	return any;
+}
+
 bool safety_check(struct safety *s, const struct safety_view *v)
 {
 	struct trips tr;
@@ -340,6 +372,12 @@ bool safety_check(struct safety *s, const struct safety_view *v)
 	if (s->trap_backoff_s > 0)
 		s->trap_backoff_s -= v->period_s;
 	if (s->ack_ticks_left > 0) {
+		/* An event during the acknowledge is a new fault: logged, and the acknowledge
+		 * refused, or the next quiet tick would clear the latch over it. */
+		if (log_events(s, v, &tr)) {
+			s->ack_rejected = true;
+			return true;
+		}
 		/* Acknowledging: the latch clears on the first tick with no cause left. */
 		if (tr.n == 0 && s->trap_backoff_s <= 0) {
 			s->latched = false;

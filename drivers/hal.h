@@ -142,8 +142,10 @@ enum hal_gpio_out {
  * the tick faults a unit whose age exceeds its limit. */
 struct hal_unit_status {
 	uint32_t age_ms;        /* since the last good read of this unit */
-	uint16_t exception;     /* last Modbus exception code, 0 = none */
+	uint16_t exception;     /* Modbus exception code of the unit's latest turn, 0 = none */
 	uint16_t exception_reg; /* register address of the request that drew it */
+	uint16_t last_exception;     /* the latest exception ever, kept after good turns: */
+	uint16_t last_exception_reg; /* what an exception that came and went was */
 	uint32_t transactions;
 	uint32_t timeouts;
 	uint32_t crc_errors;

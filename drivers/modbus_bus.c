@@ -153,6 +153,8 @@ static void mbus_note_exception(struct hal_unit_status *st, uint16_t code, int a
 	st->exceptions++;
 	st->exception = code;
 	st->exception_reg = (uint16_t)addr;
+	st->last_exception = code;
+	st->last_exception_reg = (uint16_t)addr;
 }
 
 /* Count a failed transaction against unit u and say what the caller should do:
@@ -165,10 +167,11 @@ static int mbus_failed(struct mbus *m, enum hal_unit u, int addr, int err_no)
 		mbus_note_exception(st, (uint16_t)(err_no - MODBUS_ENOBASE), addr);
 		return -EPROTO;
 	}
-	if (err_no == EMBBADEXC) {
+	if (err_no == EMBBADEXC || err_no == MODBUS_ENOBASE) {
 		/* 3.1.6 reports an exception code it has no name for (12..255) only as
-		 * EMBBADEXC, without the code: still the unit refusing, not a corrupt line.
-		 * Flushed: a mismatched exception frame (the same errno) may be a stray one. */
+		 * EMBBADEXC, without the code, and code 0 as the bare MODBUS_ENOBASE: still
+		 * the unit refusing, not a corrupt line. Flushed: a mismatched exception
+		 * frame (the same errno) may be a stray one. */
 		mbus_note_exception(st, MBUS_EXCEPTION_UNKNOWN, addr);
 		modbus_flush(m->ctx);
 		return -EPROTO;

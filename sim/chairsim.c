@@ -411,7 +411,8 @@ static int chairsim_parse(int argc, char **argv, struct chairsim_opts *o,
 			break;
 		case O_TRACE_MS:
 			rc = chairsim_number("--trace-ms", optarg, 1, 60000, &v);
-			o->trace_ms = (int)v;
+			if (rc == 0)
+				o->trace_ms = (int)v;
 			if (rc == 0 && v != (int)v) {
 				fprintf(stderr, "chairsim: --trace-ms '%s': whole milliseconds\n",
 					optarg);

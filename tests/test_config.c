@@ -90,6 +90,8 @@ static void test_bad_files_name_file_line_key_and_change_nothing(void **state)
 		{"[axis.y]\nthis line has no equals sign\n", "chair.ini:2: syntax error"},
 		{"[axis.y]\nmin_mm = 500\nmax_mm = 400\n",
 		 "chair.ini:2: [axis.y] min_mm 500 must be below max_mm 400"},
+		{"[width]\nnarrow_mm = 80\n\n\nmedium_mm = 200\n",
+		 "chair.ini:5: [width] medium_mm 200 must be below wide_mm 140"},
 		{"[heater]\n\ncutoff_c = 40\n",
 		 "chair.ini:3: [heater] max_c 41 must be below cutoff_c 40"},
 		{"[heater]\nmax_c = 44\n", "chair.ini:2: [heater] max_c 44 must be below cutoff_c 43"},

@@ -103,8 +103,12 @@ static int tamper_read(void *ctx, struct hal_inputs *in)
 	int rc = t->inner->read(t->inner->ctx, in);
 	if (rc >= 0 && t->z_force_raw >= 0)
 		in->drive[HAL_AXIS_Z].actual_force_raw = (uint16_t)t->z_force_raw;
-	if (rc >= 0)
-		in->unit[HAL_UNIT_DRIVE_Z].exceptions += t->z_exceptions;
+	if (rc >= 0 && t->z_exceptions) {
+		struct hal_unit_status *st = &in->unit[HAL_UNIT_DRIVE_Z];
+		st->exceptions += t->z_exceptions;
+		st->last_exception = 4; /* server device failure, on the control register */
+		st->last_exception_reg = 0;
+	}
 	return rc;
 }
 
@@ -489,7 +493,35 @@ static void test_exception_seen_only_in_the_count_still_latches_until_acked(void
 	assert_int_equal(tick_until_latched(r, 1), 1);
 	assert_int_equal(c->safety.first.code, FAULT_BUS_EXCEPTION);
 	assert_int_equal(c->safety.first.where, HAL_UNIT_DRIVE_Z);
+	assert_int_equal(c->safety.first.value, 4); /* the code it came with, not 0 */
 	assert_held_until_acked(r, FAULT_BUS_EXCEPTION);
+	rig_close(r);
+}
+
+static void test_an_event_during_the_acknowledge_is_logged_and_refuses_it(void **state)
+{
+	(void)state;
+	struct rig *r = pressing_rig(31);
+	struct ctl *c = rig_ctl(r);
+	struct tamper tp;
+	tamper_insert(&tp, r);
+	tp.fail_read = true;
+	assert_int_equal(tick_until_latched(r, 1), 1);
+	tp.fail_read = false;
+	rig_ticks(r, 100);
+	uint32_t logged = c->safety.log.count;
+	assert_int_equal(lockstep_command(&r->ls, CMD_ACK), CMD_OK);
+	tp.z_exceptions = 1; /* lands on the very tick that would have cleared the latch */
+	rig_ticks(r, 600);
+	assert_true(c->safety.latched);
+	assert_int_equal(c->cmd_result, CMD_E_CAUSE);
+	assert_int_equal(c->safety.log.count, logged + 1);
+	assert_int_equal(fault_log_get(&c->safety.log, 0)->code, FAULT_BUS_EXCEPTION);
+	/* The next acknowledge, with nothing new, goes through. */
+	assert_int_equal(lockstep_command(&r->ls, CMD_ACK), CMD_OK);
+	for (int i = 0; i < 300 && c->state != ST_IDLE; i++)
+		lockstep_tick(&r->ls);
+	assert_false(c->safety.latched);
 	rig_close(r);
 }
 
@@ -654,6 +686,7 @@ int main(void)
 		cmocka_unit_test(test_failed_backend_read_faults_io_on_the_same_tick_until_acked),
 		cmocka_unit_test(test_failed_backend_write_faults_io_on_the_next_tick),
 		cmocka_unit_test(test_exception_seen_only_in_the_count_still_latches_until_acked),
+		cmocka_unit_test(test_an_event_during_the_acknowledge_is_logged_and_refuses_it),
 		cmocka_unit_test(test_recline_stuck_30s_without_its_limit_latches_recline_timeout),
 		cmocka_unit_test(test_both_end_switches_at_once_latch_end_switches),
 		cmocka_unit_test(test_over_force_latches_over_force_until_acked),
