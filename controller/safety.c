@@ -37,19 +37,23 @@ struct trips {
 	struct trip t[MAX_TRIPS];
 };
 
-static void add(struct trips *tr, enum fault_code code, int where, int32_t value, uint16_t reg)
+static void push(struct trips *tr, struct trip t)
 {
 	if (tr->n < MAX_TRIPS)
-		tr->t[tr->n++] = (struct trip){code, where, value, reg, false};
+		tr->t[tr->n++] = t;
+}
+
+/* A trip from a condition that lasts while its cause does. */
+static void add(struct trips *tr, enum fault_code code, int where, int32_t value, uint16_t reg)
+{
+	push(tr, (struct trip){code, where, value, reg, false});
 }
 
 /* A trip from an event rather than a lasting condition. */
 static void add_event(struct trips *tr, enum fault_code code, int where, int32_t value,
 		      uint16_t reg)
 {
-	add(tr, code, where, value, reg);
-	if (tr->n > 0 && tr->t[tr->n - 1].code == code)
-		tr->t[tr->n - 1].event = true;
+	push(tr, (struct trip){code, where, value, reg, true});
 }
 
 static bool unit_present(const struct chair_config *cfg, int u)

@@ -136,6 +136,8 @@ void sim_advance_1ms(struct sim *s)
 			.contact_n = seated ? s->contact_force_n : 0.0,
 			.injected_fault = fv.drive_fault[a],
 			.encoder_lost = fv.encoder_lost[a],
+			.hot = fv.drive_hot[a],
+			.hot_c = fv.drive_hot_raw[a] / 10.0,
 		};
 	}
 	sim_drives_step(s->drive, env);

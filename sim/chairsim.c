@@ -23,26 +23,10 @@
 
 #define CHAIRSIM_STEP_NS 1000000LL
 #define CHAIRSIM_CATCH_UP_MAX 1000 /* steps in a row before giving the lost time up */
-#define CHAIRSIM_WIRE_FAULT_MAX 16
 #define CHAIRSIM_LATE_MAX_MS 60000
 /* The highest exception code libmodbus 3.1.6 passes on to a client: it reports 12..255
  * only as EMBBADEXC, without the code. */
 #define CHAIRSIM_EXCEPTION_MAX MODBUS_EXCEPTION_GATEWAY_TARGET
-
-/* Wire faults a --fault or scenario line can schedule, besides the simulator's own. */
-enum chairsim_wire_kind { CHAIRSIM_WIRE_LATE, CHAIRSIM_WIRE_EXCEPTION, CHAIRSIM_WIRE_BAD_CRC };
-
-static const char *const chairsim_wire_name[] = {"late", "exception", "bad_crc"};
-#define CHAIRSIM_WIRE_KIND_COUNT 3
-
-/* One wire fault on a schedule of simulated time, like struct sim_fault. */
-struct chairsim_wire_fault {
-	enum chairsim_wire_kind kind;
-	int unit;       /* enum hal_unit, -1 = every unit */
-	double value;   /* ms late, exception code, or percent of answers with a bad CRC */
-	uint64_t at_ms; /* simulated time it starts */
-	uint64_t for_ms; /* 0 = until the end */
-};
 
 struct chairsim_opts {
 	const char *modbus;
@@ -57,8 +41,6 @@ struct chairsim_opts {
 	int exception[HAL_UNIT_COUNT];
 	struct sim_fault fault[SIM_FAULT_MAX];
 	int fault_count;
-	struct chairsim_wire_fault wire[CHAIRSIM_WIRE_FAULT_MAX];
-	int wire_count;
 };
 
 static volatile sig_atomic_t chairsim_stop;
@@ -105,12 +87,11 @@ static void chairsim_usage(FILE *f)
 		"  --trace-ms N          a trace line every N ms of simulated time (default 10)\n"
 		"  --wire-pace           RTU on a pty: answer only when a real line at the baud\n"
 		"                        rate would have carried request and answer\n"
-		"Wire faults on a schedule (--fault or scenario lines), KIND TARGET VALUE AT_MS\n"
-		"[FOR_MS] in simulated ms; while one is on it replaces the whole-run option:\n"
-		"  late UNIT MS          e.g. \"late drive_z 50 20000 3000\"\n"
+		"Wire faults on a schedule (--fault or scenario lines, kinds of sim_fault_parse);\n"
+		"while one is on it replaces the whole-run option:\n"
+		"  late UNIT MS          e.g. \"late drive_z 50 20000 3000\" (UNIT - : every unit)\n"
 		"  exception UNIT CODE   e.g. \"exception drive_z 4 20000 3000\" (CODE 1..11)\n"
-		"  bad_crc all PERCENT   e.g. \"bad_crc all 1 20000 3000\"\n"
-		"  UNIT: drive_y..dio, a unit id, or all\n");
+		"  bad_crc - PERCENT     e.g. \"bad_crc - 1 20000 3000\"\n");
 }
 
 /* The index of a unit named by its config name or its Modbus id, or -1. */
@@ -159,122 +140,9 @@ static int chairsim_unit_value(const char *opt, const char *text, long lo, long 
 	return 0;
 }
 
-/* The wire kind a token names, or -1 when it is none (then it may be one of the sim's). */
-static int chairsim_wire_kind(const char *tok)
+/* A --fault or scenario line, for the simulator's schedule (wire faults included). */
+static int chairsim_add_fault(struct chairsim_opts *o, const char *text, const char *where)
 {
-	for (int k = 0; k < CHAIRSIM_WIRE_KIND_COUNT; k++)
-		if (strcmp(tok, chairsim_wire_name[k]) == 0)
-			return k;
-	return -1;
-}
-
-/* Simulated ms: digits only (strtoull would take "-1" as a huge number). */
-static bool chairsim_ms(const char *tok, uint64_t *ms)
-{
-	if (tok[0] < '0' || tok[0] > '9')
-		return false;
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(tok, &end, 10);
-	if (errno || *end)
-		return false;
-	*ms = v;
-	return true;
-}
-
-/* The target of a wire line: "all" (-1) for any kind, a unit by name or id but for
- * bad_crc, whose share is of every answer on the line. NULL or what is wrong with it. */
-static const char *chairsim_wire_target(enum chairsim_wire_kind kind, const char *tok,
-					const struct hal_config *cfg, int *unit)
-{
-	if (strcmp(tok, "all") == 0) {
-		*unit = -1;
-		return NULL;
-	}
-	if (kind == CHAIRSIM_WIRE_BAD_CRC)
-		return "TARGET must be all";
-	*unit = chairsim_unit(tok, cfg);
-	return *unit < 0 ? "TARGET must be drive_y..dio, a unit id or all" : NULL;
-}
-
-/* The value of a wire line in its kind's range. NULL or what is wrong with it. */
-static const char *chairsim_wire_value(enum chairsim_wire_kind kind, const char *tok,
-				       double *value)
-{
-	char *end;
-	errno = 0;
-	double v = strtod(tok, &end);
-	bool number = !errno && !*end && end != tok;
-	/* written so that NaN fails every range */
-	switch (kind) {
-	case CHAIRSIM_WIRE_LATE:
-		if (!number || !(v >= 0 && v <= CHAIRSIM_LATE_MAX_MS) || v != (int)v)
-			return "MS must be a whole 0..60000";
-		break;
-	case CHAIRSIM_WIRE_EXCEPTION:
-		if (!number || !(v >= 1 && v <= CHAIRSIM_EXCEPTION_MAX) || v != (int)v)
-			return "CODE must be 1..11, the codes libmodbus 3.1.6 knows";
-		break;
-	case CHAIRSIM_WIRE_BAD_CRC:
-		if (!number || !(v >= 0 && v <= 100))
-			return "PERCENT must be 0..100";
-		break;
-	}
-	*value = v;
-	return NULL;
-}
-
-/* A wire fault line "KIND TARGET VALUE AT_MS [FOR_MS]" into f. 1 when KIND is not a wire
- * kind (the line is the sim's), 0 when parsed, -EINVAL with a message naming where. */
-static int chairsim_wire_parse(const char *text, const struct hal_config *cfg,
-			       const char *where, struct chairsim_wire_fault *f)
-{
-	char buf[256];
-	char *tok[6];
-	int n = 0;
-	snprintf(buf, sizeof(buf), "%s", text);
-	char *save = NULL;
-	for (char *t = strtok_r(buf, " \t", &save); t && n < 6; t = strtok_r(NULL, " \t", &save))
-		tok[n++] = t;
-	int kind = n > 0 ? chairsim_wire_kind(tok[0]) : -1;
-	if (kind < 0)
-		return 1;
-	f->kind = (enum chairsim_wire_kind)kind;
-	f->for_ms = 0;
-	const char *why = NULL;
-	if (n < 4 || n > 5)
-		why = "expected KIND TARGET VALUE AT_MS [FOR_MS]";
-	if (!why)
-		why = chairsim_wire_target(f->kind, tok[1], cfg, &f->unit);
-	if (!why)
-		why = chairsim_wire_value(f->kind, tok[2], &f->value);
-	if (!why && (!chairsim_ms(tok[3], &f->at_ms) || (n == 5 && !chairsim_ms(tok[4], &f->for_ms))))
-		why = "AT_MS and FOR_MS must be whole milliseconds";
-	if (why) {
-		fprintf(stderr, "chairsim: %s: bad wire fault '%s': %s\n", where, text, why);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-/* A --fault or scenario line: a wire fault for chairsim's own table, else one for the
- * simulator's. */
-static int chairsim_add_fault(struct chairsim_opts *o, const char *text, const char *where,
-			      const struct hal_config *cfg)
-{
-	struct chairsim_wire_fault wire;
-	int rc = chairsim_wire_parse(text, cfg, where, &wire);
-	if (rc < 0)
-		return rc;
-	if (rc == 0) {
-		if (o->wire_count == CHAIRSIM_WIRE_FAULT_MAX) {
-			fprintf(stderr, "chairsim: %s: more than %d wire faults\n", where,
-				CHAIRSIM_WIRE_FAULT_MAX);
-			return -ENOSPC;
-		}
-		o->wire[o->wire_count++] = wire;
-		return 0;
-	}
 	if (o->fault_count == SIM_FAULT_MAX) {
 		fprintf(stderr, "chairsim: %s: more than %d faults\n", where, SIM_FAULT_MAX);
 		return -ENOSPC;
@@ -289,8 +157,7 @@ static int chairsim_add_fault(struct chairsim_opts *o, const char *text, const c
 }
 
 /* One fault per line; blank lines and # comments are skipped. */
-static int chairsim_scenario(struct chairsim_opts *o, const char *path,
-			     const struct hal_config *cfg)
+static int chairsim_scenario(struct chairsim_opts *o, const char *path)
 {
 	FILE *f = fopen(path, "r");
 	if (!f) {
@@ -307,7 +174,7 @@ static int chairsim_scenario(struct chairsim_opts *o, const char *path,
 		if (strspn(line, " \t") == strlen(line))
 			continue;
 		snprintf(where, sizeof(where), "%s:%d", path, n);
-		rc = chairsim_add_fault(o, line, where, cfg);
+		rc = chairsim_add_fault(o, line, where);
 	}
 	fclose(f);
 	return rc;
@@ -374,10 +241,10 @@ static int chairsim_parse(int argc, char **argv, struct chairsim_opts *o,
 			break;
 		}
 		case O_FAULT:
-			rc = chairsim_add_fault(o, optarg, "--fault", cfg);
+			rc = chairsim_add_fault(o, optarg, "--fault");
 			break;
 		case O_SCENARIO:
-			rc = chairsim_scenario(o, optarg, cfg);
+			rc = chairsim_scenario(o, optarg);
 			break;
 		case O_LATE:
 			rc = chairsim_unit_value("--late", optarg, 0, CHAIRSIM_LATE_MAX_MS, "", cfg,
@@ -438,18 +305,12 @@ static int chairsim_parse(int argc, char **argv, struct chairsim_opts *o,
 	return 0;
 }
 
-/* The first scheduled wire fault of this kind on unit u (-1: a line-wide one) at t_ms. */
-static const struct chairsim_wire_fault *chairsim_wire_active(const struct chairsim_opts *o,
-							      enum chairsim_wire_kind kind, int u,
-							      uint64_t t_ms)
+/* A scheduled wire fault's value for unit u now, or the whole-run option's when none is on. */
+static int chairsim_wire_value(const struct sim *s, enum sim_fault_kind kind, int u,
+			       int whole_run)
 {
-	for (int i = 0; i < o->wire_count; i++) {
-		const struct chairsim_wire_fault *f = &o->wire[i];
-		bool on = t_ms >= f->at_ms && (f->for_ms == 0 || t_ms - f->at_ms < f->for_ms);
-		if (f->kind == kind && on && (f->unit == -1 || f->unit == u))
-			return f;
-	}
-	return NULL;
+	int value;
+	return sim_fault_active(s, kind, u, s->time_ms, &value) ? value : whole_run;
 }
 
 /* The wire faults of every unit now: the whole-run options, replaced by a scheduled wire
@@ -457,23 +318,18 @@ static const struct chairsim_wire_fault *chairsim_wire_active(const struct chair
 static void chairsim_wire_faults(struct simsrv *srv, const struct sim *s,
 				 const struct chairsim_opts *o)
 {
-	uint64_t t_ms = s->time_ms;
 	for (int u = 0; u < HAL_UNIT_COUNT; u++) {
-		const struct chairsim_wire_fault *late =
-			chairsim_wire_active(o, CHAIRSIM_WIRE_LATE, u, t_ms);
-		const struct chairsim_wire_fault *exc =
-			chairsim_wire_active(o, CHAIRSIM_WIRE_EXCEPTION, u, t_ms);
 		struct simsrv_unit_faults f = {
-			.silent = sim_fault_active(s, SIM_FAULT_UNIT_SILENT, u, t_ms, NULL),
-			.deaf = sim_fault_active(s, SIM_FAULT_UNIT_DEAF, u, t_ms, NULL),
-			.late_ms = late ? (int)late->value : o->late_ms[u],
-			.exception = exc ? (int)exc->value : o->exception[u],
+			.silent = sim_fault_active(s, SIM_FAULT_UNIT_SILENT, u, s->time_ms, NULL),
+			.deaf = sim_fault_active(s, SIM_FAULT_UNIT_DEAF, u, s->time_ms, NULL),
+			.late_ms = chairsim_wire_value(s, SIM_FAULT_LATE, u, o->late_ms[u]),
+			.exception = chairsim_wire_value(s, SIM_FAULT_EXCEPTION, u, o->exception[u]),
 		};
 		simsrv_set_unit_faults(srv, (enum hal_unit)u, &f);
 	}
-	const struct chairsim_wire_fault *crc =
-		chairsim_wire_active(o, CHAIRSIM_WIRE_BAD_CRC, -1, t_ms);
-	simsrv_set_bad_crc_percent(srv, crc ? crc->value : o->bad_crc_percent);
+	int percent;
+	bool crc = sim_fault_active(s, SIM_FAULT_BAD_CRC, -1, s->time_ms, &percent);
+	simsrv_set_bad_crc_percent(srv, crc ? percent : o->bad_crc_percent);
 }
 
 static void chairsim_report(const struct simsrv *srv, const struct sim *s)
@@ -526,8 +382,8 @@ int main(int argc, char **argv)
 	}
 	simsrv_set_bad_crc(&srv, opts.bad_crc_percent, opts.seed);
 	simsrv_set_wire_pace(&srv, opts.wire_pace);
-	fprintf(stderr, "chairsim: listening on %s (seed %" PRIu64 ", %d faults, %d on the wire)\n",
-		simsrv_where(&srv), opts.seed, opts.fault_count, opts.wire_count);
+	fprintf(stderr, "chairsim: listening on %s (seed %" PRIu64 ", %d faults)\n",
+		simsrv_where(&srv), opts.seed, opts.fault_count);
 	if (opts.status_fd >= 0) {
 		dprintf(opts.status_fd, "listening %s\n", simsrv_where(&srv));
 		close(opts.status_fd);

@@ -1,9 +1,6 @@
 /* The chair's slow parts, read through the IO module: airbags, heaters, the recline
- * actuators and the supply; and the one slow fault of a drive, its cooling failing
- * (drive_over_temp), which the drive model then cools down from. */
+ * actuators and the supply. */
 #include "internal.h"
-
-#include <stddef.h>
 
 #include "rng.h"
 
@@ -111,27 +108,6 @@ static void actuator_step(double *angle_deg, double *current_ma, double min_deg,
 	*angle_deg = *angle_deg < min_deg ? min_deg : *angle_deg > max_deg ? max_deg : *angle_deg;
 }
 
-/* Whether actuator r (0 back, 1 leg) runs without moving now. The fault table is only
- * walked when something is scheduled at all: most steps have nothing. */
-static bool recline_stuck(const struct sim *s, int r)
-{
-	return s->fault_count > 0 &&
-	       sim_fault_active(s, SIM_FAULT_RECLINE_STUCK, r, s->time_ms, NULL);
-}
-
-/* Drives whose cooling failed: each winding held at its fault's temperature (0.1 degC).
- * Once the fault ends the drive model cools it at its own pace, as a real drive would. */
-static void drives_overheat(struct sim *s)
-{
-	if (s->fault_count == 0)
-		return;
-	for (int a = 0; a < HAL_AXIS_COUNT; a++) {
-		int temp_dc;
-		if (sim_fault_active(s, SIM_FAULT_DRIVE_OVER_TEMP, a, s->time_ms, &temp_dc))
-			s->drive[a].temp_c = temp_dc / 10.0;
-	}
-}
-
 void sim_comfort_step(struct sim *s, const struct sim_fault_view *fv)
 {
 	airbags_step(s);
@@ -139,11 +115,10 @@ void sim_comfort_step(struct sim *s, const struct sim_fault_view *fv)
 	/* back_up brings the backrest upright (smaller angle); leg_up raises the legrest. */
 	actuator_step(&s->back_angle_deg, &s->back_current_ma, BACK_MIN_DEG, BACK_MAX_DEG,
 		      line_on(s, HAL_OUT_BACK_UP), line_on(s, HAL_OUT_BACK_DOWN), fv->trapped[0],
-		      recline_stuck(s, 0));
+		      fv->recline_stuck[0]);
 	actuator_step(&s->leg_angle_deg, &s->leg_current_ma, LEG_MIN_DEG, LEG_MAX_DEG,
 		      line_on(s, HAL_OUT_LEG_DOWN), line_on(s, HAL_OUT_LEG_UP), fv->trapped[1],
-		      recline_stuck(s, 1));
-	drives_overheat(s);
+		      fv->recline_stuck[1]);
 	s->supply_v = SUPPLY_V + sim_rng_range(&s->rng, -SUPPLY_NOISE_V, SUPPLY_NOISE_V);
 }
 

@@ -372,6 +372,8 @@ PER_AXIS void load_axis(struct sim_drive *d, enum hal_axis a, const struct motio
 		double settle_c = SIM_AMBIENT_C + TEMP_RISE_C_PER_A2 * amps * amps;
 		d->temp_c += (settle_c - d->temp_c) * SIM_DT_S / TEMP_TAU_S;
 	}
+	if (env->hot) /* its cooling failed; afterwards it cools from there at its own pace */
+		d->temp_c = env->hot_c;
 }
 
 /* Every drive moves, then every drive draws its current and heats: a drive's step is a

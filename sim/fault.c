@@ -15,7 +15,14 @@ static const char *const kind_name[SIM_FAULT_KIND_COUNT] = {
 	[SIM_FAULT_SUPPLY] = "supply",             [SIM_FAULT_TRAPPED] = "trapped",
 	[SIM_FAULT_RECLINE_STUCK] = "recline_stuck",
 	[SIM_FAULT_DRIVE_OVER_TEMP] = "drive_over_temp",
+	[SIM_FAULT_LATE] = "late",                 [SIM_FAULT_EXCEPTION] = "exception",
+	[SIM_FAULT_BAD_CRC] = "bad_crc",
 };
+
+/* The highest exception code libmodbus 3.1.6 passes on to a client: it reports 12..255
+ * only as a bad exception frame, without the code. */
+#define EXCEPTION_MAX 11
+#define LATE_MAX_MS 60000
 
 static const char *const recline_name[] = {"back", "leg"};
 #define RECLINE_COUNT 2
@@ -31,6 +38,8 @@ static int target_count(enum sim_fault_kind kind)
 	switch (kind) {
 	case SIM_FAULT_UNIT_SILENT:
 	case SIM_FAULT_UNIT_DEAF:
+	case SIM_FAULT_LATE:
+	case SIM_FAULT_EXCEPTION:
 		return HAL_UNIT_COUNT;
 	case SIM_FAULT_DRIVE_FAULT:
 	case SIM_FAULT_ENCODER_LOSS:
@@ -54,6 +63,8 @@ static const char *const *target_names(enum sim_fault_kind kind)
 	switch (kind) {
 	case SIM_FAULT_UNIT_SILENT:
 	case SIM_FAULT_UNIT_DEAF:
+	case SIM_FAULT_LATE:
+	case SIM_FAULT_EXCEPTION:
 		return hal_unit_name;
 	case SIM_FAULT_DRIVE_FAULT:
 	case SIM_FAULT_ENCODER_LOSS:
@@ -71,21 +82,23 @@ static const char *const *target_names(enum sim_fault_kind kind)
 	}
 }
 
-/* Whether a kind takes -1 for its target: a recline fault on either actuator. */
-static bool either_actuator(enum sim_fault_kind kind)
+/* Whether a kind takes -1 for its target: a recline fault on either actuator, a wire
+ * fault on every unit. */
+static bool any_target(enum sim_fault_kind kind)
 {
-	return kind == SIM_FAULT_TRAPPED || kind == SIM_FAULT_RECLINE_STUCK;
+	return kind == SIM_FAULT_TRAPPED || kind == SIM_FAULT_RECLINE_STUCK ||
+	       kind == SIM_FAULT_LATE || kind == SIM_FAULT_EXCEPTION;
 }
 
 /* A fault that could happen on this chair: known kind, real target, value in range.
- * Kinds without a target ignore it; TRAPPED and RECLINE_STUCK take -1 for either
- * actuator. */
+ * Kinds without a target ignore it; the recline faults take -1 for either actuator,
+ * the per-unit wire faults for every unit. */
 static bool fault_valid(const struct sim_fault *f)
 {
 	if ((unsigned)f->kind >= SIM_FAULT_KIND_COUNT)
 		return false;
 	int n = target_count(f->kind);
-	bool any_ok = either_actuator(f->kind) && f->target == -1;
+	bool any_ok = any_target(f->kind) && f->target == -1;
 	if (n > 0 && !any_ok && (f->target < 0 || f->target >= n))
 		return false;
 	switch (f->kind) {
@@ -98,6 +111,12 @@ static bool fault_valid(const struct sim_fault *f)
 		return f->value >= INT16_MIN && f->value <= INT16_MAX;
 	case SIM_FAULT_SUPPLY:
 		return f->value >= 0 && f->value <= UINT16_MAX;
+	case SIM_FAULT_LATE:
+		return f->value >= 0 && f->value <= LATE_MAX_MS;
+	case SIM_FAULT_EXCEPTION:
+		return f->value >= 1 && f->value <= EXCEPTION_MAX;
+	case SIM_FAULT_BAD_CRC:
+		return f->value >= 0 && f->value <= 100;
 	default:
 		return true;
 	}
@@ -197,8 +216,18 @@ void sim_fault_view_at(const struct sim *s, uint64_t t_ms, struct sim_fault_view
 					v->trapped[r] = true;
 			break;
 		case SIM_FAULT_RECLINE_STUCK:
+			for (int r = 0; r < RECLINE_COUNT; r++)
+				if (f->target == -1 || f->target == r)
+					v->recline_stuck[r] = true;
+			break;
 		case SIM_FAULT_DRIVE_OVER_TEMP:
-			break; /* sim_comfort_step looks these up itself */
+			v->drive_hot[f->target] = true;
+			v->drive_hot_raw[f->target] = (int16_t)f->value;
+			break;
+		case SIM_FAULT_LATE:
+		case SIM_FAULT_EXCEPTION:
+		case SIM_FAULT_BAD_CRC:
+			break; /* chairsim's wire */
 		default:
 			break;
 		}
@@ -245,13 +274,13 @@ static bool parse_kind(const char *tok, enum sim_fault_kind *kind)
 	return false;
 }
 
-/* "-" for kinds without a target (and the recline faults on either actuator), else a
+/* "-" for kinds without a target (and for either recline actuator or every unit), else a
  * name as hal.c spells it; axis letters in either case. */
 static bool parse_target(enum sim_fault_kind kind, const char *tok, int *target)
 {
 	if (strcmp(tok, "-") == 0) {
 		*target = -1;
-		return target_count(kind) == 0 || either_actuator(kind);
+		return target_count(kind) == 0 || any_target(kind);
 	}
 	const char *const *names = target_names(kind);
 	for (int i = 0; names && i < target_count(kind); i++) {

@@ -62,6 +62,9 @@ struct sim_fault_view {
 	bool supply;
 	uint16_t supply_raw;
 	bool trapped[2]; /* 0 = backrest, 1 = legrest actuator */
+	bool recline_stuck[2];               /* runs at its usual current, does not move */
+	bool drive_hot[HAL_AXIS_COUNT];      /* the winding's cooling failed ... */
+	int16_t drive_hot_raw[HAL_AXIS_COUNT]; /* ... holding it at this (0.1 degC) */
 };
 
 void sim_fault_view_at(const struct sim *s, uint64_t t_ms, struct sim_fault_view *v);
@@ -76,6 +79,8 @@ struct sim_drive_env {
 	double contact_n;        /* roller on the body: Z's force limit and every axis' load */
 	uint16_t injected_fault; /* 0 = none */
 	bool encoder_lost;
+	bool hot;                /* cooling failed: the winding is held at hot_c */
+	double hot_c;
 };
 
 void sim_drive_init(struct sim_drive *d, enum hal_axis a, double position, double offset);

@@ -88,6 +88,11 @@ enum sim_fault_kind {
 	SIM_FAULT_DRIVE_OVER_TEMP, /* a drive's winding held at value (0.1 degC) while the fault
 	                              lasts (its cooling failed); afterwards it cools at its
 	                              own pace */
+	/* On the wire only: chairsim's Modbus server looks these up; the in-process
+	 * simulator has no wire and ignores them. */
+	SIM_FAULT_LATE,           /* a unit answers value ms late */
+	SIM_FAULT_EXCEPTION,      /* a unit answers with Modbus exception value (1..11) */
+	SIM_FAULT_BAD_CRC,        /* value % of the line's answers are corrupt */
 	SIM_FAULT_KIND_COUNT
 };
 

@@ -186,7 +186,7 @@ else
 fi
 
 # --- wire faults on a schedule: an exception for 500 ms, then the acknowledge succeeds -----
-printf '# exception from drive K for 0.5 s, then 5 %% bad answers for 1 s\nexception drive_k 4 2000 500\nbad_crc all 5 3000 1000\n' \
+printf '# exception from drive K for 0.5 s, then 5 %% bad answers for 1 s\nexception drive_k 4 2000 500\nbad_crc - 5 3000 1000\n' \
 	>"$T/wire.scenario"
 if start_chairsim_tcp wire --seed 7 --scenario "$T/wire.scenario"; then
 	tcp_config "$T/wire.ini" "$SIM_PORT"

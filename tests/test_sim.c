@@ -771,6 +771,47 @@ static bool drive_over_temp_seen(const struct hal_inputs *b, const struct hal_in
 	return n->drive[HAL_AXIS_W].temperature_raw >= b->drive[HAL_AXIS_W].temperature_raw + 500;
 }
 
+/* Faults of the Modbus line, which the in-process simulator does not have. */
+static bool wire_only(int kind)
+{
+	return kind == SIM_FAULT_LATE || kind == SIM_FAULT_EXCEPTION || kind == SIM_FAULT_BAD_CRC;
+}
+
+/* Wire faults keep their schedule and value for chairsim to look up, and change nothing
+ * the in-process image shows. */
+static void test_wire_faults_are_scheduled_not_simulated(void **state)
+{
+	(void)state;
+	const struct sim_fault wire[] = {
+		{SIM_FAULT_LATE, HAL_UNIT_DRIVE_Z, 50, 0, 0},
+		{SIM_FAULT_EXCEPTION, -1, 4, 0, 0},
+		{SIM_FAULT_BAD_CRC, -1, 5, 0, 0},
+	};
+	for (size_t i = 0; i < sizeof(wire) / sizeof(wire[0]); i++) {
+		assert_true(wire_only(wire[i].kind));
+		struct sim plain, s;
+		chair_at(&plain, 400.0, 0.0);
+		chair_at(&s, 400.0, 0.0);
+		struct sim_fault f = wire[i];
+		f.at_ms = s.time_ms + 50;
+		f.for_ms = 100;
+		assert_int_equal(sim_fault_add(&s, &f), 0);
+		struct hal_outputs out = quiet_outputs();
+		run_ms(&plain, &out, 100);
+		run_ms(&s, &out, 100);
+		struct hal_inputs a = read_now(&plain), b = read_now(&s);
+		assert_memory_equal(&a, &b, sizeof(a));
+		int target = f.target == -1 ? HAL_UNIT_DRIVE_K : f.target, value = 0;
+		assert_true(sim_fault_active(&s, f.kind, target, s.time_ms, &value));
+		assert_int_equal(value, f.value);
+		assert_false(sim_fault_active(&s, f.kind, target, s.time_ms + 100, NULL));
+	}
+	struct sim_fault bad = {SIM_FAULT_EXCEPTION, HAL_UNIT_DRIVE_Z, 12, 0, 0};
+	struct sim s;
+	chair_at(&s, 400.0, 0.0);
+	assert_int_equal(sim_fault_add(&s, &bad), -EINVAL); /* libmodbus knows 1..11 */
+}
+
 static void test_every_fault_kind_is_observable_in_read(void **state)
 {
 	const struct fault_case cases[SIM_FAULT_KIND_COUNT] = {
@@ -796,6 +837,8 @@ static void test_every_fault_kind_is_observable_in_read(void **state)
 					       drive_over_temp_seen},
 	};
 	for (int k = 0; k < SIM_FAULT_KIND_COUNT; k++) {
+		if (wire_only(k))
+			continue; /* chairsim's: test_wire_faults_are_scheduled_not_simulated */
 		assert_non_null(cases[k].seen);
 		struct sim s;
 		chair_at(&s, 400.0, 0.0);
@@ -901,6 +944,9 @@ static void test_fault_parse_accepts_good_lines(void **state)
 		{"recline_stuck back 0 7", SIM_FAULT_RECLINE_STUCK, 0, 0},
 		{"recline_stuck - 0 7", SIM_FAULT_RECLINE_STUCK, -1, 0},
 		{"drive_over_temp Z 850 100", SIM_FAULT_DRIVE_OVER_TEMP, HAL_AXIS_Z, 850},
+		{"late drive_z 50 20000 3000", SIM_FAULT_LATE, HAL_UNIT_DRIVE_Z, 50},
+		{"exception - 4 2000 500", SIM_FAULT_EXCEPTION, -1, 4},
+		{"bad_crc - 5 3000 1000", SIM_FAULT_BAD_CRC, -1, 5},
 	};
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		assert_int_equal(sim_fault_parse(good[i].line, &f), 0);
@@ -939,6 +985,12 @@ static void test_fault_parse_rejects_bad_lines_and_leaves_the_fault_alone(void *
 		"over_temp neck 400 0",
 		"supply - -1 0",
 		"trapped arm 0 0",
+		"late drive_z -1 0",
+		"late drive_z 60001 0",
+		"exception drive_z 0 0",
+		"exception drive_z 12 0",
+		"bad_crc - 101 0",
+		"bad_crc drive_z 5 0",
 		"estop - 0 -5",
 		"estop - 0 +5",
 		"estop - 0 1e3",
@@ -1077,6 +1129,7 @@ int main(void)
 		cmocka_unit_test(test_recline_moves_and_hits_its_limit_switches),
 		cmocka_unit_test(test_supply_reads_24v_with_tiny_noise),
 		cmocka_unit_test(test_every_fault_kind_is_observable_in_read),
+		cmocka_unit_test(test_wire_faults_are_scheduled_not_simulated),
 		cmocka_unit_test(test_silent_unit_ages_one_per_ms_and_freezes_its_inputs),
 		cmocka_unit_test(test_encoder_loss_costs_counts_on_incremental_axes),
 		cmocka_unit_test(test_fault_parse_accepts_good_lines),
