@@ -165,6 +165,41 @@ static void test_commanded_force_never_exceeds_cap_with_huge_targets(void **stat
 		cap_holds_with_huge_targets(seed);
 }
 
+/* A depth is a place: carried along the back at 20 mm/s onto stiffer tissue at a deep
+ * protrusion, the roller backs off before the true force reaches the cap (from 90 % of
+ * it, axes.c); backing off only at the cap let it pass by 4 %. (At 40 mm/s it still
+ * passes by 2 %, inside the over-force margin: see docs/programs.md.) */
+static void test_depth_carried_along_the_back_stays_under_the_cap(void **state)
+{
+	(void)state;
+	const double cap_n = 30;
+	for (uint64_t seed = 7; seed <= 11; seed++) {
+		struct rig *r = rig_open(seed);
+		assert_true(lockstep_home(&r->ls, 20000));
+		assert_int_equal(rig_set_cap(r, cap_n), CMD_OK);
+		double lumbar_y = rig_lumbar_y_mm(r);
+		assert_true(rig_move_to(r, lumbar_y - 250, 20000));
+		struct motion_targets t;
+		targets_rest(&t, lumbar_y + 150);
+		t.y_speed_mm_s = 20;
+		t.z_mode = Z_DEPTH;
+		t.z_depth_mm = 90;
+		rig_manual(r, &t);
+		double peak_n = 0;
+		for (int i = 0; i < 15000; i++) {
+			lockstep_tick(&r->ls);
+			double true_n = rig_sim(r)->contact_force_n;
+			peak_n = true_n > peak_n ? true_n : peak_n;
+		}
+		printf("seed %llu: depth 90 mm along the back, true force at most %.2f N (cap %.0f)\n",
+		       (unsigned long long)seed, peak_n, cap_n);
+		assert_true(peak_n > 0.8 * cap_n); /* it did press */
+		assert_true(peak_n <= cap_n);
+		assert_int_equal(rig_ctl(r)->safety.log.count, 0);
+		rig_close(r);
+	}
+}
+
 static void test_cap_change_mid_press_lowers_force(void **state)
 {
 	(void)state;
@@ -231,6 +266,7 @@ int main(void)
 		cmocka_unit_test(test_start_and_manual_refused_before_homing),
 		cmocka_unit_test(test_force_40n_on_lumbar_of_20_people_settles_within_1s),
 		cmocka_unit_test(test_commanded_force_never_exceeds_cap_with_huge_targets),
+		cmocka_unit_test(test_depth_carried_along_the_back_stays_under_the_cap),
 		cmocka_unit_test(test_cap_change_mid_press_lowers_force),
 		cmocka_unit_test(test_carriage_follows_target_without_overshoot),
 		cmocka_unit_test(test_knead_tap_and_width_reach_their_setpoints),
