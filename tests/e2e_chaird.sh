@@ -79,42 +79,18 @@ else
 fi
 
 # --- Modbus RTU at 115200 baud through a socat pty pair -------------------------------------
-if command -v socat >/dev/null && start_pty_pair rtu; then
-	"$BUILD/chairsim" --modbus "rtu:$PTY_A,115200,8N2" --wire-pace --seed 6 \
-		2>"$T/rtu.simlog" &
-	SIM_PID=$!
-	E2E_PIDS="$E2E_PIDS $SIM_PID"
-	sleep 0.5
-	rtu_config "$T/rtu.ini" "$PTY_B"
-	"$BUILD/chaird" --config "$T/rtu.ini" --program tests/e2e/short.prog >"$T/rtu.out" 2>&1
-	rc=$?
-	check "RTU: the program runs to its end without a fault" \
-		bash -c "[ $rc -eq 0 ] && grep -q 'faults: *0' '$T/rtu.out' && grep -q 'ended: *idle' '$T/rtu.out'"
-	kill "$SIM_PID"
-	wait "$SIM_PID" 2>/dev/null
-	[ "$rc" -eq 0 ] || tail -30 "$T/rtu.out"
+if run_rtu rtu; then
+	check "RTU: the program runs to its end without a fault" rtu_ran_clean rtu
 else
 	fail "RTU: no socat pty pair"
 fi
 
 # --- RTU with 1 % bad CRCs: real checksums broken on the line -------------------------------
-if command -v socat >/dev/null && start_pty_pair rtucrc; then
-	"$BUILD/chairsim" --modbus "rtu:$PTY_A,115200,8N2" --wire-pace --seed 6 --bad-crc 1 \
-		2>"$T/rtucrc.simlog" &
-	SIM_PID=$!
-	E2E_PIDS="$E2E_PIDS $SIM_PID"
-	sleep 0.5
-	rtu_config "$T/rtucrc.ini" "$PTY_B"
-	"$BUILD/chaird" --config "$T/rtucrc.ini" --program tests/e2e/short.prog >"$T/rtucrc.out" 2>&1
-	rc=$?
-	check "RTU 1 % bad CRC: the program still finishes without a fault" \
-		bash -c "[ $rc -eq 0 ] && grep -q 'faults: *0' '$T/rtucrc.out' && grep -q 'ended: *idle' '$T/rtucrc.out'"
+if run_rtu rtucrc --bad-crc 1; then
+	check "RTU 1 % bad CRC: the program still finishes without a fault" rtu_ran_clean rtucrc
 	check "RTU 1 % bad CRC: chaird counts crc_errors" \
 		grep -Eq "unit [a-z_]+: transactions [0-9]+ timeouts [0-9]+ crc_errors [1-9]" "$T/rtucrc.out"
-	kill "$SIM_PID"
-	wait "$SIM_PID" 2>/dev/null
 	check "RTU 1 % bad CRC: chairsim sent them" grep -q "bad_crc [1-9]" "$T/rtucrc.simlog"
-	[ "$rc" -eq 0 ] || tail -30 "$T/rtucrc.out"
 else
 	fail "RTU 1 % bad CRC: no socat pty pair"
 fi

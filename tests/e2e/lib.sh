@@ -118,3 +118,33 @@ response_timeout_ms = 50
 unit_age_limit_ms = 250
 EOF2
 }
+
+# run_rtu NAME [CHAIRSIM_ARGS...]: chaird runs tests/e2e/short.prog against a chairsim on
+# a fresh socat pty pair at 115200 8N2, paced to the wire; chaird's output in
+# $E2E_TMP/NAME.out, chairsim's log in $E2E_TMP/NAME.simlog, chaird's status in RTU_RC.
+# False when no pty pair could be made.
+run_rtu() {
+	name=$1
+	shift
+	command -v socat >/dev/null && start_pty_pair "$name" || return 1
+	"$BUILD/chairsim" --modbus "rtu:$PTY_A,115200,8N2" --wire-pace --seed 6 "$@" \
+		2>"$E2E_TMP/$name.simlog" &
+	SIM_PID=$!
+	E2E_PIDS="$E2E_PIDS $SIM_PID"
+	sleep 0.5
+	rtu_config "$E2E_TMP/$name.ini" "$PTY_B"
+	"$BUILD/chaird" --config "$E2E_TMP/$name.ini" --program tests/e2e/short.prog \
+		>"$E2E_TMP/$name.out" 2>&1
+	RTU_RC=$?
+	kill "$SIM_PID"
+	wait "$SIM_PID" 2>/dev/null
+	[ "$RTU_RC" -eq 0 ] || tail -30 "$E2E_TMP/$name.out"
+	return 0
+}
+
+# rtu_ran_clean NAME: run_rtu's chaird exited 0 and its summary says the run ended idle
+# without a fault
+rtu_ran_clean() {
+	[ "$RTU_RC" -eq 0 ] && grep -q 'faults: *0' "$E2E_TMP/$1.out" &&
+		grep -q 'ended: *idle' "$E2E_TMP/$1.out"
+}
