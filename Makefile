@@ -21,8 +21,9 @@ CFLAGS += -std=c11 -D_GNU_SOURCE $(WARN) -fno-fast-math -pthread -MMD -MP
 CPPFLAGS += $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -pthread
 
+# A sanitizer or clang build lives beside the plain one: BUILD=build/x gives build/x/asan.
 ifeq ($(SAN),1)
-BUILD := build/asan
+override BUILD := $(BUILD)/asan
 CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS += -fsanitize=address,undefined
 endif
@@ -91,12 +92,12 @@ test-e2e: $(BINS)
 	@BUILD=$(BUILD) tests/run_e2e.sh
 
 test-asan:
-	@$(MAKE) --no-print-directory SAN=1 test-unit
+	@$(MAKE) --no-print-directory SAN=1 BUILD=$(BUILD) test-unit
 
 # The same suites built by clang: both compilers build it clean, and the simulator gives
 # the same golden trace whichever built it.
 test-clang:
-	@$(MAKE) --no-print-directory CC=clang BUILD=build/clang test-unit
+	@$(MAKE) --no-print-directory CC=clang BUILD=$(BUILD)/clang test-unit
 
 demo: all
 	@sim/demo.sh $(BUILD)
