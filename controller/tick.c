@@ -252,31 +252,37 @@ static void stage_executor(struct ctl *c, struct axes_override *ov)
 	}
 }
 
-/* Stage 8 in the safe state: the one table of safe values, plus what a latched chair may
- * still do: stop the roller at its home, reverse a trapped actuator for its back-off,
- * reset drive faults while acknowledging, sound the buzzer. */
+/* The recline relay that backs a trapped actuator off, or -1. */
+static int back_off_relay(const struct safety *s)
+{
+	if (s->trap_backoff_s <= 0)
+		return -1;
+	bool back = s->trap_actuator == 0;
+	enum hal_gpio_out up = back ? HAL_OUT_BACK_UP : HAL_OUT_LEG_UP;
+	enum hal_gpio_out down = back ? HAL_OUT_BACK_DOWN : HAL_OUT_LEG_DOWN;
+	return s->trap_dir_up ? down : up;
+}
+
+/* Stage 8 in the safe state: drivers/hal.c's table of safe values, asking only for the
+ * exceptions it allows: the roller's release (axes_z_release_mm_s: the load cell and the
+ * encoder, not a switch, say when it is over), a trapped actuator's back-off, drive fault
+ * resets while acknowledging, the buzzer. */
 static void safe_outputs(struct ctl *c, struct hal_outputs *out)
 {
 	const struct chair_config *cfg = c->cfg;
-	int16_t release_raw = (int16_t)lround(cfg->force.release_speed_mm_s / cfg->z.velocity_scale);
-	hal_safe_outputs(out, release_raw);
-	for (int a = 0; a < HAL_AXIS_COUNT; a++)
-		out->drive[a].comm_timeout_ms = (uint16_t)cfg->drive_comm_timeout_ms;
-	if (hal_in(&c->in, HAL_IN_Z_HOME))
-		out->drive[HAL_AXIS_Z].target_velocity_raw = 0;
 	const struct safety *s = &c->safety;
-	if (s->trap_backoff_s > 0) {
-		bool back = s->trap_actuator == 0;
-		enum hal_gpio_out up = back ? HAL_OUT_BACK_UP : HAL_OUT_LEG_UP;
-		enum hal_gpio_out down = back ? HAL_OUT_BACK_DOWN : HAL_OUT_LEG_DOWN;
-		hal_out_set(out, s->trap_dir_up ? down : up, true);
-	}
-	if (s->ack_ticks_left > 0)
-		for (int a = 0; a < HAL_AXIS_COUNT; a++)
-			out->drive[a].control |= HAL_CTL_FAULT_RESET;
+	double z_mm_s = axes_z_release_mm_s(cfg, &c->est, &c->in);
 	double since_s = (double)(c->tick - s->first.tick) * c->period_s;
-	hal_out_set(out, HAL_OUT_BUZZER, since_s < fault_buzz_s);
+	struct hal_safe_request req = {
+		.z_velocity_raw = (int16_t)lround(z_mm_s / cfg->z.velocity_scale),
+		.comm_timeout_ms = (uint16_t)cfg->drive_comm_timeout_ms,
+		.fault_reset = s->ack_ticks_left > 0,
+		.buzzer = since_s < fault_buzz_s,
+		.back_off_relay = back_off_relay(s),
+	};
+	hal_safe_outputs_with(out, &req);
 	c->axes.y_traj_live = false;
+	c->axes.z_cmd_mm_s = z_mm_s;
 	force_reset(&c->axes.force);
 	limiter_reset(&c->limiter);
 }

@@ -79,20 +79,80 @@ void hal_config_defaults(struct hal_config *cfg)
 	cfg->sim_seed = 1;
 }
 
-void hal_safe_outputs(struct hal_outputs *out, int16_t z_release_velocity_raw)
+/* Every output line's safe value and the one thing a latched chair may still do with it.
+ * Designated by line, so a line added to enum hal_gpio_out without its entry here has
+ * listed false, which hal_safe_table_complete reports (a test walks it). */
+const struct hal_line_safety hal_gpio_out_safety[HAL_OUT_COUNT] = {
+	[HAL_OUT_DRIVE_ENABLE] = {true, true, HAL_MAY_NOTHING},  /* Z must be powered to retract */
+	[HAL_OUT_PUMP] = {true, false, HAL_MAY_NOTHING},
+	[HAL_OUT_VENT] = {true, true, HAL_MAY_NOTHING},
+	[HAL_OUT_VALVE_SHOULDERS] = {true, true, HAL_MAY_NOTHING},
+	[HAL_OUT_VALVE_ARMS] = {true, true, HAL_MAY_NOTHING},
+	[HAL_OUT_VALVE_WAIST] = {true, true, HAL_MAY_NOTHING},
+	[HAL_OUT_VALVE_SEAT] = {true, true, HAL_MAY_NOTHING},
+	[HAL_OUT_VALVE_CALVES] = {true, true, HAL_MAY_NOTHING},
+	[HAL_OUT_VALVE_FEET] = {true, true, HAL_MAY_NOTHING},
+	[HAL_OUT_HEAT_LUMBAR] = {true, false, HAL_MAY_NOTHING},
+	[HAL_OUT_HEAT_CALVES] = {true, false, HAL_MAY_NOTHING},
+	[HAL_OUT_BACK_UP] = {true, false, HAL_MAY_BACK_OFF},
+	[HAL_OUT_BACK_DOWN] = {true, false, HAL_MAY_BACK_OFF},
+	[HAL_OUT_LEG_UP] = {true, false, HAL_MAY_BACK_OFF},
+	[HAL_OUT_LEG_DOWN] = {true, false, HAL_MAY_BACK_OFF},
+	[HAL_OUT_BUZZER] = {true, false, HAL_MAY_SOUND},
+	[HAL_OUT_LED] = {true, false, HAL_MAY_NOTHING},
+};
+
+bool hal_safe_table_complete(void)
+{
+	for (int i = 0; i < HAL_OUT_COUNT; i++)
+		if (!hal_gpio_out_safety[i].listed)
+			return false;
+	return true;
+}
+
+/* Whether a recline relay reverses the other relay of the same actuator. */
+static bool is_recline_relay(int line)
+{
+	return line >= 0 && line < HAL_OUT_COUNT &&
+	       hal_gpio_out_safety[line].may == HAL_MAY_BACK_OFF;
+}
+
+void hal_safe_outputs_with(struct hal_outputs *out, const struct hal_safe_request *req)
 {
 	memset(out, 0, sizeof(*out));
-	for (int a = 0; a < HAL_AXIS_COUNT; a++)
-		out->drive[a].comm_timeout_ms = 200;
-	/* Z stays enabled: a disabled depth drive would leave the roller pressed in. */
+	for (int i = 0; i < HAL_OUT_COUNT; i++) {
+		const struct hal_line_safety *ls = &hal_gpio_out_safety[i];
+		bool on = ls->on;
+		if (ls->may == HAL_MAY_SOUND)
+			on = req->buzzer;
+		else if (ls->may == HAL_MAY_TOGGLE)
+			on = req->heartbeat;
+		else if (ls->may == HAL_MAY_BACK_OFF)
+			on = is_recline_relay(req->back_off_relay) && req->back_off_relay == i;
+		hal_out_set(out, (enum hal_gpio_out)i, on);
+	}
+	uint16_t comm_ms = req->comm_timeout_ms ? req->comm_timeout_ms : 200;
+	uint16_t reset = req->fault_reset ? HAL_CTL_FAULT_RESET : 0;
+	for (int a = 0; a < HAL_AXIS_COUNT; a++) {
+		out->drive[a].comm_timeout_ms = comm_ms;
+		out->drive[a].control = reset;
+	}
+	/* Z stays enabled: a disabled depth drive would leave the roller pressed in. It may
+	 * retract or stand still, never extend, and may press with no force at all. */
 	struct hal_drive_out *z = &out->drive[HAL_AXIS_Z];
-	z->control = HAL_CTL_ENABLE | (HAL_MODE_VELOCITY << HAL_CTL_MODE_SHIFT);
-	z->target_velocity_raw = (int16_t)(z_release_velocity_raw > 0 ? -z_release_velocity_raw
-								      : z_release_velocity_raw);
+	z->control |= HAL_CTL_ENABLE | (HAL_MODE_VELOCITY << HAL_CTL_MODE_SHIFT);
+	int16_t v = req->z_velocity_raw;
+	z->target_velocity_raw = (int16_t)(v > 0 ? 0 : v);
 	z->target_force_raw = 0;
 	z->current_limit_ma = 3000;
-	hal_out_set(out, HAL_OUT_DRIVE_ENABLE, true);
-	hal_out_set(out, HAL_OUT_VENT, true);
-	for (int v = HAL_OUT_VALVE_SHOULDERS; v <= HAL_OUT_VALVE_FEET; v++)
-		hal_out_set(out, (enum hal_gpio_out)v, true);
+}
+
+void hal_safe_outputs(struct hal_outputs *out, int16_t z_release_velocity_raw)
+{
+	int16_t v = z_release_velocity_raw;
+	struct hal_safe_request req = {
+		.z_velocity_raw = (int16_t)(v > 0 ? -v : v),
+		.back_off_relay = -1,
+	};
+	hal_safe_outputs_with(out, &req);
 }

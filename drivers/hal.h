@@ -273,9 +273,45 @@ struct hal_backend {
 	void (*close)(void *ctx);
 };
 
-/* The outputs that release the body: every drive disabled but Z, which is enabled and
- * commanded to retract to its home at release speed; valves and vent open with the pump
- * off; heaters, recline, buzzer off. One table, used by every backend and the tick. */
+/* The safe state, in one place: every output's safe value and what a latched chair may
+ * still do with it, as Klipper keeps each output's shutdown value beside it. Nothing else
+ * writes a safe state: the tick, the backends and shutdown all call hal_safe_outputs_with,
+ * which takes only the exceptions the table allows. */
+enum hal_safe_may {
+	HAL_MAY_NOTHING,  /* always its safe value */
+	HAL_MAY_BACK_OFF, /* a recline relay: reverse a trapped actuator for its back-off */
+	HAL_MAY_SOUND,    /* the buzzer: sound when a fault latches */
+	HAL_MAY_TOGGLE,   /* the heartbeat: keeps toggling while the rt thread runs */
+};
+
+struct hal_line_safety {
+	bool listed;          /* false: a line without an entry (a table out of date) */
+	bool on;              /* the safe value */
+	enum hal_safe_may may;
+};
+
+extern const struct hal_line_safety hal_gpio_out_safety[HAL_OUT_COUNT];
+
+/* Whether every output line has its entry. */
+bool hal_safe_table_complete(void);
+
+/* The exceptions a latched chair asks for; the table decides which it may have. Drives:
+ * every one disabled but Z, which stays enabled in velocity mode with no force and may only
+ * retract (z_velocity_raw > 0 becomes 0); fault_reset sets FAULT_RESET on every drive (an
+ * acknowledge clearing drive faults); comm_timeout_ms 0 means the drives' default 200. */
+struct hal_safe_request {
+	int16_t z_velocity_raw;   /* <= 0: retract speed, or 0 to stand at home */
+	uint16_t comm_timeout_ms;
+	bool fault_reset;
+	bool buzzer;
+	bool heartbeat;
+	int back_off_relay;       /* enum hal_gpio_out of a recline relay, or -1 */
+};
+
+void hal_safe_outputs_with(struct hal_outputs *out, const struct hal_safe_request *req);
+
+/* The plain safe state, retracting Z at |z_release_velocity_raw| (as a backend writes it
+ * when no tick runs): hal_safe_outputs_with and no exceptions. */
 void hal_safe_outputs(struct hal_outputs *out, int16_t z_release_velocity_raw);
 
 /* The hardware backends (drivers/hal_combo.c): for cfg->backend HAL_BACKEND_MODBUS the

@@ -218,37 +218,125 @@ static void test_estop_mid_press_safe_same_tick_released_within_150ms(void **sta
 	run_fault_case(&fc);
 }
 
+/* Every fault the simulator can inject while the roller presses, with the code it must
+ * latch. */
+static const struct fault_case release_cases[] = {
+	{"drive Z fault", {.kind = SIM_FAULT_DRIVE_FAULT, .target = HAL_AXIS_Z, .value = 17},
+	 FAULT_DRIVE, HAL_AXIS_Z},
+	{"drive K fault", {.kind = SIM_FAULT_DRIVE_FAULT, .target = HAL_AXIS_K, .value = 5},
+	 FAULT_DRIVE, HAL_AXIS_K},
+	{"drive Z silent", {.kind = SIM_FAULT_UNIT_SILENT, .target = HAL_UNIT_DRIVE_Z},
+	 FAULT_UNIT_STALE, HAL_UNIT_DRIVE_Z},
+	{"io module silent", {.kind = SIM_FAULT_UNIT_SILENT, .target = HAL_UNIT_IO},
+	 FAULT_UNIT_STALE, HAL_UNIT_IO},
+	{"y_end stuck", {.kind = SIM_FAULT_STUCK_SWITCH, .target = HAL_IN_Y_END, .value = 1},
+	 FAULT_SWITCH_MISMATCH, HAL_AXIS_Y},
+	{"knead encoder lost",
+	 {.kind = SIM_FAULT_ENCODER_LOSS, .target = HAL_AXIS_K},
+	 FAULT_STALL, HAL_AXIS_K},
+	{"lumbar heater hot",
+	 {.kind = SIM_FAULT_OVER_TEMP, .target = HAL_HEATER_LUMBAR, .value = 450},
+	 FAULT_HEATER_OVER_TEMP, HAL_HEATER_LUMBAR},
+	{"person stands up", {.kind = SIM_FAULT_UNOCCUPIED, .target = -1},
+	 FAULT_UNOCCUPIED, -1},
+	{"supply sags", {.kind = SIM_FAULT_SUPPLY, .target = -1, .value = 170},
+	 FAULT_SUPPLY, -1},
+	/* Nothing the controller writes arrives: only the drive's own watchdog (200 ms)
+	 * lets go, inside the 150 ms after the stale data latches (100 ms). */
+	{"drive Z deaf", {.kind = SIM_FAULT_UNIT_DEAF, .target = HAL_UNIT_DRIVE_Z},
+	 FAULT_UNIT_STALE, HAL_UNIT_DRIVE_Z},
+};
+
 static void test_every_injected_fault_releases_with_its_own_code(void **state)
 {
 	(void)state;
-	const struct fault_case cases[] = {
-		{"drive Z fault", {.kind = SIM_FAULT_DRIVE_FAULT, .target = HAL_AXIS_Z, .value = 17},
-		 FAULT_DRIVE, HAL_AXIS_Z},
-		{"drive K fault", {.kind = SIM_FAULT_DRIVE_FAULT, .target = HAL_AXIS_K, .value = 5},
-		 FAULT_DRIVE, HAL_AXIS_K},
-		{"drive Z silent", {.kind = SIM_FAULT_UNIT_SILENT, .target = HAL_UNIT_DRIVE_Z},
-		 FAULT_UNIT_STALE, HAL_UNIT_DRIVE_Z},
-		{"io module silent", {.kind = SIM_FAULT_UNIT_SILENT, .target = HAL_UNIT_IO},
-		 FAULT_UNIT_STALE, HAL_UNIT_IO},
-		{"y_end stuck", {.kind = SIM_FAULT_STUCK_SWITCH, .target = HAL_IN_Y_END, .value = 1},
-		 FAULT_SWITCH_MISMATCH, HAL_AXIS_Y},
-		{"knead encoder lost",
-		 {.kind = SIM_FAULT_ENCODER_LOSS, .target = HAL_AXIS_K},
-		 FAULT_STALL, HAL_AXIS_K},
-		{"lumbar heater hot",
-		 {.kind = SIM_FAULT_OVER_TEMP, .target = HAL_HEATER_LUMBAR, .value = 450},
-		 FAULT_HEATER_OVER_TEMP, HAL_HEATER_LUMBAR},
-		{"person stands up", {.kind = SIM_FAULT_UNOCCUPIED, .target = -1},
-		 FAULT_UNOCCUPIED, -1},
-		{"supply sags", {.kind = SIM_FAULT_SUPPLY, .target = -1, .value = 170},
-		 FAULT_SUPPLY, -1},
-		/* Nothing the controller writes arrives: only the drive's own watchdog (200 ms)
-		 * lets go, inside the 150 ms after the stale data latches (100 ms). */
-		{"drive Z deaf", {.kind = SIM_FAULT_UNIT_DEAF, .target = HAL_UNIT_DRIVE_Z},
-		 FAULT_UNIT_STALE, HAL_UNIT_DRIVE_Z},
-	};
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		run_fault_case(&cases[i]);
+	for (size_t i = 0; i < sizeof(release_cases) / sizeof(release_cases[0]); i++)
+		run_fault_case(&release_cases[i]);
+}
+
+/* The fault of fc with the z_home switch stuck at stuck_value from the same moment: the
+ * roller must come off the body (true force under 5 N) within 150 ms of the latch and go
+ * home on the true position, whatever the switch says; the switch alone never ends the
+ * release. */
+static void run_fault_with_z_home_stuck(const struct fault_case *fc, int stuck_value)
+{
+	struct rig *r = pressing_rig(21);
+	struct ctl *c = rig_ctl(r);
+	struct sim *s = rig_sim(r);
+	add_fault_now(s, (struct sim_fault){.kind = SIM_FAULT_STUCK_SWITCH,
+					     .target = HAL_IN_Z_HOME, .value = stuck_value});
+	if (fc)
+		add_fault_now(s, fc->fault);
+	const char *name = fc ? fc->name : "z_home stuck alone";
+	uint64_t latched_tick = 0, released_tick = 0;
+	for (int i = 0; i < 3000 && !released_tick; i++) {
+		lockstep_tick(&r->ls);
+		if (!latched_tick && c->safety.latched)
+			latched_tick = c->tick;
+		if (latched_tick && s->contact_force_n < 5)
+			released_tick = c->tick;
+	}
+	if (!latched_tick || !released_tick || released_tick - latched_tick > 150)
+		fprintf(stderr, "%s, z_home stuck at %d: latched %d, released %.0f ms after\n",
+			name, stuck_value, latched_tick != 0,
+			released_tick ? (double)(released_tick - latched_tick) : -1.0);
+	assert_true(latched_tick);
+	assert_true(released_tick);
+	assert_true(released_tick - latched_tick <= 150);
+	rig_ticks(r, 2000);
+	assert_true(c->safety.latched);
+	assert_true(s->contact_force_n < 0.5);
+	assert_true(s->drive[HAL_AXIS_Z].position < 1.0);
+	rig_close(r);
+}
+
+static void test_stuck_z_home_alone_never_pins_the_person(void **state)
+{
+	(void)state;
+	run_fault_with_z_home_stuck(NULL, 1);
+}
+
+static void test_every_fault_releases_with_z_home_stuck_on_or_off(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i + 1 < sizeof(release_cases) / sizeof(release_cases[0]); i++) {
+		run_fault_with_z_home_stuck(&release_cases[i], 1);
+		run_fault_with_z_home_stuck(&release_cases[i], 0);
+	}
+	const struct fault_case estop = {"estop", {.kind = SIM_FAULT_ESTOP, .target = -1},
+					 FAULT_ESTOP, -1};
+	run_fault_with_z_home_stuck(&estop, 1);
+	run_fault_with_z_home_stuck(&estop, 0);
+}
+
+static void test_every_output_line_has_its_safe_value_in_the_one_table(void **state)
+{
+	(void)state;
+	assert_true(hal_safe_table_complete());
+}
+
+/* The exceptions a latched chair asks for are taken only where the table allows them. */
+static void test_safe_state_takes_only_the_exceptions_its_table_allows(void **state)
+{
+	(void)state;
+	struct hal_outputs out;
+	struct hal_safe_request req = {.z_velocity_raw = 500, .back_off_relay = HAL_OUT_HEAT_LUMBAR};
+	hal_safe_outputs_with(&out, &req);
+	assert_int_equal(out.drive[HAL_AXIS_Z].target_velocity_raw, 0); /* never extends */
+	assert_false(hal_out(&out, HAL_OUT_HEAT_LUMBAR));              /* not a recline relay */
+	assert_true(rig_outputs_safe(&out));
+	req = (struct hal_safe_request){.z_velocity_raw = -2000, .back_off_relay = HAL_OUT_LEG_DOWN,
+					.fault_reset = true, .buzzer = true};
+	hal_safe_outputs_with(&out, &req);
+	assert_int_equal(out.drive[HAL_AXIS_Z].target_velocity_raw, -2000);
+	assert_true(hal_out(&out, HAL_OUT_LEG_DOWN));
+	assert_false(hal_out(&out, HAL_OUT_LEG_UP));
+	assert_true(hal_out(&out, HAL_OUT_BUZZER));
+	for (int a = 0; a < HAL_AXIS_COUNT; a++) {
+		assert_true(out.drive[a].control & HAL_CTL_FAULT_RESET);
+		assert_int_equal(out.drive[a].control & HAL_CTL_ENABLE, a == HAL_AXIS_Z);
+	}
+	assert_int_equal(out.drive[HAL_AXIS_Z].target_force_raw, 0);
 }
 
 static void test_trapped_legrest_backs_off_then_stops_and_latches(void **state)
@@ -675,6 +763,10 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_estop_mid_press_safe_same_tick_released_within_150ms),
 		cmocka_unit_test(test_every_injected_fault_releases_with_its_own_code),
+		cmocka_unit_test(test_stuck_z_home_alone_never_pins_the_person),
+		cmocka_unit_test(test_every_output_line_has_its_safe_value_in_the_one_table),
+		cmocka_unit_test(test_safe_state_takes_only_the_exceptions_its_table_allows),
+		cmocka_unit_test(test_every_fault_releases_with_z_home_stuck_on_or_off),
 		cmocka_unit_test(test_trapped_legrest_backs_off_then_stops_and_latches),
 		cmocka_unit_test(test_fault_never_clears_by_itself),
 		cmocka_unit_test(test_ack_refused_while_cause_present_then_clears_and_needs_homing),

@@ -14,6 +14,10 @@
  * 40 mm/s at full depth still passes it by some 2 %: the force gain (kp_mm_s_per_n) backs
  * off slowly, and a steeper back-off makes the roller chatter into a stall trip. */
 #define DEPTH_CAP_GUARD 0.9
+/* The roller is home when its homed encoder reads zero (counts are 0.1 mm); the last of the way
+ * goes at no less than the slowest speed, so it gets there rather than creep toward it. */
+#define Z_HOME_WITHIN_MM 0.05
+#define Z_HOME_MIN_MM_S 2.0
 
 void axes_reset(struct axes *ax)
 {
@@ -47,6 +51,19 @@ static void velocity_cmd(struct hal_drive_out *d, double v, double scale, int cu
 	d->target_velocity_raw = to_raw(v, scale);
 	d->current_limit_ma = (uint16_t)current_ma;
 	d->comm_timeout_ms = (uint16_t)comm_timeout_ms;
+}
+
+double axes_z_release_mm_s(const struct chair_config *cfg, const struct estimate *est,
+			   const struct hal_inputs *in)
+{
+	/* A load cell reading NaN counts as contact: only a reading proven light stops it. */
+	if (!(est->force_n <= cfg->force.contact_n))
+		return -cfg->force.release_speed_mm_s;
+	if (!est->z_homed)
+		return hal_in(in, HAL_IN_Z_HOME) ? 0 : -cfg->z.home_slow_mm_s;
+	if (!(est->z_mm > Z_HOME_WITHIN_MM))
+		return est->z_mm <= Z_HOME_WITHIN_MM ? 0 : -cfg->z.home_slow_mm_s;
+	return -clamp(cfg->z.kp_per_s * est->z_mm, Z_HOME_MIN_MM_S, cfg->z.speed_max_mm_s);
 }
 
 static double carriage(struct axes *ax, const struct chair_config *cfg, const struct estimate *est,
@@ -112,12 +129,7 @@ static double roller(struct axes *ax, const struct chair_config *cfg, const stru
 	case Z_RETRACT:
 		break;
 	}
-	if (hal_in(in, HAL_IN_Z_HOME) || est->z_mm <= 0)
-		return 0;
-	/* Off the body at release speed; then home at normal speed. */
-	if (est->force_n > cfg->force.contact_n)
-		return -cfg->force.release_speed_mm_s;
-	return clamp(-cfg->z.kp_per_s * est->z_mm, -vmax, vmax);
+	return axes_z_release_mm_s(cfg, est, in);
 }
 
 void axes_control(struct axes *ax, const struct chair_config *cfg, const struct estimate *est,

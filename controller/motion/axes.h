@@ -37,6 +37,13 @@ struct axes_override {
 };
 
 void axes_reset(struct axes *ax);
+/* The roller's speed (<= 0) that takes it off the body and home, whatever either switch
+ * says: it retracts while the load cell reads contact or the homed encoder says the roller
+ * is out, and stops only when both say off the body and home. Without a homed encoder only
+ * the z_home switch can say home; the load cell still keeps the release going. Used by
+ * the normal retract and by the safe state alike. */
+double axes_z_release_mm_s(const struct chair_config *cfg, const struct estimate *est,
+			   const struct hal_inputs *in);
 void axes_control(struct axes *ax, const struct chair_config *cfg, const struct estimate *est,
 		  const struct hal_inputs *in, const struct motion_targets *t,
 		  const struct axes_override *ov, double cap_n, double dt_s,
