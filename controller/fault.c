@@ -36,6 +36,7 @@ const struct fault_info fault_table[FAULT_COUNT] = {
 	[FAULT_UNOCCUPIED] = {"unoccupied", "the person left the chair during a session",
 			      WHERE_NONE},
 	[FAULT_IO] = {"io", "the backend could not read or write the process image", WHERE_NONE},
+	[FAULT_LATE] = {"late", "the real-time loop missed too many periods in a row", WHERE_NONE},
 };
 
 void fault_log_add(struct fault_log *log, const struct fault_record *r)
@@ -104,6 +105,9 @@ int fault_describe(const struct fault_record *r, char *buf, int len)
 	case FAULT_IO:
 		return snprintf(buf, (size_t)len, "%s: %s, %d failed exchange%s", fi->name, fi->text,
 				(int)r->value, r->value == 1 ? "" : "s");
+	case FAULT_LATE:
+		return snprintf(buf, (size_t)len, "%s: %s, %d missed", fi->name, fi->text,
+				(int)r->value);
 	default:
 		return snprintf(buf, (size_t)len, "%s: %s%s", fi->name, fi->text, where);
 	}

@@ -1,12 +1,19 @@
 /* Feedback scales targets; it never raises a target past what the limiter allows,
- * because the limiter runs after it. */
+ * because the limiter runs after it, under the ceiling this module gives it. */
 #include "feedback.h"
+
+#include <string.h>
 
 void feedback_reset(struct feedback *f)
 {
-	f->intensity = 0;
-	f->speed = 0;
-	f->too_much_factor = 1.0;
+	memset(f, 0, sizeof(*f));
+	f->zone = FEEDBACK_ZONE_ELSEWHERE;
+}
+
+void feedback_set_zone(struct feedback *f, int body_zone)
+{
+	f->zone = body_zone >= 0 && body_zone < BODY_ZONE_COUNT ? body_zone
+								: FEEDBACK_ZONE_ELSEWHERE;
 }
 
 static int clamp_level(int v)
@@ -18,9 +25,12 @@ static int clamp_level(int v)
 void feedback_adjust_intensity(struct feedback *f, int delta)
 {
 	f->intensity = clamp_level(f->intensity + delta);
-	/* Asking for more after a "too much" means the back-off has served its purpose. */
-	if (delta > 0)
-		f->too_much_factor = 1.0;
+	double level_n = f->too_much_n[f->zone];
+	if (delta > 0 && level_n > 0) {
+		double lifted_n = f->ceiling_n[f->zone] + FEEDBACK_TOO_MUCH_STEP * level_n;
+		double most_n = FEEDBACK_TOO_MUCH_MAX * level_n;
+		f->ceiling_n[f->zone] = lifted_n < most_n ? lifted_n : most_n;
+	}
 }
 
 void feedback_adjust_speed(struct feedback *f, int delta)
@@ -28,16 +38,28 @@ void feedback_adjust_speed(struct feedback *f, int delta)
 	f->speed = clamp_level(f->speed + delta);
 }
 
-void feedback_too_much(struct feedback *f)
+void feedback_too_much(struct feedback *f, double force_n, double fallback_n)
 {
-	f->too_much_factor *= 2.0 / 3.0;
-	if (f->too_much_factor < 0.2)
-		f->too_much_factor = 0.2;
+	double level_n = force_n >= 0 ? force_n : fallback_n; /* NaN fails the comparison */
+	double *seen_n = &f->too_much_n[f->zone];
+	/* Said again under the ceiling: the lower force is the new level. */
+	if (*seen_n > 0 && *seen_n < level_n)
+		level_n = *seen_n;
+	*seen_n = level_n;
+	f->ceiling_n[f->zone] = FEEDBACK_TOO_MUCH_DROP * level_n;
+}
+
+double feedback_ceiling_n(const struct feedback *f, double cap_n)
+{
+	if (!(f->too_much_n[f->zone] > 0))
+		return cap_n;
+	double c = f->ceiling_n[f->zone];
+	return c < cap_n ? c : cap_n;
 }
 
 void feedback_apply(const struct feedback *f, struct motion_targets *t)
 {
-	double strength = (1.0 + 0.1 * f->intensity) * f->too_much_factor;
+	double strength = 1.0 + 0.1 * f->intensity;
 	double pace = 1.0 + 0.1 * f->speed;
 	t->z_force_n *= strength;
 	t->z_depth_mm *= strength;

@@ -1,24 +1,49 @@
 /* The feedback-scaling stage: the person's live adjustments (stronger, softer, faster,
- * slower, "too much") applied to the executor's targets. */
+ * slower, "too much") applied to the executor's targets, and the force ceilings that "too
+ * much" leaves behind in the zone where it was said. */
 #ifndef FEEDBACK_H
 #define FEEDBACK_H
 
+#include <stdbool.h>
+
+#include "interp/body.h"
 #include "motion/targets.h"
 
 #define FEEDBACK_LEVEL_MAX 5
+/* The body's zones (enum body_landmark up to BODY_THIGHS) and one for anywhere else
+ * (above the neck, or no body map: a technician's jog). */
+#define FEEDBACK_ZONES (BODY_ZONE_COUNT + 1)
+#define FEEDBACK_ZONE_ELSEWHERE BODY_ZONE_COUNT
+
+/* "Too much" takes the force to this share of what was too much at once (the true force
+ * then falls by more than the 40 % asked, with room for the loop's undershoot); each
+ * "stronger" in that zone afterwards lifts its ceiling by STEP of that level, up to MAX of
+ * it: back toward it, never to it. */
+#define FEEDBACK_TOO_MUCH_DROP 0.55
+#define FEEDBACK_TOO_MUCH_STEP 0.10
+#define FEEDBACK_TOO_MUCH_MAX 0.85
 
 struct feedback {
-	int intensity;          /* -5..+5 steps of 10 % on force and depth */
-	int speed;              /* -5..+5 steps of 10 % on speeds and rates */
-	double too_much_factor; /* 1 normally; drops on "too much", then stays until raised */
+	int intensity;                     /* -5..+5 steps of 10 % on force and depth */
+	int speed;                         /* -5..+5 steps of 10 % on speeds and rates */
+	int zone;                          /* where the roller is: 0..FEEDBACK_ZONES-1 */
+	double too_much_n[FEEDBACK_ZONES]; /* the lowest force that was too much there, 0 = none */
+	double ceiling_n[FEEDBACK_ZONES];  /* the force allowed there since */
 };
 
 void feedback_reset(struct feedback *f);
-/* Change a level by delta, clamped to its range. */
+/* The zone the roller is in now: a body zone, or FEEDBACK_ZONE_ELSEWHERE for -1. */
+void feedback_set_zone(struct feedback *f, int body_zone);
+/* Change a level by delta, clamped to its range. Stronger also lifts the ceiling of the
+ * zone the roller is in, if "too much" left one, toward (never to) what was too much. */
 void feedback_adjust_intensity(struct feedback *f, int delta);
 void feedback_adjust_speed(struct feedback *f, int delta);
-/* "Too much": back off the force at once by a third. Repeated presses back off further. */
-void feedback_too_much(struct feedback *f);
+/* "Too much" at force_n in the current zone: that zone's ceiling drops to
+ * FEEDBACK_TOO_MUCH_DROP of it (of the lower level, when it was too much there before).
+ * A force that is not a number counts as fallback_n. */
+void feedback_too_much(struct feedback *f, double force_n, double fallback_n);
+/* The most force the current zone allows; cap_n where "too much" was never said. */
+double feedback_ceiling_n(const struct feedback *f, double cap_n);
 void feedback_apply(const struct feedback *f, struct motion_targets *t);
 
 #endif

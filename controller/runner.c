@@ -8,6 +8,16 @@
 
 #include "interp/plan.h"
 
+static void free_rings(struct runner *r)
+{
+	free(r->cmd_buf);
+	free(r->telem_buf);
+	free(r->fault_buf);
+	r->cmd_buf = NULL;
+	r->telem_buf = NULL;
+	r->fault_buf = NULL;
+}
+
 int runner_open(struct runner *r, enum runner_mode mode, const struct chair_config *cfg,
 		struct hal_backend *be, char *err, int err_len)
 {
@@ -17,24 +27,26 @@ int runner_open(struct runner *r, enum runner_mode mode, const struct chair_conf
 	r->be = be;
 	r->cmd_buf = calloc(RUNNER_CMD_CAP, sizeof(*r->cmd_buf));
 	r->telem_buf = calloc(RUNNER_TELEM_CAP, sizeof(*r->telem_buf));
-	if (!r->cmd_buf || !r->telem_buf) {
+	r->fault_buf = calloc(RUNNER_FAULT_CAP, sizeof(*r->fault_buf));
+	if (!r->cmd_buf || !r->telem_buf || !r->fault_buf) {
 		snprintf(err, (size_t)err_len, "out of memory for the command and telemetry rings");
-		free(r->cmd_buf);
-		free(r->telem_buf);
+		free_rings(r);
 		return -ENOMEM;
 	}
 	ring_init(&r->cmd_ring, r->cmd_buf, RUNNER_CMD_CAP, sizeof(struct ctl_cmd));
 	ring_init(&r->telem_ring, r->telem_buf, RUNNER_TELEM_CAP, sizeof(struct telem));
+	ring_init(&r->fault_ring, r->fault_buf, RUNNER_FAULT_CAP, sizeof(struct fault_record));
 	int rc = be->open(be->ctx, &cfg->hal, err, err_len);
 	if (rc < 0) {
 		be->close(be->ctx); /* frees what a hardware backend took */
-		free(r->cmd_buf);
-		free(r->telem_buf);
+		free_rings(r);
 		return rc;
 	}
 	ctl_init(&r->ctl, cfg);
 	r->ctl.cmd_ring = &r->cmd_ring;
 	r->ctl.telem_ring = &r->telem_ring;
+	r->ctl.fault_ring = &r->fault_ring;
+	r->ctl.safe_lane = &r->lane;
 	r->out = r->ctl.out_prev;
 	r->next_seq = 1;
 	if (mode == RUNNER_REALTIME) {
@@ -43,8 +55,7 @@ int runner_open(struct runner *r, enum runner_mode mode, const struct chair_conf
 			snprintf(err, (size_t)err_len, "cannot start the real-time thread: %s",
 				 strerror(-rc));
 			be->close(be->ctx);
-			free(r->cmd_buf);
-			free(r->telem_buf);
+			free_rings(r);
 			return rc;
 		}
 	}
@@ -63,8 +74,7 @@ void runner_close(struct runner *r)
 	if (r->be->safe && r->be->safe(r->be->ctx, &safe) < 0)
 		fprintf(stderr, "chair: could not write the safe state on close\n");
 	r->be->close(r->be->ctx);
-	free(r->cmd_buf);
-	free(r->telem_buf);
+	free_rings(r);
 	r->started = false;
 }
 
@@ -72,9 +82,25 @@ uint32_t runner_send(struct runner *r, const struct ctl_cmd *cmd)
 {
 	struct ctl_cmd c = *cmd;
 	c.seq = r->next_seq;
-	if (!ring_push(&r->cmd_ring, &c))
+	int lane = safe_lane_of(&c);
+	if (lane >= 0)
+		safe_lane_post(&r->lane, lane, c.seq);
+	else if (!ring_push(&r->cmd_ring, &c))
 		return 0;
+	if (c.kind == CMD_START) {
+		r->plan_sent = c.plan;
+		r->plan_sent_seq = c.seq;
+	}
 	return r->next_seq++;
+}
+
+bool runner_plan_busy(const struct runner *r, const struct plan *plan)
+{
+	if (!plan)
+		return false;
+	if (plan == r->plan_sent && r->last.start_seq < r->plan_sent_seq)
+		return true; /* its start is not handled yet */
+	return atomic_load_explicit(&r->ctl.plan_in_use, memory_order_acquire) == plan;
 }
 
 /* Count a failed lockstep read or write, for the caller and for the next tick. */
@@ -98,6 +124,9 @@ int runner_advance(struct runner *r, void (*take)(void *arg, const struct telem 
 		struct timespec ts = {0, 5 * 1000 * 1000};
 		nanosleep(&ts, NULL);
 	}
+	struct fault_record rec;
+	while (ring_pop(&r->fault_ring, &rec))
+		fault_log_add(&r->faults, &rec);
 	int n = 0;
 	struct telem t;
 	while (ring_pop(&r->telem_ring, &t)) {

@@ -16,6 +16,7 @@ enum runner_mode { RUNNER_REALTIME, RUNNER_LOCKSTEP };
 
 #define RUNNER_CMD_CAP 64
 #define RUNNER_TELEM_CAP 8192
+#define RUNNER_FAULT_CAP 64
 
 struct runner {
 	enum runner_mode mode;
@@ -24,8 +25,14 @@ struct runner {
 	struct ctl ctl;
 	struct ring cmd_ring;
 	struct ring telem_ring;
+	struct ring fault_ring;
+	struct safe_lane lane;  /* stop, pause, "too much", softer, slower */
 	struct ctl_cmd *cmd_buf;
 	struct telem *telem_buf;
+	struct fault_record *fault_buf;
+	struct fault_log faults; /* every record the tick published, newest kept */
+	const struct plan *plan_sent; /* the last plan a start was sent with */
+	uint32_t plan_sent_seq;
 	struct rt_loop rt;
 	struct hal_inputs in;   /* lockstep */
 	struct hal_outputs out; /* lockstep */
@@ -42,8 +49,12 @@ int runner_open(struct runner *r, enum runner_mode mode, const struct chair_conf
 		struct hal_backend *be, char *err, int err_len);
 /* Stop ticking, put the chair in its safe state and close the backend. */
 void runner_close(struct runner *r);
-/* Queue a command; returns its sequence number, or 0 when the queue is full. */
+/* Queue a command; returns its sequence number, or 0 when the queue is full. A command that
+ * makes the chair safer (safe_lane_of) goes by its own lane and is never refused. */
 uint32_t runner_send(struct runner *r, const struct ctl_cmd *cmd);
+/* Whether the controller may still read plan: a start of it was sent and not yet handled,
+ * or its run holds it. Once false the plan may be freed. */
+bool runner_plan_busy(const struct runner *r, const struct plan *plan);
 /* Let time pass: a few ms of wall time, or one tick in lockstep. Then hand every new
  * telemetry record to take (may be NULL). Returns how many were taken. */
 int runner_advance(struct runner *r, void (*take)(void *arg, const struct telem *t), void *arg);

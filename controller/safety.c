@@ -34,6 +34,7 @@ struct trip {
 
 struct trips {
 	int n;
+	uint32_t dropped; /* past MAX_TRIPS */
 	struct trip t[MAX_TRIPS];
 };
 
@@ -41,6 +42,8 @@ static void push(struct trips *tr, struct trip t)
 {
 	if (tr->n < MAX_TRIPS)
 		tr->t[tr->n++] = t;
+	else
+		tr->dropped++;
 }
 
 /* A trip from a condition that lasts while its cause does. */
@@ -111,23 +114,42 @@ static void check_drives(const struct safety_view *v, struct trips *tr)
 	}
 }
 
+/* Whether the force has fallen over the whole history, oldest sample to now. */
+static bool force_falling(const struct safety *s, double force_n)
+{
+	double oldest_n = s->force_hist_n[s->force_hist_at % SAFETY_FORCE_HISTORY];
+	return force_n < oldest_n - SAFETY_RESOLVE_FALL_N;
+}
+
+static void remember_force(struct safety *s, double force_n)
+{
+	if (s->force_hist_at == 0) /* the first sample stands for the history before it */
+		for (int i = 0; i < SAFETY_FORCE_HISTORY; i++)
+			s->force_hist_n[i] = force_n;
+	s->force_hist_n[s->force_hist_at % SAFETY_FORCE_HISTORY] = force_n;
+	s->force_hist_at++;
+}
+
+/* Too much force while the roller backs off and the force has fallen over the last 10 ms
+ * is being resolved (a chair powered up pressed into someone, a cap lowered mid-press).
+ * While it holds or rises, it is a fault: the timer only runs on those ticks and only a
+ * force back under the limit resets it. Above the chair's hard maximum it trips at once,
+ * trend or not. A force that is not a number counts as too much. */
 static void check_force(struct safety *s, const struct safety_view *v, struct trips *tr)
 {
 	const struct force_config *f = &v->cfg->force;
+	double force_n = v->est->force_n;
 	double limit_n = fmin(v->cap_n + f->over_force_margin_n, f->max_n);
-	/* Too much force while the roller backs off and the force falls is being resolved (a
-	 * chair powered up pressed into someone, a cap lowered mid-press). While it holds or
-	 * rises, it is a fault: the timer only runs on those ticks and only a force back
-	 * under the limit resets it. */
 	bool retracting = v->out_prev->drive[HAL_AXIS_Z].target_velocity_raw < 0;
-	bool resolving = retracting && v->est->force_n < s->prev_force_n;
-	if (v->est->force_n > limit_n && !resolving)
-		s->over_force_s += v->period_s;
-	else if (v->est->force_n <= limit_n)
+	remember_force(s, force_n);
+	bool resolving = retracting && force_falling(s, force_n);
+	bool over = !(force_n <= limit_n);
+	if (over && !resolving)
+		s->over_force_s += v->dt_s;
+	else if (!over)
 		s->over_force_s = 0;
-	s->prev_force_n = v->est->force_n;
-	if (s->over_force_s * 1000.0 > f->over_force_ms)
-		add(tr, FAULT_OVER_FORCE, -1, (int32_t)lround(v->est->force_n * 10), 0);
+	if (!(force_n <= f->max_n) || s->over_force_s * 1000.0 > f->over_force_ms)
+		add(tr, FAULT_OVER_FORCE, -1, (int32_t)lround(fmin(force_n, 1e6) * 10), 0);
 }
 
 /* Commanded speed of an axis last tick, in mm/s or rpm. */
@@ -203,7 +225,7 @@ static void check_stall(struct safety *s, const struct safety_view *v, struct tr
 			s->stall_ref[a] = pos[a];
 			continue;
 		}
-		s->stall_s[a] += v->period_s;
+		s->stall_s[a] += v->dt_s;
 		if (s->stall_s[a] > limit_s[a])
 			add(tr, FAULT_STALL, a, 0, 0);
 	}
@@ -243,7 +265,7 @@ static void check_recline(struct safety *s, const struct safety_view *v, struct 
 	for (int r = 0; r < 2; r++) {
 		bool running = up[r] || down[r];
 		bool at_limit = (to_max[r] && at_max[r]) || (to_min[r] && at_min[r]);
-		s->recline_run_s[r] = running && !at_limit ? s->recline_run_s[r] + v->period_s : 0;
+		s->recline_run_s[r] = running && !at_limit ? s->recline_run_s[r] + v->dt_s : 0;
 		if (s->recline_run_s[r] > v->cfg->recline.timeout_s)
 			add(tr, FAULT_RECLINE_TIMEOUT, r, 0, 0);
 		if (running && current_ma[r] > v->cfg->recline.spike_ma) {
@@ -262,7 +284,7 @@ static void check_environment(struct safety *s, const struct safety_view *v, str
 	const struct chair_config *c = v->cfg;
 	const struct estimate *e = v->est;
 	bool supply_bad = e->supply_v < c->supply.min_v || e->supply_v > c->supply.max_v;
-	s->supply_bad_s = supply_bad ? s->supply_bad_s + v->period_s : 0;
+	s->supply_bad_s = supply_bad ? s->supply_bad_s + v->dt_s : 0;
 	if (supply_bad && s->supply_bad_s * 1000.0 >= c->supply.debounce_ms)
 		add(tr, FAULT_SUPPLY, -1, (int32_t)lround(e->supply_v * 1000), 0);
 	for (int h = 0; h < HAL_HEATER_COUNT; h++)
@@ -279,10 +301,10 @@ static void check_session(struct safety *s, const struct safety_view *v, struct 
 		s->unoccupied_s = 0;
 		return;
 	}
-	if ((double)v->session_ticks * v->period_s > v->cfg->session.max_s)
+	if (v->session_s > v->cfg->session.max_s)
 		add(tr, FAULT_SESSION_LIMIT, -1, 0, 0);
 	bool away = !hal_in(v->in, HAL_IN_OCCUPIED);
-	s->unoccupied_s = away ? s->unoccupied_s + v->period_s : 0;
+	s->unoccupied_s = away ? s->unoccupied_s + v->dt_s : 0;
 	/* A person shifting their weight lifts off the switch for a moment. */
 	if (v->cfg->fault_on_unoccupied && s->unoccupied_s > 0.1)
 		add(tr, FAULT_UNOCCUPIED, -1, 0, 0);
@@ -297,10 +319,20 @@ static void check_backend(const struct safety_view *v, struct trips *tr)
 		add_event(tr, FAULT_IO, -1, (int32_t)v->io_failures, 0);
 }
 
+/* The loop woke too late, too often in a row: every output of the last periods went out
+ * late or not at all. An event: the next tick on time does not make it undone. */
+static void check_lateness(const struct safety_view *v, struct trips *tr)
+{
+	if (v->late_periods > (uint32_t)v->cfg->rt.max_late_periods)
+		add_event(tr, FAULT_LATE, -1, (int32_t)v->late_periods, 0);
+}
+
 static void collect(struct safety *s, const struct safety_view *v, struct trips *tr)
 {
 	tr->n = 0;
+	tr->dropped = 0;
 	check_estop(s, v, tr);
+	check_lateness(v, tr);
 	check_backend(v, tr);
 	check_bus(s, v, tr);
 	check_drives(v, tr);
@@ -366,6 +398,27 @@ static bool log_events(struct safety *s, const struct safety_view *v, const stru
 	return any;
 }
 
+/* The acknowledge is refused: name the first cause still there (an event first). */
+static void refuse_ack(struct safety *s, const struct trips *tr)
+{
+	s->ack_ticks_left = 0;
+	s->ack_rejected = true;
+	s->ack_cause = FAULT_NONE;
+	s->ack_cause_where = -1;
+	for (int i = 0; i < tr->n; i++) {
+		if (tr->t[i].event || s->ack_cause == FAULT_NONE) {
+			s->ack_cause = tr->t[i].code;
+			s->ack_cause_where = tr->t[i].where;
+		}
+		if (tr->t[i].event)
+			break;
+	}
+	if (s->ack_cause == FAULT_NONE && s->trap_backoff_s > 0) {
+		s->ack_cause = FAULT_TRAPPED;
+		s->ack_cause_where = s->trap_actuator;
+	}
+}
+
 bool safety_check(struct safety *s, const struct safety_view *v)
 {
 	struct trips tr;
@@ -374,12 +427,13 @@ bool safety_check(struct safety *s, const struct safety_view *v)
 	for (int u = 0; u < HAL_UNIT_COUNT; u++)
 		s->exceptions_seen[u] = v->in->unit[u].exceptions;
 	if (s->trap_backoff_s > 0)
-		s->trap_backoff_s -= v->period_s;
+		s->trap_backoff_s -= v->dt_s;
+	s->trips_dropped += tr.dropped;
 	if (s->ack_ticks_left > 0) {
 		/* An event during the acknowledge is a new fault: logged, and the acknowledge
 		 * refused, or the next quiet tick would clear the latch over it. */
 		if (log_events(s, v, &tr)) {
-			s->ack_rejected = true;
+			refuse_ack(s, &tr);
 			return true;
 		}
 		/* Acknowledging: the latch clears on the first tick with no cause left. */
@@ -391,7 +445,7 @@ bool safety_check(struct safety *s, const struct safety_view *v)
 			return false;
 		}
 		if (--s->ack_ticks_left == 0)
-			s->ack_rejected = true;
+			refuse_ack(s, &tr);
 		return true;
 	}
 	for (int i = 0; i < tr.n; i++)

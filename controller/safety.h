@@ -11,6 +11,11 @@
 #include "estimate.h"
 #include "fault.h"
 
+/* Samples the over-force trend is judged on: a fall over 10 ms, not one noisy step. */
+#define SAFETY_FORCE_HISTORY 10
+/* Fall over the history that counts as falling: 0.1 N in 10 ms, 10 N/s. */
+#define SAFETY_RESOLVE_FALL_N 0.1
+
 /* What the watchdogs look at, besides the estimate. */
 struct safety_view {
 	const struct chair_config *cfg;
@@ -18,10 +23,12 @@ struct safety_view {
 	const struct hal_inputs *in;
 	const struct hal_outputs *out_prev; /* commanded last tick */
 	uint64_t tick;
-	double period_s;
+	double dt_s;           /* since the last tick, on the tick's own clock: every timer
+	                          here counts time, so a stalled loop cannot stretch one */
 	double cap_n;
 	bool session_active;   /* RUNNING or PAUSED: occupancy and the session timer count */
-	uint64_t session_ticks;
+	double session_s;      /* the session's time so far, on the same clock */
+	uint32_t late_periods; /* periods the loop missed in a row before this tick */
 	uint32_t io_failures;  /* backend reads and writes that failed since the last tick */
 };
 
@@ -35,7 +42,8 @@ struct safety {
 	double stall_s[HAL_AXIS_COUNT];
 	double stall_ref[HAL_AXIS_COUNT]; /* position (mm or deg) when the stall timer started */
 	double over_force_s;
-	double prev_force_n;
+	double force_hist_n[SAFETY_FORCE_HISTORY]; /* the last samples, for the trend */
+	uint32_t force_hist_at;
 	double supply_bad_s;
 	double unoccupied_s;
 	double recline_run_s[2];
@@ -44,6 +52,9 @@ struct safety {
 	bool trap_dir_up;          /* direction it was running when it trapped */
 	uint32_t ack_ticks_left;   /* an acknowledge is in progress */
 	bool ack_rejected;
+	enum fault_code ack_cause; /* what was still there when it was refused */
+	int ack_cause_where;
+	uint32_t trips_dropped;    /* trips past MAX_TRIPS in one tick: not logged */
 	struct fault_log log;
 };
 

@@ -7,6 +7,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "interp/plan.h"
+
 const char *const chair_state_name[ST_COUNT] = {
 	"idle", "homing", "running", "paused", "finishing", "fault", "estop",
 };
@@ -23,6 +25,8 @@ void ctl_init(struct ctl *c, const struct chair_config *cfg)
 	c->period_s = (double)cfg->rt.period_ns * 1e-9;
 	c->state = ST_IDLE;
 	c->cap_n = cfg->session.default_cap_n;
+	c->force_cap_n = fmin(c->cap_n, cfg->force.max_n);
+	atomic_init(&c->plan_in_use, NULL);
 	estimate_reset(&c->est);
 	safety_reset(&c->safety);
 	exec_reset(&c->exec);
@@ -47,11 +51,45 @@ static int cmd_start(struct ctl *c, const struct ctl_cmd *cmd)
 	if (!cmd->plan)
 		return CMD_E_ARG;
 	exec_start(&c->exec, cmd->plan);
+	atomic_store_explicit(&c->plan_in_use, cmd->plan, memory_order_release);
+	c->run_cap_n = cmd->plan->cap_n;
 	feedback_reset(&c->feedback);
 	c->manual_on = false;
-	c->session_ticks = 0;
+	c->session_s = 0;
 	c->state = ST_RUNNING;
 	return CMD_OK;
+}
+
+/* Raising the cap is an idle command; while a run is under way it may only go down. */
+static int cmd_set_cap(struct ctl *c, double cap_n)
+{
+	if (!(cap_n > 0 && cap_n <= c->cfg->force.max_n))
+		return CMD_E_ARG;
+	bool idle = c->state == ST_IDLE && !c->manual_on;
+	if (!idle && cap_n > c->cap_n)
+		return CMD_E_RAISE;
+	c->cap_n = cap_n;
+	return CMD_OK;
+}
+
+/* The lowest of the user's cap, the running plan's and the chair's hard limit. */
+static double force_cap(const struct ctl *c)
+{
+	double cap_n = fmin(c->cap_n, c->cfg->force.max_n);
+	if (c->run_cap_n > 0)
+		cap_n = fmin(cap_n, c->run_cap_n);
+	return cap_n;
+}
+
+/* The end of a run, whichever way it ended: keep its progress for telemetry and let the
+ * plan go, so the main thread may free it. The executor never reads it again. */
+static void release_plan(struct ctl *c)
+{
+	c->run_elapsed_ms = (uint32_t)exec_elapsed_ms(&c->exec);
+	c->run_total_ms = (uint32_t)exec_total_ms(&c->exec);
+	c->exec.plan = NULL;
+	c->run_cap_n = 0;
+	atomic_store_explicit(&c->plan_in_use, NULL, memory_order_release);
 }
 
 static int cmd_transition(struct ctl *c, enum chair_state from, enum chair_state to)
@@ -75,6 +113,7 @@ int ctl_command(struct ctl *c, const struct ctl_cmd *cmd)
 		break;
 	case CMD_START:
 		r = latched(c) ? CMD_E_FAULT : cmd_start(c, cmd);
+		c->start_seq = cmd->seq;
 		break;
 	case CMD_PAUSE:
 		r = cmd_transition(c, ST_RUNNING, ST_PAUSED);
@@ -96,6 +135,7 @@ int ctl_command(struct ctl *c, const struct ctl_cmd *cmd)
 			break;
 		}
 		safety_request_ack(&c->safety, ack_window_ticks);
+		c->ack_seq_pending = cmd->seq;
 		r = CMD_OK;
 		break;
 	case CMD_INTENSITY:
@@ -107,16 +147,12 @@ int ctl_command(struct ctl *c, const struct ctl_cmd *cmd)
 		r = CMD_OK;
 		break;
 	case CMD_TOO_MUCH:
-		feedback_too_much(&c->feedback);
+		feedback_too_much(&c->feedback, c->est.force_n, c->force_cap_n);
+		c->axes.z_dropping = true;
 		r = CMD_OK;
 		break;
 	case CMD_SET_CAP:
-		if (!(cmd->value_f > 0 && cmd->value_f <= c->cfg->force.max_n)) {
-			r = CMD_E_ARG;
-			break;
-		}
-		c->cap_n = cmd->value_f;
-		r = CMD_OK;
+		r = cmd_set_cap(c, cmd->value_f);
 		break;
 	case CMD_MANUAL:
 		if (c->state != ST_IDLE) {
@@ -142,15 +178,109 @@ int ctl_command(struct ctl *c, const struct ctl_cmd *cmd)
 	return r;
 }
 
-/* Stage 1. A few commands a tick at most, so a flood cannot stretch a tick. */
+int safe_lane_of(const struct ctl_cmd *cmd)
+{
+	switch (cmd->kind) {
+	case CMD_STOP:
+		return LANE_STOP;
+	case CMD_PAUSE:
+		return LANE_PAUSE;
+	case CMD_TOO_MUCH:
+		return LANE_TOO_MUCH;
+	case CMD_INTENSITY:
+		return cmd->value < 0 ? LANE_SOFTER : -1;
+	case CMD_SPEED:
+		return cmd->value < 0 ? LANE_SLOWER : -1;
+	default:
+		return -1;
+	}
+}
+
+void safe_lane_post(struct safe_lane *lane, int kind, uint32_t seq)
+{
+	atomic_store_explicit(&lane->seq[kind], seq, memory_order_relaxed);
+	atomic_fetch_add_explicit(&lane->pending[kind], 1, memory_order_release);
+}
+
+/* The lane's requests taken this tick, oldest first. */
+struct lane_take {
+	int n;
+	struct ctl_cmd cmd[LANE_COUNT];
+	uint32_t times[LANE_COUNT];
+};
+
+static void take_lane(struct safe_lane *lane, struct lane_take *lt)
+{
+	static const struct ctl_cmd as_cmd[LANE_COUNT] = {
+		[LANE_STOP] = {.kind = CMD_STOP},
+		[LANE_PAUSE] = {.kind = CMD_PAUSE},
+		[LANE_TOO_MUCH] = {.kind = CMD_TOO_MUCH},
+		[LANE_SOFTER] = {.kind = CMD_INTENSITY, .value = -1},
+		[LANE_SLOWER] = {.kind = CMD_SPEED, .value = -1},
+	};
+	lt->n = 0;
+	for (int k = 0; k < LANE_COUNT; k++) {
+		uint32_t n = atomic_exchange_explicit(&lane->pending[k], 0, memory_order_acquire);
+		if (!n)
+			continue;
+		struct ctl_cmd cmd = as_cmd[k];
+		cmd.seq = atomic_load_explicit(&lane->seq[k], memory_order_relaxed);
+		int i = lt->n++;
+		while (i > 0 && lt->cmd[i - 1].seq > cmd.seq) { /* at most five: insertion */
+			lt->cmd[i] = lt->cmd[i - 1];
+			lt->times[i] = lt->times[i - 1];
+			i--;
+		}
+		lt->cmd[i] = cmd;
+		lt->times[i] = k == LANE_STOP || k == LANE_PAUSE ? 1 : (n < 3 ? n : 3);
+	}
+}
+
+/* Handle the lane's requests older than seq (all of them for UINT32_MAX). */
+static void handle_lane_before(struct ctl *c, struct lane_take *lt, int *next, uint32_t seq)
+{
+	for (; *next < lt->n && lt->cmd[*next].seq < seq; (*next)++)
+		for (uint32_t t = 0; t < lt->times[*next]; t++)
+			ctl_command(c, &lt->cmd[*next]);
+}
+
+/* Stage 1. Every request of the safer lane, and a few other commands a tick at most, so a
+ * flood cannot stretch a tick; the two in the order they were sent. */
 static void stage_inputs(struct ctl *c, const struct hal_inputs *in)
 {
 	c->in = *in;
-	if (!c->cmd_ring)
-		return;
+	struct lane_take lt = {.n = 0};
+	if (c->safe_lane)
+		take_lane(c->safe_lane, &lt);
+	int next = 0;
 	struct ctl_cmd cmd;
-	for (int i = 0; i < 4 && ring_pop(c->cmd_ring, &cmd); i++)
+	for (int i = 0; c->cmd_ring && i < 4 && ring_pop(c->cmd_ring, &cmd); i++) {
+		handle_lane_before(c, &lt, &next, cmd.seq);
 		ctl_command(c, &cmd);
+	}
+	handle_lane_before(c, &lt, &next, UINT32_MAX);
+}
+
+/* The acknowledge's window has closed: say how, for the one who asked. */
+static void answer_ack(struct ctl *c, int result)
+{
+	c->ack_seq = c->ack_seq_pending;
+	c->ack_result = result;
+}
+
+/* Hand the fault records logged since the last tick to the main thread. A full ring drops
+ * them (the ring counts it); the log in the tick keeps the newest either way. */
+static void publish_faults(struct ctl *c)
+{
+	const struct fault_log *log = &c->safety.log;
+	if (!c->fault_ring || c->faults_published == log->count)
+		return;
+	uint32_t fresh = log->count - c->faults_published;
+	if (fresh > FAULT_LOG_LEN)
+		fresh = FAULT_LOG_LEN;
+	for (uint32_t i = fresh; i-- > 0;)
+		ring_push(c->fault_ring, fault_log_get(log, i));
+	c->faults_published = log->count;
 }
 
 /* Stage 3. Returns true when this tick must end in the safe state. */
@@ -162,11 +292,12 @@ static bool stage_safety(struct ctl *c)
 		.in = &c->in,
 		.out_prev = &c->out_prev,
 		.tick = c->tick,
-		.period_s = c->period_s,
-		.cap_n = c->cap_n,
+		.dt_s = c->dt_s,
+		.cap_n = c->force_cap_n,
 		.session_active = c->state == ST_RUNNING || c->state == ST_PAUSED ||
 				  (c->state == ST_IDLE && c->manual_on),
-		.session_ticks = c->session_ticks,
+		.session_s = c->session_s,
+		.late_periods = c->late_periods,
 		.io_failures = c->io_failures,
 	};
 	c->io_failures = 0;
@@ -178,9 +309,11 @@ static bool stage_safety(struct ctl *c)
 		if (c->safety.ack_rejected) {
 			c->cmd_result = CMD_E_CAUSE;
 			c->safety.ack_rejected = false;
+			answer_ack(c, CMD_E_CAUSE);
 		}
 	} else if (was_latched) {
 		/* Cleared by an acknowledge. Positions are not trusted after a fault. */
+		answer_ack(c, CMD_OK);
 		c->state = ST_IDLE;
 		c->est.y_homed = false;
 		c->est.z_homed = false;
@@ -226,12 +359,12 @@ static void stage_executor(struct ctl *c, struct axes_override *ov)
 		struct exec_feedback fb = {c->est.y_mm, c->est.z_mm, c->est.force_n, c->period_s};
 		if (exec_step(&c->exec, &fb, &c->targets) == EXEC_DONE)
 			c->state = ST_FINISHING;
-		c->session_ticks++;
+		c->session_s += c->dt_s;
 		return;
 	}
 	case ST_PAUSED:
 		rest_targets(c);
-		c->session_ticks++;
+		c->session_s += c->dt_s;
 		return;
 	case ST_FINISHING:
 		targets_rest(&c->targets, c->est.y_mm);
@@ -250,6 +383,13 @@ static void stage_executor(struct ctl *c, struct axes_override *ov)
 		targets_rest(&c->targets, c->est.y_mm);
 		return;
 	}
+}
+
+/* The heartbeat line's level this tick: a square wave at half the tick rate, for the
+ * external charge pump (CHAIR.md), in every state. */
+static bool heartbeat(const struct ctl *c)
+{
+	return c->tick & 1u;
 }
 
 /* The recline relay that backs a trapped actuator off, or -1. */
@@ -278,11 +418,13 @@ static void safe_outputs(struct ctl *c, struct hal_outputs *out)
 		.comm_timeout_ms = (uint16_t)cfg->drive_comm_timeout_ms,
 		.fault_reset = s->ack_ticks_left > 0,
 		.buzzer = since_s < fault_buzz_s,
+		.heartbeat = heartbeat(c),
 		.back_off_relay = back_off_relay(s),
 	};
 	hal_safe_outputs_with(out, &req);
 	c->axes.y_traj_live = false;
 	c->axes.z_cmd_mm_s = z_mm_s;
+	c->axes.z_dropping = false;
 	force_reset(&c->axes.force);
 	limiter_reset(&c->limiter);
 }
@@ -302,15 +444,23 @@ static void fill_telemetry(struct ctl *c, const struct hal_outputs *out)
 	t->homed = c->est.y_homed && c->est.z_homed;
 	t->cmd_seq = c->cmd_seq;
 	t->cmd_result = c->cmd_result;
-	t->exec_elapsed_ms = (uint32_t)exec_elapsed_ms(&c->exec);
-	t->exec_total_ms = (uint32_t)exec_total_ms(&c->exec);
+	t->start_seq = c->start_seq;
+	t->ack_seq = c->ack_seq;
+	t->ack_result = c->ack_result;
+	t->ack_cause = (uint8_t)c->safety.ack_cause;
+	t->ack_cause_where = (int8_t)c->safety.ack_cause_where;
+	t->trips_dropped = c->safety.trips_dropped;
+	t->exec_elapsed_ms = c->exec.plan ? (uint32_t)exec_elapsed_ms(&c->exec) : c->run_elapsed_ms;
+	t->exec_total_ms = c->exec.plan ? (uint32_t)exec_total_ms(&c->exec) : c->run_total_ms;
 	t->phase_step = c->exec.step;
 	t->y_mm = (float)e->y_mm;
 	t->y_target_mm = (float)c->targets.y_mm;
 	t->z_mm = (float)e->z_mm;
 	t->force_n = (float)e->force_n;
 	t->force_target_n = (float)(c->targets.z_mode == Z_FORCE ? c->targets.z_force_n : 0);
-	t->cap_n = (float)c->cap_n;
+	t->cap_n = (float)c->force_cap_n;
+	t->late_periods = c->late_periods;
+	t->overruns = c->overruns;
 	t->knead_rpm = (float)e->knead_rpm;
 	t->tap_rpm = (float)e->tap_rpm;
 	t->w_mm = (float)e->w_mm;
@@ -324,10 +474,31 @@ static void fill_telemetry(struct ctl *c, const struct hal_outputs *out)
 	t->gpio_in = c->in.gpio_in;
 }
 
+/* The zone the roller is in, on the running plan's body map. */
+static int roller_zone(const struct ctl *c)
+{
+	return c->exec.plan ? body_zone_at(&c->exec.plan->body, c->est.y_mm) : -1;
+}
+
+/* Time since the last tick on the tick's own clock (the caller's reading, or tick x period
+ * in virtual time); never negative, and the period itself on the first tick. */
+static void take_clock(struct ctl *c)
+{
+	int64_t period_ns = c->cfg->rt.period_ns;
+	int64_t now_ns = c->clock_ns ? c->clock_ns : (int64_t)c->tick * period_ns;
+	int64_t dt_ns = c->tick == 0 || now_ns < c->prev_clock_ns ? period_ns
+								: now_ns - c->prev_clock_ns;
+	c->dt_s = (double)dt_ns * 1e-9;
+	c->prev_clock_ns = now_ns;
+}
+
 void tick(struct ctl *c, const struct hal_inputs *in, struct hal_outputs *out)
 {
 	struct axes_override ov;
+	take_clock(c);
+	c->force_cap_n = force_cap(c);
 	stage_inputs(c, in);                                   /* 1 inputs */
+	c->force_cap_n = force_cap(c); /* a command may have lowered it */
 	estimate_update(&c->est, c->cfg, &c->in);              /* 2 estimate */
 	bool safe = stage_safety(c);                           /* 3 safety */
 	if (!safe) {
@@ -335,20 +506,27 @@ void tick(struct ctl *c, const struct hal_inputs *in, struct hal_outputs *out)
 		safe = c->safety.latched; /* homing can trip */
 	}
 	if (!safe) {
+		feedback_set_zone(&c->feedback, roller_zone(c));
 		feedback_apply(&c->feedback, &c->targets);     /* 5 feedback scaling */
-		limiter_apply(&c->limiter, c->cfg, c->cap_n,   /* 6 limiter */
+		double cap_n = feedback_ceiling_n(&c->feedback, c->force_cap_n);
+		limiter_apply(&c->limiter, c->cfg, cap_n,      /* 6 limiter */
 			      c->est.force_n, c->period_s, &c->targets);
 		memset(out, 0, sizeof(*out));
 		axes_control(&c->axes, c->cfg, &c->est, &c->in, /* 7 axis control */
-			     &c->targets, &ov, c->cap_n, c->period_s, out);
+			     &c->targets, &ov, cap_n, c->period_s, out);
 		hal_out_set(out, HAL_OUT_LED, c->state == ST_RUNNING || c->state == ST_PAUSED);
+		hal_out_set(out, HAL_OUT_HEARTBEAT, heartbeat(c));
 	} else {
 		targets_rest(&c->targets, c->est.y_mm);
 		safe_outputs(c, out);
 	}
+	if (c->exec.plan && c->state != ST_RUNNING && c->state != ST_PAUSED)
+		release_plan(c);
+	publish_faults(c);
 	fill_telemetry(c, out);                                /* 8 outputs */
 	if (c->telem_ring)
 		ring_push(c->telem_ring, &c->telem);
+	c->late_periods = 0; /* taken, as io_failures is */
 	c->out_prev = *out;
 	c->tick++;
 }

@@ -4,6 +4,7 @@
 #ifndef TICK_H
 #define TICK_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -43,7 +44,7 @@ enum cmd_kind {
 	CMD_INTENSITY,  /* value: -1 or +1 */
 	CMD_SPEED,      /* value: -1 or +1 */
 	CMD_TOO_MUCH,
-	CMD_SET_CAP,    /* value_f: the user's force cap, N */
+	CMD_SET_CAP,    /* value_f: the user's force cap, N; raised only while IDLE */
 	CMD_MANUAL,     /* technician jog / tests: targets while IDLE and homed */
 	CMD_MANUAL_OFF,
 	CMD_COUNT
@@ -66,7 +67,27 @@ enum cmd_result {
 	CMD_E_FAULT,    /* a fault is latched */
 	CMD_E_ARG,      /* a value out of range */
 	CMD_E_CAUSE,    /* acknowledge refused: a cause is still present */
+	CMD_E_RAISE,    /* the force cap may only go down while a program runs */
 };
+
+/* Commands that make the chair safer (stop, pause, "too much", softer, slower) have a lane
+ * of their own: a counter and the latest sequence number per kind, which the main thread
+ * posts to and the tick takes whole every tick. It cannot fill, so a flood of other
+ * commands never loses or delays one; requests of one kind between two ticks merge (a
+ * repeated "too much" or "softer" counts up to three times). */
+enum safe_lane_kind { LANE_STOP, LANE_PAUSE, LANE_TOO_MUCH, LANE_SOFTER, LANE_SLOWER,
+		      LANE_COUNT };
+
+struct safe_lane {
+	_Atomic uint32_t seq[LANE_COUNT];     /* the latest request's sequence number */
+	_Atomic uint32_t pending[LANE_COUNT]; /* requests not yet taken */
+};
+
+/* The lane of a command that makes the chair safer, or -1. */
+int safe_lane_of(const struct ctl_cmd *cmd);
+/* Post a request (main thread): the sequence number first, then the count, so a tick that
+ * takes the count sees a sequence number at least as new. */
+void safe_lane_post(struct safe_lane *lane, int kind, uint32_t seq);
 
 /* One tick of telemetry, compact enough to stream every tick. */
 struct telem {
@@ -81,6 +102,12 @@ struct telem {
 	uint8_t homed;            /* both carriage and roller referenced */
 	uint32_t cmd_seq;         /* last command handled */
 	int32_t cmd_result;
+	uint32_t start_seq;       /* the last start handled, taken or refused */
+	uint32_t ack_seq;         /* the last acknowledge whose window has closed */
+	int32_t ack_result;       /* CMD_OK: cleared; CMD_E_CAUSE: refused, for ack_cause */
+	uint8_t ack_cause;        /* enum fault_code still present when it was refused */
+	int8_t ack_cause_where;
+	uint32_t trips_dropped;   /* trips past the per-tick limit, never logged */
 	uint32_t exec_elapsed_ms;
 	uint32_t exec_total_ms;
 	uint32_t phase_step;      /* executor step index: the panel maps it to a phase */
@@ -90,6 +117,8 @@ struct telem {
 	float force_n;
 	float force_target_n;
 	float cap_n;
+	uint32_t late_periods;    /* periods the loop missed in a row before this tick */
+	uint64_t overruns;        /* periods missed in all (the rt loop fills it in) */
 	float knead_rpm;
 	float tap_rpm;
 	float w_mm;
@@ -118,8 +147,25 @@ struct ctl {
 	struct motion_targets targets; /* this tick's, as the stages refine them */
 	struct motion_targets manual;
 	bool manual_on;
-	double cap_n;
-	uint64_t session_ticks;
+	double cap_n;             /* the user's force cap */
+	double run_cap_n;         /* the cap the running plan was resolved for, 0 = none */
+	double force_cap_n;       /* this tick's: the lowest of the user's, the plan's, the
+	                             chair's */
+	/* The plan the executor holds, for the main thread: set when a run starts, cleared
+	 * (release) on the tick the run ends, after which the tick never reads it again. A
+	 * plan may be freed once a start of it was handled and this is no longer it. */
+	_Atomic(const struct plan *) plan_in_use;
+	uint32_t run_elapsed_ms;  /* the last run's progress, kept after its plan is let go */
+	uint32_t run_total_ms;
+	double session_s;         /* time in RUNNING and PAUSED, on the tick's clock */
+	/* Set by whoever calls tick, before it, as io_failures is: the monotonic time (ns) the
+	 * period began, and how many periods the loop missed in a row before it. clock_ns 0:
+	 * virtual time, tick x period (lockstep). */
+	int64_t clock_ns;
+	uint32_t late_periods;
+	uint64_t overruns;        /* periods missed in all, for telemetry */
+	int64_t prev_clock_ns;    /* this tick's clock, as the next one sees it */
+	double dt_s;              /* this tick's time since the last, for the watchdogs */
 	/* Set by whoever calls tick, before it: backend reads and writes that failed since the
 	 * last tick (a write fails after its tick, so the next one hears of it). A nonzero
 	 * count latches FAULT_IO; the tick takes it and leaves 0. Data, not a call: the tick
@@ -127,7 +173,14 @@ struct ctl {
 	uint32_t io_failures;
 	uint32_t cmd_seq;
 	int32_t cmd_result;
+	uint32_t start_seq;       /* the last start handled */
+	uint32_t ack_seq_pending; /* an acknowledge in its window, answered when it closes */
+	uint32_t ack_seq;
+	int32_t ack_result;
+	uint32_t faults_published; /* fault log records pushed to fault_ring so far */
 	struct ring *cmd_ring;    /* optional: commands from the main thread */
+	struct safe_lane *safe_lane; /* optional: commands that make the chair safer */
+	struct ring *fault_ring;  /* optional: fault records to the main thread */
 	struct ring *telem_ring;  /* optional: telemetry to the main thread */
 	struct telem telem;       /* this tick's */
 };

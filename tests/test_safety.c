@@ -462,7 +462,7 @@ static bool recline_times_out(enum hal_gpio_out relay, enum hal_gpio_in made, do
 	struct safety s;
 	safety_reset(&s);
 	struct safety_view v = {.cfg = &cfg, .est = &est, .in = &in, .out_prev = &out,
-				.period_s = 0.001, .cap_n = 60};
+				.dt_s = 0.001, .cap_n = 60};
 	for (uint64_t t = 0; t < (uint64_t)(run_s * 1000); t++) {
 		v.tick = t;
 		if (safety_check(&s, &v)) {

@@ -17,6 +17,9 @@
 /* The roller is home when its homed encoder reads zero (counts are 0.1 mm); the last of the way
  * goes at no less than the slowest speed, so it gets there rather than creep toward it. */
 #define Z_HOME_WITHIN_MM 0.05
+/* "Too much" retracts at release speed until the force is this close above the lowered
+ * cap: the drive's lag carries it on below, and the force loop comes back up gently. */
+#define Z_DROP_SLACK_N 1.0
 #define Z_HOME_MIN_MM_S 2.0
 
 void axes_reset(struct axes *ax)
@@ -101,6 +104,13 @@ static double roller(struct axes *ax, const struct chair_config *cfg, const stru
 	}
 	if (!est->z_homed)
 		return 0;
+	/* "Too much" is a drop, not a slewed target: the release path down to the new cap,
+	 * then the force loop takes over from there. */
+	if (ax->z_dropping) {
+		if (!(est->force_n <= cap_n + Z_DROP_SLACK_N))
+			return -cfg->force.release_speed_mm_s;
+		ax->z_dropping = false;
+	}
 	switch (t->z_mode) {
 	case Z_FORCE: {
 		struct force_gains g = {cfg->force.kp_mm_s_per_n, cfg->force.ki_mm_s2_per_n, vmax,

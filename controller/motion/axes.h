@@ -27,6 +27,7 @@ struct axes {
 	double w_target_mm;   /* the last width asked for; 0 before any */
 	double z_contact_mm;  /* roller protrusion at the last contact with the body */
 	bool z_contact_seen;  /* since the roller last came out */
+	bool z_dropping;      /* "too much": off the body at release speed down to the cap */
 };
 
 /* Homing takes the carriage and roller drives directly, by velocity. */
