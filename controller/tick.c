@@ -92,6 +92,13 @@ static void release_plan(struct ctl *c)
 	atomic_store_explicit(&c->plan_in_use, NULL, memory_order_release);
 }
 
+/* The acknowledge's window has closed: say how, for the one who asked. */
+static void answer_ack(struct ctl *c, int result)
+{
+	c->ack_seq = c->ack_seq_pending;
+	c->ack_result = result;
+}
+
 static int cmd_transition(struct ctl *c, enum chair_state from, enum chair_state to)
 {
 	if (c->state != from)
@@ -132,6 +139,8 @@ int ctl_command(struct ctl *c, const struct ctl_cmd *cmd)
 	case CMD_ACK:
 		if (!latched(c)) {
 			r = CMD_E_STATE;
+			c->ack_seq_pending = cmd->seq;
+			answer_ack(c, r); /* nothing to acknowledge: answered now */
 			break;
 		}
 		safety_request_ack(&c->safety, ack_window_ticks);
@@ -259,13 +268,6 @@ static void stage_inputs(struct ctl *c, const struct hal_inputs *in)
 		ctl_command(c, &cmd);
 	}
 	handle_lane_before(c, &lt, &next, UINT32_MAX);
-}
-
-/* The acknowledge's window has closed: say how, for the one who asked. */
-static void answer_ack(struct ctl *c, int result)
-{
-	c->ack_seq = c->ack_seq_pending;
-	c->ack_result = result;
 }
 
 /* Hand the fault records logged since the last tick to the main thread. A full ring drops

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "../controller/program_load.h"
+#include "../controller/runner.h"
 #include "rig.h"
 
 static const char short_program[] =
@@ -18,17 +19,22 @@ static const char short_program[] =
 	"phase \"Knead\"\n"
 	"  knead lower-back speed 5 pressure 5 for 6s\n";
 
-static struct plan *load_short(struct rig *r, double cap_n)
+static struct plan *load_short_for(const struct chair_config *cfg, double cap_n)
 {
 	struct body_map body;
 	struct interp_limits lim;
-	program_limits(&r->cfg, &lim);
+	program_limits(cfg, &lim);
 	body_default(&body, &lim);
 	struct plan *plan = NULL;
 	assert_int_equal(program_load_text(short_program, sizeof(short_program) - 1, "tick.prog",
-					   &r->cfg, &body, cap_n, &plan, stderr),
+					   cfg, &body, cap_n, &plan, stderr),
 			 0);
 	return plan;
+}
+
+static struct plan *load_short(struct rig *r, double cap_n)
+{
+	return load_short_for(&r->cfg, cap_n);
 }
 
 static int start(struct rig *r, const struct plan *plan)
@@ -230,6 +236,167 @@ static void test_heartbeat_toggles_every_tick_running_idle_and_latched(void **st
 	rig_close(r);
 }
 
+/* The controller behind a runner in lockstep, as chaird's main thread sees it. */
+struct runner_rig {
+	struct chair_config cfg;
+	struct hal_sim hs;
+	struct hal_backend be;
+	struct runner r;
+};
+
+static struct runner_rig *runner_rig_open(void)
+{
+	struct runner_rig *rr = calloc(1, sizeof(*rr));
+	assert_non_null(rr);
+	config_defaults(&rr->cfg);
+	rr->cfg.hal.sim_seed = 0;
+	hal_sim_bind(&rr->hs, &rr->be);
+	char err[256];
+	assert_int_equal(runner_open(&rr->r, RUNNER_LOCKSTEP, &rr->cfg, &rr->be, err, sizeof(err)), 0);
+	return rr;
+}
+
+static void runner_rig_close(struct runner_rig *rr)
+{
+	runner_close(&rr->r);
+	free(rr);
+}
+
+static void advance(struct runner_rig *rr, int ticks)
+{
+	for (int i = 0; i < ticks; i++)
+		runner_advance(&rr->r, NULL, NULL);
+}
+
+static uint32_t send(struct runner_rig *rr, enum cmd_kind kind, int value)
+{
+	struct ctl_cmd cmd = {.kind = kind, .value = value};
+	return runner_send(&rr->r, &cmd);
+}
+
+/* 2,000 commands in a burst fill the queue; a "stop" after them is still taken on the
+ * next tick, and 2,000 "softer" are never refused (they merge). */
+static void test_a_flood_of_commands_never_loses_or_delays_stop(void **state)
+{
+	(void)state;
+	struct runner_rig *rr = runner_rig_open();
+	assert_true(send(rr, CMD_HOME, 0));
+	advance(rr, 20000);
+	assert_true(rr->r.last.homed);
+	struct plan *plan = load_short_for(&rr->cfg, 60);
+	struct ctl_cmd go = {.kind = CMD_START, .plan = plan};
+	assert_true(runner_send(&rr->r, &go));
+	for (int i = 0; i < 20000 && rr->r.last.force_n < 5; i++)
+		advance(rr, 1);
+	assert_int_equal(rr->r.last.state, ST_RUNNING);
+	assert_true(rr->r.last.force_n >= 5); /* pressing */
+	int refused = 0;
+	for (int i = 0; i < 2000; i++)
+		refused += send(rr, CMD_SPEED, 1) == 0;
+	assert_true(refused > 1000);
+	for (int i = 0; i < 2000; i++)
+		assert_true(send(rr, CMD_INTENSITY, -1));
+	uint32_t stop_seq = send(rr, CMD_STOP, 0);
+	assert_true(stop_seq);
+	advance(rr, 1);
+	assert_int_equal(rr->r.last.state, ST_FINISHING);
+	assert_true(rr->r.last.cmd_seq >= stop_seq);
+	for (int i = 0; i < 20000 && runner_plan_busy(&rr->r, plan); i++)
+		advance(rr, 1);
+	assert_false(runner_plan_busy(&rr->r, plan));
+	plan_free(plan);
+	advance(rr, 100);
+	runner_rig_close(rr);
+}
+
+/* An acknowledge is answered when its window closes: refused with the cause still there
+ * (the e-stop held), then taken once the button is out. */
+static void test_ack_is_answered_when_its_window_closes_naming_the_cause(void **state)
+{
+	(void)state;
+	struct runner_rig *rr = runner_rig_open();
+	struct sim *s = hal_sim_get(&rr->hs);
+	struct sim_fault f = {.kind = SIM_FAULT_ESTOP, .target = -1, .at_ms = 10, .for_ms = 1000};
+	sim_fault_add(s, &f);
+	advance(rr, 100);
+	assert_int_equal(rr->r.last.state, ST_ESTOP);
+	uint32_t seq = send(rr, CMD_ACK, 0);
+	advance(rr, 50);
+	assert_true(rr->r.last.ack_seq < seq); /* still trying */
+	advance(rr, 200);
+	assert_int_equal(rr->r.last.ack_seq, seq);
+	assert_int_equal(rr->r.last.ack_result, CMD_E_CAUSE);
+	assert_int_equal(rr->r.last.ack_cause, FAULT_ESTOP);
+	advance(rr, 1000);
+	seq = send(rr, CMD_ACK, 0);
+	advance(rr, 300);
+	assert_int_equal(rr->r.last.ack_seq, seq);
+	assert_int_equal(rr->r.last.ack_result, CMD_OK);
+	assert_int_equal(rr->r.last.state, ST_IDLE);
+	seq = send(rr, CMD_ACK, 0); /* nothing latched */
+	advance(rr, 2);
+	assert_int_equal(rr->r.last.ack_seq, seq);
+	assert_int_equal(rr->r.last.ack_result, CMD_E_STATE);
+	runner_rig_close(rr);
+}
+
+/* The fault log reaches the main thread whole, image included, without a lock. */
+static void test_fault_records_reach_the_main_thread_with_their_image(void **state)
+{
+	(void)state;
+	struct runner_rig *rr = runner_rig_open();
+	struct sim_fault f = {.kind = SIM_FAULT_ESTOP, .target = -1, .at_ms = 10, .for_ms = 0};
+	sim_fault_add(hal_sim_get(&rr->hs), &f);
+	advance(rr, 100);
+	assert_int_equal(rr->r.faults.count, 1);
+	const struct fault_record *rec = fault_log_get(&rr->r.faults, 0);
+	assert_non_null(rec);
+	assert_int_equal(rec->code, FAULT_ESTOP);
+	assert_true(hal_in(&rec->in, HAL_IN_ESTOP));
+	assert_int_equal(rr->r.last.trips_dropped, 0);
+	runner_rig_close(rr);
+}
+
+/* The over-force watchdog alone: a force above the chair's maximum trips on its first
+ * tick though it falls while retracting; below it, a fall excuses it only while 10 ms of
+ * samples show it, not one falling sample. */
+static void test_over_force_above_the_maximum_trips_at_once_even_while_falling(void **state)
+{
+	(void)state;
+	struct chair_config cfg;
+	config_defaults(&cfg);
+	struct estimate est = {.force_n = 0};
+	struct hal_inputs in = {.gpio_in = 1u << HAL_IN_OCCUPIED};
+	for (int u = 0; u < HAL_UNIT_COUNT; u++)
+		cfg.hal.bus.unit_present[u] = false;
+	struct hal_outputs prev;
+	hal_safe_outputs(&prev, 2000); /* retracting */
+	est.supply_v = 24;
+	struct safety_view v = {.cfg = &cfg, .est = &est, .in = &in, .out_prev = &prev,
+				.dt_s = 0.001, .cap_n = 60};
+	struct safety s;
+	safety_reset(&s);
+	est.force_n = cfg.force.max_n + 10;
+	assert_false(safety_check(&s, &v) == false);
+	assert_int_equal(s.first.code, FAULT_OVER_FORCE);
+
+	safety_reset(&s);
+	double limit_n = 60 + cfg.force.over_force_margin_n;
+	est.force_n = limit_n + 20;
+	for (int i = 0; i < 200; i++) { /* falling 20 N/s: excused */
+		est.force_n -= 0.02;
+		v.tick = (uint64_t)i;
+		assert_false(safety_check(&s, &v));
+	}
+	for (int i = 0; i < 100 && !s.latched; i++) { /* one step down, then flat */
+		est.force_n = i == 0 ? est.force_n - 1 : est.force_n;
+		v.tick++;
+		safety_check(&s, &v);
+	}
+	assert_true(s.latched);
+	assert_int_equal(s.first.code, FAULT_OVER_FORCE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -240,6 +407,10 @@ int main(void)
 		cmocka_unit_test(test_more_missed_periods_in_a_row_than_configured_latch_late),
 		cmocka_unit_test(test_watchdogs_count_time_on_the_ticks_clock_not_ticks),
 		cmocka_unit_test(test_heartbeat_toggles_every_tick_running_idle_and_latched),
+		cmocka_unit_test(test_a_flood_of_commands_never_loses_or_delays_stop),
+		cmocka_unit_test(test_ack_is_answered_when_its_window_closes_naming_the_cause),
+		cmocka_unit_test(test_fault_records_reach_the_main_thread_with_their_image),
+		cmocka_unit_test(test_over_force_above_the_maximum_trips_at_once_even_while_falling),
 	};
 	return cmocka_run_group_tests_name("tick", tests, NULL, NULL);
 }
