@@ -185,8 +185,9 @@ static void run_fault_case(const struct fault_case *fc)
 			if (s->contact_force_n < 5) {
 				released = true;
 				double after_ms = (double)(c->tick - latched_tick);
-				if (after_ms > 150)
-					fprintf(stderr, "%s: released after %.0f ms\n", fc->name, after_ms);
+				/* The figure docs/safety.md quotes for this fault. */
+				fprintf(stderr, "release: %s: true force under 5 N %.0f ms after the latch\n",
+					fc->name, after_ms);
 				assert_true(after_ms <= 150);
 			}
 		}
@@ -299,7 +300,7 @@ static void test_stuck_z_home_alone_never_pins_the_person(void **state)
 static void test_every_fault_releases_with_z_home_stuck_on_or_off(void **state)
 {
 	(void)state;
-	for (size_t i = 0; i + 1 < sizeof(release_cases) / sizeof(release_cases[0]); i++) {
+	for (size_t i = 0; i < sizeof(release_cases) / sizeof(release_cases[0]); i++) {
 		run_fault_with_z_home_stuck(&release_cases[i], 1);
 		run_fault_with_z_home_stuck(&release_cases[i], 0);
 	}
