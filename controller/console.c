@@ -4,10 +4,14 @@
  *   too-much | cap N | status | quit
  *
  * Events: "state NAME", "fault TEXT", "ok COMMAND", "refused COMMAND: WHY",
- * "status ...", "error: ..." for lines that are not commands. */
+ * "status ...", "error: ..." for lines that are not commands. A line is read whole (at most
+ * CONSOLE_LINE_MAX bytes, however the reads split it) and parsed whole before anything is
+ * sent: a line too long, a word too many or a number that is not plain decimal sends
+ * nothing. */
 #include "console.h"
 
 #include <errno.h>
+#include <math.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,8 +26,10 @@ struct console {
 	int last_fault;
 	uint32_t pending_seq;
 	char pending_name[32];
-	char line[256];
-	size_t line_len;
+	struct console_lines lines;
+	char in_buf[256];   /* the last read, handed to lines from in_pos on */
+	size_t in_len;
+	size_t in_pos;
 	bool quit;
 };
 
@@ -88,69 +94,216 @@ static void status(struct console *c)
 		t->force_n, t->cap_n, t->exec_elapsed_ms, t->exec_total_ms);
 }
 
-static void handle(struct console *c, char *line)
+/* Every command: its word, what it does, and whether it takes a value (only cap does). */
+static const struct console_word {
+	const char *word;
+	enum console_op op;
+	enum cmd_kind kind;
+	int32_t value;
+	bool takes_value;
+} console_words[] = {
+	{"home", CONSOLE_SEND, CMD_HOME, 0, false},
+	{"start", CONSOLE_START, CMD_START, 0, false},
+	{"pause", CONSOLE_SEND, CMD_PAUSE, 0, false},
+	{"resume", CONSOLE_SEND, CMD_RESUME, 0, false},
+	{"stop", CONSOLE_SEND, CMD_STOP, 0, false},
+	{"ack", CONSOLE_SEND, CMD_ACK, 0, false},
+	{"stronger", CONSOLE_SEND, CMD_INTENSITY, 1, false},
+	{"softer", CONSOLE_SEND, CMD_INTENSITY, -1, false},
+	{"faster", CONSOLE_SEND, CMD_SPEED, 1, false},
+	{"slower", CONSOLE_SEND, CMD_SPEED, -1, false},
+	{"too-much", CONSOLE_SEND, CMD_TOO_MUCH, 0, false},
+	{"cap", CONSOLE_SEND, CMD_SET_CAP, 0, true},
+	{"status", CONSOLE_STATUS, CMD_COUNT, 0, false},
+	{"quit", CONSOLE_QUIT, CMD_COUNT, 0, false},
+};
+
+/* Digits with an optional fraction and nothing else, so strtod never sees the hex, inf,
+ * nan or exponent it would otherwise take. */
+static bool decimal(const char *s, size_t len, double *v)
 {
-	static const struct {
-		const char *word;
-		enum cmd_kind kind;
-		int value;
-	} simple[] = {
-		{"home", CMD_HOME, 0},       {"pause", CMD_PAUSE, 0},
-		{"resume", CMD_RESUME, 0},   {"stop", CMD_STOP, 0},
-		{"ack", CMD_ACK, 0},         {"stronger", CMD_INTENSITY, 1},
-		{"softer", CMD_INTENSITY, -1}, {"faster", CMD_SPEED, 1},
-		{"slower", CMD_SPEED, -1},   {"too-much", CMD_TOO_MUCH, 0},
-	};
-	char *word = strtok(line, " \t\r\n");
-	if (!word)
-		return;
-	char *arg = strtok(NULL, " \t\r\n");
-	for (size_t i = 0; i < sizeof(simple) / sizeof(simple[0]); i++) {
-		if (!strcmp(word, simple[i].word)) {
-			console_send(c, word, (struct ctl_cmd){.kind = simple[i].kind, .value = simple[i].value});
-			return;
-		}
+	size_t i = 0;
+	while (i < len && s[i] >= '0' && s[i] <= '9')
+		i++;
+	if (i == 0)
+		return false;
+	if (i < len && s[i] == '.') {
+		size_t frac = ++i;
+		while (i < len && s[i] >= '0' && s[i] <= '9')
+			i++;
+		if (i == frac)
+			return false;
 	}
-	if (!strcmp(word, "start")) {
+	char text[CONSOLE_LINE_MAX + 1];
+	if (i != len || len >= sizeof(text))
+		return false;
+	memcpy(text, s, len);
+	text[len] = '\0';
+	*v = strtod(text, NULL);
+	return isfinite(*v);
+}
+
+int console_parse(const char *line, const struct chair_config *cfg, struct console_cmd *out,
+		  char *err, int err_len)
+{
+	/* Every word first: the command, its value, and whether anything follows. */
+	const char *word[3];
+	size_t word_len[3];
+	int words = 0;
+	for (size_t i = 0; line[i];) {
+		unsigned char ch = (unsigned char)line[i];
+		if (ch == ' ' || ch == '\t') {
+			i++;
+			continue;
+		}
+		if (ch < 0x20 || ch == 0x7f) {
+			snprintf(err, err_len, "control character 0x%02x at column %zu", ch, i + 1);
+			return -EINVAL;
+		}
+		size_t len = 0;
+		while (line[i + len] && line[i + len] != ' ' && line[i + len] != '\t' &&
+		       (unsigned char)line[i + len] >= 0x20 && line[i + len] != 0x7f)
+			len++;
+		if (words < 3) { /* a third word is only ever "one too many" */
+			word[words] = line + i;
+			word_len[words] = len;
+			words++;
+		}
+		i += len;
+	}
+	if (words == 0) {
+		*out = (struct console_cmd){.op = CONSOLE_EMPTY};
+		return 0;
+	}
+	const struct console_word *w = NULL;
+	for (size_t i = 0; i < sizeof(console_words) / sizeof(console_words[0]); i++)
+		if (strlen(console_words[i].word) == word_len[0] &&
+		    !memcmp(console_words[i].word, word[0], word_len[0]))
+			w = &console_words[i];
+	if (!w) {
+		snprintf(err, err_len, "unknown command '%.*s'", (int)(word_len[0] > 40 ? 40 : word_len[0]),
+			 word[0]);
+		return -EINVAL;
+	}
+	if (!w->takes_value && words > 1) {
+		snprintf(err, err_len, "'%s' takes no value", w->word);
+		return -EINVAL;
+	}
+	if (w->takes_value && words != 2) {
+		snprintf(err, err_len, "'%s' takes one value", w->word);
+		return -EINVAL;
+	}
+	struct console_cmd cmd = {.op = w->op, .name = w->word, .kind = w->kind, .value = w->value};
+	if (w->kind == CMD_SET_CAP) {
+		double cap_n = 0;
+		if (!decimal(word[1], word_len[1], &cap_n) || !(cap_n > 0 && cap_n <= cfg->force.max_n)) {
+			snprintf(err, err_len,
+				 "'cap' takes newtons, a decimal number above 0 and at most %g, not '%.*s'",
+				 cfg->force.max_n, (int)(word_len[1] > 40 ? 40 : word_len[1]), word[1]);
+			return -EINVAL;
+		}
+		cmd.value_f = cap_n;
+	}
+	*out = cmd;
+	return 0;
+}
+
+void console_lines_reset(struct console_lines *l)
+{
+	memset(l, 0, sizeof(*l));
+}
+
+size_t console_lines_feed(struct console_lines *l, const char *buf, size_t n,
+			  enum console_line *event)
+{
+	for (size_t i = 0; i < n; i++) {
+		char ch = buf[i];
+		if (l->discarding) {
+			if (ch == '\n')
+				l->discarding = false;
+			continue;
+		}
+		if (ch == '\n') {
+			if (l->len > 0 && l->text[l->len - 1] == '\r')
+				l->len--;
+			l->text[l->len] = '\0';
+			bool nul = l->nul;
+			size_t len = l->len;
+			l->len = 0;
+			l->nul = false;
+			if (len > CONSOLE_LINE_MAX)
+				*event = CONSOLE_LINE_TOO_LONG;
+			else if (nul)
+				*event = CONSOLE_LINE_NUL;
+			else
+				*event = CONSOLE_LINE_READY;
+			return i + 1;
+		}
+		if (l->len == CONSOLE_LINE_MAX + 1) {
+			/* Past the limit even if the last byte was a CR: refuse it now, drop the rest. */
+			l->len = 0;
+			l->nul = false;
+			l->discarding = true;
+			*event = CONSOLE_LINE_TOO_LONG;
+			return i + 1;
+		}
+		l->nul |= ch == '\0';
+		l->text[l->len++] = ch;
+	}
+	*event = CONSOLE_LINE_NONE;
+	return n;
+}
+
+/* A line, checked whole before anything is sent: a refused line changes nothing. */
+static void handle(struct console *c, const char *line)
+{
+	struct console_cmd cmd;
+	char err[160];
+	if (console_parse(line, c->cfg, &cmd, err, sizeof(err))) {
+		fprintf(c->out, "error: %s\n", err);
+	} else if (cmd.op == CONSOLE_SEND) {
+		console_send(c, cmd.name,
+			     (struct ctl_cmd){.kind = cmd.kind, .value = cmd.value, .value_f = cmd.value_f});
+	} else if (cmd.op == CONSOLE_START) {
 		if (!c->plan)
 			fprintf(c->out, "refused start: no program loaded (chaird --program FILE)\n");
 		else
-			console_send(c, word, (struct ctl_cmd){.kind = CMD_START, .plan = c->plan});
-	} else if (!strcmp(word, "cap")) {
-		char *end = NULL;
-		double cap_n = arg ? strtod(arg, &end) : 0;
-		if (!arg || *end || !(cap_n > 0 && cap_n <= c->cfg->force.max_n))
-			fprintf(c->out, "error: cap takes newtons, above 0 and at most %g\n",
-				c->cfg->force.max_n);
-		else
-			console_send(c, word, (struct ctl_cmd){.kind = CMD_SET_CAP, .value_f = cap_n});
-	} else if (!strcmp(word, "status")) {
+			console_send(c, cmd.name, (struct ctl_cmd){.kind = CMD_START, .plan = c->plan});
+	} else if (cmd.op == CONSOLE_STATUS) {
 		status(c);
-	} else if (!strcmp(word, "quit")) {
+	} else if (cmd.op == CONSOLE_QUIT) {
 		c->quit = true;
-	} else {
-		fprintf(c->out, "error: unknown command '%s'\n", word);
 	}
 	fflush(c->out);
 }
 
-/* Take what input is there without waiting; false at end of input. */
+/* Take what input is there without waiting, a line at a time, and no further while a
+ * command waits for its answer: every command gets its own reply, in order. False once
+ * input has ended (a last line without its newline is dropped). */
 static bool read_input(struct console *c, int fd)
 {
-	struct pollfd p = {.fd = fd, .events = POLLIN};
-	if (poll(&p, 1, 0) <= 0)
-		return true;
-	char buf[256];
-	ssize_t n = read(fd, buf, sizeof(buf));
-	if (n <= 0)
-		return n < 0 && (errno == EINTR || errno == EAGAIN);
-	for (ssize_t i = 0; i < n; i++) {
-		if (buf[i] == '\n' || c->line_len == sizeof(c->line) - 1) {
-			c->line[c->line_len] = '\0';
-			handle(c, c->line);
-			c->line_len = 0;
-		} else {
-			c->line[c->line_len++] = buf[i];
+	while (!c->pending_seq && !c->quit) {
+		if (c->in_pos == c->in_len) {
+			struct pollfd p = {.fd = fd, .events = POLLIN};
+			if (poll(&p, 1, 0) <= 0)
+				return true;
+			ssize_t n = read(fd, c->in_buf, sizeof(c->in_buf));
+			if (n <= 0)
+				return n < 0 && (errno == EINTR || errno == EAGAIN);
+			c->in_len = (size_t)n;
+			c->in_pos = 0;
+		}
+		enum console_line event;
+		c->in_pos += console_lines_feed(&c->lines, c->in_buf + c->in_pos, c->in_len - c->in_pos,
+						&event);
+		if (event == CONSOLE_LINE_READY) {
+			handle(c, c->lines.text);
+		} else if (event == CONSOLE_LINE_TOO_LONG) {
+			fprintf(c->out, "error: line too long (max %d bytes)\n", CONSOLE_LINE_MAX);
+			fflush(c->out);
+		} else if (event == CONSOLE_LINE_NUL) {
+			fprintf(c->out, "error: line holds a NUL byte\n");
+			fflush(c->out);
 		}
 	}
 	return true;

@@ -64,6 +64,23 @@ rc=$?
 check "demo in lockstep: finishes without a fault" \
 	bash -c "[ $rc -eq 0 ] && grep -q 'faults: *0' '$T/demo.out'"
 
+# --- console: a refused line sends nothing (over-long lines ending in home, words after cap) -
+# The input is all there before chaird starts, so in lockstep it is read within the first ticks
+# of virtual time, before anything else can happen to the chair: no timing in it.
+junk=$(printf '%300s' '' | tr ' ' x)
+{
+	printf '%shome\n' "${junk:0:255}" "${junk:0:256}" "$junk"
+	printf 'cap 50 extra\ncap 0x78\ncap inf\ncap 1e400\nhome x\n\r\ncap 50.5\r\nstatus\n'
+} >"$T/junk.in"
+"$BUILD/chaird" --lockstep --console <"$T/junk.in" >"$T/junk.out" 2>&1
+check "console: each over-long line is one error, and no word of it a command" \
+	bash -c "[ \$(grep -c '^error' '$T/junk.out') -eq 8 ] && [ \$(grep -c '^error: line too long (max 255 bytes)$' '$T/junk.out') -eq 3 ]"
+check "console: trailing words, hex, inf and exponents refused" \
+	bash -c "[ \$(grep -c \"^error: 'cap' takes\" '$T/junk.out') -eq 4 ] && grep -q \"^error: 'home' takes no value\" '$T/junk.out'"
+check "console: no homing started, only the decimal cap taken, the chair idle throughout" \
+	bash -c "! grep -q 'homing\|ok home\|^fault' '$T/junk.out' && [ \$(grep -c '^ok cap$' '$T/junk.out') -eq 1 ] && grep -q '^status state idle homed 0 .* cap_n 50.5 ' '$T/junk.out'"
+[ "$e2e_failed" -eq 0 ] || cat "$T/junk.out"
+
 # --- Modbus TCP: a whole program ------------------------------------------------------------
 if start_chairsim_tcp tcp --seed 5; then
 	tcp_config "$T/tcp.ini" "$SIM_PORT"
