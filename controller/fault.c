@@ -112,3 +112,39 @@ int fault_describe(const struct fault_record *r, char *buf, int len)
 		return snprintf(buf, (size_t)len, "%s: %s%s", fi->name, fi->text, where);
 	}
 }
+
+void fault_print(FILE *out, const char *prefix, const struct fault_record *r)
+{
+	char text[200];
+	fault_describe(r, text, sizeof(text));
+	fprintf(out, "%s%s at %.3f s\n", prefix, text, (double)r->tick / 1000.0);
+	const struct hal_inputs *in = &r->in;
+	fprintf(out, "%s  lines in %05x out %05x, e-stop presses %u\n", prefix,
+		(unsigned)in->gpio_in, (unsigned)r->out_prev.gpio_out, (unsigned)in->estop_presses);
+	for (int a = 0; a < HAL_AXIS_COUNT; a++) {
+		const struct hal_drive_in *d = &in->drive[a];
+		const struct hal_drive_out *o = &r->out_prev.drive[a];
+		fprintf(out,
+			"%s  drive %s status %04x pos %d vel %d current %u force %u fault %u temp %d"
+			" | control %04x target pos %d vel %d force %u\n",
+			prefix, hal_axis_name[a], d->status, d->actual_position_raw,
+			d->actual_velocity_raw, d->actual_current_ma, d->actual_force_raw,
+			d->fault_code, d->temperature_raw, o->control, o->target_position_raw,
+			o->target_velocity_raw, o->target_force_raw);
+	}
+	const struct hal_io_in *io = &in->io;
+	fprintf(out, "%s  io airbags", prefix);
+	for (int b = 0; b < HAL_AIRBAG_COUNT; b++)
+		fprintf(out, " %u", io->airbag_raw[b]);
+	fprintf(out, " heaters %d %d angles %d %d supply %u currents %u %u\n", io->heater_raw[0],
+		io->heater_raw[1], io->back_angle_raw, io->leg_angle_raw, io->supply_raw,
+		io->back_current_ma, io->leg_current_ma);
+	for (int u = 0; u < HAL_UNIT_COUNT; u++) {
+		const struct hal_unit_status *st = &in->unit[u];
+		fprintf(out,
+			"%s  unit %s age %u ms, %u transactions, %u timeouts, %u crc errors, "
+			"%u exceptions (last %u at register %u)\n",
+			prefix, hal_unit_name[u], st->age_ms, st->transactions, st->timeouts,
+			st->crc_errors, st->exceptions, st->last_exception, st->last_exception_reg);
+	}
+}

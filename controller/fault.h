@@ -5,6 +5,7 @@
 #define FAULT_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "../drivers/hal.h"
 
@@ -70,5 +71,9 @@ const struct fault_record *fault_log_get(const struct fault_log *log, uint32_t i
 /* One line for people: "drive_fault: drive reports a fault on Z (drive_z, Modbus unit 2),
  * code 17 at register 5". */
 int fault_describe(const struct fault_record *r, char *buf, int len);
+/* The record for a technician: its description and tick, then the process image it was
+ * seen in (lines, every drive's registers, the IO module, the bus counters) and the
+ * outputs commanded before it, each line starting with prefix. */
+void fault_print(FILE *out, const char *prefix, const struct fault_record *r);
 
 #endif

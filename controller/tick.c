@@ -330,11 +330,13 @@ static void homing_stage(struct ctl *c, struct axes_override *ov)
 					 &ov->y_mm_s, &ov->z_mm_s);
 	if (r == HOME_FINISHED) {
 		c->state = ST_IDLE;
-	} else if (r == HOME_TIMEOUT_Y || r == HOME_TIMEOUT_Z) {
+	} else if (r != HOME_RUNNING) {
 		struct safety_view v = {.cfg = c->cfg, .est = &c->est, .in = &c->in,
 					.out_prev = &c->out_prev, .tick = c->tick};
-		safety_trip(&c->safety, &v, FAULT_HOME_TIMEOUT,
-			    r == HOME_TIMEOUT_Y ? HAL_AXIS_Y : HAL_AXIS_Z, 0, 0);
+		bool stuck = r == HOME_STUCK_Y || r == HOME_STUCK_Z;
+		bool y = r == HOME_TIMEOUT_Y || r == HOME_STUCK_Y;
+		safety_trip(&c->safety, &v, stuck ? FAULT_SWITCH_MISMATCH : FAULT_HOME_TIMEOUT,
+			    y ? HAL_AXIS_Y : HAL_AXIS_Z, 0, 0);
 		c->state = ST_FAULT;
 	}
 }

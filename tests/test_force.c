@@ -176,15 +176,42 @@ static void test_force_nan_reading_never_pushes_nor_poisons_the_integral(void **
 	for (size_t i = 0; i < sizeof(integrals) / sizeof(integrals[0]); i++) {
 		struct force_ctl fc = {.integral_mm_s = integrals[i]};
 		double out = force_step(&fc, &g, 40, NAN, 60, dt_s);
-		/* Today the output is NaN itself (not a push, not a defined retraction either):
-		 * see the report; what must hold is that it is not a push. */
-		assert_false(out > 0);
+		/* A reading that proves nothing is a reading over the cap: back at release speed. */
+		assert_true(out == -g.vrelease_mm_s);
 		assert_true(fc.integral_mm_s == integrals[i]);
 		/* The next good reading is controlled as if the NaN never came. */
 		struct force_ctl same = {.integral_mm_s = integrals[i]};
 		assert_true(force_step(&fc, &g, 40, 70, 60, dt_s) ==
 			    force_step(&same, &g, 40, 70, 60, dt_s));
 	}
+}
+
+static void test_force_nan_cap_is_a_cap_of_zero_and_never_pushes(void **state)
+{
+	(void)state;
+	struct force_ctl fc = {.integral_mm_s = g.vmax_mm_s};
+	assert_true(force_step(&fc, &g, 1000, 100, NAN, dt_s) < 0);
+	assert_true(force_step(&fc, &g, NAN, 0, 60, dt_s) <= g.vmax_mm_s); /* target NaN = cap */
+}
+
+/* However far past the cap, the back-off is the release speed at most: the drive's and the
+ * tissue's limits, not a command of a thousand mm/s. */
+static void test_force_far_above_the_cap_backs_off_at_no_more_than_release_speed(void **state)
+{
+	(void)state;
+	const double readings_n[] = {200, 283.5, 1000};
+	for (size_t i = 0; i < sizeof(readings_n) / sizeof(readings_n[0]); i++) {
+		struct force_ctl fc = {0};
+		assert_true(force_step(&fc, &g, 40, readings_n[i], 60, dt_s) == -g.vrelease_mm_s);
+	}
+}
+
+static void test_force_at_exactly_the_cap_a_stored_integral_never_pushes(void **state)
+{
+	(void)state;
+	struct force_ctl fc = {.integral_mm_s = g.vmax_mm_s};
+	assert_false(force_step(&fc, &g, 60, 60, 60, dt_s) > 0);
+	assert_false(fc.integral_mm_s > 0);
 }
 
 int main(void)
@@ -198,6 +225,9 @@ int main(void)
 		cmocka_unit_test(test_force_past_the_target_backs_off_at_up_to_release_speed),
 		cmocka_unit_test(test_force_within_release_over_of_the_target_retracts_at_no_more_than_vmax),
 		cmocka_unit_test(test_force_reset_clears_the_integral),
+		cmocka_unit_test(test_force_nan_cap_is_a_cap_of_zero_and_never_pushes),
+		cmocka_unit_test(test_force_far_above_the_cap_backs_off_at_no_more_than_release_speed),
+		cmocka_unit_test(test_force_at_exactly_the_cap_a_stored_integral_never_pushes),
 		cmocka_unit_test(test_force_nan_reading_never_pushes_nor_poisons_the_integral),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);

@@ -34,6 +34,8 @@ struct chair {
 	double stiffness_n_mm;
 	bool y_switch_broken;    /* never closes */
 	bool z_switch_broken;
+	bool y_switch_stuck;     /* always closed */
+	bool z_switch_stuck;
 	int switch_delay_ticks;  /* how late the switch readings arrive */
 	bool y_on_hist[DELAY_MAX];
 	bool z_on_hist[DELAY_MAX];
@@ -62,8 +64,8 @@ static double body_force_n(const struct chair *c)
 static enum home_result chair_step(struct chair *c)
 {
 	size_t now = c->ticks % DELAY_MAX;
-	c->y_on_hist[now] = c->y_mm <= 0 && !c->y_switch_broken;
-	c->z_on_hist[now] = c->z_mm <= 0 && !c->z_switch_broken;
+	c->y_on_hist[now] = (c->y_mm <= 0 && !c->y_switch_broken) || c->y_switch_stuck;
+	c->z_on_hist[now] = (c->z_mm <= 0 && !c->z_switch_broken) || c->z_switch_stuck;
 	size_t seen = (c->ticks + DELAY_MAX - (uint64_t)c->switch_delay_ticks) % DELAY_MAX;
 	bool late = c->ticks < (uint64_t)c->switch_delay_ticks;
 	c->in.gpio_in = 0;
@@ -322,9 +324,42 @@ static void test_homing_carriage_never_moves_while_the_load_cell_reads_contact(v
 	assert_true(c.y_mm == 300);
 }
 
+/* A z_home stuck closed: leaving it must not push the roller into the body. It stops
+ * within HOMING_LEAVE_MAX_MM, or at the first touch, and names the switch stuck. */
+static void test_homing_z_switch_stuck_closed_never_pushes_into_the_body(void **state)
+{
+	(void)state;
+	const double body_z_mm[] = {30, 5};
+	for (size_t i = 0; i < 2; i++) {
+		struct chair c;
+		chair_open(&c, 600, 0);
+		c.body_z_mm = body_z_mm[i];
+		c.z_switch_stuck = true;
+		double max_n = 0;
+		while (c.ticks < 20000 && chair_step(&c) == HOME_RUNNING)
+			max_n = fmax(max_n, body_force_n(&c));
+		assert_int_equal(c.result, HOME_STUCK_Z);
+		assert_true(c.z_mm <= HOMING_LEAVE_MAX_MM + 1);
+		assert_true(max_n <= c.cfg.force.contact_n + 1);
+		assert_true(c.ticks < 3000);
+	}
+}
+
+static void test_homing_y_switch_stuck_closed_is_named_stuck_not_a_timeout(void **state)
+{
+	(void)state;
+	struct chair c;
+	chair_open(&c, 0, 0);
+	c.y_switch_stuck = true;
+	assert_int_equal(run_until_done(&c, 60000), HOME_STUCK_Y);
+	assert_true(c.y_mm <= HOMING_LEAVE_MAX_MM + 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_homing_z_switch_stuck_closed_never_pushes_into_the_body),
+		cmocka_unit_test(test_homing_y_switch_stuck_closed_is_named_stuck_not_a_timeout),
 		cmocka_unit_test(test_homing_from_mid_track_and_pressed_finds_both_edges_and_parks_at_zero),
 		cmocka_unit_test(test_homing_keeps_reporting_finished_and_still_once_done),
 		cmocka_unit_test(test_homing_carriage_waits_while_the_roller_presses),

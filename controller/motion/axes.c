@@ -30,15 +30,20 @@ void axes_reset(struct axes *ax)
 	force_reset(&ax->force);
 }
 
+/* A value into a register; NaN, which no register can carry, becomes 0 (stop, no force). */
 static int16_t to_raw(double value, double scale)
 {
 	double r = round(value / scale);
+	if (!(r == r))
+		return 0;
 	return (int16_t)(r > 32767 ? 32767 : r < -32768 ? -32768 : r);
 }
 
 static uint16_t to_uraw(double value, double scale)
 {
 	double r = round(value / scale);
+	if (!(r == r))
+		return 0;
 	return (uint16_t)(r > 65535 ? 65535 : r < 0 ? 0 : r);
 }
 

@@ -18,7 +18,13 @@ static double clamp(double v, double lo, double hi)
 double force_step(struct force_ctl *fc, const struct force_gains *g, double target_n,
 		  double measured_n, double cap_n, double dt_s)
 {
-	if (target_n > cap_n)
+	/* A cap or a reading that is not a number proves nothing: a cap of 0, a reading over
+	 * it, so the roller backs off at release speed. */
+	if (!(cap_n >= 0))
+		cap_n = 0;
+	if (!(measured_n == measured_n))
+		return -g->vrelease_mm_s;
+	if (!(target_n <= cap_n)) /* a target that is not a number is the cap too */
 		target_n = cap_n;
 	double err_n = target_n - measured_n;
 	double p = g->kp_mm_s_per_n * err_n;
@@ -28,8 +34,8 @@ double force_step(struct force_ctl *fc, const struct force_gains *g, double targ
 		fc->integral_mm_s += g->ki_mm_s2_per_n * err_n * dt_s;
 		fc->integral_mm_s = clamp(fc->integral_mm_s, -g->vmax_mm_s, g->vmax_mm_s);
 	}
-	if (measured_n > cap_n) {
-		/* Past the cap: no stored integral may keep pushing. */
+	if (measured_n >= cap_n) {
+		/* At or past the cap: no stored integral may keep pushing. */
 		if (fc->integral_mm_s > 0)
 			fc->integral_mm_s = 0;
 		double back = -g->kp_mm_s_per_n * (measured_n - cap_n);
@@ -38,10 +44,9 @@ double force_step(struct force_ctl *fc, const struct force_gains *g, double targ
 	}
 	if (err_n < -g->release_over_n || measured_n > cap_n) {
 		double back = g->kp_mm_s_per_n * err_n;
-		if (back < -g->vrelease_mm_s)
-			back = -g->vrelease_mm_s;
 		if (out > back)
 			out = back;
 	}
-	return out;
+	/* Never faster back than the release speed, however far past the cap. */
+	return out < -g->vrelease_mm_s ? -g->vrelease_mm_s : out;
 }

@@ -46,9 +46,15 @@ static void axis_step(struct home_axis *ax, const struct axis_config *c, bool on
 	case HOME_IDLE:
 	case HOME_WAIT:
 	case HOME_DONE:
+	case HOME_STUCK:
 		ax->vel_mm_s = 0;
 		return;
 	case HOME_LEAVE:
+		if (fabs(enc_mm - ax->leave_from_mm) > HOMING_LEAVE_MAX_MM) {
+			ax->vel_mm_s = 0;
+			ax->phase = HOME_STUCK;
+			return;
+		}
 		ax->vel_mm_s = ramp(ax->vel_mm_s, leave_mm_s, c->accel_mm_s2, dt_s);
 		if (!on_switch) {
 			*offset_mm = enc_mm; /* provisional: moves us a known distance off */
@@ -100,15 +106,22 @@ enum home_result homing_step(struct homing *h, const struct chair_config *cfg,
 {
 	bool z_on = hal_in(in, HAL_IN_Z_HOME);
 	bool y_on = hal_in(in, HAL_IN_Y_HOME);
-	if (h->z.phase == HOME_SEEK && h->z.elapsed_s == 0 && z_on)
+	if (h->z.phase == HOME_SEEK && h->z.elapsed_s == 0 && z_on) {
 		h->z.phase = HOME_LEAVE;
+		h->z.leave_from_mm = est->z_enc_mm;
+	}
+	/* Leaving the switch outward must not press: touching the body, it is stuck. */
+	if (h->z.phase == HOME_LEAVE && !(est->force_n <= cfg->force.contact_n))
+		h->z.phase = HOME_STUCK;
 	/* Leave the body at release speed, then find the switch at homing speed. */
 	double z_seek = est->force_n > cfg->force.contact_n ? cfg->force.release_speed_mm_s
 							    : cfg->z.home_speed_mm_s;
 	axis_step(&h->z, &cfg->z, z_on, est->z_enc_mm, &est->z_offset_mm, &est->z_homed, z_seek,
 		  dt_s);
-	if (h->y.phase == HOME_WAIT && est->force_n < cfg->force.contact_n)
+	if (h->y.phase == HOME_WAIT && est->force_n < cfg->force.contact_n) {
 		h->y.phase = y_on ? HOME_LEAVE : HOME_SEEK;
+		h->y.leave_from_mm = est->y_enc_mm;
+	}
 	axis_step(&h->y, &cfg->y, y_on, est->y_enc_mm, &est->y_offset_mm, &est->y_homed,
 		  cfg->y.home_speed_mm_s, dt_s);
 	if (h->z.phase != HOME_DONE)
@@ -117,6 +130,10 @@ enum home_result homing_step(struct homing *h, const struct chair_config *cfg,
 		h->y.elapsed_s += dt_s;
 	*y_vel_mm_s = h->y.vel_mm_s;
 	*z_vel_mm_s = h->z.vel_mm_s;
+	if (h->z.phase == HOME_STUCK)
+		return HOME_STUCK_Z;
+	if (h->y.phase == HOME_STUCK)
+		return HOME_STUCK_Y;
 	if (h->z.elapsed_s > cfg->z.home_timeout_s)
 		return HOME_TIMEOUT_Z;
 	if (h->y.elapsed_s > cfg->y.home_timeout_s)

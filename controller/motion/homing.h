@@ -20,11 +20,15 @@ enum home_phase {
 	HOME_SEEK_SLOW, /* back onto it slowly, for a precise edge */
 	HOME_PARK,      /* to position 0 */
 	HOME_DONE,
+	HOME_STUCK,     /* still on its switch after moving well off it: the switch is stuck */
 };
+
+#define HOMING_LEAVE_MAX_MM 15.0
 
 struct home_axis {
 	enum home_phase phase;
 	double elapsed_s;
+	double leave_from_mm; /* encoder where HOME_LEAVE began */
 	double vel_mm_s;     /* commanded this tick (velocity phases) */
 	struct traj traj;    /* BACKOFF and PARK */
 };
@@ -34,11 +38,14 @@ struct homing {
 	struct home_axis z;
 };
 
-enum home_result { HOME_RUNNING, HOME_FINISHED, HOME_TIMEOUT_Y, HOME_TIMEOUT_Z };
+enum home_result { HOME_RUNNING, HOME_FINISHED, HOME_TIMEOUT_Y, HOME_TIMEOUT_Z,
+		   HOME_STUCK_Y, HOME_STUCK_Z };
 
 void homing_start(struct homing *h);
 /* One period. Sets y_vel_mm_s and z_vel_mm_s for the drives, updates the estimate's
- * offsets when an edge is found. */
+ * offsets when an edge is found. An axis that started on its switch moves off it at most
+ * HOMING_LEAVE_MAX_MM, and the roller never into the body: still on the switch by then,
+ * or touching the body while it leaves, the switch is stuck (HOME_STUCK_Y or _Z). */
 enum home_result homing_step(struct homing *h, const struct chair_config *cfg,
 			     struct estimate *est, const struct hal_inputs *in, double dt_s,
 			     double *y_vel_mm_s, double *z_vel_mm_s);
