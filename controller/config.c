@@ -133,6 +133,7 @@ static const struct key_desc keys[] = {
 	{"bus", "io_input_base", K_INT, CFG(hal.bus.io_input_base), 0, 65000},
 	{"bus", "dio_input_base", K_INT, CFG(hal.bus.dio_input_base), 0, 65000},
 	{"bus", "dio_coil_base", K_INT, CFG(hal.bus.dio_coil_base), 0, 65000},
+	{"bus", "dio_comm_timeout_ms", K_INT, CFG(hal.bus.dio_comm_timeout_ms), 0, 10000},
 	{"bus", "fc23_read_base", K_INT, CFG(hal.bus.drive_fc23_read_base), 0, 65000},
 	{"bus", "thread_priority", K_INT, CFG(hal.bus.thread_priority), 0, 99},
 	UNIT_KEY("drive_y", HAL_UNIT_DRIVE_Y),
@@ -382,6 +383,11 @@ static int on_key(void *user, const char *section, const char *key, const char *
 		if (parse_line(value, line))
 			return fail(pc, section, key, value,
 				    "expected gpiochip[:NAME][,active_low] or modbus[,active_low]");
+		if (line == &pc->cfg->hal.out_line[HAL_OUT_HEARTBEAT] &&
+		    line->location == HAL_LINE_MODBUS)
+			return fail(pc, section, key, value,
+				    "heartbeat is a local gpiochip line only: the digital IO module "
+				    "has no coil for it");
 		return 1;
 	}
 	const struct key_desc *k = find_key(section, key);
@@ -679,4 +685,5 @@ void config_describe(FILE *out)
 	fprintf(out, "| gpio.out | drive_enable, pump, vent, valve_*, heat_lumbar, heat_calves, "
 		     "back_up, back_down, leg_up, leg_down, buzzer, led | gpiochip | "
 		     "gpiochip[:NAME][,active_low] or modbus[,active_low] |\n");
+	fprintf(out, "| gpio.out | heartbeat | gpiochip | gpiochip[:NAME][,active_low] |\n");
 }

@@ -101,6 +101,27 @@ static int gpiod_be_open_inputs(struct gpiod_be *g, const struct hal_config *cfg
 	return 0;
 }
 
+/* Whether the heartbeat line is wanted: some other output is local, so the charge-pump
+ * relay it feeds has heaters or pump to cut. With every other output on the bus the DIO
+ * module's own watchdog stands in for it, and the line is left alone. */
+static bool gpiod_be_wants_heartbeat(const struct hal_config *cfg)
+{
+	if (cfg->out_line[HAL_OUT_HEARTBEAT].location != HAL_LINE_GPIOCHIP)
+		return false;
+	for (int i = 0; i < HAL_OUT_COUNT; i++)
+		if (i != HAL_OUT_HEARTBEAT && cfg->out_line[i].location == HAL_LINE_GPIOCHIP)
+			return true;
+	return false;
+}
+
+/* Whether this backend requests output line i. */
+static bool gpiod_be_owns_output(const struct hal_config *cfg, int i)
+{
+	if (i == HAL_OUT_HEARTBEAT)
+		return gpiod_be_wants_heartbeat(cfg);
+	return cfg->out_line[i].location == HAL_LINE_GPIOCHIP;
+}
+
 /* Look up and request the output lines as one bulk, each starting at its safe value. */
 static int gpiod_be_open_outputs(struct gpiod_be *g, const struct hal_config *cfg, char *err,
 				 int err_len)
@@ -111,13 +132,19 @@ static int gpiod_be_open_outputs(struct gpiod_be *g, const struct hal_config *cf
 	gpiod_line_bulk_init(&g->out_bulk);
 	for (int i = 0; i < HAL_OUT_COUNT; i++) {
 		const struct hal_line_config *lc = &cfg->out_line[i];
-		if (lc->location != HAL_LINE_GPIOCHIP)
+		if (!gpiod_be_owns_output(cfg, i))
 			continue;
 		g->out_mask |= 1u << i;
 		if (lc->active_low)
 			g->out_active_low |= 1u << i;
 		struct gpiod_line *line;
 		int rc = gpiod_be_find(g, lc->name, hal_gpio_out_name[i], &line, err, err_len);
+		if (rc == -ENOENT && i == HAL_OUT_HEARTBEAT)
+			hal_errf(err, err_len,
+				 "GPIO line '%s' (heartbeat) not found on %s: the local outputs need "
+				 "it, toggled every tick, to feed the charge-pump relay that powers "
+				 "heaters and pump",
+				 lc->name, g->chip_name);
 		if (rc < 0)
 			return rc;
 		unsigned int n = gpiod_line_bulk_num_lines(&g->out_bulk);
@@ -141,7 +168,7 @@ static bool gpiod_be_any_line(const struct hal_config *cfg)
 		if (cfg->in_line[i].location == HAL_LINE_GPIOCHIP)
 			return true;
 	for (int i = 0; i < HAL_OUT_COUNT; i++)
-		if (cfg->out_line[i].location == HAL_LINE_GPIOCHIP)
+		if (gpiod_be_owns_output(cfg, i))
 			return true;
 	return false;
 }

@@ -43,7 +43,10 @@ struct gpiod_be {
 };
 
 /* Open the chip of cfg->gpiochip and request every line configured on it: inputs as inputs,
- * the e-stop for edge events, outputs at their safe values. 0, or a negative errno with a
+ * the e-stop for edge events, outputs at their safe values. The heartbeat line (driven as
+ * any output: the tick toggles its bit) is requested when some other output is local too,
+ * and then it must be there: it feeds the charge-pump relay that powers heaters and pump.
+ * With every other output on the bus it is left alone. 0, or a negative errno with a
  * message naming the chip or line in err (missing chip, missing line, line held elsewhere). */
 int gpiod_be_open(struct gpiod_be *g, const struct hal_config *cfg, char *err, int err_len);
 

@@ -19,7 +19,7 @@ const char *const hal_gpio_in_name[HAL_IN_COUNT] = {
 const char *const hal_gpio_out_name[HAL_OUT_COUNT] = {
 	"drive_enable", "pump", "vent", "valve_shoulders", "valve_arms", "valve_waist",
 	"valve_seat", "valve_calves", "valve_feet", "heat_lumbar", "heat_calves",
-	"back_up", "back_down", "leg_up", "leg_down", "buzzer", "led",
+	"back_up", "back_down", "leg_up", "leg_down", "buzzer", "led", "heartbeat",
 };
 
 const char *const hal_airbag_name[HAL_AIRBAG_COUNT] = {
@@ -76,6 +76,7 @@ void hal_config_defaults(struct hal_config *cfg)
 	bus->io_input_base = 0;
 	bus->dio_input_base = 0;
 	bus->dio_coil_base = 0;
+	bus->dio_comm_timeout_ms = 200;
 	cfg->sim_seed = 1;
 }
 
@@ -100,6 +101,9 @@ const struct hal_line_safety hal_gpio_out_safety[HAL_OUT_COUNT] = {
 	[HAL_OUT_LEG_DOWN] = {true, false, HAL_MAY_BACK_OFF},
 	[HAL_OUT_BUZZER] = {true, false, HAL_MAY_SOUND},
 	[HAL_OUT_LED] = {true, false, HAL_MAY_NOTHING},
+	/* Keeps toggling while the rt thread runs: the charge pump cuts heat and pump power
+	 * only when the controller itself is gone, and those are off in the safe state. */
+	[HAL_OUT_HEARTBEAT] = {true, false, HAL_MAY_TOGGLE},
 };
 
 bool hal_safe_table_complete(void)

@@ -116,7 +116,7 @@ enum hal_gpio_in {
 	HAL_IN_COUNT
 };
 
-/* GPIO output lines, in the order of the digital IO module's coils. */
+/* GPIO output lines: all but the last in the order of the digital IO module's coils. */
 enum hal_gpio_out {
 	HAL_OUT_DRIVE_ENABLE,
 	HAL_OUT_PUMP,
@@ -135,8 +135,19 @@ enum hal_gpio_out {
 	HAL_OUT_LEG_DOWN,
 	HAL_OUT_BUZZER,
 	HAL_OUT_LED,
+	HAL_OUT_HEARTBEAT, /* a local gpiochip line only, toggled every tick by the rt thread:
+	                      it feeds the charge-pump relay that powers heaters and pump */
 	HAL_OUT_COUNT
 };
+
+/* The digital IO module (CHAIR.md): coils 0..16 are the output lines before heartbeat, and
+ * holding register 0 is its host watchdog, comm_timeout in ms (0 = off): with no request
+ * for that long it puts every coil in its safe state by itself and holds it until written
+ * again. */
+#define HAL_DIO_COIL_COUNT 17
+#define HAL_DIO_REG_COMM_TIMEOUT 0
+_Static_assert(HAL_DIO_COIL_COUNT == HAL_OUT_HEARTBEAT && HAL_OUT_HEARTBEAT == HAL_OUT_COUNT - 1,
+	       "the DIO module has a coil for every output line but heartbeat");
 
 /* How fresh a unit's data is, and what went wrong talking to it. The backend fills this;
  * the tick faults a unit whose age exceeds its limit. */
@@ -164,6 +175,11 @@ struct hal_inputs {
 struct hal_outputs {
 	struct hal_drive_out drive[HAL_AXIS_COUNT];
 	uint32_t gpio_out; /* bit n = enum hal_gpio_out n */
+	/* The DIO module's host watchdog (its holding register 0). The Modbus backend writes
+	 * this, or its [bus] dio_comm_timeout_ms while the image carries 0, so an image that
+	 * never set it (a safe state built from zeros) cannot switch the watchdog off; the
+	 * in-process simulator takes it as the register's value, 0 = off. */
+	uint16_t dio_comm_timeout_ms;
 };
 
 static inline bool hal_in(const struct hal_inputs *in, enum hal_gpio_in line)
@@ -237,6 +253,9 @@ struct hal_bus_config {
 	 * (drive_hold_base + HAL_DRIVE_OUT_REGS, i.e. holding 6..12 on the reference drive). */
 	int drive_fc23_read_base;
 	int thread_priority; /* SCHED_FIFO priority of the fieldbus thread; 0 = inherit */
+	/* The DIO module's host watchdog, written to its holding register 0 with the first
+	 * outputs (CHAIR.md: 200); 0 = the module's watchdog stays off (a module without one) */
+	int dio_comm_timeout_ms;
 };
 
 enum hal_backend_kind { HAL_BACKEND_SIM, HAL_BACKEND_MODBUS, HAL_BACKEND_GPIOD_MODBUS };

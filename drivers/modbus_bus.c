@@ -125,6 +125,7 @@ static int mbus_connect(struct mbus *m)
 		modbus_rtu_set_serial_mode(m->ctx, MODBUS_RTU_RS485);
 	m->backoff_ms = 0;
 	m->dead_cycles = 0;
+	m->dio_timeout_sent = 0; /* a module that restarted meanwhile lost it */
 	m->last_frame_end_ns = mbus_now_ns();
 	atomic_fetch_add(&m->connects, 1);
 	atomic_store(&m->connected, true);
@@ -251,21 +252,44 @@ static int mbus_exchange_io(struct mbus *m)
 	return 0;
 }
 
-/* The digital IO module: the bus's output lines to coils, discrete inputs to input lines;
- * e-stop press edges counted on the polled level. */
+/* Arm the DIO module's host watchdog (holding register 0) when it does not hold the value
+ * yet: the image's, or the config's while the image carries 0. Written with the first
+ * outputs, when it changes, and again after a reconnect or a failed turn (the module may
+ * have restarted without it): one extra transaction then, none in a steady cycle. */
+static int mbus_arm_dio_watchdog(struct mbus *m)
+{
+	uint16_t want = m->cur_out.dio_comm_timeout_ms ? m->cur_out.dio_comm_timeout_ms
+						       : (uint16_t)m->bus.dio_comm_timeout_ms;
+	if (want == m->dio_timeout_sent)
+		return 0;
+	m->work.in.unit[HAL_UNIT_DIO].transactions++;
+	int rc = modbus_write_register(m->ctx, HAL_DIO_REG_COMM_TIMEOUT, want);
+	mbus_frame_done(m);
+	if (rc != 1)
+		return mbus_failed(m, HAL_UNIT_DIO, HAL_DIO_REG_COMM_TIMEOUT, mbus_call_errno(rc));
+	m->dio_timeout_sent = want;
+	mbus_wait_gap(m);
+	return 0;
+}
+
+/* The digital IO module: its watchdog armed, the bus's output lines to coils, discrete
+ * inputs to input lines; e-stop press edges counted on the polled level. */
 static int mbus_exchange_dio(struct mbus *m, bool have_out)
 {
 	struct hal_unit_status *st = &m->work.in.unit[HAL_UNIT_DIO];
 	int rc;
 	if (have_out) {
+		rc = mbus_arm_dio_watchdog(m);
+		if (rc < 0)
+			return rc;
 		uint32_t level = (m->cur_out.gpio_out & m->out_mask) ^ m->out_active_low;
-		uint8_t coils[HAL_OUT_COUNT];
-		for (int i = 0; i < HAL_OUT_COUNT; i++)
+		uint8_t coils[HAL_DIO_COIL_COUNT];
+		for (int i = 0; i < HAL_DIO_COIL_COUNT; i++)
 			coils[i] = (level >> i) & 1u;
 		st->transactions++;
-		rc = modbus_write_bits(m->ctx, m->bus.dio_coil_base, HAL_OUT_COUNT, coils);
+		rc = modbus_write_bits(m->ctx, m->bus.dio_coil_base, HAL_DIO_COIL_COUNT, coils);
 		mbus_frame_done(m);
-		if (rc != HAL_OUT_COUNT)
+		if (rc != HAL_DIO_COIL_COUNT)
 			return mbus_failed(m, HAL_UNIT_DIO, m->bus.dio_coil_base, mbus_call_errno(rc));
 		mbus_wait_gap(m);
 	}
@@ -317,6 +341,8 @@ static int mbus_exchange_unit(struct mbus *m, enum hal_unit u, bool have_out)
 		rc = mbus_exchange_dio(m, have_out);
 	if (rc == 0)
 		mbus_unit_good(m, u);
+	else if (u == HAL_UNIT_DIO)
+		m->dio_timeout_sent = 0;
 	return rc;
 }
 
@@ -404,7 +430,7 @@ static void mbus_pick_lines(struct mbus *m, const struct hal_config *cfg)
 		if (cfg->in_line[i].active_low)
 			m->in_active_low |= 1u << i;
 	}
-	for (int i = 0; i < HAL_OUT_COUNT; i++) {
+	for (int i = 0; i < HAL_DIO_COIL_COUNT; i++) { /* heartbeat has no coil */
 		if (!all && cfg->out_line[i].location != HAL_LINE_MODBUS)
 			continue;
 		m->out_mask |= 1u << i;
@@ -462,6 +488,12 @@ static int mbus_check_config(const struct mbus *m, char *err, int err_len)
 	}
 	if (present == 0) {
 		hal_errf(err, err_len, "Modbus %s: no unit is present", m->where);
+		return -EINVAL;
+	}
+	if (bus->dio_comm_timeout_ms < 0 || bus->dio_comm_timeout_ms > UINT16_MAX) {
+		hal_errf(err, err_len,
+			 "Modbus %s: bad dio_comm_timeout_ms %d (0 = off, up to 65535 ms)", m->where,
+			 bus->dio_comm_timeout_ms);
 		return -EINVAL;
 	}
 	if ((m->in_mask || m->out_mask) && !bus->unit_present[HAL_UNIT_DIO]) {
@@ -540,6 +572,15 @@ int mbus_open(struct mbus *m, const struct hal_config *cfg, char *err, int err_l
 	else
 		snprintf(m->where, sizeof(m->where), "tcp %s:%d", bus->tcp_host, bus->tcp_port);
 	mbus_pick_lines(m, cfg);
+	if (cfg->backend == HAL_BACKEND_GPIOD_MODBUS &&
+	    cfg->out_line[HAL_OUT_HEARTBEAT].location == HAL_LINE_MODBUS) {
+		hal_errf(err, err_len,
+			 "Modbus %s: GPIO line heartbeat cannot be on the digital IO module: it is a "
+			 "local gpiochip line only (it feeds the charge-pump relay; the module has its "
+			 "own watchdog)",
+			 m->where);
+		return -EINVAL;
+	}
 	int rc = mbus_check_config(m, err, err_len);
 	if (rc < 0)
 		return rc;

@@ -79,6 +79,8 @@ struct mbus {
 	int dead_cycles;          /* TCP: passes in which no unit answered */
 	bool estop_seen, estop_was_pressed;
 	uint32_t estop_presses;
+	uint16_t dio_timeout_sent; /* the DIO watchdog value the module holds, as far as this
+	                              connection knows (0: off, or not written yet) */
 
 	pthread_t thread;
 	bool thread_running;

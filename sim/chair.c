@@ -30,6 +30,16 @@ _Static_assert((int)HAL_UNIT_DRIVE_Y == (int)HAL_AXIS_Y &&
 /* Keeps sim_init's draws apart from the person's, which take the same seed. */
 #define CHAIR_SEED_SALT 0x43484149522d3031u
 
+/* The DIO module's coils its watchdog switches off, and those it opens (CHAIR.md). */
+#define DIO_SAFE_OFF                                                                      \
+	(1u << HAL_OUT_PUMP | 1u << HAL_OUT_HEAT_LUMBAR | 1u << HAL_OUT_HEAT_CALVES |     \
+	 1u << HAL_OUT_BACK_UP | 1u << HAL_OUT_BACK_DOWN | 1u << HAL_OUT_LEG_UP |          \
+	 1u << HAL_OUT_LEG_DOWN | 1u << HAL_OUT_BUZZER | 1u << HAL_OUT_LED)
+#define DIO_SAFE_ON                                                                       \
+	(1u << HAL_OUT_VENT | 1u << HAL_OUT_VALVE_SHOULDERS | 1u << HAL_OUT_VALVE_ARMS |  \
+	 1u << HAL_OUT_VALVE_WAIST | 1u << HAL_OUT_VALVE_SEAT | 1u << HAL_OUT_VALVE_CALVES | \
+	 1u << HAL_OUT_VALVE_FEET)
+
 /* The input lines as the switches and faults set them now. */
 static uint32_t gpio_inputs(const struct sim *s, const struct sim_fault_view *fv)
 {
@@ -109,6 +119,49 @@ void sim_init(struct sim *s, const struct sim_person *person, uint64_t seed)
 	publish(s, &none, gpio_inputs(s, &none));
 }
 
+/* The DIO module takes a write: its coils and its watchdog's register, which it feeds. */
+static void dio_receive(struct sim *s, const struct hal_outputs *out)
+{
+	s->gpio_out = out->gpio_out;
+	s->dio.comm_timeout_ms = out->dio_comm_timeout_ms;
+	s->dio.quiet_ms = 0;
+	s->dio.tripped = false;
+}
+
+/* One ms of the DIO module's host watchdog: the coils go safe comm_timeout_ms after the
+ * last request, and stay so (nothing but a write brings them back). */
+static void dio_watchdog_step(struct sim_dio *dio, uint32_t *coils)
+{
+	if (dio->comm_timeout_ms > 0 && !dio->tripped && dio->quiet_ms >= dio->comm_timeout_ms) {
+		*coils = (*coils & ~DIO_SAFE_OFF) | DIO_SAFE_ON;
+		dio->tripped = true;
+		dio->trips++;
+	}
+	if (dio->quiet_ms < UINT32_MAX)
+		dio->quiet_ms++;
+}
+
+/* One ms of the charge-pump relay on the heartbeat line (see struct sim_charge_pump). */
+static void charge_pump_step(struct sim_charge_pump *cp, uint32_t lines)
+{
+	bool beat = (lines >> HAL_OUT_HEARTBEAT) & 1u;
+	if (beat != cp->heartbeat) {
+		cp->heartbeat = beat;
+		cp->still_ms = 0;
+		if (cp->edges < SIM_CHARGE_PUMP_PULL_IN_EDGES)
+			cp->edges++;
+	} else if (cp->still_ms < UINT32_MAX) {
+		cp->still_ms++;
+	}
+	if (cp->still_ms >= SIM_CHARGE_PUMP_DROP_MS) {
+		cp->drops += cp->energised;
+		cp->energised = false;
+		cp->edges = 0;
+	} else if (cp->edges >= SIM_CHARGE_PUMP_PULL_IN_EDGES) {
+		cp->energised = true;
+	}
+}
+
 void sim_write_unit(struct sim *s, enum hal_unit u, const struct hal_outputs *out)
 {
 	if ((unsigned)u >= HAL_UNIT_COUNT || sim_fault_active(s, SIM_FAULT_UNIT_DEAF, u,
@@ -118,14 +171,23 @@ void sim_write_unit(struct sim *s, enum hal_unit u, const struct hal_outputs *ou
 		bool injected = sim_fault_active(s, SIM_FAULT_DRIVE_FAULT, u, s->time_ms, NULL);
 		sim_drive_receive(&s->drive[u], &out->drive[u], injected);
 	} else if (u == HAL_UNIT_DIO) {
-		s->gpio_out = out->gpio_out;
+		dio_receive(s, out);
 	}
+}
+
+void sim_dio_request(struct sim *s)
+{
+	if (!sim_fault_active(s, SIM_FAULT_UNIT_DEAF, HAL_UNIT_DIO, s->time_ms, NULL))
+		s->dio.quiet_ms = 0;
 }
 
 void sim_advance_1ms(struct sim *s)
 {
 	struct sim_fault_view fv;
 	sim_fault_view_at(s, s->time_ms, &fv);
+	dio_watchdog_step(&s->dio, &s->gpio_out);
+	if (s->charge_pump.fitted)
+		charge_pump_step(&s->charge_pump, s->gpio_out);
 	bool seated = s->person.seated && !fv.unoccupied;
 
 	/* Every drive sees the force the body made at the start of this ms. */
@@ -167,7 +229,7 @@ void sim_step_1ms(struct sim *s, const struct hal_outputs *out)
 	sim_fault_unit_masks(s, s->time_ms, &deaf, &injected);
 	sim_drives_receive(s->drive, out->drive, deaf, injected);
 	if (!((deaf >> HAL_UNIT_DIO) & 1u))
-		s->gpio_out = out->gpio_out;
+		dio_receive(s, out);
 	sim_advance_1ms(s);
 }
 

@@ -4,6 +4,7 @@
  *            [--seed N] [--fault "KIND TARGET VALUE AT_MS [FOR_MS]"]... [--scenario FILE]
  *            [--late UNIT:MS]... [--exception UNIT:CODE]... [--bad-crc PERCENT]
  *            [--duration-s N] [--status-fd FD] [--wire-pace] [--trace FILE] [--trace-ms N]
+ *            [--fault-on-usr1 "KIND TARGET VALUE AT_MS [FOR_MS]"]...
  *
  * One thread: 1 ms physics steps against CLOCK_MONOTONIC (catching up when late), and
  * between steps the Modbus line is served. Exits 0 on SIGTERM/SIGINT or after
@@ -41,22 +42,42 @@ struct chairsim_opts {
 	int exception[HAL_UNIT_COUNT];
 	struct sim_fault fault[SIM_FAULT_MAX];
 	int fault_count;
+	struct sim_fault usr1_fault[SIM_FAULT_MAX]; /* armed by SIGUSR1, AT_MS from then */
+	int usr1_fault_count;
 };
 
 static volatile sig_atomic_t chairsim_stop;
+static volatile sig_atomic_t chairsim_usr1;
 
 /* The truth the controller cannot see, for end-to-end tests: simulated time, the force of
- * the roller on the body, where carriage and roller are. */
+ * the roller on the body, where carriage and roller are; the DIO module's coils as they
+ * are (one digit a coil, in coil order) and the ms since a request last reached it; the
+ * heaters' true temperatures, the recline angles, the airbags' pressures. */
 static void chairsim_trace(FILE *f, const struct sim *s)
 {
-	fprintf(f, "%llu %.2f %.2f %.2f\n", (unsigned long long)s->time_ms, s->contact_force_n,
-		s->drive[HAL_AXIS_Y].position, s->drive[HAL_AXIS_Z].position);
+	char coils[HAL_DIO_COIL_COUNT + 1];
+	for (int i = 0; i < HAL_DIO_COIL_COUNT; i++)
+		coils[i] = (char)('0' + ((s->gpio_out >> i) & 1u));
+	coils[HAL_DIO_COIL_COUNT] = '\0';
+	fprintf(f, "%llu %.2f %.2f %.2f %s %u %.3f %.3f %.2f %.2f", (unsigned long long)s->time_ms,
+		s->contact_force_n, s->drive[HAL_AXIS_Y].position, s->drive[HAL_AXIS_Z].position,
+		coils, s->dio.quiet_ms, s->heater_c[HAL_HEATER_LUMBAR],
+		s->heater_c[HAL_HEATER_CALVES], s->back_angle_deg, s->leg_angle_deg);
+	for (int z = 0; z < HAL_AIRBAG_COUNT; z++)
+		fprintf(f, " %.2f", s->airbag_kpa[z]);
+	fputc('\n', f);
 }
 
 static void chairsim_on_signal(int sig)
 {
 	(void)sig;
 	chairsim_stop = 1;
+}
+
+static void chairsim_on_usr1(int sig)
+{
+	(void)sig;
+	chairsim_usr1 = 1;
 }
 
 static int64_t chairsim_now_ns(void)
@@ -83,8 +104,14 @@ static void chairsim_usage(FILE *f)
 		"  --bad-crc PERCENT     that share of answers has a broken CRC\n"
 		"  --duration-s N        exit after N seconds\n"
 		"  --status-fd FD        write \"listening SPEC\" there once serving\n"
-		"  --trace FILE          time_ms contact_force_n y_mm z_mm (the truth)\n"
+		"  --trace FILE          the truth: time_ms contact_force_n y_mm z_mm, the DIO\n"
+		"                        coils (a digit each, coil 0 first), ms since unit 7\n"
+		"                        last heard a request, heater_lumbar_c heater_calves_c,\n"
+		"                        back_deg leg_deg, six airbag kPa\n"
 		"  --trace-ms N          a trace line every N ms of simulated time (default 10)\n"
+		"  --fault-on-usr1 TEXT  a fault as --fault whose AT_MS counts from the SIGUSR1\n"
+		"                        chairsim receives (repeatable; the first signal arms\n"
+		"                        them all, on stderr with the time)\n"
 		"  --wire-pace           RTU on a pty: answer only when a real line at the baud\n"
 		"                        rate would have carried request and answer\n"
 		"Wire faults on a schedule (--fault or scenario lines, kinds of sim_fault_parse);\n"
@@ -140,19 +167,26 @@ static int chairsim_unit_value(const char *opt, const char *text, long lo, long 
 	return 0;
 }
 
-/* A --fault or scenario line, for the simulator's schedule (wire faults included). */
-static int chairsim_add_fault(struct chairsim_opts *o, const char *text, const char *where)
+/* A --fault or scenario line, for the simulator's schedule (wire faults included), or with
+ * on_usr1 one armed by SIGUSR1. Both share the simulator's table. */
+static int chairsim_add_fault(struct chairsim_opts *o, const char *text, const char *where,
+			      bool on_usr1)
 {
-	if (o->fault_count == SIM_FAULT_MAX) {
+	if (o->fault_count + o->usr1_fault_count == SIM_FAULT_MAX) {
 		fprintf(stderr, "chairsim: %s: more than %d faults\n", where, SIM_FAULT_MAX);
 		return -ENOSPC;
 	}
-	if (sim_fault_parse(text, &o->fault[o->fault_count]) < 0) {
+	struct sim_fault *f = on_usr1 ? &o->usr1_fault[o->usr1_fault_count]
+				      : &o->fault[o->fault_count];
+	if (sim_fault_parse(text, f) < 0) {
 		fprintf(stderr, "chairsim: %s: bad fault '%s' (KIND TARGET VALUE AT_MS [FOR_MS])\n",
 			where, text);
 		return -EINVAL;
 	}
-	o->fault_count++;
+	if (on_usr1)
+		o->usr1_fault_count++;
+	else
+		o->fault_count++;
 	return 0;
 }
 
@@ -174,7 +208,7 @@ static int chairsim_scenario(struct chairsim_opts *o, const char *path)
 		if (strspn(line, " \t") == strlen(line))
 			continue;
 		snprintf(where, sizeof(where), "%s:%d", path, n);
-		rc = chairsim_add_fault(o, line, where);
+		rc = chairsim_add_fault(o, line, where, false);
 	}
 	fclose(f);
 	return rc;
@@ -198,7 +232,8 @@ static int chairsim_parse(int argc, char **argv, struct chairsim_opts *o,
 			  const struct hal_config *cfg)
 {
 	enum { O_MODBUS = 256, O_SEED, O_FAULT, O_SCENARIO, O_LATE, O_EXCEPTION, O_BAD_CRC,
-	       O_DURATION, O_STATUS_FD, O_WIRE_PACE, O_TRACE, O_TRACE_MS, O_HELP };
+	       O_DURATION, O_STATUS_FD, O_WIRE_PACE, O_TRACE, O_TRACE_MS, O_FAULT_ON_USR1,
+	       O_HELP };
 	static const struct option longopts[] = {
 		{"modbus", required_argument, NULL, O_MODBUS},
 		{"seed", required_argument, NULL, O_SEED},
@@ -212,6 +247,7 @@ static int chairsim_parse(int argc, char **argv, struct chairsim_opts *o,
 		{"wire-pace", no_argument, NULL, O_WIRE_PACE},
 		{"trace", required_argument, NULL, O_TRACE},
 		{"trace-ms", required_argument, NULL, O_TRACE_MS},
+		{"fault-on-usr1", required_argument, NULL, O_FAULT_ON_USR1},
 		{"help", no_argument, NULL, O_HELP},
 		{NULL, 0, NULL, 0},
 	};
@@ -241,7 +277,10 @@ static int chairsim_parse(int argc, char **argv, struct chairsim_opts *o,
 			break;
 		}
 		case O_FAULT:
-			rc = chairsim_add_fault(o, optarg, "--fault");
+			rc = chairsim_add_fault(o, optarg, "--fault", false);
+			break;
+		case O_FAULT_ON_USR1:
+			rc = chairsim_add_fault(o, optarg, "--fault-on-usr1", true);
 			break;
 		case O_SCENARIO:
 			rc = chairsim_scenario(o, optarg);
@@ -332,12 +371,24 @@ static void chairsim_wire_faults(struct simsrv *srv, const struct sim *s,
 	simsrv_set_bad_crc_percent(srv, crc ? percent : o->bad_crc_percent);
 }
 
+/* The SIGUSR1 faults into the schedule, their AT_MS counted from now (once). */
+static void chairsim_arm_usr1_faults(struct sim *s, const struct chairsim_opts *o)
+{
+	for (int i = 0; i < o->usr1_fault_count; i++) {
+		struct sim_fault f = o->usr1_fault[i];
+		f.at_ms += s->time_ms;
+		sim_fault_add(s, &f); /* room was checked when the options were read */
+	}
+	fprintf(stderr, "chairsim: SIGUSR1 at %" PRIu64 " ms: %d faults armed\n", s->time_ms,
+		o->usr1_fault_count);
+}
+
 static void chairsim_report(const struct simsrv *srv, const struct sim *s)
 {
 	const struct simsrv_counters *c = &srv->count;
 	fprintf(stderr, "chairsim: stopped at %" PRIu64 " ms, %u clients, %u requests for "
-		"other ids, %u dropped for bad CRC\n",
-		s->time_ms, c->clients, c->other_units, c->rx_crc_errors);
+		"other ids, %u dropped for bad CRC, %u DIO watchdog trips\n",
+		s->time_ms, c->clients, c->other_units, c->rx_crc_errors, s->dio.trips);
 	for (int u = 0; u < HAL_UNIT_COUNT; u++)
 		fprintf(stderr, "chairsim: unit %s: requests %u replies %u unanswered %u late %u "
 			"bad_crc %u exceptions %u\n",
@@ -374,6 +425,9 @@ int main(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	struct sigaction usr1 = {.sa_handler = chairsim_on_usr1};
+	sigemptyset(&usr1.sa_mask);
+	sigaction(SIGUSR1, &usr1, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
 	if (simsrv_open(&srv, &spec, &cfg, err, sizeof(err)) < 0) {
@@ -403,6 +457,7 @@ int main(int argc, char **argv)
 	int64_t next_step_ns = start_ns;
 	int64_t end_ns = opts.duration_s > 0 ? start_ns + (int64_t)(opts.duration_s * 1e9) : 0;
 	uint64_t steps_lost = 0;
+	bool usr1_armed = false;
 	int rc = 0;
 	chairsim_wire_faults(&srv, &sim, &opts);
 	sim_read(&sim, &in);
@@ -411,6 +466,10 @@ int main(int argc, char **argv)
 		int64_t now = chairsim_now_ns();
 		if (end_ns && now >= end_ns)
 			break;
+		if (chairsim_usr1 && !usr1_armed) {
+			chairsim_arm_usr1_faults(&sim, &opts);
+			usr1_armed = true;
+		}
 		int steps = 0;
 		while (next_step_ns <= now && steps < CHAIRSIM_CATCH_UP_MAX) {
 			sim_advance_1ms(&sim);
@@ -427,6 +486,7 @@ int main(int argc, char **argv)
 			chairsim_wire_faults(&srv, &sim, &opts);
 			sim_read(&sim, &in);
 			simsrv_set_inputs(&srv, &in);
+			simsrv_set_coils(&srv, sim.gpio_out); /* its watchdog may have moved them */
 		}
 		now = chairsim_now_ns();
 		int wait_us = next_step_ns > now ? (int)((next_step_ns - now) / 1000) : 0;
@@ -442,6 +502,9 @@ int main(int argc, char **argv)
 				if (written & (1 << u))
 					sim_write_unit(&sim, (enum hal_unit)u, &out);
 		}
+		/* Reads feed the DIO module's watchdog too: any request that reached it. */
+		if (simsrv_take_heard(&srv) & 1u << HAL_UNIT_DIO)
+			sim_dio_request(&sim);
 	}
 	if (steps_lost)
 		fprintf(stderr, "chairsim: %" PRIu64 " ms of simulated time given up while starved\n",

@@ -30,9 +30,15 @@
 #define SUPPLY_V 24.0
 #define SUPPLY_NOISE_V 0.05
 
+/* The loads the charge-pump relay powers (CHAIR.md): without it they get nothing. */
+#define CHARGE_PUMP_LOADS \
+	(1u << HAL_OUT_PUMP | 1u << HAL_OUT_HEAT_LUMBAR | 1u << HAL_OUT_HEAT_CALVES)
+
+/* Whether a line's load runs: its line on and, behind a charge pump, its relay in. */
 static bool line_on(const struct sim *s, enum hal_gpio_out line)
 {
-	return (s->gpio_out >> line) & 1u;
+	uint32_t cut = s->charge_pump.fitted && !s->charge_pump.energised ? CHARGE_PUMP_LOADS : 0;
+	return ((s->gpio_out & ~cut) >> line) & 1u;
 }
 
 /* kpa after one ms of leaking or venting with time constant tau_s. An empty bag stays

@@ -149,8 +149,9 @@ static int simsrv_make_maps(struct simsrv *s, char *err, int err_len)
 				0, 0, 0, 0, 0, 0, (unsigned)bus->io_input_base, HAL_IO_IN_REGS);
 		else
 			s->map[u] = modbus_mapping_new_start_address(
-				(unsigned)bus->dio_coil_base, HAL_OUT_COUNT,
-				(unsigned)bus->dio_input_base, HAL_IN_COUNT, 0, 0, 0, 0);
+				(unsigned)bus->dio_coil_base, HAL_DIO_COIL_COUNT,
+				(unsigned)bus->dio_input_base, HAL_IN_COUNT,
+				HAL_DIO_REG_COMM_TIMEOUT, 1, 0, 0);
 		if (!s->map[u]) {
 			simsrv_err(err, err_len, "unit %s: cannot allocate its registers",
 				   hal_unit_name[u]);
@@ -189,13 +190,32 @@ void simsrv_get_outputs(const struct simsrv *s, struct hal_outputs *out)
 		if (m)
 			hal_regs_to_drive_out(&m->tab_registers[hold], &out->drive[a]);
 	}
-	if (s->map[HAL_UNIT_DIO]) {
+	const modbus_mapping_t *dio = s->map[HAL_UNIT_DIO];
+	if (dio) {
 		uint32_t level = 0;
-		for (int i = 0; i < HAL_OUT_COUNT; i++)
-			if (s->map[HAL_UNIT_DIO]->tab_bits[i])
+		for (int i = 0; i < HAL_DIO_COIL_COUNT; i++)
+			if (dio->tab_bits[i])
 				level |= 1u << i;
-		out->gpio_out = level ^ s->out_active_low;
+		out->gpio_out = (level ^ s->out_active_low) & ((1u << HAL_DIO_COIL_COUNT) - 1);
+		out->dio_comm_timeout_ms = dio->tab_registers[0];
 	}
+}
+
+void simsrv_set_coils(struct simsrv *s, uint32_t gpio_out)
+{
+	modbus_mapping_t *dio = s->map[HAL_UNIT_DIO];
+	if (!dio)
+		return;
+	uint32_t level = gpio_out ^ s->out_active_low;
+	for (int i = 0; i < HAL_DIO_COIL_COUNT; i++)
+		dio->tab_bits[i] = (level >> i) & 1u;
+}
+
+uint32_t simsrv_take_heard(struct simsrv *s)
+{
+	uint32_t heard = s->heard;
+	s->heard = 0;
+	return heard;
 }
 
 /* ---- answering ---- */
@@ -277,6 +297,7 @@ static void simsrv_handle(struct simsrv *s, int fd, const uint8_t *req, int len)
 		s->count.unanswered[u]++;
 		return;
 	}
+	s->heard |= 1u << u;
 	uint8_t rsp[SIMSRV_FRAME_MAX];
 	int rlen;
 	if (f->exception) {
@@ -626,7 +647,7 @@ int simsrv_open(struct simsrv *s, const struct simsrv_spec *spec, const struct h
 	for (int i = 0; i < HAL_IN_COUNT; i++)
 		if (cfg->in_line[i].active_low)
 			s->in_active_low |= 1u << i;
-	for (int i = 0; i < HAL_OUT_COUNT; i++)
+	for (int i = 0; i < HAL_DIO_COIL_COUNT; i++)
 		if (cfg->out_line[i].active_low)
 			s->out_active_low |= 1u << i;
 	s->fc23_read_base = s->bus.drive_fc23_read_base

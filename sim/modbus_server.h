@@ -100,6 +100,7 @@ struct simsrv {
 	uint64_t rng;
 	struct simsrv_pending pending[SIMSRV_MAX_PENDING];
 	uint32_t written;          /* units written since the last simsrv_poll returned */
+	uint32_t heard;            /* units a request reached since simsrv_take_heard */
 	struct simsrv_counters count;
 	bool is_open;
 };
@@ -125,8 +126,17 @@ void simsrv_set_inputs(struct simsrv *s, const struct hal_inputs *in);
  * hal_unit n) since the last call, or a negative errno when the line itself failed. */
 int simsrv_poll(struct simsrv *s, int timeout_us);
 
-/* The outputs as the controller last wrote them into the registers. */
+/* The outputs as the controller last wrote them into the registers (the DIO module's
+ * coils and its holding register 0, dio_comm_timeout_ms, included). */
 void simsrv_get_outputs(const struct simsrv *s, struct hal_outputs *out);
+
+/* The DIO module's coils as they are now (gpio_out, logical), for a module that changes
+ * them by itself: its watchdog. A read of the coils then shows what the module does. */
+void simsrv_set_coils(struct simsrv *s, uint32_t gpio_out);
+
+/* The units a request of any kind reached (answered or not, but not while deaf) since the
+ * last call, bit n = enum hal_unit n: what feeds the DIO module's watchdog. */
+uint32_t simsrv_take_heard(struct simsrv *s);
 
 /* Wire faults: per unit, and bad CRCs on a share of all answers (seeded). */
 void simsrv_set_unit_faults(struct simsrv *s, enum hal_unit u, const struct simsrv_unit_faults *f);

@@ -138,6 +138,40 @@ struct sim_drive {
 	double lost_at_position; /* where the encoder stopped counting */
 };
 
+/* The digital IO module's host watchdog (CHAIR.md, holding register 0). A request of any
+ * kind that reaches the module feeds it; with none for comm_timeout_ms (0 = off, as at
+ * power-up) the module puts its coils in their safe state by itself: heaters, pump, the
+ * recline and leg relays, buzzer and led off; vent and every zone valve open. drive_enable
+ * is left as it is: the drives have their own watchdog, and the Z drive must keep its power
+ * to retract by itself (a drive without it would leave the roller pressed in). The coils
+ * hold that state until the module is written again. */
+struct sim_dio {
+	uint16_t comm_timeout_ms; /* holding register 0, as last written */
+	uint32_t quiet_ms;        /* since a request last reached the module */
+	bool tripped;             /* coils safe, held until written again */
+	uint32_t trips;
+};
+
+/* The charge-pump relay of a board whose lines are local (CHAIR.md, LinuxCNC's charge
+ * pump): it powers the heaters and the pump while the heartbeat line toggles. With no
+ * edge for SIM_CHARGE_PUMP_DROP_MS it drops out and the heater and pump lines reach
+ * nothing; it pulls in again on its own after SIM_CHARGE_PUMP_PULL_IN_EDGES edges, as a
+ * real charge pump re-energises (the controller's latch, not the relay, keeps a faulted
+ * chair safe: its safe state has heaters and pump off). It starts dropped out, so heaters
+ * and pump wait for the rt thread's first ticks. Not fitted by default: set fitted after
+ * sim_init for a chair with local lines. */
+#define SIM_CHARGE_PUMP_DROP_MS 50
+#define SIM_CHARGE_PUMP_PULL_IN_EDGES 10
+
+struct sim_charge_pump {
+	bool fitted;
+	bool energised;
+	bool heartbeat;     /* the line's level at the last step */
+	uint32_t still_ms;  /* since its last edge */
+	uint32_t edges;     /* since the relay last dropped out (up to the pull-in count) */
+	uint32_t drops;
+};
+
 struct sim {
 	struct sim_person person;
 	struct sim_drive drive[HAL_AXIS_COUNT];
@@ -154,7 +188,10 @@ struct sim {
 	struct hal_inputs stale; /* the image as of the last step: what every unit last said,
 	                            which for a silent unit is old */
 	uint32_t estop_presses;
-	uint32_t gpio_out;       /* output lines as the chair last received them */
+	uint32_t gpio_out;       /* output lines as the chair last received them (the DIO
+	                            module's coils as they are, after its watchdog) */
+	struct sim_dio dio;
+	struct sim_charge_pump charge_pump;
 	double back_current_ma;
 	double leg_current_ma;
 	bool estop_pressed;      /* for counting press edges */
@@ -173,9 +210,14 @@ void sim_step_1ms(struct sim *s, const struct hal_outputs *out);
 
 /* Deliver one unit's part of the outputs, as a bus write would: a drive's holding
  * registers (feeding its watchdog; FAULT_RESET clears a fault whose injection has ended)
- * or, for HAL_UNIT_DIO, the output lines. Ignored while the unit is deaf; HAL_UNIT_IO
- * has no outputs. For a Modbus server that writes units at their own pace. */
+ * or, for HAL_UNIT_DIO, the output lines and dio_comm_timeout_ms (its holding register 0;
+ * feeding its watchdog and ending a safe state it holds). Ignored while the unit is deaf;
+ * HAL_UNIT_IO has no outputs. For a Modbus server that writes units at their own pace. */
 void sim_write_unit(struct sim *s, enum hal_unit u, const struct hal_outputs *out);
+
+/* A request that writes nothing reached the DIO module (a Modbus server's read of its
+ * inputs): it feeds the module's watchdog all the same. Ignored while the unit is deaf. */
+void sim_dio_request(struct sim *s);
 
 /* Advance the physics by one millisecond with what the units last received. */
 void sim_advance_1ms(struct sim *s);

@@ -531,6 +531,51 @@ static void test_all_lines_on_modbus_open_no_chip(void **state)
 	assert_int_equal(fake.get_bulk_calls + fake.set_bulk_calls, 0);
 }
 
+/* ---- the heartbeat line, for the charge-pump relay ---- */
+
+static void test_heartbeat_is_requested_and_driven_like_any_output(void **state)
+{
+	assert_int_equal(gpiod_be_open(&be, &cfg, err, sizeof(err)), 0);
+	struct gpiod_line *beat = fake_line("heartbeat");
+	assert_true(beat->requested && beat->output);
+	assert_int_equal(beat->value, 0); /* not toggling before the first tick */
+	struct hal_outputs out;
+	hal_safe_outputs(&out, 0);
+	for (int tick = 1; tick <= 4; tick++) { /* the rt thread flips it every tick */
+		hal_out_set(&out, HAL_OUT_HEARTBEAT, tick % 2);
+		assert_int_equal(gpiod_be_write(&be, &out), 0);
+		assert_int_equal(beat->value, tick % 2);
+	}
+	assert_int_equal(fake.set_bulk_calls, 4); /* in the one bulk set of the outputs */
+	assert_int_equal(fake.set_bulk_lines, HAL_OUT_COUNT);
+}
+
+static void test_missing_heartbeat_beside_local_outputs_is_an_error_naming_it(void **state)
+{
+	snprintf(fake_line("heartbeat")->name, HAL_NAME_MAX, "renamed");
+	assert_int_equal(gpiod_be_open(&be, &cfg, err, sizeof(err)), -ENOENT);
+	assert_non_null(strstr(err, "'heartbeat'"));
+	assert_non_null(strstr(err, "gpiochip0"));
+	assert_non_null(strstr(err, "charge-pump"));
+	assert_false(any_requested());
+}
+
+static void test_heartbeat_is_left_alone_when_every_other_output_is_on_the_bus(void **state)
+{
+	/* the DIO module's own watchdog guards the outputs: nothing local for a relay to cut */
+	for (int i = 0; i < HAL_DIO_COIL_COUNT; i++)
+		cfg.out_line[i].location = HAL_LINE_MODBUS;
+	snprintf(fake_line("heartbeat")->name, HAL_NAME_MAX, "renamed");
+	assert_int_equal(gpiod_be_open(&be, &cfg, err, sizeof(err)), 0);
+	assert_false(fake_line("renamed")->requested);
+	assert_true(fake_line("y_home")->requested); /* the inputs are still local */
+	struct hal_outputs out;
+	memset(&out, 0, sizeof(out));
+	hal_out_set(&out, HAL_OUT_HEARTBEAT, true);
+	assert_int_equal(gpiod_be_write(&be, &out), 0);
+	assert_int_equal(fake.set_bulk_calls, 0);
+}
+
 static void test_read_failure_is_a_negative_errno(void **state)
 {
 	assert_int_equal(gpiod_be_open(&be, &cfg, err, sizeof(err)), 0);
@@ -580,6 +625,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_estop_bounce_storm_is_drained_over_several_reads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lines_on_modbus_are_skipped_and_their_bits_untouched, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_all_lines_on_modbus_open_no_chip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_heartbeat_is_requested_and_driven_like_any_output, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_missing_heartbeat_beside_local_outputs_is_an_error_naming_it, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_heartbeat_is_left_alone_when_every_other_output_is_on_the_bus, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_failure_is_a_negative_errno, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_backend_ops_reach_the_lines, setup, teardown),
 	};

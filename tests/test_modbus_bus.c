@@ -644,6 +644,17 @@ static void test_open_rejects_configs_it_cannot_run(void **state)
 	snprintf(cfg.bus.rtu_device, sizeof(cfg.bus.rtu_device), "/dev/nonexistent-tty");
 	assert_true(mbus_open(&bus, &cfg, err, sizeof(err)) < 0);
 	assert_non_null(strstr(err, "/dev/nonexistent-tty"));
+
+	tcp_config(&cfg);
+	cfg.backend = HAL_BACKEND_GPIOD_MODBUS;
+	cfg.out_line[HAL_OUT_HEARTBEAT].location = HAL_LINE_MODBUS;
+	assert_int_equal(mbus_open(&bus, &cfg, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "heartbeat"));
+
+	tcp_config(&cfg);
+	cfg.bus.dio_comm_timeout_ms = 70000;
+	assert_int_equal(mbus_open(&bus, &cfg, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "dio_comm_timeout_ms"));
 }
 
 static void test_units_not_present_are_skipped(void **state)
@@ -742,10 +753,11 @@ static void test_hw_backend_create_runs_the_whole_chair_over_modbus(void **state
 {
 	start_tcp_server(&cfg, 0);
 	cfg.bus.tcp_port = simsrv_port(&server.srv);
-	/* gpiod+modbus with every line on the bus opens no gpiochip at all */
+	/* gpiod+modbus with every line on the bus opens no gpiochip at all: heartbeat stays
+	 * local, but with no other output local it has no charge pump to feed */
 	for (int i = 0; i < HAL_IN_COUNT; i++)
 		cfg.in_line[i].location = HAL_LINE_MODBUS;
-	for (int i = 0; i < HAL_OUT_COUNT; i++)
+	for (int i = 0; i < HAL_DIO_COIL_COUNT; i++)
 		cfg.out_line[i].location = HAL_LINE_MODBUS;
 	const enum hal_backend_kind kinds[] = {HAL_BACKEND_MODBUS, HAL_BACKEND_GPIOD_MODBUS};
 	for (size_t k = 0; k < 2; k++) {
@@ -769,6 +781,117 @@ static void test_hw_backend_create_runs_the_whole_chair_over_modbus(void **state
 	cfg.backend = HAL_BACKEND_SIM;
 	struct hal_backend b;
 	assert_int_equal(hal_hw_backend_create(&cfg, &b), -EINVAL);
+}
+
+/* ---- the DIO module's host watchdog ---- */
+
+/* Holding register 0 of the DIO module, as the server holds it. */
+static uint16_t dio_watchdog_reg(void)
+{
+	pthread_mutex_lock(&server.mu);
+	uint16_t v = server.srv.map[HAL_UNIT_DIO]->tab_registers[HAL_DIO_REG_COMM_TIMEOUT];
+	pthread_mutex_unlock(&server.mu);
+	return v;
+}
+
+/* Wait until the DIO module's holding register 0 reads want, or fail. */
+static void dio_watchdog_becomes(uint16_t want, int timeout_ms)
+{
+	int64_t deadline = now_ms() + timeout_ms;
+	while (dio_watchdog_reg() != want) {
+		if (now_ms() > deadline)
+			fail_msg("DIO holding register 0 is %u, not %u, after %d ms",
+				 dio_watchdog_reg(), want, timeout_ms);
+		sleep_ms(2);
+	}
+}
+
+/* DIO transactions per bus cycle over 200 ms from now. */
+static double dio_transactions_per_cycle(void)
+{
+	struct hal_inputs in;
+	struct mbus_stats st0, st1;
+	mbus_read(&bus, &in);
+	mbus_get_stats(&bus, &st0);
+	uint32_t t0 = in.unit[HAL_UNIT_DIO].transactions;
+	sleep_ms(200);
+	mbus_read(&bus, &in);
+	mbus_get_stats(&bus, &st1);
+	assert_true(st1.cycles - st0.cycles > 20);
+	return (double)(in.unit[HAL_UNIT_DIO].transactions - t0) / (double)(st1.cycles - st0.cycles);
+}
+
+static void test_dio_watchdog_is_armed_in_holding_register_0_with_the_first_outputs(void **state)
+{
+	start_both();
+	pthread_mutex_lock(&server.mu);
+	assert_int_equal(server.srv.map[HAL_UNIT_DIO]->nb_bits, HAL_DIO_COIL_COUNT);
+	assert_int_equal(server.srv.map[HAL_UNIT_DIO]->nb_registers, 1);
+	simsrv_take_heard(&server.srv);
+	pthread_mutex_unlock(&server.mu);
+	sleep_ms(20);
+	/* reads alone reach the module (and feed its watchdog), but arm nothing */
+	pthread_mutex_lock(&server.mu);
+	assert_true(simsrv_take_heard(&server.srv) & 1u << HAL_UNIT_DIO);
+	pthread_mutex_unlock(&server.mu);
+	assert_int_equal(dio_watchdog_reg(), 0);
+
+	/* a safe state built from zeros: the config's 200 ms, never "off" */
+	struct hal_outputs out;
+	hal_safe_outputs(&out, 50);
+	assert_int_equal(out.dio_comm_timeout_ms, 0);
+	hal_out_set(&out, HAL_OUT_HEARTBEAT, true); /* a local line: no coil carries it */
+	mbus_write(&bus, &out);
+	dio_watchdog_becomes(200, 1000);
+	/* written once: a steady cycle is the coils and the inputs */
+	double per_cycle = dio_transactions_per_cycle();
+	assert_true(per_cycle > 1.95 && per_cycle < 2.05);
+
+	/* the image's own value wins, and a change is written at once */
+	out.dio_comm_timeout_ms = 350;
+	mbus_write(&bus, &out);
+	dio_watchdog_becomes(350, 1000);
+	out.dio_comm_timeout_ms = 0;
+	mbus_write(&bus, &out);
+	dio_watchdog_becomes(200, 1000);
+	struct hal_outputs got;
+	pthread_mutex_lock(&server.mu);
+	simsrv_get_outputs(&server.srv, &got);
+	pthread_mutex_unlock(&server.mu);
+	assert_int_equal(got.gpio_out, out.gpio_out & ~(1u << HAL_OUT_HEARTBEAT));
+	assert_int_equal(got.dio_comm_timeout_ms, 200);
+}
+
+static void test_dio_watchdog_off_in_the_config_is_never_written(void **state)
+{
+	cfg.bus.dio_comm_timeout_ms = 0; /* a module without a watchdog */
+	start_both();
+	pthread_mutex_lock(&server.mu);
+	server.srv.map[HAL_UNIT_DIO]->tab_registers[HAL_DIO_REG_COMM_TIMEOUT] = 777;
+	pthread_mutex_unlock(&server.mu);
+	struct hal_outputs out;
+	hal_safe_outputs(&out, 50);
+	mbus_write(&bus, &out);
+	double per_cycle = dio_transactions_per_cycle();
+	assert_true(per_cycle > 1.95 && per_cycle < 2.05);
+	assert_int_equal(dio_watchdog_reg(), 777);
+}
+
+static void test_dio_watchdog_is_written_again_after_the_server_restarts(void **state)
+{
+	start_both();
+	struct hal_outputs out;
+	hal_safe_outputs(&out, 50);
+	mbus_write(&bus, &out);
+	dio_watchdog_becomes(200, 1000);
+	int port = cfg.bus.tcp_port;
+	tsrv_stop(&server);
+	struct hal_inputs in;
+	read_until(y_is_stale, 1000, &in, "data going stale with the server gone");
+	memset(&server, 0, sizeof(server));
+	start_tcp_server(&cfg, port); /* a module that restarted: its register is 0 again */
+	read_until(y_is_fresh, 2000, &in, "fresh data after the restart");
+	dio_watchdog_becomes(200, 1000);
 }
 
 /* ---- RTU over a socat pty pair ---- */
@@ -898,6 +1021,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_estop_on_the_dio_module_counts_presses, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gpiod_modbus_leaves_gpiochip_lines_to_gpiod, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hw_backend_create_runs_the_whole_chair_over_modbus, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dio_watchdog_is_armed_in_holding_register_0_with_the_first_outputs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dio_watchdog_off_in_the_config_is_never_written, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dio_watchdog_is_written_again_after_the_server_restarts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rtu_on_a_pty_serves_every_unit_on_one_line, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

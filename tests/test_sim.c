@@ -713,6 +713,254 @@ static void test_supply_reads_24v_with_tiny_noise(void **state)
 	}
 }
 
+/* ---- the DIO module's host watchdog and the charge-pump relay ---- */
+
+#define COIL_MASK ((1u << HAL_DIO_COIL_COUNT) - 1)
+
+/* A lumbar heat, waist fill and recline session as the controller writes it, with the DIO
+ * module's watchdog at 200 ms: after 3 s the heater is warming, the waist bag filling and
+ * both recline actuators running. */
+static struct hal_outputs heat_and_fill(struct sim *s)
+{
+	chair_at(s, 400.0, 0.0);
+	struct hal_outputs out = quiet_outputs();
+	out.dio_comm_timeout_ms = 200;
+	hal_out_set(&out, HAL_OUT_HEAT_LUMBAR, true);
+	hal_out_set(&out, HAL_OUT_PUMP, true);
+	hal_out_set(&out, HAL_OUT_VALVE_WAIST, true);
+	hal_out_set(&out, HAL_OUT_BACK_DOWN, true);
+	hal_out_set(&out, HAL_OUT_LEG_UP, true);
+	hal_out_set(&out, HAL_OUT_BUZZER, true);
+	hal_out_set(&out, HAL_OUT_LED, true);
+	run_ms(s, &out, 3000);
+	return out;
+}
+
+/* The coils CHAIR.md's module watchdog leaves: hal_safe_outputs' value for every coil but
+ * drive_enable, which stays as the controller left it (the drives have their own watchdog
+ * and Z needs power to retract by itself). */
+static uint32_t dio_safe_coils(uint32_t before)
+{
+	struct hal_outputs safe;
+	hal_safe_outputs(&safe, 0);
+	uint32_t enable = 1u << HAL_OUT_DRIVE_ENABLE;
+	return (safe.gpio_out & COIL_MASK & ~enable) | (before & enable);
+}
+
+/* The chair's slow parts now, to see what they do next. */
+struct slow_parts {
+	double heater_c, waist_kpa, back_deg, leg_deg;
+};
+
+static struct slow_parts slow_parts_of(const struct sim *s)
+{
+	return (struct slow_parts){s->heater_c[HAL_HEATER_LUMBAR], s->airbag_kpa[HAL_AIRBAG_WAIST],
+				   s->back_angle_deg, s->leg_angle_deg};
+}
+
+static void advance_ms(struct sim *s, int ms)
+{
+	for (int i = 0; i < ms; i++)
+		sim_advance_1ms(s);
+}
+
+static void test_dio_watchdog_puts_every_coil_safe_200ms_after_the_last_request(void **state)
+{
+	struct sim s;
+	struct hal_outputs out = heat_and_fill(&s);
+	uint32_t before = s.gpio_out;
+	assert_int_equal(before, out.gpio_out);
+	/* chaird is killed: nothing reaches the module any more */
+	advance_ms(&s, 199);
+	assert_int_equal(s.gpio_out, before);
+	assert_false(s.dio.tripped);
+	advance_ms(&s, 1);
+	assert_true(s.dio.tripped);
+	assert_int_equal(s.gpio_out, dio_safe_coils(before));
+	assert_true(hal_out(&(struct hal_outputs){.gpio_out = s.gpio_out}, HAL_OUT_DRIVE_ENABLE));
+	assert_int_equal(s.dio.trips, 1);
+
+	/* and the chair follows: heater cooling, waist bag venting, recline standing still */
+	struct slow_parts at = slow_parts_of(&s);
+	advance_ms(&s, 2000);
+	struct slow_parts later = slow_parts_of(&s);
+	assert_true(later.heater_c < at.heater_c);
+	assert_true(later.waist_kpa < at.waist_kpa / 10);
+	assert_true(later.back_deg == at.back_deg && later.leg_deg == at.leg_deg);
+	assert_int_equal(read_now(&s).io.back_current_ma, 0);
+}
+
+static void test_dio_watchdog_holds_the_safe_state_until_written_again(void **state)
+{
+	struct sim s;
+	struct hal_outputs out = heat_and_fill(&s);
+	uint32_t before = s.gpio_out;
+	advance_ms(&s, 300);
+	assert_true(s.dio.tripped);
+	/* reads come back (a bus that recovers, a controller polling inputs): still safe */
+	for (int ms = 0; ms < 5000; ms++) {
+		sim_dio_request(&s);
+		sim_advance_1ms(&s);
+	}
+	assert_int_equal(s.gpio_out, dio_safe_coils(before));
+	assert_int_equal(s.dio.trips, 1);
+	/* a write ends it: the coils are what the controller writes */
+	hal_out_set(&out, HAL_OUT_BACK_DOWN, false);
+	sim_write_unit(&s, HAL_UNIT_DIO, &out);
+	assert_false(s.dio.tripped);
+	assert_int_equal(s.gpio_out, out.gpio_out);
+	double heater_c = s.heater_c[HAL_HEATER_LUMBAR];
+	run_ms(&s, &out, 1000);
+	assert_true(s.heater_c[HAL_HEATER_LUMBAR] > heater_c);
+}
+
+static void test_dio_watchdog_at_zero_is_off_and_the_coils_stay(void **state)
+{
+	struct sim s;
+	struct hal_outputs out = heat_and_fill(&s);
+	out.dio_comm_timeout_ms = 0;
+	sim_step_1ms(&s, &out);
+	struct slow_parts at = slow_parts_of(&s);
+	advance_ms(&s, 10000);
+	assert_false(s.dio.tripped);
+	assert_int_equal(s.gpio_out, out.gpio_out);
+	struct slow_parts later = slow_parts_of(&s);
+	assert_true(later.heater_c > at.heater_c); /* what the issue saw: it keeps heating */
+	assert_true(later.back_deg > at.back_deg);
+	/* and a fresh chair's module has it off until the controller writes it */
+	struct sim fresh;
+	chair_at(&fresh, 400.0, 0.0);
+	assert_int_equal(fresh.dio.comm_timeout_ms, 0);
+}
+
+static void test_reads_alone_feed_the_dio_watchdog(void **state)
+{
+	struct sim s;
+	struct hal_outputs out = heat_and_fill(&s);
+	for (int ms = 0; ms < 2000; ms++) {
+		if (ms % 5 == 0) /* a bus cycle that only reads the module */
+			sim_dio_request(&s);
+		sim_advance_1ms(&s);
+	}
+	assert_false(s.dio.tripped);
+	assert_int_equal(s.gpio_out, out.gpio_out);
+}
+
+static void test_deaf_dio_module_goes_safe_while_the_controller_still_writes(void **state)
+{
+	struct sim s;
+	struct hal_outputs out = heat_and_fill(&s);
+	uint32_t before = s.gpio_out;
+	struct sim_fault f = fault(SIM_FAULT_UNIT_DEAF, HAL_UNIT_DIO, 0, s.time_ms, 0);
+	assert_int_equal(sim_fault_add(&s, &f), 0);
+	/* the controller goes on writing (and later its safe state): none of it arrives */
+	run_ms(&s, &out, 199);
+	assert_int_equal(s.gpio_out, before);
+	sim_dio_request(&s); /* a read does not reach a deaf module either */
+	run_ms(&s, &out, 1);
+	assert_true(s.dio.tripped);
+	assert_int_equal(s.gpio_out, dio_safe_coils(before));
+	struct slow_parts at = slow_parts_of(&s);
+	run_ms(&s, &out, 2000);
+	assert_true(s.heater_c[HAL_HEATER_LUMBAR] < at.heater_c);
+	assert_true(s.back_angle_deg == at.back_deg);
+}
+
+/* One ms of a controller whose rt thread runs: the heartbeat bit flips every tick. */
+static void tick_with_heartbeat(struct sim *s, struct hal_outputs *out)
+{
+	hal_out_set(out, HAL_OUT_HEARTBEAT, !hal_out(out, HAL_OUT_HEARTBEAT));
+	sim_step_1ms(s, out);
+}
+
+static void test_charge_pump_cuts_heaters_and_pump_50ms_after_the_heartbeat_stops(void **state)
+{
+	struct sim s;
+	chair_at(&s, 400.0, 0.0);
+	s.charge_pump.fitted = true;
+	struct hal_outputs out = quiet_outputs();
+	hal_out_set(&out, HAL_OUT_HEAT_LUMBAR, true);
+	hal_out_set(&out, HAL_OUT_HEAT_CALVES, true);
+	hal_out_set(&out, HAL_OUT_PUMP, true);
+	hal_out_set(&out, HAL_OUT_VALVE_WAIST, true);
+	hal_out_set(&out, HAL_OUT_BACK_DOWN, true);
+	for (int ms = 0; ms < 2000; ms++)
+		tick_with_heartbeat(&s, &out);
+	assert_true(s.charge_pump.energised);
+	assert_true(s.heater_c[HAL_HEATER_LUMBAR] > 24.2 && s.heater_c[HAL_HEATER_CALVES] > 24.2);
+	assert_true(s.airbag_kpa[HAL_AIRBAG_WAIST] > 15.0);
+
+	/* the rt thread stops: the lines hold their last level, the heartbeat's too */
+	run_ms(&s, &out, SIM_CHARGE_PUMP_DROP_MS - 1);
+	assert_true(s.charge_pump.energised);
+	run_ms(&s, &out, 1);
+	assert_false(s.charge_pump.energised);
+	assert_int_equal(s.charge_pump.drops, 1);
+	struct slow_parts at = slow_parts_of(&s);
+	double calves_c = s.heater_c[HAL_HEATER_CALVES];
+	run_ms(&s, &out, 2000);
+	assert_true(s.heater_c[HAL_HEATER_LUMBAR] < at.heater_c);
+	assert_true(s.heater_c[HAL_HEATER_CALVES] < calves_c);
+	assert_true(s.airbag_kpa[HAL_AIRBAG_WAIST] <= at.waist_kpa); /* the pump is dead */
+	/* the relay powers heaters and pump only: the recline is not on it (CHAIR.md) */
+	assert_true(s.back_angle_deg > at.back_deg + 5.0);
+	/* the lines themselves are as the controller left them */
+	assert_true(hal_out(&(struct hal_outputs){.gpio_out = s.gpio_out}, HAL_OUT_HEAT_LUMBAR));
+}
+
+static void test_charge_pump_pulls_in_again_once_the_heartbeat_toggles(void **state)
+{
+	struct sim s;
+	chair_at(&s, 400.0, 0.0);
+	s.charge_pump.fitted = true;
+	struct hal_outputs out = quiet_outputs();
+	hal_out_set(&out, HAL_OUT_HEAT_LUMBAR, true);
+	/* from power-up the relay waits for the heartbeat: a controller not yet ticking heats
+	 * nothing */
+	run_ms(&s, &out, 1000);
+	assert_false(s.charge_pump.energised);
+	assert_true(s.heater_c[HAL_HEATER_LUMBAR] == 24.0);
+	for (int ms = 0; ms < SIM_CHARGE_PUMP_PULL_IN_EDGES - 1; ms++)
+		tick_with_heartbeat(&s, &out);
+	assert_false(s.charge_pump.energised);
+	tick_with_heartbeat(&s, &out);
+	assert_true(s.charge_pump.energised);
+	/* a tick late by less than the drop time keeps it in */
+	run_ms(&s, &out, SIM_CHARGE_PUMP_DROP_MS - 1);
+	tick_with_heartbeat(&s, &out);
+	assert_true(s.charge_pump.energised);
+	assert_int_equal(s.charge_pump.drops, 0);
+	/* stopped and restarted: it re-energises by itself, the latch is the controller's */
+	run_ms(&s, &out, 200);
+	assert_false(s.charge_pump.energised);
+	for (int ms = 0; ms < 100; ms++)
+		tick_with_heartbeat(&s, &out);
+	assert_true(s.charge_pump.energised);
+	double heater_c = s.heater_c[HAL_HEATER_LUMBAR];
+	for (int ms = 0; ms < 1000; ms++)
+		tick_with_heartbeat(&s, &out);
+	assert_true(s.heater_c[HAL_HEATER_LUMBAR] > heater_c);
+}
+
+static void test_without_a_charge_pump_the_heartbeat_changes_nothing(void **state)
+{
+	struct sim a, b;
+	chair_at(&a, 400.0, 0.0);
+	chair_at(&b, 400.0, 0.0);
+	struct hal_outputs out = quiet_outputs();
+	hal_out_set(&out, HAL_OUT_HEAT_LUMBAR, true);
+	hal_out_set(&out, HAL_OUT_PUMP, true);
+	hal_out_set(&out, HAL_OUT_VALVE_SEAT, true);
+	struct hal_outputs still = out;
+	for (int ms = 0; ms < 3000; ms++) {
+		tick_with_heartbeat(&a, &out);
+		sim_step_1ms(&b, &still);
+	}
+	assert_true(a.heater_c[HAL_HEATER_LUMBAR] == b.heater_c[HAL_HEATER_LUMBAR]);
+	assert_true(a.airbag_kpa[HAL_AIRBAG_SEAT] == b.airbag_kpa[HAL_AIRBAG_SEAT]);
+	assert_true(a.heater_c[HAL_HEATER_LUMBAR] > 24.5);
+}
+
 /* ---- faults ---- */
 
 struct fault_case {
@@ -1128,6 +1376,14 @@ int main(void)
 		cmocka_unit_test(test_heater_reaches_40c_in_2_to_3_min_under_a_duty_cycle),
 		cmocka_unit_test(test_recline_moves_and_hits_its_limit_switches),
 		cmocka_unit_test(test_supply_reads_24v_with_tiny_noise),
+		cmocka_unit_test(test_dio_watchdog_puts_every_coil_safe_200ms_after_the_last_request),
+		cmocka_unit_test(test_dio_watchdog_holds_the_safe_state_until_written_again),
+		cmocka_unit_test(test_dio_watchdog_at_zero_is_off_and_the_coils_stay),
+		cmocka_unit_test(test_reads_alone_feed_the_dio_watchdog),
+		cmocka_unit_test(test_deaf_dio_module_goes_safe_while_the_controller_still_writes),
+		cmocka_unit_test(test_charge_pump_cuts_heaters_and_pump_50ms_after_the_heartbeat_stops),
+		cmocka_unit_test(test_charge_pump_pulls_in_again_once_the_heartbeat_toggles),
+		cmocka_unit_test(test_without_a_charge_pump_the_heartbeat_changes_nothing),
 		cmocka_unit_test(test_every_fault_kind_is_observable_in_read),
 		cmocka_unit_test(test_wire_faults_are_scheduled_not_simulated),
 		cmocka_unit_test(test_silent_unit_ages_one_per_ms_and_freezes_its_inputs),
