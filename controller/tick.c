@@ -420,6 +420,7 @@ static void safe_outputs(struct ctl *c, struct hal_outputs *out)
 	struct hal_safe_request req = {
 		.z_velocity_raw = (int16_t)lround(z_mm_s / cfg->z.velocity_scale),
 		.comm_timeout_ms = (uint16_t)cfg->drive_comm_timeout_ms,
+		.dio_comm_timeout_ms = (uint16_t)cfg->hal.bus.dio_comm_timeout_ms,
 		.fault_reset = s->ack_ticks_left > 0,
 		.buzzer = since_s < fault_buzz_s,
 		.heartbeat = heartbeat(c),
@@ -520,6 +521,7 @@ void tick(struct ctl *c, const struct hal_inputs *in, struct hal_outputs *out)
 			     &c->targets, &ov, cap_n, c->period_s, out);
 		hal_out_set(out, HAL_OUT_LED, c->state == ST_RUNNING || c->state == ST_PAUSED);
 		hal_out_set(out, HAL_OUT_HEARTBEAT, heartbeat(c));
+		out->dio_comm_timeout_ms = (uint16_t)c->cfg->hal.bus.dio_comm_timeout_ms;
 	} else {
 		targets_rest(&c->targets, c->est.y_mm);
 		safe_outputs(c, out);

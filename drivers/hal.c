@@ -135,6 +135,7 @@ void hal_safe_outputs_with(struct hal_outputs *out, const struct hal_safe_reques
 			on = is_recline_relay(req->back_off_relay) && req->back_off_relay == i;
 		hal_out_set(out, (enum hal_gpio_out)i, on);
 	}
+	out->dio_comm_timeout_ms = req->dio_comm_timeout_ms;
 	uint16_t comm_ms = req->comm_timeout_ms ? req->comm_timeout_ms : 200;
 	uint16_t reset = req->fault_reset ? HAL_CTL_FAULT_RESET : 0;
 	for (int a = 0; a < HAL_AXIS_COUNT; a++) {

@@ -321,6 +321,7 @@ bool hal_safe_table_complete(void);
 struct hal_safe_request {
 	int16_t z_velocity_raw;   /* <= 0: retract speed, or 0 to stand at home */
 	uint16_t comm_timeout_ms;
+	uint16_t dio_comm_timeout_ms; /* the digital IO module's host watchdog, kept armed */
 	bool fault_reset;
 	bool buzzer;
 	bool heartbeat;

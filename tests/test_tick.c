@@ -397,6 +397,56 @@ static void test_over_force_above_the_maximum_trips_at_once_even_while_falling(v
 	assert_int_equal(s.first.code, FAULT_OVER_FORCE);
 }
 
+/* The controller dies while the lumbar heater heats and an airbag fills: with nothing
+ * written any more, the digital IO module's own watchdog (armed by the tick) switches heat
+ * and pump off and vents within its 200 ms, on the simulated coils; with a charge pump
+ * fitted (local lines), the stopped heartbeat cuts heat and pump power in 50 ms. */
+static void test_a_dead_controller_leaves_heat_and_pump_off_by_the_hardwares_watchdogs(void **state)
+{
+	(void)state;
+	for (int pump_fitted = 0; pump_fitted < 2; pump_fitted++) {
+		struct rig *r = rig_open(0);
+		struct sim *s = rig_sim(r);
+		s->charge_pump.fitted = pump_fitted;
+		assert_true(lockstep_home(&r->ls, 20000));
+		struct motion_targets t;
+		targets_rest(&t, rig_ctl(r)->est.y_mm);
+		t.heat_c[HAL_HEATER_LUMBAR] = 40;
+		t.airbag_kpa[HAL_AIRBAG_WAIST] = 20;
+		assert_int_equal(rig_manual(r, &t), CMD_OK);
+		int on_ms = 0;
+		for (int i = 0; i < 5000 && on_ms < 3; i++) {
+			lockstep_tick(&r->ls);
+			bool heating = (s->gpio_out >> HAL_OUT_HEAT_LUMBAR) & 1u;
+			bool filling = (s->gpio_out >> HAL_OUT_PUMP) & 1u;
+			on_ms = heating && filling ? on_ms + 1 : 0;
+		}
+		assert_int_equal(on_ms, 3);
+		assert_int_equal(r->ls.out.dio_comm_timeout_ms, r->cfg.hal.bus.dio_comm_timeout_ms);
+		/* The controller is gone: the chair lives on with what it last received. */
+		int off_ms = -1;
+		for (int ms = 1; ms <= 1000 && off_ms < 0; ms++) {
+			sim_advance_1ms(s);
+			bool heat_fed = (s->gpio_out >> HAL_OUT_HEAT_LUMBAR) & 1u;
+			bool pump_fed = (s->gpio_out >> HAL_OUT_PUMP) & 1u;
+			if (pump_fitted)
+				heat_fed = pump_fed = s->charge_pump.energised && heat_fed;
+			if (!heat_fed && !pump_fed)
+				off_ms = ms;
+		}
+		fprintf(stderr, "controller dead, %s: heat and pump off after %d ms\n",
+			pump_fitted ? "charge pump" : "DIO watchdog", off_ms);
+		assert_true(off_ms > 0);
+		assert_true(off_ms <= (pump_fitted ? SIM_CHARGE_PUMP_DROP_MS + 1
+						  : r->cfg.hal.bus.dio_comm_timeout_ms + 1));
+		if (!pump_fitted) {
+			assert_true((s->gpio_out >> HAL_OUT_VENT) & 1u);
+			assert_true(s->dio.tripped);
+		}
+		rig_close(r);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -411,6 +461,7 @@ int main(void)
 		cmocka_unit_test(test_ack_is_answered_when_its_window_closes_naming_the_cause),
 		cmocka_unit_test(test_fault_records_reach_the_main_thread_with_their_image),
 		cmocka_unit_test(test_over_force_above_the_maximum_trips_at_once_even_while_falling),
+		cmocka_unit_test(test_a_dead_controller_leaves_heat_and_pump_off_by_the_hardwares_watchdogs),
 	};
 	return cmocka_run_group_tests_name("tick", tests, NULL, NULL);
 }
