@@ -1,7 +1,7 @@
 /* The console: parse a line into a command, send it, report what the chair says back.
  *
  *   home | start | pause | resume | stop | ack | stronger | softer | faster | slower
- *   too-much | cap N | status | quit
+ *   too-much | cap N | status | faults | quit
  *
  * Events: "state NAME", "fault TEXT", "ok COMMAND", "refused COMMAND: WHY",
  * "status ...", "error: ..." for lines that are not commands. A line is read whole (at most
@@ -25,6 +25,7 @@ struct console {
 	int last_state;
 	int last_fault;
 	uint32_t pending_seq;
+	bool pending_ack;   /* answered when its window closes, not when it is taken */
 	char pending_name[32];
 	struct console_lines lines;
 	char in_buf[256];   /* the last read, handed to lines from in_pos on */
@@ -40,7 +41,30 @@ static const char *const result_text[] = {
 	[CMD_E_FAULT] = "a fault is latched: acknowledge it first",
 	[CMD_E_ARG] = "bad value",
 	[CMD_E_CAUSE] = "the cause of the fault is still present",
+	[CMD_E_RAISE] = "the cap may only go down while a program runs",
 };
+
+/* The answer to the pending acknowledge, once its window has closed. */
+static void answer_ack(struct console *c, const struct telem *t)
+{
+	if (t->ack_result == CMD_OK) {
+		fprintf(c->out, "ok ack\n");
+		return;
+	}
+	if (t->ack_result != CMD_E_CAUSE) {
+		int res = t->ack_result;
+		fprintf(c->out, "refused ack: %s\n",
+			res > 0 && res <= CMD_E_RAISE ? result_text[res] : "refused");
+		return;
+	}
+	struct fault_record rec = {.code = (enum fault_code)t->ack_cause,
+				   .where = t->ack_cause_where};
+	char text[200] = "";
+	if (rec.code > FAULT_NONE && rec.code < FAULT_COUNT)
+		fault_describe(&rec, text, sizeof(text));
+	fprintf(c->out, "refused ack: %s%s%s\n", result_text[CMD_E_CAUSE], text[0] ? ": " : "",
+		text);
+}
 
 static void take(void *arg, const struct telem *t)
 {
@@ -61,13 +85,16 @@ static void take(void *arg, const struct telem *t)
 			t->state == ST_IDLE && t->homed ? " homed" : "");
 		c->last_state = t->state;
 	}
-	if (c->pending_seq && t->cmd_seq >= c->pending_seq) {
+	if (c->pending_seq && c->pending_ack && t->ack_seq >= c->pending_seq) {
+		answer_ack(c, t);
+		c->pending_seq = 0;
+	} else if (c->pending_seq && !c->pending_ack && t->cmd_seq >= c->pending_seq) {
 		int res = t->cmd_result;
 		if (res == CMD_OK)
 			fprintf(c->out, "ok %s\n", c->pending_name);
 		else
 			fprintf(c->out, "refused %s: %s\n", c->pending_name,
-				res > 0 && res <= CMD_E_CAUSE ? result_text[res] : "refused");
+				res > 0 && res <= CMD_E_RAISE ? result_text[res] : "refused");
 		c->pending_seq = 0;
 	}
 	fflush(c->out);
@@ -81,7 +108,19 @@ static void console_send(struct console *c, const char *name, struct ctl_cmd cmd
 		return;
 	}
 	c->pending_seq = seq;
+	c->pending_ack = cmd.kind == CMD_ACK;
 	snprintf(c->pending_name, sizeof(c->pending_name), "%s", name);
+}
+
+/* The fault log as the main thread received it, oldest first. */
+static void faults(struct console *c)
+{
+	const struct fault_log *log = &c->r->faults;
+	uint32_t kept = log->count < FAULT_LOG_LEN ? log->count : FAULT_LOG_LEN;
+	fprintf(c->out, "faults %u logged, %u trips dropped\n", (unsigned)log->count,
+		(unsigned)c->r->last.trips_dropped);
+	for (uint32_t i = kept; i-- > 0;)
+		fault_print(c->out, "faults ", fault_log_get(log, i));
 }
 
 static void status(struct console *c)
@@ -115,6 +154,7 @@ static const struct console_word {
 	{"too-much", CONSOLE_SEND, CMD_TOO_MUCH, 0, false},
 	{"cap", CONSOLE_SEND, CMD_SET_CAP, 0, true},
 	{"status", CONSOLE_STATUS, CMD_COUNT, 0, false},
+	{"faults", CONSOLE_FAULTS, CMD_COUNT, 0, false},
 	{"quit", CONSOLE_QUIT, CMD_COUNT, 0, false},
 };
 
@@ -271,6 +311,8 @@ static void handle(struct console *c, const char *line)
 			console_send(c, cmd.name, (struct ctl_cmd){.kind = CMD_START, .plan = c->plan});
 	} else if (cmd.op == CONSOLE_STATUS) {
 		status(c);
+	} else if (cmd.op == CONSOLE_FAULTS) {
+		faults(c);
 	} else if (cmd.op == CONSOLE_QUIT) {
 		c->quit = true;
 	}

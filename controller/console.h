@@ -23,6 +23,7 @@ enum console_op {
 	CONSOLE_SEND,   /* a command for the controller: kind, value, value_f */
 	CONSOLE_START,  /* CMD_START with the loaded plan, if there is one */
 	CONSOLE_STATUS,
+	CONSOLE_FAULTS, /* print the fault log with each record's process image */
 	CONSOLE_QUIT,
 };
 

@@ -126,7 +126,7 @@ static void test_parse_commands_without_values_refuse_a_trailing_word(void **sta
 	assert_refused("home x", "'home' takes no value");
 	assert_refused("home 1", "'home' takes no value");
 	const char *words[] = {"start", "pause", "resume", "stop", "ack", "stronger", "softer",
-			       "faster", "slower", "too-much", "status", "quit"};
+			       "faster", "slower", "too-much", "status", "faults", "quit"};
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
 		char line[64], why[64];
 		snprintf(line, sizeof(line), "%s now", words[i]);
@@ -159,6 +159,7 @@ static void test_parse_each_command_gives_its_kind_and_value(void **state)
 	}
 	assert_int_equal(assert_taken("start").op, CONSOLE_START);
 	assert_int_equal(assert_taken("status").op, CONSOLE_STATUS);
+	assert_int_equal(assert_taken("faults").op, CONSOLE_FAULTS);
 	assert_int_equal(assert_taken("quit").op, CONSOLE_QUIT);
 	assert_int_equal(assert_taken("\thome ").kind, CMD_HOME);
 }
