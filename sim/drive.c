@@ -1,6 +1,7 @@
 /* One Modbus motor drive of the reference chair: it closes its own velocity, position or
  * force loop on a motor with inertia and friction, reports current and temperature, and
- * keeps the drive-side safety of CHAIR.md (comm watchdog, Z retracting by itself). */
+ * keeps the drive-side safety of CHAIR.md (comm watchdog, Z retracting by itself). Z's
+ * depth gear is self-locking unless the drive is made back-drivable (sim.h). */
 #include "internal.h"
 
 #include <math.h>
@@ -29,8 +30,12 @@ static const struct axis_params axis_params[HAL_AXIS_COUNT] = {
 			.max_accel = 1000.0, .coast_decel = 600.0, .hold_ma = 100.0,
 			.friction_ma = 300.0, .ma_per_speed = 2.0, .ma_per_accel = 1.0,
 			.ma_per_contact_n = 10.0},
+	/* Z's coast is its self-locking worm stopping the roller once torque goes: only the
+	 * rotor's momentum turns the worm, and the worm's friction takes it within 0.4 mm
+	 * from the drive's top speed (250 mm/s, in 4 steps) and within one step from any
+	 * pressing speed (30 mm/s); the body's force cannot turn it back. */
 	[HAL_AXIS_Z] = {.min_stop = -3.0, .max_stop = 103.0, .max_speed = 250.0,
-			.max_accel = 10000.0, .coast_decel = 2000.0, .hold_ma = 200.0,
+			.max_accel = 10000.0, .coast_decel = 62500.0, .hold_ma = 200.0,
 			.friction_ma = 100.0, .ma_per_speed = 1.0, .ma_per_accel = 0.3,
 			.ma_per_contact_n = 30.0, .load_when_still = true},
 	[HAL_AXIS_K] = {.rotary = true, .max_speed = 60.0, .max_accel = 300.0,
@@ -59,6 +64,11 @@ static const struct axis_params axis_params[HAL_AXIS_COUNT] = {
  * aiming a little past the switch so it lands on it rather than creeping toward it. */
 #define Z_RETRACT_MM_S 200.0
 #define Z_RETRACT_TO_MM -0.5
+/* A back-drivable gear (another chair's, sim.h) gives way to the body: the excess of the
+ * tissue's force over what holds the roller drives it back at this speed per N, past a
+ * little static friction (30 N on the default back moves it at about 60 mm/s). */
+#define Z_BACKDRIVE_MM_S_PER_N 2.0
+#define Z_BACKDRIVE_FRICTION_N 1.0
 #define MOVING_THRESHOLD 0.5  /* mm/s or rpm */
 #define AT_TARGET_WINDOW 0.5  /* mm or deg */
 #define DRIVE_MAX_MA 5000.0   /* a current_limit of 0 leaves the drive's own */
@@ -201,14 +211,20 @@ PER_AXIS double commanded_velocity(const struct sim_drive *d, enum hal_axis a,
 	return v_cmd;
 }
 
-/* Whether Z may press further: not past the force limit register (velocity and position
- * modes), and not past what its current limit can hold against the body. */
-PER_AXIS bool z_may_extend(const struct sim_drive *d, const struct sim_drive_env *env)
+/* The body's force Z's current limit can hold the roller against (0 and below: none). */
+PER_AXIS double z_holds_n(const struct sim_drive *d)
 {
 	const struct axis_params *ap = &axis_params[HAL_AXIS_Z];
 	double limit_ma = d->last_cmd.current_limit_ma ? d->last_cmd.current_limit_ma
 						       : DRIVE_MAX_MA;
-	if (ap->hold_ma + ap->ma_per_contact_n * env->contact_n >= limit_ma)
+	return (limit_ma - ap->hold_ma) / ap->ma_per_contact_n;
+}
+
+/* Whether Z may press further: not past the force limit register (velocity and position
+ * modes), and not past what its current limit can hold against the body. */
+PER_AXIS bool z_may_extend(const struct sim_drive *d, const struct sim_drive_env *env)
+{
+	if (env->contact_n >= z_holds_n(d))
 		return false;
 	if (mode_of(&d->last_cmd) == HAL_MODE_FORCE)
 		return true;
@@ -304,6 +320,26 @@ PER_AXIS void coast(struct sim_drive *d, enum hal_axis a)
 	integrate(d, a, v_cmd, &dv);
 }
 
+/* The speed (<= 0) at which the body pushes a back-drivable roller back when the gear
+ * holds at most holds_n of its force; 0 while it holds. */
+PER_AXIS double z_pushed_back_mm_s(const struct sim_drive_env *env, double holds_n)
+{
+	double excess_n = env->contact_n - sim_max(holds_n, 0.0) - Z_BACKDRIVE_FRICTION_N;
+	return excess_n > 0.0 ? -Z_BACKDRIVE_MM_S_PER_N * excess_n : 0.0;
+}
+
+/* Z without torque: the worm locks the roller where its momentum leaves it; a
+ * back-drivable gear lets the body push it back. */
+PER_AXIS void z_unpowered(struct sim_drive *d, const struct sim_drive_env *env)
+{
+	if (d->back_drivable) {
+		double dv;
+		integrate(d, HAL_AXIS_Z, z_pushed_back_mm_s(env, 0.0), &dv);
+	} else {
+		coast(d, HAL_AXIS_Z);
+	}
+}
+
 /* Start or end a loss of encoder counts; an incremental encoder comes back counting
  * from where it stopped, so the counts lost in between shift its zero. */
 PER_AXIS void track_encoder(struct sim_drive *d, enum hal_axis a, bool lost)
@@ -353,7 +389,16 @@ PER_AXIS struct motion move_axis(struct sim_drive *d, enum hal_axis a,
 			v_cmd = 0.0;
 			d->velocity = sim_min(d->velocity, 0.0);
 		}
+		/* Past what its current holds, a back-drivable roller gives way; the worm
+		 * holds whatever the current. */
+		if (a == HAL_AXIS_Z && d->back_drivable) {
+			double pushed_mm_s = z_pushed_back_mm_s(env, z_holds_n(d));
+			if (pushed_mm_s < 0.0)
+				v_cmd = sim_min(v_cmd, pushed_mm_s);
+		}
 		m.stalled = integrate(d, a, v_cmd, &m.dv);
+	} else if (a == HAL_AXIS_Z) {
+		z_unpowered(d, env);
 	} else {
 		coast(d, a);
 	}

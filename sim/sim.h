@@ -122,7 +122,14 @@ struct sim_fault {
  * 1000 mm/s^2; Z 250 mm/s, 10000 mm/s^2; K 60 rpm; T 720 rpm; W 20 mm/s. A fault, the comm
  * watchdog included (SIM_DRIVE_FAULT_COMM_TIMEOUT, armed by the first write), disables the
  * drive until a write with FAULT_RESET after its cause is gone; a faulted Z retracts to its
- * home switch at 200 mm/s by itself while the drive_enable line is on. */
+ * home switch at 200 mm/s by itself while the drive_enable line is on.
+ *
+ * Z's depth gear is the reference chair's self-locking worm (CHAIR.md): only its motor moves
+ * the roller. Without torque (drive_enable off, disabled, faulted without power) the roller
+ * stops within 0.4 mm from any speed (the rotor's momentum through the worm) and then stays
+ * where it is, pressing or not; a current limit too low to hold the body only stops it
+ * extending. With back_drivable set (another chair's gear) the body pushes a roller back
+ * whenever the drive does not hold it: unpowered, or past what current_limit_ma holds. */
 struct sim_drive {
 	double position;   /* mm or deg, true mechanical position */
 	double velocity;   /* mm/s or rpm */
@@ -136,6 +143,8 @@ struct sim_drive {
 	bool heard;              /* the watchdog arms with the first write */
 	bool encoder_lost;
 	double lost_at_position; /* where the encoder stopped counting */
+	bool back_drivable;      /* Z only: the body can push the roller back (default false:
+	                            the reference chair's worm gear locks) */
 };
 
 /* The digital IO module's host watchdog (CHAIR.md, holding register 0). A request of any

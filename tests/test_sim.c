@@ -1348,6 +1348,153 @@ static void test_hal_sim_backend_runs_in_lockstep(void **state)
 	assert_true(strlen(err) > 0);
 }
 
+/* ---- Z's self-locking depth gear: only the motor moves the roller ---- */
+
+/* How the Z drive loses its hold on the body, for the tables below. */
+enum z_powerless {
+	Z_DISABLED,           /* enable bit off, drive_enable line on */
+	Z_UNPOWERED,          /* drive_enable line off: safe torque off */
+	Z_LIMIT_ZERO,         /* current_limit 0: the drive's own 5 A, which holds 160 N */
+	Z_LIMIT_BELOW_HOLD,   /* current_limit 1 mA, below the 200 mA it takes to hold at all */
+	Z_WATCHDOG_UNPOWERED, /* the writes stop with drive_enable off: comm watchdog trips */
+	Z_POWERLESS_COUNT
+};
+
+static const char *const z_powerless_name[Z_POWERLESS_COUNT] = {
+	"disabled", "unpowered", "current limit 0", "current limit 1 mA",
+	"watchdog tripped with drive_enable off",
+};
+
+/* The default person's mid back pressed with 30 N, then held still in velocity mode (so
+ * the drive itself never moves the roller back), the gear as back_drivable says. */
+static void hold_30n(struct sim *s, struct hal_outputs *out, bool back_drivable)
+{
+	struct sim_person p;
+	sim_person_default(&p);
+	chair_at(s, p.landmark_y_mm[SIM_LM_T8], 0.0);
+	s->drive[HAL_AXIS_Z].back_drivable = back_drivable;
+	*out = quiet_outputs();
+	command(out, HAL_AXIS_Z, HAL_MODE_FORCE, 0, 0, 300);
+	run_ms(s, out, 2000);
+	command(out, HAL_AXIS_Z, HAL_MODE_VELOCITY, 0, 0, 300);
+	run_ms(s, out, 100);
+	assert_true(fabs(s->contact_force_n - 30.0) < 1.0);
+}
+
+/* What 2 s of the body pressing on a Z that lost its hold did to the roller. */
+struct z_after {
+	double z0_mm, f0_n;     /* when it lost its hold */
+	double z_min_mm, z_max_mm, f_min_n; /* over the 2 s, every ms */
+	double z_mm, f_n;       /* at the end */
+};
+
+/* Take Z's hold away as how says, then 2 s with the body pressing, watched every ms. */
+static struct z_after run_powerless(struct sim *s, struct hal_outputs *out, enum z_powerless how)
+{
+	struct z_after r = {.z0_mm = s->drive[HAL_AXIS_Z].position, .f0_n = s->contact_force_n};
+	r.z_min_mm = r.z_max_mm = r.z0_mm;
+	r.f_min_n = r.f0_n;
+	struct hal_drive_out *z = &out->drive[HAL_AXIS_Z];
+	bool writes = true;
+	switch (how) {
+	case Z_DISABLED:
+		z->control = 0;
+		break;
+	case Z_UNPOWERED:
+		hal_out_set(out, HAL_OUT_DRIVE_ENABLE, false);
+		break;
+	case Z_LIMIT_ZERO:
+		z->current_limit_ma = 0;
+		break;
+	case Z_LIMIT_BELOW_HOLD:
+		z->current_limit_ma = 1;
+		break;
+	case Z_WATCHDOG_UNPOWERED:
+		/* The last write turns the line off; then nothing more arrives. */
+		hal_out_set(out, HAL_OUT_DRIVE_ENABLE, false);
+		sim_step_1ms(s, out);
+		writes = false;
+		break;
+	case Z_POWERLESS_COUNT:
+		break;
+	}
+	for (int ms = 0; ms < 2000; ms++) {
+		if (writes)
+			sim_step_1ms(s, out);
+		else
+			sim_advance_1ms(s);
+		double z_mm = s->drive[HAL_AXIS_Z].position;
+		r.z_min_mm = fmin(r.z_min_mm, z_mm);
+		r.z_max_mm = fmax(r.z_max_mm, z_mm);
+		r.f_min_n = fmin(r.f_min_n, s->contact_force_n);
+	}
+	r.z_mm = s->drive[HAL_AXIS_Z].position;
+	r.f_n = s->contact_force_n;
+	if (how == Z_WATCHDOG_UNPOWERED)
+		assert_int_equal(s->drive[HAL_AXIS_Z].fault_code, SIM_DRIVE_FAULT_COMM_TIMEOUT);
+	return r;
+}
+
+static void test_self_locking_z_is_never_pushed_back_by_the_body(void **state)
+{
+	for (int how = 0; how < Z_POWERLESS_COUNT; how++) {
+		struct sim s;
+		struct hal_outputs out;
+		hold_30n(&s, &out, false);
+		struct z_after r = run_powerless(&s, &out, (enum z_powerless)how);
+		if (!(r.z_min_mm >= r.z0_mm && r.f_min_n >= r.f0_n))
+			print_error("%s: z %.4f mm, down to %.4f; force %.2f N, down to %.2f\n",
+				z_powerless_name[how], r.z0_mm, r.z_min_mm, r.f0_n, r.f_min_n);
+		/* Not a µm back, and the true force stays: only the motor retracts it. */
+		assert_true(r.z_min_mm >= r.z0_mm);
+		assert_true(r.f_min_n >= r.f0_n);
+		assert_true(r.z_max_mm < r.z0_mm + 0.4);
+		assert_true(r.f_n > 29.0);
+	}
+}
+
+static void test_back_drivable_z_is_pushed_back_unless_its_current_holds(void **state)
+{
+	for (int how = 0; how < Z_POWERLESS_COUNT; how++) {
+		struct sim s;
+		struct hal_outputs out;
+		hold_30n(&s, &out, true);
+		struct z_after r = run_powerless(&s, &out, (enum z_powerless)how);
+		if (how == Z_LIMIT_ZERO) {
+			/* 5 A holds the 30 N: the drive keeps it, gear or no gear. */
+			assert_true(r.z_min_mm >= r.z0_mm - 0.01);
+			assert_true(r.f_n > 29.0);
+			continue;
+		}
+		if (!(r.z_mm < r.z0_mm - 3.0 && r.f_n < 5.0))
+			print_error("%s: z %.2f -> %.2f mm, force %.2f -> %.2f N\n",
+				z_powerless_name[how], r.z0_mm, r.z_mm, r.f0_n, r.f_n);
+		assert_true(r.z_mm < r.z0_mm - 3.0);
+		assert_true(r.f_n < 5.0);
+	}
+}
+
+static void test_unpowered_z_stops_within_0_4mm_from_its_top_speed(void **state)
+{
+	const int speeds_raw[] = {300, 2500}; /* 30 mm/s pressing, 250 mm/s the drive's top */
+	for (size_t i = 0; i < 2; i++) {
+		struct sim s;
+		chair_at(&s, 0.0, 20.0); /* above the neck: no body in the way */
+		struct hal_outputs out = quiet_outputs();
+		command(&out, HAL_AXIS_Z, HAL_MODE_VELOCITY, 0, speeds_raw[i], 0);
+		run_ms(&s, &out, 100);
+		assert_true(fabs(s.drive[HAL_AXIS_Z].velocity - speeds_raw[i] / 10.0) < 1.0);
+		double z0_mm = s.drive[HAL_AXIS_Z].position;
+		hal_out_set(&out, HAL_OUT_DRIVE_ENABLE, false);
+		run_ms(&s, &out, 5);
+		assert_true(s.drive[HAL_AXIS_Z].velocity == 0.0);
+		double z_mm = s.drive[HAL_AXIS_Z].position;
+		run_ms(&s, &out, 500);
+		assert_true(s.drive[HAL_AXIS_Z].position == z_mm);
+		assert_true(z_mm - z0_mm < 0.4);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1393,6 +1540,10 @@ int main(void)
 		cmocka_unit_test(test_fault_add_rejects_bad_faults_and_a_full_table),
 		cmocka_unit_test(test_trapped_recline_draws_a_current_spike_and_stalls),
 		cmocka_unit_test(test_hal_sim_backend_runs_in_lockstep),
+		/* Z's self-locking depth gear */
+		cmocka_unit_test(test_self_locking_z_is_never_pushed_back_by_the_body),
+		cmocka_unit_test(test_back_drivable_z_is_pushed_back_unless_its_current_holds),
+		cmocka_unit_test(test_unpowered_z_stops_within_0_4mm_from_its_top_speed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
