@@ -166,6 +166,102 @@ static void linear_axis(struct axis_config *a, double min_mm, double max_mm, dou
 	a->max_temp_c = 80;
 }
 
+/* ---- the drives' own comm watchdog and the release bound (docs/safety.md) ---- */
+
+/* The longest the chair may take to let go of the body after any fault, the controller's
+ * death included, on the true force (under 5 N). When the controller cannot command a
+ * release (a deaf drive, a dead controller) only the drive's comm watchdog does: its timeout
+ * plus the roller's retract must fit in here. RTU's cycle alone is some 37 ms. */
+#define RELEASE_BOUND_TCP_MS 150
+#define RELEASE_BOUND_RTU_MS 200
+/* How far the roller retracts from a press to leave the body, starting from rest: the 30 N
+ * hold on the softest lumbar of 40 simulated people is off the body 44 ms after the drive
+ * starts its 200 mm/s retract (tests/test_release.c), 8.8 mm at that speed. */
+#define RELEASE_TRAVEL_MM 10.0
+/* The derived timeout: one lost frame's worth of bus time, DRIVE_COMM_SPARE_MS on top, in
+ * whole DRIVE_COMM_STEP_MS, never below DRIVE_COMM_MIN_MS. */
+#define DRIVE_COMM_MIN_MS 30
+#define DRIVE_COMM_SPARE_MS 10
+#define DRIVE_COMM_STEP_MS 10
+/* A TCP pass over every unit: "well under 1 ms" (CHAIR.md; 0.5 ms for seven units on
+ * loopback, bench/RESULTS.md). */
+#define TCP_PASS_US 1000
+/* RTU: the driver's own time per transaction on top of the wire (bench/RESULTS.md: 36.45 ms
+ * a cycle against 33.42 ms of frames for eight transactions, 0.38 ms each). */
+#define RTU_TRANSACTION_US 500
+#define RTU_DIO_COILS 17 /* CHAIR.md: coils 0-16 */
+
+/* Characters of one RTU frame of a request or answer carrying n data bytes after its
+ * function code, with its CRC and the 3.5 silent characters before it (in halves). */
+static long rtu_frame_half_chars(int header_bytes, int data_bytes)
+{
+	return 2L * (1 + 1 + header_bytes + data_bytes + 2) + 7;
+}
+
+/* One pass of the fieldbus thread over every present unit on an RTU line, in us: every
+ * frame modbus_bus.c sends and receives for it (function 23 or 16 then 4 for a drive, 4 for
+ * the IO module, 15 then 2 for the DIO module) at the line's bits per character, and per
+ * transaction the driver's own time and the configured frame gap before its request. */
+static long rtu_pass_us(const struct hal_bus_config *bus)
+{
+	long half_chars = 0, transactions = 0;
+	for (int u = 0; u < HAL_UNIT_COUNT; u++) {
+		if (!bus->unit_present[u])
+			continue;
+		if (u <= HAL_UNIT_DRIVE_W && bus->use_fc23) {
+			half_chars += rtu_frame_half_chars(9, 2 * HAL_DRIVE_OUT_REGS) +
+				      rtu_frame_half_chars(1, 2 * HAL_DRIVE_IN_REGS);
+			transactions += 1;
+		} else if (u <= HAL_UNIT_DRIVE_W) {
+			half_chars += rtu_frame_half_chars(5, 2 * HAL_DRIVE_OUT_REGS) +
+				      rtu_frame_half_chars(4, 0) + rtu_frame_half_chars(4, 0) +
+				      rtu_frame_half_chars(1, 2 * HAL_DRIVE_IN_REGS);
+			transactions += 2;
+		} else if (u == HAL_UNIT_IO) {
+			half_chars += rtu_frame_half_chars(4, 0) +
+				      rtu_frame_half_chars(1, 2 * HAL_IO_IN_REGS);
+			transactions += 1;
+		} else {
+			half_chars += rtu_frame_half_chars(5, (RTU_DIO_COILS + 7) / 8) +
+				      rtu_frame_half_chars(4, 0) + rtu_frame_half_chars(4, 0) +
+				      rtu_frame_half_chars(1, (HAL_IN_COUNT + 7) / 8);
+			transactions += 2;
+		}
+	}
+	int char_bits = 1 + bus->rtu_data_bits + (bus->rtu_parity != 'N') + bus->rtu_stop_bits;
+	long long wire_us = half_chars * char_bits * 500000LL / bus->rtu_baud;
+	return (long)wire_us + transactions * (RTU_TRANSACTION_US + (long)bus->rtu_frame_gap_us);
+}
+
+/* One pass over every present unit, in us, or the configured cycle when that is longer. */
+static long bus_pass_us(const struct hal_bus_config *bus)
+{
+	long pass_us = bus->kind == HAL_BUS_RTU ? rtu_pass_us(bus) : TCP_PASS_US;
+	long cycle_us = 1000L * bus->cycle_ms;
+	return pass_us > cycle_us ? pass_us : cycle_us;
+}
+
+/* The longest a drive goes unwritten when one of its frames is lost, in ms (rounded up):
+ * the pass after its last write times out on it (response_timeout_ms) and the pass after
+ * that reaches it again, two passes later at most. A drive watchdog shorter than this
+ * trips on a single lost frame, in normal use. */
+static int bus_lost_frame_ms(const struct hal_bus_config *bus)
+{
+	long us = 2 * bus_pass_us(bus) + 1000L * bus->response_timeout_ms;
+	return (int)((us + 999) / 1000);
+}
+
+/* The drives' comm timeout when the configuration does not set one: a lost frame and
+ * DRIVE_COMM_SPARE_MS, in whole DRIVE_COMM_STEP_MS, at least DRIVE_COMM_MIN_MS. The
+ * reference chair's buses: TCP at cycle_ms 1 30 ms; RTU at 115200 8N2 with all seven units
+ * 100 ms (a 37.4 ms pass), with response_timeout_ms 50 140 ms. */
+static int drive_comm_timeout_from_bus(const struct hal_bus_config *bus)
+{
+	int ms = bus_lost_frame_ms(bus) + DRIVE_COMM_SPARE_MS;
+	ms = (ms + DRIVE_COMM_STEP_MS - 1) / DRIVE_COMM_STEP_MS * DRIVE_COMM_STEP_MS;
+	return ms > DRIVE_COMM_MIN_MS ? ms : DRIVE_COMM_MIN_MS;
+}
+
 void config_defaults(struct chair_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
@@ -218,7 +314,7 @@ void config_defaults(struct chair_config *cfg)
 	cfg->rt = (struct rt_config){80, -1, true, 1000000};
 	cfg->session = (struct session_config){1800, 900, 60};
 	cfg->unit_age_limit_ms = 100;
-	cfg->drive_comm_timeout_ms = 200;
+	cfg->drive_comm_timeout_ms = drive_comm_timeout_from_bus(&cfg->hal.bus);
 	cfg->fault_on_unoccupied = true;
 }
 
@@ -518,6 +614,42 @@ static int check_width(const struct width_config *w, const struct axis_config *a
 	return 0;
 }
 
+/* The drives' comm timeout against the bus it runs on and the release bound: not so short
+ * that one lost frame trips a drive, not so long that a drive nobody can command any more
+ * (deaf, or the controller dead) presses on past the bound before it retracts. */
+static int check_drive_comm_timeout(const struct chair_config *cfg, struct problem *p)
+{
+	const struct hal_bus_config *bus = &cfg->hal.bus;
+	const char *bus_name = bus->kind == HAL_BUS_RTU ? "rtu" : "tcp";
+	int timeout_ms = cfg->drive_comm_timeout_ms;
+	int lost_frame_ms = bus_lost_frame_ms(bus);
+	if (timeout_ms < lost_frame_ms)
+		return problem(p, "safety", "drive_comm_timeout_ms", "bus", "response_timeout_ms",
+			       "[safety] drive_comm_timeout_ms %d would trip on one lost frame: "
+			       "the %s bus takes two %.1f ms passes and [bus] response_timeout_ms "
+			       "%d, %d ms",
+			       timeout_ms, bus_name, bus_pass_us(bus) / 1000.0,
+			       bus->response_timeout_ms, lost_frame_ms);
+	int bound_ms = bus->kind == HAL_BUS_RTU ? RELEASE_BOUND_RTU_MS : RELEASE_BOUND_TCP_MS;
+	double release_ms = 1000.0 * RELEASE_TRAVEL_MM / cfg->force.release_speed_mm_s;
+	if (timeout_ms + release_ms <= bound_ms)
+		return 0;
+	/* A timeout the bus gave, too long beside a release that would fit: the bus's fault. */
+	if (timeout_ms == drive_comm_timeout_from_bus(bus) &&
+	    DRIVE_COMM_MIN_MS + release_ms <= bound_ms)
+		return problem(p, "safety", "drive_comm_timeout_ms", "bus", "response_timeout_ms",
+			       "[safety] drive_comm_timeout_ms %d (what two %.1f ms passes and [bus] "
+			       "response_timeout_ms %d need) and a %.0f ms Z release exceed the %d "
+			       "ms release bound on %s",
+			       timeout_ms, bus_pass_us(bus) / 1000.0, bus->response_timeout_ms,
+			       release_ms, bound_ms, bus_name);
+	return problem(p, "safety", "drive_comm_timeout_ms", "force", "release_speed_mm_s",
+		       "[safety] drive_comm_timeout_ms %d and a %.0f ms Z release ([force] "
+		       "release_speed_mm_s %g over %g mm) exceed the %d ms release bound on %s",
+		       timeout_ms, release_ms, cfg->force.release_speed_mm_s, RELEASE_TRAVEL_MM,
+		       bound_ms, bus_name);
+}
+
 /* The rules between keys, which no single key's range can express. */
 static int validate(const struct chair_config *cfg, struct problem *p)
 {
@@ -544,7 +676,9 @@ static int validate(const struct chair_config *cfg, struct problem *p)
 		return problem(p, "bus", "reconnect_min_ms", "bus", "reconnect_max_ms",
 			       "[bus] reconnect_min_ms %d must not exceed reconnect_max_ms %d",
 			       cfg->hal.bus.reconnect_min_ms, cfg->hal.bus.reconnect_max_ms);
-	return check_width(&cfg->width, &cfg->w, p);
+	if (check_width(&cfg->width, &cfg->w, p))
+		return -EINVAL;
+	return check_drive_comm_timeout(cfg, p);
 }
 
 int config_validate(const struct chair_config *cfg, char *err, int err_len)
@@ -573,6 +707,8 @@ static int parse_into(struct parse_ctx *pc, struct chair_config *cfg)
 {
 	struct chair_config work = *cfg;
 	pc->cfg = &work;
+	/* A timeout at what the bus gave it follows the bus; one a file set stays. */
+	bool follows_bus = cfg->drive_comm_timeout_ms == drive_comm_timeout_from_bus(&cfg->hal.bus);
 	int rc = ini_parse_stream(read_line, pc, on_key, pc);
 	if (pc->failed)
 		return -EINVAL;
@@ -581,6 +717,9 @@ static int parse_into(struct parse_ctx *pc, struct chair_config *cfg)
 			 rc > 0 ? rc : pc->line);
 		return -EINVAL;
 	}
+	const struct key_desc *comm = find_key("safety", "drive_comm_timeout_ms");
+	if (follows_bus && pc->key_line[comm - keys] == 0)
+		work.drive_comm_timeout_ms = drive_comm_timeout_from_bus(&work.hal.bus);
 	struct problem p;
 	if (validate(&work, &p)) {
 		int line = blamed_line(pc, &p);

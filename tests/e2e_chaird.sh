@@ -161,6 +161,106 @@ else
 	fail "silent unit: chairsim did not start"
 fi
 
+# --- nobody can command the release: Z deaf, Z refusing every request, chaird killed ------
+# Then only the Z drive's own comm watchdog lets go of the body. Its timeout follows the bus
+# (30 ms on TCP at cycle_ms 1, docs/safety.md): the hold of tests/e2e/press.prog must be
+# released (true force under 5 N) within 150 ms of the fault, on chairsim's 1 ms trace.
+# release_after TRACE AT_MS: traced ms from AT_MS to the first under 5 N (nothing: never)
+release_after() { awk -v at="$2" '$1 >= at && $2 < 5 { print $1 - at; exit }' "$1"; }
+# force_at TRACE AT_MS: the true force traced at AT_MS
+force_at() { awk -v at="$2" '$1 >= at { print $2; exit }' "$1"; }
+# wait_traced TRACE MS SECONDS: chairsim has traced past MS
+wait_traced() {
+	deadline=$(($(date +%s) + $3))
+	until awk -v t="$2" '$1 >= t { found = 1 } END { exit !found }' "$1" 2>/dev/null; do
+		[ "$(date +%s)" -le "$deadline" ] || return 1
+		sleep 0.2
+	done
+}
+# wait_held TRACE SECONDS: the roller has pressed 20 N or more for the last 2 s traced; the
+# last traced ms on stdout
+wait_held() {
+	deadline=$(($(date +%s) + $2))
+	while [ "$(date +%s)" -le "$deadline" ]; do
+		t=$(awk 'BEGIN { since = -1 } $2 < 20 { since = -1; next } since < 0 { since = $1 }
+			{ last = $1 }
+			END { if (since >= 0 && last - since >= 2000) print last }' "$1" 2>/dev/null)
+		[ -n "$t" ] && { echo "$t"; return 0; }
+		sleep 0.2
+	done
+	return 1
+}
+# press_held NAME CHAIRSIM_ARGS...: chairsim (traced every ms into $T/NAME.trace) and chaird
+# running tests/e2e/press.prog, homed and started from its console (fd 7); CHAIRD_PID.
+press_held() {
+	name=$1
+	shift
+	start_chairsim_tcp "$name" --seed 7 --trace "$T/$name.trace" --trace-ms 1 "$@" || return 1
+	tcp_config "$T/$name.ini" "$SIM_PORT"
+	mkfifo "$T/$name.in"
+	"$BUILD/chaird" --config "$T/$name.ini" --program tests/e2e/press.prog --console \
+		<"$T/$name.in" >"$T/$name.out" 2>&1 &
+	CHAIRD_PID=$!
+	E2E_PIDS="$E2E_PIDS $CHAIRD_PID"
+	exec 7>"$T/$name.in"
+	echo home >&7
+	wait_for "$T/$name.out" "state idle homed" 30 && echo start >&7
+	wait_for "$T/$name.out" "state running" 10
+}
+# press_done: quit chaird (in a subshell: a killed chaird's console pipe would SIGPIPE this
+# shell) and stop chairsim
+press_done() {
+	(echo quit >&7) 2>/dev/null
+	exec 7>&-
+	wait "$CHAIRD_PID" 2>/dev/null
+	kill "$SIM_PID"
+	wait "$SIM_PID" 2>/dev/null
+}
+# check_released NAME WHAT AT_MS: pressing at AT_MS, let go within 150 ms of it
+check_released() {
+	pressing=$(force_at "$T/$1.trace" "$3")
+	release_ms=$(release_after "$T/$1.trace" "$3")
+	echo "  $2: pressing ${pressing:-?} N, released ${release_ms:-never} ms after"
+	check "$2: the roller held 20 N or more when it happened" \
+		awk -v f="${pressing:-0}" 'BEGIN { exit !(f >= 20) }'
+	check "$2: released within 150 ms" [ "${release_ms:-999999}" -le 150 ]
+}
+
+fault_at_ms=40000
+for wire in deaf exception; do
+	if [ $wire = deaf ]; then spec="unit_deaf drive_z 0 $fault_at_ms 3000"; what="Z deaf"
+	else spec="exception drive_z 4 $fault_at_ms 3000"; what="Z answering exception 4"; fi
+	if press_held "rel_$wire" --fault "$spec"; then
+		check "$what: chairsim traced past the release" \
+			wait_traced "$T/rel_$wire.trace" $((fault_at_ms + 500)) 90
+		check_released "rel_$wire" "$what" "$fault_at_ms"
+		[ $wire = exception ] && check "$what: chaird latches the exception from Modbus unit 2" \
+			wait_for "$T/rel_$wire.out" "fault bus_exception.*unit 2.*exception 4" 10
+		[ "$e2e_failed" -eq 0 ] || cat "$T/rel_$wire.out"
+		press_done
+	else
+		fail "$what: chairsim or chaird did not start"
+		press_done
+	fi
+done
+
+if press_held rel_kill; then
+	# The last ms traced before the kill: chaird's last write was no earlier than that.
+	if killed_at_ms=$(wait_held "$T/rel_kill.trace" 90); then
+		{ kill -9 "$CHAIRD_PID" && wait "$CHAIRD_PID"; } 2>/dev/null # no "Killed" notice
+		check "chaird killed: chairsim traced past the release" \
+			wait_traced "$T/rel_kill.trace" $((killed_at_ms + 500)) 30
+		check_released rel_kill "chaird killed with SIGKILL" "$killed_at_ms"
+	else
+		fail "chaird killed: the roller never held 20 N for 2 s"
+	fi
+	[ "$e2e_failed" -eq 0 ] || cat "$T/rel_kill.out"
+	press_done
+else
+	fail "chaird killed: chairsim or chaird did not start"
+	press_done
+fi
+
 # --- 1 % bad CRCs: the session finishes, the counters show the errors -----------------------
 if start_chairsim_tcp crc --seed 8 --bad-crc 1; then
 	tcp_config "$T/crc.ini" "$SIM_PORT"
@@ -215,8 +315,10 @@ if /usr/bin/python3 -c 'import pymodbus' 2>/dev/null; then
 		--status-fd 3 3>"$T/py.status" 2>"$T/py.err" &
 	E2E_PIDS="$E2E_PIDS $!"
 	if wait_for "$T/py.status" listening 15; then
-		tcp_config "$T/py.ini" "$port" "response_timeout_ms = 200"
-		printf '[safety]\nunit_age_limit_ms = 500\n' >>"$T/py.ini"
+		# Answers within 50 ms, so that the 100 ms drive watchdog set here (the most a TCP
+		# chair may have, docs/safety.md) survives a lost frame.
+		tcp_config "$T/py.ini" "$port" "response_timeout_ms = 50"
+		printf '[safety]\nunit_age_limit_ms = 500\ndrive_comm_timeout_ms = 100\n' >>"$T/py.ini"
 		mkfifo "$T/py.in"
 		"$BUILD/chaird" --config "$T/py.ini" --console <"$T/py.in" >"$T/py.out" 2>&1 &
 		CHAIRD_PID=$!
@@ -230,14 +332,14 @@ if /usr/bin/python3 -c 'import pymodbus' 2>/dev/null; then
 		exec 5>&-
 		wait "$CHAIRD_PID" 2>/dev/null
 		# unit 1 (Y) homes at 80 mm/s: -800 in 0.1 mm/s; unit 2 (Z) carries the cap as its
-		# force limit: 60 N is 600, then 45 N is 450, in 0.1 N; every drive gets the 200 ms
-		# watchdog; width (unit 5) is in position mode (control 5).
+		# force limit: 60 N is 600, then 45 N is 450, in 0.1 N; every drive gets the 100 ms
+		# watchdog the file sets; width (unit 5) is in position mode (control 5).
 		check "pymodbus: Y velocity in 0.1 mm/s" \
-			grep -Eq "write unit=1 addr=0 values=1,[0-9]+,64736,[0-9]+,4000,200" "$T/py.log"
+			grep -Eq "write unit=1 addr=0 values=1,[0-9]+,64736,[0-9]+,4000,100" "$T/py.log"
 		check "pymodbus: Z force limit at the cap in 0.1 N" \
-			grep -Eq "write unit=2 addr=0 values=1,[0-9]+,[0-9]+,600,4000,200" "$T/py.log"
+			grep -Eq "write unit=2 addr=0 values=1,[0-9]+,[0-9]+,600,4000,100" "$T/py.log"
 		check "pymodbus: a lower cap arrives as 450" \
-			grep -Eq "write unit=2 addr=0 values=1,[0-9]+,[0-9]+,450,4000,200" "$T/py.log"
+			grep -Eq "write unit=2 addr=0 values=1,[0-9]+,[0-9]+,450,4000,100" "$T/py.log"
 		check "pymodbus: width drive in position mode" \
 			grep -Eq "write unit=5 addr=0 values=5,[0-9]+,200," "$T/py.log"
 	else
