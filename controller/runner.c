@@ -2,6 +2,7 @@
 #include "runner.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -70,7 +71,16 @@ void runner_close(struct runner *r)
 	if (r->mode == RUNNER_REALTIME)
 		rt_stop(&r->rt);
 	struct hal_outputs safe;
-	hal_safe_outputs(&safe, (int16_t)(r->cfg->force.release_speed_mm_s / r->cfg->z.velocity_scale));
+	/* The drives and the IO module keep their configured watchdogs: once chaird is gone
+	 * they let go on their own, as they would if it died. */
+	struct hal_safe_request req = {
+		.z_velocity_raw = (int16_t)-lround(r->cfg->force.release_speed_mm_s /
+						   r->cfg->z.velocity_scale),
+		.comm_timeout_ms = (uint16_t)r->cfg->drive_comm_timeout_ms,
+		.dio_comm_timeout_ms = (uint16_t)r->cfg->hal.bus.dio_comm_timeout_ms,
+		.back_off_relay = -1,
+	};
+	hal_safe_outputs_with(&safe, &req);
 	if (r->be->safe && r->be->safe(r->be->ctx, &safe) < 0)
 		fprintf(stderr, "chair: could not write the safe state on close\n");
 	r->be->close(r->be->ctx);
