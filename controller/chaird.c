@@ -157,6 +157,53 @@ static int load_config(const struct options *o, struct chair_config *cfg)
 	return 0;
 }
 
+/* The demo routine or the program file to a plan. Every refusal ends with a message on
+ * stderr, also one the loader had no diagnostic for. */
+static int load_plan(const struct options *o, const struct chair_config *cfg,
+		     struct plan **plan)
+{
+	char *diag_text = NULL;
+	size_t diag_len = 0;
+	FILE *diag = open_memstream(&diag_text, &diag_len);
+	FILE *out = diag ? diag : stderr;
+	int rc = o->demo ? program_load_demo(cfg, plan, out)
+			 : program_load_file(o->program_path, cfg, plan, out);
+	if (diag) {
+		fclose(diag);
+		fputs(diag_text, stderr);
+	}
+	if (rc != 0 && (!diag || diag_len == 0))
+		fprintf(stderr, "chaird: %s: refused (%s), nothing started\n",
+			o->demo ? "the demo routine" : o->program_path, strerror(-rc));
+	free(diag_text);
+	return rc;
+}
+
+/* Real time is optional only where nothing real moves: a hardware backend without what
+ * [rt] asked for (SCHED_FIFO, locked memory, its CPU) is refused unless the configuration
+ * says allow_soft_realtime. Lockstep keeps virtual time and the sim backend no deadline. */
+static bool soft_realtime_refused(const struct options *o, const struct chair_config *cfg,
+				  const struct runner *r)
+{
+	if (o->lockstep || !rt_is_soft(&r->rt, &cfg->rt))
+		return false;
+	return cfg->hal.backend != HAL_BACKEND_SIM && !cfg->rt.allow_soft_realtime;
+}
+
+/* What the rt setup did not get, from its flags: "SCHED_FIFO priority 80, locked memory". */
+static void describe_missing_realtime(const struct rt_loop *rt, const struct rt_config *cfg,
+				      char *buf, size_t len)
+{
+	int n = 0;
+	buf[0] = '\0';
+	if (!rt->realtime)
+		n += snprintf(buf + n, len - (size_t)n, "SCHED_FIFO priority %d", cfg->priority);
+	if (cfg->lock_memory && !rt->memory_locked && (size_t)n < len)
+		n += snprintf(buf + n, len - (size_t)n, "%slocked memory", n ? ", " : "");
+	if (!rt->affinity_ok && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, "%spinning to CPU %d", n ? ", " : "", cfg->cpu);
+}
+
 static int run_plan(struct runner *r, const struct chair_config *cfg, struct plan *plan)
 {
 	struct report rep;
@@ -216,12 +263,8 @@ int main(int argc, char **argv)
 	/* Everything that can be refused is checked before the chair is touched. */
 	struct plan *plan = NULL;
 	char err[512];
-	if (o.demo || o.program_path) {
-		int rc = o.demo ? program_load_demo(&cfg, &plan, stderr)
-				: program_load_file(o.program_path, &cfg, &plan, stderr);
-		if (rc != 0)
-			return 2;
-	}
+	if ((o.demo || o.program_path) && load_plan(&o, &cfg, &plan) != 0)
+		return 2;
 
 	static struct backend be;
 	if (backend_create(&cfg.hal, &be, err, sizeof(err)) != 0) {
@@ -244,6 +287,21 @@ int main(int argc, char **argv)
 	}
 	if (r.warning[0])
 		fprintf(stderr, "chaird: warning: %s\n", r.warning);
+	if (soft_realtime_refused(&o, &cfg, &r)) {
+		char missing[160];
+		describe_missing_realtime(&r.rt, &cfg.rt, missing, sizeof(missing));
+		bool privileges = !r.rt.realtime || (cfg.rt.lock_memory && !r.rt.memory_locked);
+		fprintf(stderr,
+			"chaird: refusing to drive the %s backend without real time (missing: %s): "
+			"%s%s%s, or set [rt] allow_soft_realtime = true to run without it\n",
+			be.ops.name, missing, privileges ? "give chaird CAP_SYS_NICE and CAP_IPC_LOCK" : "",
+			privileges && !r.rt.affinity_ok ? " and " : "",
+			r.rt.affinity_ok ? "" : "set [rt] cpu to one this process may run on");
+		runner_close(&r); /* stops the tick, writes the safe state, closes the backend */
+		backend_destroy(&be);
+		plan_free(plan);
+		return 2;
+	}
 	fprintf(stderr, "chaird: running on the %s backend, %s\n", be.ops.name,
 		o.lockstep ? "lockstep (virtual time)"
 			   : r.rt.realtime ? "SCHED_FIFO" : "normal priority");

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <ini.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -103,6 +104,8 @@ static const struct key_desc keys[] = {
 	{"rt", "cpu", K_INT, CFG(rt.cpu), -1, 1023},
 	{"rt", "lock_memory", K_BOOL, CFG(rt.lock_memory), 0, 1},
 	{"rt", "period_us", K_INT, CFG(rt.period_ns), 1000, 1000}, /* the sim and plans assume 1 kHz */
+	{"rt", "allow_soft_realtime", K_BOOL, CFG(rt.allow_soft_realtime), 0, 1},
+	{"rt", "max_late_periods", K_INT, CFG(rt.max_late_periods), 1, 1000},
 	{"session", "max_s", K_DBL, CFG(session.max_s), 60, 7200},
 	{"session", "default_s", K_DBL, CFG(session.default_s), 60, 7200},
 	{"session", "default_cap_n", K_DBL, CFG(session.default_cap_n), 1, 300},
@@ -311,7 +314,14 @@ void config_defaults(struct chair_config *cfg)
 		.temp_scale_c = 0.1,
 	};
 	cfg->supply = (struct supply_config){20, 30, 0.1, 50};
-	cfg->rt = (struct rt_config){80, -1, true, 1000000};
+	cfg->rt = (struct rt_config){
+		.priority = 80,
+		.cpu = -1,
+		.lock_memory = true,
+		.period_ns = 1000000,
+		.allow_soft_realtime = false,
+		.max_late_periods = 3,
+	};
 	cfg->session = (struct session_config){1800, 900, 60};
 	cfg->unit_age_limit_ms = 100;
 	cfg->drive_comm_timeout_ms = drive_comm_timeout_from_bus(&cfg->hal.bus);
@@ -338,15 +348,77 @@ static const struct key_desc *find_key(const char *section, const char *key)
 	return NULL;
 }
 
+#define DIGITS "0123456789"
+
+/* True when text is a plain decimal, [+-]D[.D][(e|E)[+-]D] (or with whole, [+-]D) and
+ * nothing else. strtod and strtol alone also take nan, inf, hex, leading blanks and, with
+ * endptr unchecked, "5 N": none of that is a setting a technician meant. */
+static bool is_decimal(const char *text, bool whole)
+{
+	const char *p = text;
+	if (*p == '+' || *p == '-')
+		p++;
+	size_t digits = strspn(p, DIGITS);
+	p += digits;
+	if (whole)
+		return digits > 0 && *p == '\0';
+	if (*p == '.') {
+		size_t fraction = strspn(++p, DIGITS);
+		digits += fraction;
+		p += fraction;
+	}
+	if (digits == 0)
+		return false;
+	if (*p == 'e' || *p == 'E') {
+		p++;
+		if (*p == '+' || *p == '-')
+			p++;
+		size_t exponent = strspn(p, DIGITS);
+		if (exponent == 0)
+			return false;
+		p += exponent;
+	}
+	return *p == '\0';
+}
+
+/* A decimal number: -EINVAL when it is not one, -ERANGE when a double cannot hold it
+ * (1e309, 1e-400). The result is always finite. */
 static int parse_number(const char *value, double *out)
 {
+	if (!is_decimal(value, false))
+		return -EINVAL;
 	char *end;
 	errno = 0;
 	double v = strtod(value, &end);
-	if (end == value || *end != '\0' || errno == ERANGE)
+	if (*end != '\0')
 		return -EINVAL;
+	if (errno == ERANGE || !isfinite(v))
+		return -ERANGE;
 	*out = v;
 	return 0;
+}
+
+/* A decimal whole number: -EINVAL when it is not one (80.5, 1e3, 0x10), -ERANGE past
+ * what a long long holds. */
+static int parse_whole(const char *value, long long *out)
+{
+	if (!is_decimal(value, true))
+		return -EINVAL;
+	char *end;
+	errno = 0;
+	long long v = strtoll(value, &end, 10);
+	if (*end != '\0')
+		return -EINVAL;
+	if (errno == ERANGE)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+/* Written so that NaN is outside every range: each comparison with NaN is false. */
+static bool in_range(double v, const struct key_desc *k)
+{
+	return v >= k->min && v <= k->max;
 }
 
 static int parse_bool(const char *value, bool *out)
@@ -492,28 +564,32 @@ static int on_key(void *user, const char *section, const char *key, const char *
 	char *field = (char *)pc->cfg + k->offset;
 	pc->key_line[k - keys] = pc->line; /* only read if the whole file parses */
 	double num;
+	long long whole;
 	bool flag;
+	int rc;
 	char range[96];
 	snprintf(range, sizeof(range), "out of range %g..%g", k->min, k->max);
 	switch (k->type) {
 	case K_DBL:
-		if (parse_number(value, &num))
-			return fail(pc, section, key, value, "not a number");
-		if (num < k->min || num > k->max)
+		rc = parse_number(value, &num);
+		if (rc == -EINVAL)
+			return fail(pc, section, key, value, "not a decimal number");
+		if (rc != 0 || !in_range(num, k))
 			return fail(pc, section, key, value, range);
 		*(double *)field = num;
 		return 1;
 	case K_INT:
-		if (parse_number(value, &num) || num != (double)(long)num)
+		rc = parse_whole(value, &whole);
+		if (rc == -EINVAL)
 			return fail(pc, section, key, value, "not a whole number");
-		if (num < k->min || num > k->max)
+		if (rc != 0 || !in_range((double)whole, k))
 			return fail(pc, section, key, value, range);
 		if (k->offset == CFG(rt.period_ns))
-			pc->cfg->rt.period_ns = (long)num * 1000;
+			pc->cfg->rt.period_ns = (long)whole * 1000;
 		else if (k->offset == CFG(hal.sim_seed))
-			pc->cfg->hal.sim_seed = (uint64_t)num;
+			pc->cfg->hal.sim_seed = (uint64_t)whole;
 		else
-			*(int *)field = (int)num;
+			*(int *)field = (int)whole;
 		return 1;
 	case K_BOOL:
 		if (parse_bool(value, &flag))
@@ -581,10 +657,10 @@ static int problem(struct problem *p, const char *section_a, const char *key_a,
 
 static int check_axis(const char *name, const struct axis_config *a, struct problem *p)
 {
-	if (a->min_mm >= a->max_mm)
+	if (!(a->min_mm < a->max_mm))
 		return problem(p, name, "min_mm", name, "max_mm",
 			       "[%s] min_mm %g must be below max_mm %g", name, a->min_mm, a->max_mm);
-	if (a->speed_min_mm_s > a->speed_max_mm_s)
+	if (!(a->speed_min_mm_s <= a->speed_max_mm_s))
 		return problem(p, name, "speed_min_mm_s", name, "speed_max_mm_s",
 			       "[%s] speed_min_mm_s %g must not exceed speed_max_mm_s %g", name,
 			       a->speed_min_mm_s, a->speed_max_mm_s);
@@ -595,19 +671,19 @@ static int check_axis(const char *name, const struct axis_config *a, struct prob
 static int check_width(const struct width_config *w, const struct axis_config *axis,
 		       struct problem *p)
 {
-	if (w->narrow_mm < axis->min_mm)
+	if (!(w->narrow_mm >= axis->min_mm))
 		return problem(p, "width", "narrow_mm", "axis.w", "min_mm",
 			       "[width] narrow_mm %g must not be below [axis.w] min_mm %g",
 			       w->narrow_mm, axis->min_mm);
-	if (w->narrow_mm >= w->medium_mm)
+	if (!(w->narrow_mm < w->medium_mm))
 		return problem(p, "width", "narrow_mm", "width", "medium_mm",
 			       "[width] narrow_mm %g must be below medium_mm %g", w->narrow_mm,
 			       w->medium_mm);
-	if (w->medium_mm >= w->wide_mm)
+	if (!(w->medium_mm < w->wide_mm))
 		return problem(p, "width", "medium_mm", "width", "wide_mm",
 			       "[width] medium_mm %g must be below wide_mm %g", w->medium_mm,
 			       w->wide_mm);
-	if (w->wide_mm > axis->max_mm)
+	if (!(w->wide_mm <= axis->max_mm))
 		return problem(p, "width", "wide_mm", "axis.w", "max_mm",
 			       "[width] wide_mm %g must not be above [axis.w] max_mm %g", w->wide_mm,
 			       axis->max_mm);
@@ -650,29 +726,30 @@ static int check_drive_comm_timeout(const struct chair_config *cfg, struct probl
 		       bound_ms, bus_name);
 }
 
-/* The rules between keys, which no single key's range can express. */
+/* The rules between keys, which no single key's range can express. Each is written as
+ * "not (what must hold)", so a NaN that got into cfg some other way breaks it. */
 static int validate(const struct chair_config *cfg, struct problem *p)
 {
 	if (check_axis("axis.y", &cfg->y, p) || check_axis("axis.z", &cfg->z, p) ||
 	    check_axis("axis.w", &cfg->w, p))
 		return -EINVAL;
-	if (cfg->session.default_cap_n > cfg->force.max_n)
+	if (!(cfg->session.default_cap_n <= cfg->force.max_n))
 		return problem(p, "session", "default_cap_n", "force", "max_n",
 			       "[session] default_cap_n %g must not exceed [force] max_n %g",
 			       cfg->session.default_cap_n, cfg->force.max_n);
-	if (cfg->heater.max_c >= cfg->heater.cutoff_c)
+	if (!(cfg->heater.max_c < cfg->heater.cutoff_c))
 		return problem(p, "heater", "max_c", "heater", "cutoff_c",
 			       "[heater] max_c %g must be below cutoff_c %g", cfg->heater.max_c,
 			       cfg->heater.cutoff_c);
-	if (cfg->supply.min_v >= cfg->supply.max_v)
+	if (!(cfg->supply.min_v < cfg->supply.max_v))
 		return problem(p, "supply", "min_v", "supply", "max_v",
 			       "[supply] min_v %g must be below max_v %g", cfg->supply.min_v,
 			       cfg->supply.max_v);
-	if (cfg->session.default_s > cfg->session.max_s)
+	if (!(cfg->session.default_s <= cfg->session.max_s))
 		return problem(p, "session", "default_s", "session", "max_s",
 			       "[session] default_s %g must not exceed max_s %g",
 			       cfg->session.default_s, cfg->session.max_s);
-	if (cfg->hal.bus.reconnect_min_ms > cfg->hal.bus.reconnect_max_ms)
+	if (!(cfg->hal.bus.reconnect_min_ms <= cfg->hal.bus.reconnect_max_ms))
 		return problem(p, "bus", "reconnect_min_ms", "bus", "reconnect_max_ms",
 			       "[bus] reconnect_min_ms %d must not exceed reconnect_max_ms %d",
 			       cfg->hal.bus.reconnect_min_ms, cfg->hal.bus.reconnect_max_ms);
@@ -752,6 +829,21 @@ int config_load_string(const char *text, const char *name, struct chair_config *
 {
 	struct parse_ctx pc = {.name = name, .err = err, .err_len = err_len, .text = text};
 	return parse_into(&pc, cfg);
+}
+
+bool config_key_at(size_t i, struct config_key_info *info)
+{
+	if (i >= sizeof(keys) / sizeof(keys[0]))
+		return false;
+	static const enum config_value_kind kind[] = {
+		[K_DBL] = CONFIG_VALUE_NUMBER, [K_INT] = CONFIG_VALUE_WHOLE,
+		[K_BOOL] = CONFIG_VALUE_BOOL,  [K_STR] = CONFIG_VALUE_TEXT,
+		[K_BACKEND] = CONFIG_VALUE_CHOICE, [K_BUS] = CONFIG_VALUE_CHOICE,
+		[K_PARITY] = CONFIG_VALUE_CHOICE, [K_LINE] = CONFIG_VALUE_CHOICE,
+	};
+	const struct key_desc *k = &keys[i];
+	*info = (struct config_key_info){k->section, k->key, kind[k->type], k->min, k->max};
+	return true;
 }
 
 static void describe_value(const struct key_desc *k, const struct chair_config *def, char *buf,

@@ -4,6 +4,7 @@
 #define CONFIG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 #include "../drivers/hal.h"
@@ -95,6 +96,10 @@ struct rt_config {
 	int cpu;            /* -1 = no pinning */
 	bool lock_memory;
 	long period_ns;
+	/* Drive a hardware backend even without SCHED_FIFO, locked memory or the CPU asked
+	 * for (a bench without the privileges); the sim backend always runs without them. */
+	bool allow_soft_realtime;
+	int max_late_periods; /* more missed periods than this in a row latch a fault */
 };
 
 struct session_config {
@@ -137,6 +142,27 @@ int config_load_string(const char *text, const char *name, struct chair_config *
 
 /* Every key with its type, default and range, as a Markdown table (docs). */
 void config_describe(FILE *out);
+
+/* What a key takes, for tools and tests that walk every key of the table. */
+enum config_value_kind {
+	CONFIG_VALUE_NUMBER, /* a decimal number within min..max */
+	CONFIG_VALUE_WHOLE,  /* a decimal whole number within min..max */
+	CONFIG_VALUE_BOOL,   /* true, false (yes/no, on/off, 1/0) */
+	CONFIG_VALUE_TEXT,   /* any text shorter than max bytes */
+	CONFIG_VALUE_CHOICE, /* one of a few words */
+};
+
+struct config_key_info {
+	const char *section;
+	const char *key;
+	enum config_value_kind kind;
+	double min;
+	double max;
+};
+
+/* The i-th key of the table into *info; false past the last. The [gpio.in] and
+ * [gpio.out] line keys are not in the table (their names are hal_gpio_*_name). */
+bool config_key_at(size_t i, struct config_key_info *info);
 
 /* Cross-checks between keys (a minimum below its maximum, a cap below the hard limit). */
 int config_validate(const struct chair_config *cfg, char *err, int err_len);

@@ -124,36 +124,102 @@ static int hold_dma_latency(void)
 	return fd;
 }
 
-static int make_attr(pthread_attr_t *attr, const struct rt_config *cfg, bool fifo, char *warn,
-		     int warn_len)
+static int make_attr(pthread_attr_t *attr, const struct rt_config *cfg, bool fifo, bool pin,
+		     const char **call)
 {
 	int rc = pthread_attr_init(attr);
+	if (rc) {
+		*call = "pthread_attr_init";
+		return rc;
+	}
+	struct sched_param sp = {.sched_priority = cfg->priority};
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	if (pin)
+		CPU_SET(cfg->cpu, &set);
+	if ((rc = pthread_attr_setstacksize(attr, RT_STACK_BYTES)))
+		*call = "pthread_attr_setstacksize";
+	else if (fifo && (rc = pthread_attr_setinheritsched(attr, PTHREAD_EXPLICIT_SCHED)))
+		*call = "pthread_attr_setinheritsched";
+	else if (fifo && (rc = pthread_attr_setschedpolicy(attr, SCHED_FIFO)))
+		*call = "pthread_attr_setschedpolicy";
+	else if (fifo && (rc = pthread_attr_setschedparam(attr, &sp)))
+		*call = "pthread_attr_setschedparam";
+	else if (pin && (rc = pthread_attr_setaffinity_np(attr, sizeof(set), &set)))
+		*call = "pthread_attr_setaffinity_np";
+	if (rc)
+		pthread_attr_destroy(attr); /* cannot fail on an initialised attr */
+	return rc;
+}
+
+/* One attempt at the rt thread, with or without SCHED_FIFO and pinning: a pthread error
+ * number, 0 when it runs. */
+static int try_thread(struct rt_loop *rt, const struct rt_config *cfg, bool fifo, bool pin,
+		      const char **call)
+{
+	pthread_attr_t attr;
+	int rc = make_attr(&attr, cfg, fifo, pin, call);
 	if (rc)
 		return rc;
-	rc = pthread_attr_setstacksize(attr, RT_STACK_BYTES);
+	atomic_store(&rt->running, true);
+	rc = pthread_create(&rt->thread, &attr, rt_main, rt);
+	pthread_attr_destroy(&attr); /* cannot fail on an initialised attr */
 	if (rc) {
-		pthread_attr_destroy(attr);
-		return rc;
+		*call = "pthread_create";
+		atomic_store(&rt->running, false);
 	}
-	if (fifo) {
-		struct sched_param sp = {.sched_priority = cfg->priority};
-		if ((rc = pthread_attr_setinheritsched(attr, PTHREAD_EXPLICIT_SCHED)) ||
-		    (rc = pthread_attr_setschedpolicy(attr, SCHED_FIFO)) ||
-		    (rc = pthread_attr_setschedparam(attr, &sp))) {
-			pthread_attr_destroy(attr);
-			return rc;
-		}
+	return rc;
+}
+
+/* The errors with which the kernel or glibc refuses a policy, priority or CPU: worth a
+ * try without it. Anything else (EAGAIN, ENOMEM) is a thread that cannot start at all. */
+static bool is_refusal(int rc)
+{
+	return rc == EPERM || rc == EINVAL || rc == ENOTSUP;
+}
+
+/* Start the thread with as much as it can get, best first: SCHED_FIFO and pinned,
+ * SCHED_FIFO, pinned, neither. pthread_create refuses either with the same EINVAL, so
+ * which one was refused is learnt from which attempt runs, and each refusal is reported
+ * as itself. */
+static int start_thread(struct rt_loop *rt, const struct rt_config *cfg, char *warn,
+			int warn_len)
+{
+	static const struct {
+		bool fifo, pin;
+	} tries[] = {{true, true}, {true, false}, {false, true}, {false, false}};
+	enum { TRIES = sizeof(tries) / sizeof(tries[0]) };
+	const bool want_pin = cfg->cpu >= 0;
+	int err[TRIES] = {0};
+	const char *call[TRIES] = {NULL};
+	int ran = -1;
+	for (int i = 0; i < TRIES && ran < 0; i++) {
+		if (tries[i].pin && !want_pin)
+			continue;
+		err[i] = try_thread(rt, cfg, tries[i].fifo, tries[i].pin, &call[i]);
+		if (err[i] == 0)
+			ran = i;
+		else if (!is_refusal(err[i]))
+			return err[i];
 	}
-	if (cfg->cpu >= 0) {
-		cpu_set_t set;
-		CPU_ZERO(&set);
-		CPU_SET(cfg->cpu, &set);
-		rc = pthread_attr_setaffinity_np(attr, sizeof(set), &set);
-		if (rc) {
-			char msg[96];
-			snprintf(msg, sizeof(msg), "cannot pin to CPU %d: %s", cfg->cpu, strerror(rc));
-			append(warn, warn_len, msg);
-		}
+	if (ran < 0)
+		return err[TRIES - 1];
+	rt->realtime = tries[ran].fifo;
+	rt->affinity_ok = !want_pin || tries[ran].pin;
+	char msg[200];
+	if (!rt->realtime) {
+		const int fifo_try = 1; /* SCHED_FIFO unpinned, so the CPU is not to blame */
+		snprintf(msg, sizeof(msg),
+			 "SCHED_FIFO priority %d refused (%s: %s): running at normal priority, "
+			 "timing not guaranteed",
+			 cfg->priority, call[fifo_try], strerror(err[fifo_try]));
+		append(warn, warn_len, msg);
+	}
+	if (!rt->affinity_ok) {
+		int pin_try = ran - 1; /* the same policy, pinned */
+		snprintf(msg, sizeof(msg), "cannot pin to CPU %d (%s: %s): running on any CPU",
+			 cfg->cpu, call[pin_try], strerror(err[pin_try]));
+		append(warn, warn_len, msg);
 	}
 	return 0;
 }
@@ -168,45 +234,36 @@ int rt_start(struct rt_loop *rt, const struct rt_config *cfg, struct ctl *ctl,
 	rt->be = be;
 	rt->period_ns = cfg->period_ns;
 	rt->io_errors = 0;
+	rt->realtime = false;
+	rt->memory_locked = false;
+	rt->affinity_ok = false;
 	atomic_store(&rt->stop, false);
+	atomic_store(&rt->running, false);
 	rt->dma_fd = -1;
-	if (cfg->lock_memory && mlockall(MCL_CURRENT | MCL_FUTURE) != 0) {
-		char msg[96];
-		snprintf(msg, sizeof(msg), "mlockall: %s", strerror(errno));
-		append(warn, warn_len, msg);
+	if (cfg->lock_memory) {
+		rt->memory_locked = mlockall(MCL_CURRENT | MCL_FUTURE) == 0;
+		if (!rt->memory_locked) {
+			char msg[96];
+			snprintf(msg, sizeof(msg), "mlockall: %s", strerror(errno));
+			append(warn, warn_len, msg);
+		}
 	}
 	rt->dma_fd = hold_dma_latency();
 	if (rt->dma_fd < 0)
 		append(warn, warn_len, "cannot hold /dev/cpu_dma_latency at 0");
-	pthread_attr_t attr;
-	int rc = make_attr(&attr, cfg, true, warn, warn_len);
-	if (rc == 0) {
-		atomic_store(&rt->running, true);
-		rc = pthread_create(&rt->thread, &attr, rt_main, rt);
-		pthread_attr_destroy(&attr);
-	}
-	rt->realtime = rc == 0;
-	if (rc == EPERM || rc == EINVAL || rc == ENOTSUP) {
-		char msg[160];
-		snprintf(msg, sizeof(msg),
-			 "SCHED_FIFO priority %d refused (%s): running at normal priority, "
-			 "timing not guaranteed",
-			 cfg->priority, strerror(rc));
-		append(warn, warn_len, msg);
-		rc = make_attr(&attr, cfg, false, warn, warn_len);
-		if (rc == 0) {
-			rc = pthread_create(&rt->thread, &attr, rt_main, rt);
-			pthread_attr_destroy(&attr);
-		}
-	}
+	int rc = start_thread(rt, cfg, warn, warn_len);
 	if (rc) {
-		atomic_store(&rt->running, false);
 		if (rt->dma_fd >= 0)
 			close(rt->dma_fd);
 		rt->dma_fd = -1;
 		return -rc;
 	}
 	return 0;
+}
+
+bool rt_is_soft(const struct rt_loop *rt, const struct rt_config *cfg)
+{
+	return !rt->realtime || (cfg->lock_memory && !rt->memory_locked) || !rt->affinity_ok;
 }
 
 void rt_stop(struct rt_loop *rt)

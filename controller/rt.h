@@ -31,7 +31,10 @@ struct rt_loop {
 	atomic_bool stop;
 	atomic_bool running;
 	pthread_t thread;
-	bool realtime;       /* got SCHED_FIFO */
+	/* What the setup got, as data, so a caller can refuse to drive hardware without it. */
+	bool realtime;       /* got SCHED_FIFO at the configured priority */
+	bool memory_locked;  /* mlockall held; false too when lock_memory is off */
+	bool affinity_ok;    /* pinned to the configured CPU, or no pinning asked for */
 	int dma_fd;          /* /dev/cpu_dma_latency, -1 when not held */
 	struct hal_inputs in;
 	struct hal_outputs out;
@@ -42,11 +45,14 @@ struct rt_loop {
 	void *after_tick_arg;
 };
 
-/* Start the loop. Privileges missing (no SCHED_FIFO, no mlockall, no dma latency) give
- * a warning in warn and a normal-priority thread; only a failure to start a thread at
- * all is an error. */
+/* Start the loop. Privileges missing (no SCHED_FIFO, no mlockall, no CPU pinning, no dma
+ * latency) give a warning in warn, the flags above, and a thread without them; only a
+ * failure to start a thread at all is an error (a negative errno). */
 int rt_start(struct rt_loop *rt, const struct rt_config *cfg, struct ctl *ctl,
 	     struct hal_backend *be, char *warn, int warn_len);
+/* True when the running loop lacks something cfg asked for: SCHED_FIFO, locked memory or
+ * its CPU. The dma latency hold is best effort and not counted. */
+bool rt_is_soft(const struct rt_loop *rt, const struct rt_config *cfg);
 void rt_stop(struct rt_loop *rt);
 /* Percentile (0..100) of a histogram, in us. */
 double rt_percentile_us(const uint32_t *hist, double pct);

@@ -539,23 +539,46 @@ static int mbus_new_context(struct mbus *m, char *err, int err_len)
 	return 0;
 }
 
+/* The fieldbus thread's attributes: SCHED_FIFO at thread_priority when one is set. A
+ * pthread error number (they never return -1 and errno); *call names the refusal. */
+static int mbus_thread_attr(const struct mbus *m, pthread_attr_t *attr, const char **call)
+{
+	int rc = pthread_attr_init(attr);
+	if (rc) {
+		*call = "pthread_attr_init";
+		return rc;
+	}
+	if (m->bus.thread_priority <= 0)
+		return 0;
+	struct sched_param sp = {.sched_priority = m->bus.thread_priority};
+	if ((rc = pthread_attr_setinheritsched(attr, PTHREAD_EXPLICIT_SCHED)))
+		*call = "pthread_attr_setinheritsched";
+	else if ((rc = pthread_attr_setschedpolicy(attr, SCHED_FIFO)))
+		*call = "pthread_attr_setschedpolicy";
+	else if ((rc = pthread_attr_setschedparam(attr, &sp)))
+		*call = "pthread_attr_setschedparam";
+	if (rc)
+		pthread_attr_destroy(attr); /* cannot fail on an initialised attr */
+	return rc;
+}
+
 /* Start the fieldbus thread, SCHED_FIFO when a priority is configured. */
 static int mbus_start_thread(struct mbus *m, char *err, int err_len)
 {
 	pthread_attr_t attr;
-	pthread_attr_init(&attr);
-	if (m->bus.thread_priority > 0) {
-		struct sched_param sp = {.sched_priority = m->bus.thread_priority};
-		pthread_attr_setinheritsched(&attr, PTHREAD_EXPLICIT_SCHED);
-		pthread_attr_setschedpolicy(&attr, SCHED_FIFO);
-		pthread_attr_setschedparam(&attr, &sp);
+	const char *call = "pthread_create";
+	int rc = mbus_thread_attr(m, &attr, &call);
+	if (rc == 0) {
+		rc = pthread_create(&m->thread, &attr, mbus_thread, m);
+		pthread_attr_destroy(&attr); /* cannot fail on an initialised attr */
 	}
-	int rc = pthread_create(&m->thread, &attr, mbus_thread, m);
-	pthread_attr_destroy(&attr);
 	if (rc != 0) {
-		hal_errf(err, err_len, "Modbus %s: cannot start the fieldbus thread%s: %s",
-			 m->where, m->bus.thread_priority > 0 ? " (SCHED_FIFO)" : "",
-			 strerror(rc));
+		char policy[48] = "";
+		if (m->bus.thread_priority > 0)
+			snprintf(policy, sizeof(policy), " (SCHED_FIFO priority %d)",
+				 m->bus.thread_priority);
+		hal_errf(err, err_len, "Modbus %s: cannot start the fieldbus thread%s: %s: %s",
+			 m->where, policy, call, strerror(rc));
 		return -rc;
 	}
 	m->thread_running = true;

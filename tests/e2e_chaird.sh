@@ -49,13 +49,41 @@ fi
 check "docs/configuration.md lists exactly the keys chaird accepts" \
 	bash -c "sed -n '/^| section/,\$p' docs/configuration.md | diff -q - '$T/keys.md' >/dev/null"
 
-# --- without the privilege for SCHED_FIFO: a clear warning, and it runs anyway -------------
+# --- without the privilege for SCHED_FIFO: the sim runs, hardware only when allowed -------
+# setpriv drops CAP_SYS_NICE (the tests run as root), so the kernel refuses SCHED_FIFO.
 if command -v setpriv >/dev/null; then
-	setpriv --inh-caps=-sys_nice --bounding-set=-sys_nice \
-		"$BUILD/chaird" --duration-s 1 >"$T/nofifo.out" 2>&1
+	no_fifo() { setpriv --inh-caps=-sys_nice --bounding-set=-sys_nice "$BUILD/chaird" "$@"; }
+	no_fifo --duration-s 1 >"$T/nofifo.out" 2>&1
 	rc=$?
-	check "no SCHED_FIFO: warns and runs at normal priority" \
-		bash -c "[ $rc -eq 0 ] && grep -q 'SCHED_FIFO priority 80 refused' '$T/nofifo.out' && grep -q 'normal priority' '$T/nofifo.out'"
+	check "no SCHED_FIFO, sim backend: warns and runs at normal priority" \
+		bash -c "[ $rc -eq 0 ] && grep -q 'SCHED_FIFO priority 80 refused' '$T/nofifo.out' && grep -q 'running on the sim backend, normal priority' '$T/nofifo.out'"
+	if start_chairsim_tcp nofifo --seed 9; then
+		tcp_config "$T/nofifo_hw.ini" "$SIM_PORT"
+		no_fifo --config "$T/nofifo_hw.ini" --duration-s 1 >"$T/nofifo_hw.out" 2>&1
+		rc=$?
+		check "no SCHED_FIFO, modbus backend: exit 2, refused naming what is missing and allow_soft_realtime" \
+			bash -c "[ $rc -eq 2 ] && grep -q 'refusing to drive the modbus backend without real time (missing: SCHED_FIFO priority 80)' '$T/nofifo_hw.out' && grep -q 'allow_soft_realtime = true' '$T/nofifo_hw.out'"
+		check "no SCHED_FIFO, modbus backend: never reported running" \
+			bash -c "! grep -q 'running on' '$T/nofifo_hw.out'"
+		tcp_config "$T/soft.ini" "$SIM_PORT"
+		printf '[rt]\nallow_soft_realtime = true\n' >>"$T/soft.ini"
+		no_fifo --config "$T/soft.ini" --duration-s 1 >"$T/soft.out" 2>&1
+		rc=$?
+		check "no SCHED_FIFO, modbus backend, allow_soft_realtime = true: warns and runs" \
+			bash -c "[ $rc -eq 0 ] && grep -q 'SCHED_FIFO priority 80 refused' '$T/soft.out' && grep -q 'running on the modbus backend, normal priority' '$T/soft.out'"
+		# With SCHED_FIFO but a CPU that does not exist, pinning is what is missing.
+		tcp_config "$T/nocpu_hw.ini" "$SIM_PORT"
+		printf '[rt]\ncpu = 1023\n' >>"$T/nocpu_hw.ini"
+		"$BUILD/chaird" --config "$T/nocpu_hw.ini" --duration-s 1 >"$T/nocpu_hw.out" 2>&1
+		rc=$?
+		check "no CPU 1023, modbus backend: exit 2, an affinity error and not a SCHED_FIFO one" \
+			bash -c "[ $rc -eq 2 ] && grep -q 'cannot pin to CPU 1023' '$T/nocpu_hw.out' && grep -q '(missing: pinning to CPU 1023)' '$T/nocpu_hw.out' && ! grep -q 'SCHED_FIFO priority 80 refused' '$T/nocpu_hw.out'"
+		[ "$e2e_failed" -eq 0 ] || cat "$T/nofifo_hw.out" "$T/soft.out" "$T/nocpu_hw.out"
+		kill "$SIM_PID"
+		wait "$SIM_PID" 2>/dev/null
+	else
+		fail "no SCHED_FIFO, modbus backend: chairsim did not start"
+	fi
 fi
 
 # --- the in-process simulated chair ---------------------------------------------------------

@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -72,7 +73,7 @@ static void test_bad_files_name_file_line_key_and_change_nothing(void **state)
 	const struct bad_case cases[] = {
 		{"[axis.y]\nspeed_max_mm_s = 900\n",
 		 "chair.ini:2: [axis.y] speed_max_mm_s = 900: out of range 1..300"},
-		{"[axis.y]\n\nmax_mm = fast\n", "chair.ini:3: [axis.y] max_mm = fast: not a number"},
+		{"[axis.y]\n\nmax_mm = fast\n", "chair.ini:3: [axis.y] max_mm = fast: not a decimal number"},
 		{"[force]\nmax_n =\n", "chair.ini:2: [force] max_n = : missing value"},
 		{"[force]\nmax_newtons = 100\n",
 		 "chair.ini:2: [force] max_newtons = 100: unknown key"},
@@ -112,6 +113,167 @@ static void test_bad_files_name_file_line_key_and_change_nothing(void **state)
 	}
 }
 
+/* Values strtod or strtol would take, or half take, and no technician means as a setting;
+ * and the empty value. */
+static const char *const not_decimal[] = {"nan", "NaN", "inf", "-inf", "infinity", "1e309",
+					  "-1e309", "0x10", "0x1p3", "5junk", "5 N", "5x", "x5",
+					  "1e", ".", ""};
+
+/* Load "[section]\n\n\nkey = value\n" over the defaults: refused, with line 4, section,
+ * key and value at the head of the message, and nothing of the config changed. */
+static void assert_refused_on_line_4(const char *section, const char *key, const char *value)
+{
+	struct chair_config c, defaults;
+	config_defaults(&c);
+	config_defaults(&defaults);
+	char ini[256], err[512] = "", head[256];
+	snprintf(ini, sizeof(ini), "[%s]\n\n\n%s = %s\n", section, key, value);
+	snprintf(head, sizeof(head), "chair.ini:4: [%s] %s = %s: ", section, key, value);
+	int rc = config_load_string(ini, "chair.ini", &c, err, sizeof(err));
+	if (rc != -EINVAL || strncmp(err, head, strlen(head)) != 0)
+		fail_msg("[%s] %s = %s: rc %d, message \"%s\"", section, key, value, rc, err);
+	assert_memory_equal(&c, &defaults, sizeof(c));
+}
+
+static void test_every_key_refuses_nan_inf_overflow_hex_and_junk(void **state)
+{
+	(void)state;
+	struct config_key_info k;
+	size_t checked = 0;
+	for (size_t i = 0; config_key_at(i, &k); i++) {
+		if (k.kind == CONFIG_VALUE_TEXT)
+			continue; /* any text is a host or device name: test_text_keys_take_any_text */
+		for (size_t v = 0; v < sizeof(not_decimal) / sizeof(not_decimal[0]); v++)
+			assert_refused_on_line_4(k.section, k.key, not_decimal[v]);
+		checked++;
+	}
+	for (int i = 0; i < HAL_IN_COUNT; i++)
+		for (size_t v = 0; v < sizeof(not_decimal) / sizeof(not_decimal[0]); v++)
+			assert_refused_on_line_4("gpio.in", hal_gpio_in_name[i], not_decimal[v]);
+	for (int i = 0; i < HAL_OUT_COUNT; i++)
+		for (size_t v = 0; v < sizeof(not_decimal) / sizeof(not_decimal[0]); v++)
+			assert_refused_on_line_4("gpio.out", hal_gpio_out_name[i], not_decimal[v]);
+	assert_true(checked > 100); /* the walk really went through the table */
+}
+
+static void test_every_number_key_says_why_nan_and_overflow_are_refused(void **state)
+{
+	(void)state;
+	struct config_key_info k;
+	for (size_t i = 0; config_key_at(i, &k); i++) {
+		if (k.kind != CONFIG_VALUE_NUMBER)
+			continue;
+		struct chair_config c;
+		config_defaults(&c);
+		char err[512] = "", expect[256];
+		const char *values[] = {"nan", "1e309", "-1e309"};
+		for (size_t v = 0; v < 3; v++) {
+			char ini[128];
+			snprintf(ini, sizeof(ini), "[%s]\n%s = %s\n", k.section, k.key, values[v]);
+			assert_int_equal(config_load_string(ini, "chair.ini", &c, err, sizeof(err)),
+					 -EINVAL);
+			snprintf(expect, sizeof(expect), "chair.ini:2: [%s] %s = %s: %s", k.section,
+				 k.key, values[v], v == 0 ? "not a decimal number" : "out of range");
+			assert_true(strncmp(err, expect, strlen(expect)) == 0);
+		}
+	}
+}
+
+static void test_whole_and_bool_keys_take_decimal_only(void **state)
+{
+	(void)state;
+	const char *not_whole[] = {"1e3", "4000.0", "80.5", "+0x10", "08x", "99999999999999999999"};
+	struct config_key_info k;
+	for (size_t i = 0; config_key_at(i, &k); i++) {
+		if (k.kind == CONFIG_VALUE_WHOLE)
+			for (size_t v = 0; v < sizeof(not_whole) / sizeof(not_whole[0]); v++)
+				assert_refused_on_line_4(k.section, k.key, not_whole[v]);
+		if (k.kind == CONFIG_VALUE_BOOL) {
+			assert_refused_on_line_4(k.section, k.key, "2");
+			assert_refused_on_line_4(k.section, k.key, "0x1");
+			assert_refused_on_line_4(k.section, k.key, "truex");
+		}
+	}
+	struct chair_config c;
+	config_defaults(&c);
+	char err[256] = "";
+	assert_int_equal(config_load_string("[rt]\npriority = +90\ncpu = -1\n[hal]\nsim_seed = 007\n",
+					    "chair.ini", &c, err, sizeof(err)),
+			 0);
+	assert_int_equal(c.rt.priority, 90);
+	assert_int_equal(c.hal.sim_seed, 7);
+}
+
+static void test_plain_decimals_still_parse(void **state)
+{
+	(void)state;
+	struct chair_config c;
+	config_defaults(&c);
+	char err[256] = "";
+	const char *ini = "[force]\nmax_n = 1.5e2\nover_force_margin_n = +0\n"
+			  "[heater]\nmax_c = 40.\ncutoff_c = .42E2\n";
+	assert_int_equal(config_load_string(ini, "chair.ini", &c, err, sizeof(err)), 0);
+	assert_true(c.force.max_n == 150 && c.force.over_force_margin_n == 0);
+	assert_true(c.heater.max_c == 40 && c.heater.cutoff_c == 42);
+}
+
+static void test_text_keys_take_any_text(void **state)
+{
+	(void)state;
+	struct chair_config c;
+	config_defaults(&c);
+	char err[256] = "";
+	assert_int_equal(config_load_string("[bus]\nhost = nan\ndevice = 0x10\n", "chair.ini", &c,
+					    err, sizeof(err)),
+			 0);
+	assert_string_equal(c.hal.bus.tcp_host, "nan");
+	assert_string_equal(c.hal.bus.rtu_device, "0x10");
+}
+
+static void test_nan_in_the_struct_breaks_every_cross_check(void **state)
+{
+	(void)state;
+	/* Past the parser (a caller filling the struct itself), NaN still fails validation. */
+#define FIELD(f) offsetof(struct chair_config, f)
+	const size_t offsets[] = {
+		FIELD(y.min_mm),	  FIELD(z.max_mm),	    FIELD(w.speed_min_mm_s),
+		FIELD(w.speed_max_mm_s),  FIELD(width.narrow_mm),   FIELD(width.medium_mm),
+		FIELD(width.wide_mm),	  FIELD(session.default_cap_n), FIELD(force.max_n),
+		FIELD(heater.max_c),	  FIELD(heater.cutoff_c),   FIELD(supply.min_v),
+		FIELD(supply.max_v),	  FIELD(session.default_s), FIELD(session.max_s),
+	};
+#undef FIELD
+	for (size_t i = 0; i < sizeof(offsets) / sizeof(offsets[0]); i++) {
+		struct chair_config c;
+		config_defaults(&c);
+		*(double *)((char *)&c + offsets[i]) = NAN;
+		char err[256] = "";
+		assert_int_equal(config_validate(&c, err, sizeof(err)), -EINVAL);
+	}
+}
+
+static void test_rt_keys_for_hardware_default_to_hard_real_time(void **state)
+{
+	(void)state;
+	struct chair_config c;
+	config_defaults(&c);
+	assert_false(c.rt.allow_soft_realtime);
+	assert_true(c.rt.max_late_periods >= 1 && c.rt.max_late_periods <= 1000);
+	char err[256] = "";
+	assert_int_equal(config_load_string("[rt]\nallow_soft_realtime = true\nmax_late_periods = 1000\n",
+					    "chair.ini", &c, err, sizeof(err)),
+			 0);
+	assert_true(c.rt.allow_soft_realtime);
+	assert_int_equal(c.rt.max_late_periods, 1000);
+	assert_int_equal(config_load_string("[rt]\nmax_late_periods = 0\n", "chair.ini", &c, err,
+					    sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err, "chair.ini:2: [rt] max_late_periods = 0: out of range 1..1000");
+	assert_int_equal(config_load_string("[rt]\nmax_late_periods = 1001\n", "chair.ini", &c, err,
+					    sizeof(err)),
+			 -EINVAL);
+}
+
 static void test_missing_file_is_an_error(void **state)
 {
 	(void)state;
@@ -140,6 +302,13 @@ int main(void)
 		cmocka_unit_test(test_defaults_are_the_reference_chair),
 		cmocka_unit_test(test_good_file_overrides_values),
 		cmocka_unit_test(test_bad_files_name_file_line_key_and_change_nothing),
+		cmocka_unit_test(test_every_key_refuses_nan_inf_overflow_hex_and_junk),
+		cmocka_unit_test(test_every_number_key_says_why_nan_and_overflow_are_refused),
+		cmocka_unit_test(test_whole_and_bool_keys_take_decimal_only),
+		cmocka_unit_test(test_plain_decimals_still_parse),
+		cmocka_unit_test(test_text_keys_take_any_text),
+		cmocka_unit_test(test_nan_in_the_struct_breaks_every_cross_check),
+		cmocka_unit_test(test_rt_keys_for_hardware_default_to_hard_real_time),
 		cmocka_unit_test(test_missing_file_is_an_error),
 		cmocka_unit_test(test_shipped_config_loads),
 	};
