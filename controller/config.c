@@ -320,7 +320,10 @@ void config_defaults(struct chair_config *cfg)
 		.lock_memory = true,
 		.period_ns = 1000000,
 		.allow_soft_realtime = false,
-		.max_late_periods = 3,
+		/* A stall of 20 ms: host hiccups of a few ms (seen on a loaded, non-RT VM) are
+		 * counted as overruns but do not latch; 20 ms without a tick is still well inside
+		 * the drives' comm watchdog and the 150 ms release bound. */
+		.max_late_periods = 20,
 	};
 	cfg->session = (struct session_config){1800, 900, 60};
 	cfg->unit_age_limit_ms = 100;

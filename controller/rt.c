@@ -69,17 +69,27 @@ static void *rt_main(void *arg)
 		while (rc == EINTR);
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		int64_t lat_ns = ts_ns(&now) - ts_ns(&next);
+		struct rt_stats *s = &rt->stats;
+		/* Woken a period or more late: those periods are missed. Count them, hand the
+		 * run of them to the tick (FAULT_LATE past the configured number) and resume
+		 * on the grid. The tick's timers run on its clock reading, so a stall does not
+		 * stretch them. */
+		int64_t missed = lat_ns >= rt->period_ns ? lat_ns / rt->period_ns : 0;
+		s->overruns += (uint64_t)missed;
+		rt->late_in_row = missed ? rt->late_in_row + (uint32_t)missed : 0;
+		ts_add(&next, (long)(missed * rt->period_ns));
+		rt->ctl->clock_ns = ts_ns(&now);
+		rt->ctl->late_periods = rt->late_in_row;
+		rt->ctl->overruns = s->overruns;
 		if (rt->be->read(rt->be->ctx, &rt->in) < 0)
 			io_failed(rt);
-		struct timespec t0, t1, done;
+		struct timespec t0, t1;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		tick(rt->ctl, &rt->in, &rt->out);
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		if (rt->be->write(rt->be->ctx, &rt->out) < 0)
 			io_failed(rt);
-		clock_gettime(CLOCK_MONOTONIC, &done);
 		int64_t compute_ns = ts_ns(&t1) - ts_ns(&t0);
-		struct rt_stats *s = &rt->stats;
 		s->ticks++;
 		hist_add(s->latency_hist, lat_ns);
 		hist_add(s->compute_hist, compute_ns);
@@ -91,13 +101,6 @@ static void *rt_main(void *arg)
 			s->compute_max_ns = compute_ns;
 		if (rt->after_tick)
 			rt->after_tick(rt->after_tick_arg, lat_ns, compute_ns);
-		/* A host hiccup of several periods: count them, resume on the grid. */
-		int64_t behind_ns = ts_ns(&done) - ts_ns(&next);
-		if (behind_ns > rt->period_ns) {
-			int64_t missed = behind_ns / rt->period_ns;
-			s->overruns += (uint64_t)missed;
-			ts_add(&next, (long)(missed * rt->period_ns));
-		}
 	}
 	atomic_store(&rt->running, false);
 	return NULL;
@@ -124,6 +127,8 @@ static int hold_dma_latency(void)
 	return fd;
 }
 
+/* Thread attributes: our stack, SCHED_FIFO at cfg's priority when fifo, cfg's CPU when
+ * pin. A pthread error number; *call names the function that refused. */
 static int make_attr(pthread_attr_t *attr, const struct rt_config *cfg, bool fifo, bool pin,
 		     const char **call)
 {
@@ -234,6 +239,7 @@ int rt_start(struct rt_loop *rt, const struct rt_config *cfg, struct ctl *ctl,
 	rt->be = be;
 	rt->period_ns = cfg->period_ns;
 	rt->io_errors = 0;
+	rt->late_in_row = 0;
 	rt->realtime = false;
 	rt->memory_locked = false;
 	rt->affinity_ok = false;

@@ -40,6 +40,7 @@ struct rt_loop {
 	struct hal_outputs out;
 	struct rt_stats stats;  /* written by the rt thread; read after rt_stop */
 	uint64_t io_errors;
+	uint32_t late_in_row;   /* rt thread: periods missed in a row, up to this wake-up */
 	/* Optional hook run on the rt thread after each tick (benchmarks). */
 	void (*after_tick)(void *arg, int64_t wake_latency_ns, int64_t compute_ns);
 	void *after_tick_arg;

@@ -156,6 +156,14 @@ if start_chairsim_tcp silent --seed 7 --trace "$T/silent.trace" --trace-ms 1 \
 	check "silent unit: the press runs" wait_for "$T/console.out" "state running" 10
 	check "silent unit: the fault names Modbus unit 2" \
 		wait_for "$T/console.out" "fault unit_stale.*Modbus unit 2" 60
+	# Acknowledged while the unit is still silent: answered when the window closes, refused,
+	# naming the cause; the fault log prints with the image the fault was seen in.
+	echo ack >&4
+	check "silent unit: an acknowledge while it is silent is refused naming the cause" \
+		wait_for "$T/console.out" "^refused ack: the cause of the fault is still present: unit_stale" 10
+	echo faults >&4
+	check "silent unit: the fault log prints the record with its process image" \
+		wait_for "$T/console.out" "^faults   drive Z status" 10
 	# The truth from chairsim, traced every ms: the roller pressed when the unit went silent,
 	# and let go within the age limit (100 ms) plus 50 ms. The fault reaches the console before
 	# chairsim has lived through the release: wait for its trace to cover it.
