@@ -37,13 +37,9 @@ AWK_SAFE='
 		return 1
 	}'
 
-# chaird's config on chairsim at PORT; lateness of the tick is not what these runs test, so
-# where the tick has a lateness latch it is given room (a loaded test host)
+# chaird's config on chairsim at PORT (tcp_config: with the test host's lateness tolerance)
 death_config() {
 	tcp_config "$1" "$2"
-	if "$BUILD/chaird" --config-keys | grep -q '| rt | max_late_periods |'; then
-		printf '[rt]\nmax_late_periods = 1000\n' >>"$1"
-	fi
 }
 
 # busy_now TRACE: the newest line of the trace shows heat, fill and recline at once
