@@ -199,7 +199,7 @@ fi
 
 # --- nobody can command the release: Z deaf, Z refusing every request, chaird killed ------
 # Then only the Z drive's own comm watchdog lets go of the body. Its timeout follows the bus
-# (30 ms on TCP at cycle_ms 1, docs/safety.md): the hold of tests/e2e/press.prog must be
+# (60 ms on TCP at cycle_ms 1, docs/safety.md): the hold of tests/e2e/press.prog must be
 # released (true force under 5 N) within 150 ms of the fault, on chairsim's 1 ms trace.
 # release_after TRACE AT_MS: traced ms from AT_MS to the first under 5 N (nothing: never)
 release_after() { awk -v at="$2" '$1 >= at && $2 < 5 { print $1 - at; exit }' "$1"; }
@@ -276,6 +276,7 @@ for wire in deaf exception; do
 		press_done
 	else
 		fail "$what: chairsim or chaird did not start"
+		cat "$T/rel_$wire.out" "$T/rel_$wire.simlog" 2>/dev/null | tail -20
 		press_done
 	fi
 done
@@ -304,6 +305,7 @@ if start_chairsim_tcp crc --seed 8 --bad-crc 1; then
 	rc=$?
 	check "1 % bad CRC: the program still finishes without a fault" \
 		bash -c "[ $rc -eq 0 ] && grep -q 'faults: *0' '$T/crc.out'"
+	grep -q 'faults: *0' "$T/crc.out" || grep -i "fault" "$T/crc.out"
 	check "1 % bad CRC: chaird counts the errors" \
 		grep -Eq "unit drive_z: transactions [0-9]+ timeouts [0-9]+ crc_errors [1-9]" "$T/crc.out"
 	kill "$SIM_PID"

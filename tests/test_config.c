@@ -26,7 +26,7 @@ static void test_defaults_are_the_reference_chair(void **state)
 	assert_true(c.y.stall_s == 2 && c.y.home_timeout_s == 42 && c.recline.timeout_s == 30);
 	assert_true(c.supply.min_v == 20 && c.supply.max_v == 30);
 	assert_int_equal(c.unit_age_limit_ms, 100);
-	assert_int_equal(c.drive_comm_timeout_ms, 30); /* from the default bus: TCP, 1 ms */
+	assert_int_equal(c.drive_comm_timeout_ms, 60); /* from the default bus: TCP, 1 ms */
 	assert_int_equal(c.hal.bus.unit_id[HAL_UNIT_DRIVE_Y], 1);
 	assert_int_equal(c.hal.bus.unit_id[HAL_UNIT_DIO], 7);
 	assert_true(c.recline.back_deg[RECLINE_ZERO_GRAVITY] == 150);

@@ -242,7 +242,7 @@ static const struct fault_case release_cases[] = {
 	 FAULT_UNOCCUPIED, -1},
 	{"supply sags", {.kind = SIM_FAULT_SUPPLY, .target = -1, .value = 170},
 	 FAULT_SUPPLY, -1},
-	/* Nothing the controller writes arrives: only the drive's own watchdog lets go, 30 ms
+	/* Nothing the controller writes arrives: only the drive's own watchdog lets go, 60 ms
 	 * after the last write on TCP, before the stale data even latches (100 ms). */
 	{"drive Z deaf", {.kind = SIM_FAULT_UNIT_DEAF, .target = HAL_UNIT_DRIVE_Z},
 	 FAULT_UNIT_STALE, HAL_UNIT_DRIVE_Z},
