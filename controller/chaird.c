@@ -52,7 +52,7 @@ static void usage(FILE *f)
 		"  --duration-s S    without --demo/--program: run this long, then exit\n"
 		"  --console         take commands on standard input (home, start, pause,\n"
 		"                    resume, stop, ack, stronger, softer, too-much, cap N,\n"
-		"                    status, quit); --demo/--program choose what start runs\n"
+		"                    status, faults, quit); --demo/--program choose what start runs\n"
 		"  --config-keys     print every configuration key with its default and range\n");
 }
 

@@ -187,64 +187,6 @@ int ctl_command(struct ctl *c, const struct ctl_cmd *cmd)
 	return r;
 }
 
-int safe_lane_of(const struct ctl_cmd *cmd)
-{
-	switch (cmd->kind) {
-	case CMD_STOP:
-		return LANE_STOP;
-	case CMD_PAUSE:
-		return LANE_PAUSE;
-	case CMD_TOO_MUCH:
-		return LANE_TOO_MUCH;
-	case CMD_INTENSITY:
-		return cmd->value < 0 ? LANE_SOFTER : -1;
-	case CMD_SPEED:
-		return cmd->value < 0 ? LANE_SLOWER : -1;
-	default:
-		return -1;
-	}
-}
-
-void safe_lane_post(struct safe_lane *lane, int kind, uint32_t seq)
-{
-	atomic_store_explicit(&lane->seq[kind], seq, memory_order_relaxed);
-	atomic_fetch_add_explicit(&lane->pending[kind], 1, memory_order_release);
-}
-
-/* The lane's requests taken this tick, oldest first. */
-struct lane_take {
-	int n;
-	struct ctl_cmd cmd[LANE_COUNT];
-	uint32_t times[LANE_COUNT];
-};
-
-static void take_lane(struct safe_lane *lane, struct lane_take *lt)
-{
-	static const struct ctl_cmd as_cmd[LANE_COUNT] = {
-		[LANE_STOP] = {.kind = CMD_STOP},
-		[LANE_PAUSE] = {.kind = CMD_PAUSE},
-		[LANE_TOO_MUCH] = {.kind = CMD_TOO_MUCH},
-		[LANE_SOFTER] = {.kind = CMD_INTENSITY, .value = -1},
-		[LANE_SLOWER] = {.kind = CMD_SPEED, .value = -1},
-	};
-	lt->n = 0;
-	for (int k = 0; k < LANE_COUNT; k++) {
-		uint32_t n = atomic_exchange_explicit(&lane->pending[k], 0, memory_order_acquire);
-		if (!n)
-			continue;
-		struct ctl_cmd cmd = as_cmd[k];
-		cmd.seq = atomic_load_explicit(&lane->seq[k], memory_order_relaxed);
-		int i = lt->n++;
-		while (i > 0 && lt->cmd[i - 1].seq > cmd.seq) { /* at most five: insertion */
-			lt->cmd[i] = lt->cmd[i - 1];
-			lt->times[i] = lt->times[i - 1];
-			i--;
-		}
-		lt->cmd[i] = cmd;
-		lt->times[i] = k == LANE_STOP || k == LANE_PAUSE ? 1 : (n < 3 ? n : 3);
-	}
-}
-
 /* Handle the lane's requests older than seq (all of them for UINT32_MAX). */
 static void handle_lane_before(struct ctl *c, struct lane_take *lt, int *next, uint32_t seq)
 {
@@ -260,7 +202,7 @@ static void stage_inputs(struct ctl *c, const struct hal_inputs *in)
 	c->in = *in;
 	struct lane_take lt = {.n = 0};
 	if (c->safe_lane)
-		take_lane(c->safe_lane, &lt);
+		safe_lane_take(c->safe_lane, &lt);
 	int next = 0;
 	struct ctl_cmd cmd;
 	for (int i = 0; c->cmd_ring && i < 4 && ring_pop(c->cmd_ring, &cmd); i++) {

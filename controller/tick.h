@@ -89,6 +89,18 @@ int safe_lane_of(const struct ctl_cmd *cmd);
  * takes the count sees a sequence number at least as new. */
 void safe_lane_post(struct safe_lane *lane, int kind, uint32_t seq);
 
+/* The lane's requests taken in one tick, oldest first: each kind once, with its latest
+ * sequence number and how many times to apply it (stop and pause once, the others up to
+ * three times). */
+struct lane_take {
+	int n;
+	struct ctl_cmd cmd[LANE_COUNT];
+	uint32_t times[LANE_COUNT];
+};
+
+/* Take every pending request (the tick). */
+void safe_lane_take(struct safe_lane *lane, struct lane_take *lt);
+
 /* One tick of telemetry, compact enough to stream every tick. */
 struct telem {
 	uint64_t tick;
