@@ -140,67 +140,7 @@ else
 	fail "RTU 1 % bad CRC: no socat pty pair"
 fi
 
-# --- unit 2 stops answering mid-press; acknowledge; run again -------------------------------
-fault_at_ms=40000
-if start_chairsim_tcp silent --seed 7 --trace "$T/silent.trace" --trace-ms 1 \
-	--fault "unit_silent drive_z 0 $fault_at_ms 3000"; then
-	tcp_config "$T/silent.ini" "$SIM_PORT"
-	mkfifo "$T/console.in"
-	"$BUILD/chaird" --config "$T/silent.ini" --program tests/e2e/press.prog --console \
-		<"$T/console.in" >"$T/console.out" 2>&1 &
-	CHAIRD_PID=$!
-	E2E_PIDS="$E2E_PIDS $CHAIRD_PID"
-	exec 4>"$T/console.in"
-	echo home >&4
-	wait_for "$T/console.out" "state idle homed" 30 && echo start >&4
-	check "silent unit: the press runs" wait_for "$T/console.out" "state running" 10
-	check "silent unit: the fault names Modbus unit 2" \
-		wait_for "$T/console.out" "fault unit_stale.*Modbus unit 2" 60
-	# Acknowledged while the unit is still silent: answered when the window closes, refused,
-	# naming the cause; the fault log prints with the image the fault was seen in.
-	echo ack >&4
-	check "silent unit: an acknowledge while it is silent is refused naming the cause" \
-		wait_for "$T/console.out" "^refused ack: the cause of the fault is still present: unit_stale" 10
-	echo faults >&4
-	check "silent unit: the fault log prints the record with its process image" \
-		wait_for "$T/console.out" "^faults   drive Z status" 10
-	# The truth from chairsim, traced every ms: the roller pressed when the unit went silent,
-	# and let go within the age limit (100 ms) plus 50 ms. The fault reaches the console before
-	# chairsim has lived through the release: wait for its trace to cover it.
-	trace_past() { awk -v t="$1" '$1 >= t { found = 1 } END { exit !found }' "$T/silent.trace"; }
-	for _ in $(seq 50); do trace_past $((fault_at_ms + 500)) && break; sleep 0.1; done
-	release_ms=$(awk -v at="$fault_at_ms" '
-		$1 >= at && !seen { seen = 1; pressing = ($2 >= 5) }
-		$1 >= at && seen && $2 < 5 { print $1 - at; exit }' "$T/silent.trace")
-	pressing=$(awk -v at="$fault_at_ms" '$1 >= at { print ($2 >= 5); exit }' "$T/silent.trace")
-	check "silent unit: the roller was pressing when it happened" [ "$pressing" = 1 ]
-	echo "  released ${release_ms:-never} ms after unit 2 went silent"
-	check "silent unit: released within 150 ms" [ "${release_ms:-999999}" -le 150 ]
-	sleep 3.5 # the unit answers again
-	echo ack >&4
-	check "silent unit: acknowledged once the unit answers" wait_for "$T/console.out" "ok ack" 10
-	check "silent unit: idle, not homed, after the acknowledge" \
-		wait_for "$T/console.out" "^state idle$" 10
-	echo home >&4
-	check "silent unit: homes again" wait_count "$T/console.out" "state idle homed" 2 30
-	echo start >&4
-	check "silent unit: the session runs again" wait_count "$T/console.out" "state running" 2 30
-	echo stop >&4
-	wait_for "$T/console.out" "ok stop" 10
-	echo quit >&4
-	exec 4>&-
-	[ "$e2e_failed" -eq 0 ] || cat "$T/console.out"
-	wait "$CHAIRD_PID" 2>/dev/null
-	kill "$SIM_PID"
-	wait "$SIM_PID" 2>/dev/null
-else
-	fail "silent unit: chairsim did not start"
-fi
-
-# --- nobody can command the release: Z deaf, Z refusing every request, chaird killed ------
-# Then only the Z drive's own comm watchdog lets go of the body. Its timeout follows the bus
-# (60 ms on TCP at cycle_ms 1, docs/safety.md): the hold of tests/e2e/press.prog must be
-# released (true force under 5 N) within 150 ms of the fault, on chairsim's 1 ms trace.
+# --- pressing runs for bus faults: a hold on L4, a fault at a traced moment ---------------
 # release_after TRACE AT_MS: traced ms from AT_MS to the first under 5 N (nothing: never)
 release_after() { awk -v at="$2" '$1 >= at && $2 < 5 { print $1 - at; exit }' "$1"; }
 # force_at TRACE AT_MS: the true force traced at AT_MS
@@ -262,6 +202,48 @@ check_released() {
 	check "$2: released within 150 ms" [ "${release_ms:-999999}" -le 150 ]
 }
 
+# --- unit 2 stops answering mid-press; acknowledge; run again -------------------------------
+fault_at_ms=40000
+if press_held silent --fault "unit_silent drive_z 0 $fault_at_ms 3000"; then
+	check "silent unit: the press runs" wait_for "$T/silent.out" "state running" 1
+	check "silent unit: the fault names Modbus unit 2" \
+		wait_for "$T/silent.out" "fault unit_stale.*Modbus unit 2" 60
+	# Acknowledged while the unit is still silent: answered when the window closes, refused,
+	# naming the cause; the fault log prints with the image the fault was seen in.
+	echo ack >&7
+	check "silent unit: an acknowledge while it is silent is refused naming the cause" \
+		wait_for "$T/silent.out" "^refused ack: the cause of the fault is still present: unit_stale" 10
+	echo faults >&7
+	check "silent unit: the fault log prints the record with its process image" \
+		wait_for "$T/silent.out" "^faults   drive Z status" 10
+	# The truth from chairsim, traced every ms: the controller commands the release once the
+	# data is older than the age limit (100 ms); the fault reaches the console before chairsim
+	# has lived through the release, so wait for its trace to cover it.
+	check "silent unit: chairsim traced past the release" \
+		wait_traced "$T/silent.trace" $((fault_at_ms + 500)) 30
+	check_released silent "silent unit" "$fault_at_ms"
+	sleep 3.5 # the unit answers again
+	echo ack >&7
+	check "silent unit: acknowledged once the unit answers" wait_for "$T/silent.out" "ok ack" 10
+	check "silent unit: idle, not homed, after the acknowledge" \
+		wait_for "$T/silent.out" "^state idle$" 10
+	echo home >&7
+	check "silent unit: homes again" wait_count "$T/silent.out" "state idle homed" 2 30
+	echo start >&7
+	check "silent unit: the session runs again" wait_count "$T/silent.out" "state running" 2 30
+	echo stop >&7
+	wait_for "$T/silent.out" "ok stop" 10
+	[ "$e2e_failed" -eq 0 ] || cat "$T/silent.out"
+	press_done
+else
+	fail "silent unit: chairsim or chaird did not start"
+	press_done
+fi
+
+# --- nobody can command the release: Z deaf, Z refusing every request, chaird killed ------
+# Then only the Z drive's own comm watchdog lets go of the body. Its timeout follows the bus
+# (60 ms on TCP at cycle_ms 1, docs/safety.md): the hold of tests/e2e/press.prog must be
+# released (true force under 5 N) within 150 ms of the fault, on chairsim's 1 ms trace.
 fault_at_ms=40000
 for wire in deaf exception; do
 	if [ $wire = deaf ]; then spec="unit_deaf drive_z 0 $fault_at_ms 3000"; what="Z deaf"
