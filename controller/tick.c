@@ -428,15 +428,19 @@ static int roller_zone(const struct ctl *c)
 }
 
 /* Time since the last tick on the tick's own clock (the caller's reading, or tick x period
- * in virtual time); never negative, and the period itself on the first tick. */
+ * in virtual time); never negative, and the period itself on the first tick and on the tick
+ * the clock changes from virtual to real or back (a chair homed in lockstep, then run by
+ * the rt thread: the two clocks have nothing in common). */
 static void take_clock(struct ctl *c)
 {
 	int64_t period_ns = c->cfg->rt.period_ns;
-	int64_t now_ns = c->clock_ns ? c->clock_ns : (int64_t)c->tick * period_ns;
-	int64_t dt_ns = c->tick == 0 || now_ns < c->prev_clock_ns ? period_ns
-								: now_ns - c->prev_clock_ns;
+	bool real = c->clock_ns != 0;
+	int64_t now_ns = real ? c->clock_ns : (int64_t)c->tick * period_ns;
+	bool fresh = c->tick == 0 || real != c->prev_clock_real || now_ns < c->prev_clock_ns;
+	int64_t dt_ns = fresh ? period_ns : now_ns - c->prev_clock_ns;
 	c->dt_s = (double)dt_ns * 1e-9;
 	c->prev_clock_ns = now_ns;
+	c->prev_clock_real = real;
 }
 
 void tick(struct ctl *c, const struct hal_inputs *in, struct hal_outputs *out)

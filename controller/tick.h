@@ -177,6 +177,7 @@ struct ctl {
 	uint32_t late_periods;
 	uint64_t overruns;        /* periods missed in all, for telemetry */
 	int64_t prev_clock_ns;    /* this tick's clock, as the next one sees it */
+	bool prev_clock_real;     /* and whether it was the caller's reading */
 	double dt_s;              /* this tick's time since the last, for the watchdogs */
 	/* Set by whoever calls tick, before it: backend reads and writes that failed since the
 	 * last tick (a write fails after its tick, so the next one hears of it). A nonzero

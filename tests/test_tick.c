@@ -217,6 +217,26 @@ static void test_watchdogs_count_time_on_the_ticks_clock_not_ticks(void **state)
 	rig_close(r);
 }
 
+/* Homed in lockstep, then ticked on a real clock reading (as bench/rt_latency does): the
+ * change of clock is no stall, though the two readings are hours apart. */
+static void test_changing_from_virtual_to_a_real_clock_is_not_a_stall(void **state)
+{
+	(void)state;
+	struct rig *r = rig_open(0);
+	assert_true(lockstep_home(&r->ls, 20000));
+	assert_true(rig_move_to(r, rig_lumbar_y_mm(r), 20000));
+	rig_press(r, rig_lumbar_y_mm(r), 20, 2000);
+	struct ctl *c = rig_ctl(r);
+	int64_t now_ns = 5 * 3600 * 1000000000ll; /* five hours of uptime */
+	for (int i = 0; i < 3000; i++) {
+		c->clock_ns = now_ns + (int64_t)i * 1000000;
+		lockstep_tick(&r->ls);
+	}
+	assert_false(c->safety.latched);
+	assert_true(fabs(c->dt_s - 0.001) < 1e-9);
+	rig_close(r);
+}
+
 static void test_heartbeat_toggles_every_tick_running_idle_and_latched(void **state)
 {
 	(void)state;
@@ -455,6 +475,7 @@ int main(void)
 		cmocka_unit_test(test_a_finished_plan_is_let_go_and_can_be_freed_while_ticking),
 		cmocka_unit_test(test_more_missed_periods_in_a_row_than_configured_latch_late),
 		cmocka_unit_test(test_watchdogs_count_time_on_the_ticks_clock_not_ticks),
+		cmocka_unit_test(test_changing_from_virtual_to_a_real_clock_is_not_a_stall),
 		cmocka_unit_test(test_heartbeat_toggles_every_tick_running_idle_and_latched),
 		cmocka_unit_test(test_a_flood_of_commands_never_loses_or_delays_stop),
 		cmocka_unit_test(test_ack_is_answered_when_its_window_closes_naming_the_cause),
