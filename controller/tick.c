@@ -1,6 +1,6 @@
 /* The tick: a table of contents of one control period. Each stage is a call into its
  * own module with the state it needs; this file only sequences them and keeps the state
- * machine of DESIGN.md (IDLE → HOMING → IDLE → RUNNING ⇄ PAUSED → FINISHING → IDLE,
+ * machine of DESIGN.md (IDLE → HOMING → IDLE → SCANNING → IDLE → RUNNING ⇄ PAUSED → FINISHING → IDLE,
  * plus latched FAULT and ESTOP). */
 #include "tick.h"
 
@@ -10,7 +10,7 @@
 #include "interp/plan.h"
 
 const char *const chair_state_name[ST_COUNT] = {
-	"idle", "homing", "running", "paused", "finishing", "fault", "estop",
+	"idle", "homing", "scanning", "running", "paused", "finishing", "fault", "estop",
 };
 
 /* How long an acknowledge keeps trying while drives clear their faults. */
@@ -99,6 +99,22 @@ static void answer_ack(struct ctl *c, int result)
 	c->ack_result = result;
 }
 
+/* The scan is manual targets of its own state, so the session timer, the panel and the
+ * fault log all see it as the scan; a new target while scanning replaces the last. */
+static int cmd_scan(struct ctl *c, const struct ctl_cmd *cmd)
+{
+	if (c->state != ST_IDLE && c->state != ST_SCANNING)
+		return latched(c) ? CMD_E_FAULT : CMD_E_STATE;
+	if (!c->est.y_homed || !c->est.z_homed)
+		return CMD_E_NOT_HOMED;
+	if (c->state == ST_IDLE)
+		c->session_s = 0;
+	c->manual = cmd->manual;
+	c->manual_on = false;
+	c->state = ST_SCANNING;
+	return CMD_OK;
+}
+
 static int cmd_transition(struct ctl *c, enum chair_state from, enum chair_state to)
 {
 	if (c->state != from)
@@ -129,7 +145,8 @@ int ctl_command(struct ctl *c, const struct ctl_cmd *cmd)
 		r = cmd_transition(c, ST_PAUSED, ST_RUNNING);
 		break;
 	case CMD_STOP:
-		if (c->state == ST_RUNNING || c->state == ST_PAUSED || c->state == ST_HOMING) {
+		if (c->state == ST_RUNNING || c->state == ST_PAUSED || c->state == ST_HOMING ||
+		    c->state == ST_SCANNING) {
 			c->state = ST_FINISHING;
 			r = CMD_OK;
 		} else {
@@ -176,7 +193,12 @@ int ctl_command(struct ctl *c, const struct ctl_cmd *cmd)
 		break;
 	case CMD_MANUAL_OFF:
 		c->manual_on = false;
+		if (c->state == ST_SCANNING)
+			c->state = ST_FINISHING;
 		r = CMD_OK;
+		break;
+	case CMD_SCAN:
+		r = cmd_scan(c, cmd);
 		break;
 	default:
 		r = CMD_E_ARG;
@@ -239,7 +261,7 @@ static bool stage_safety(struct ctl *c)
 		.dt_s = c->dt_s,
 		.cap_n = c->force_cap_n,
 		.session_active = c->state == ST_RUNNING || c->state == ST_PAUSED ||
-				  (c->state == ST_IDLE && c->manual_on),
+				  c->state == ST_SCANNING || (c->state == ST_IDLE && c->manual_on),
 		.session_s = c->session_s,
 		.late_periods = c->late_periods,
 		.io_failures = c->io_failures,
@@ -310,6 +332,10 @@ static void stage_executor(struct ctl *c, struct axes_override *ov)
 	}
 	case ST_PAUSED:
 		rest_targets(c);
+		c->session_s += c->dt_s;
+		return;
+	case ST_SCANNING:
+		c->targets = c->manual;
 		c->session_s += c->dt_s;
 		return;
 	case ST_FINISHING:

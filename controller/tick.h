@@ -24,6 +24,7 @@
 enum chair_state {
 	ST_IDLE,
 	ST_HOMING,
+	ST_SCANNING,    /* the body scan: the carriage travels with a light roller force */
 	ST_RUNNING,
 	ST_PAUSED,
 	ST_FINISHING,
@@ -47,6 +48,8 @@ enum cmd_kind {
 	CMD_SET_CAP,    /* value_f: the user's force cap, N; raised only while IDLE */
 	CMD_MANUAL,     /* technician jog / tests: targets while IDLE and homed */
 	CMD_MANUAL_OFF,
+	CMD_SCAN,       /* manual: the scan's targets, from IDLE (homed) or SCANNING; STOP or
+	                   MANUAL_OFF ends it through FINISHING */
 	CMD_COUNT
 };
 
