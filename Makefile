@@ -10,9 +10,9 @@ endif
 BUILD ?= build
 
 DEB_BUILD_PKGS := pkg-config libgpiod-dev libmodbus-dev libcmocka-dev libsqlite3-dev \
-	libinih-dev libjansson-dev
+	libinih-dev libjansson-dev libsodium-dev
 DEB_TEST_PKGS := socat mbpoll python3-pymodbus rt-tests clang libclang-rt-14-dev gpiod
-PKGS := libgpiod libmodbus cmocka sqlite3 inih jansson
+PKGS := libgpiod libmodbus cmocka sqlite3 inih jansson libsodium
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wno-unused-parameter

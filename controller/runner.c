@@ -134,6 +134,11 @@ int runner_advance(struct runner *r, void (*take)(void *arg, const struct telem 
 		struct timespec ts = {0, 5 * 1000 * 1000};
 		nanosleep(&ts, NULL);
 	}
+	return runner_drain(r, take, arg);
+}
+
+int runner_drain(struct runner *r, void (*take)(void *arg, const struct telem *t), void *arg)
+{
 	struct fault_record rec;
 	while (ring_pop(&r->fault_ring, &rec))
 		fault_log_add(&r->faults, &rec);

@@ -58,6 +58,10 @@ bool runner_plan_busy(const struct runner *r, const struct plan *plan);
 /* Let time pass: a few ms of wall time, or one tick in lockstep. Then hand every new
  * telemetry record to take (may be NULL). Returns how many were taken. */
 int runner_advance(struct runner *r, void (*take)(void *arg, const struct telem *t), void *arg);
+/* Hand every telemetry record the tick has published since the last call to take, and
+ * collect its fault records, without waiting: the daemon's main loop, which waits in poll
+ * for its clients instead. Returns how many records were taken. */
+int runner_drain(struct runner *r, void (*take)(void *arg, const struct telem *t), void *arg);
 /* The last process image read; only once the runner is closed when real time. */
 const struct hal_inputs *runner_last_inputs(const struct runner *r);
 /* Simulated or real seconds since the start, from the tick counter. */
