@@ -12,7 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
-enum key_type { K_DBL, K_INT, K_BOOL, K_STR, K_BACKEND, K_BUS, K_PARITY, K_LINE };
+enum key_type { K_DBL, K_INT, K_BOOL, K_STR, K_PATH, K_BACKEND, K_BUS, K_PARITY, K_LINE };
 
 struct key_desc {
 	const char *section;
@@ -109,6 +109,11 @@ static const struct key_desc keys[] = {
 	{"session", "max_s", K_DBL, CFG(session.max_s), 60, 7200},
 	{"session", "default_s", K_DBL, CFG(session.default_s), 60, 7200},
 	{"session", "default_cap_n", K_DBL, CFG(session.default_cap_n), 1, 300},
+	{"session", "rules", K_PATH, CFG(session.rules_path), 0, CONFIG_PATH_MAX},
+	{"session", "advice", K_PATH, CFG(session.advice_path), 0, CONFIG_PATH_MAX},
+	{"panel", "socket", K_PATH, CFG(panel.socket_path), 0, CONFIG_PATH_MAX},
+	{"panel", "technician_group", K_STR, CFG(panel.technician_group), 0, CONFIG_GROUP_MAX},
+	{"store", "path", K_PATH, CFG(store.path), 0, CONFIG_PATH_MAX},
 	{"safety", "unit_age_limit_ms", K_INT, CFG(unit_age_limit_ms), 5, 5000},
 	{"safety", "drive_comm_timeout_ms", K_INT, CFG(drive_comm_timeout_ms), 10, 10000},
 	{"safety", "fault_on_unoccupied", K_BOOL, CFG(fault_on_unoccupied), 0, 1},
@@ -328,7 +333,16 @@ void config_defaults(struct chair_config *cfg)
 		 * the drives' comm watchdog and the 150 ms release bound. */
 		.max_late_periods = 20,
 	};
-	cfg->session = (struct session_config){1800, 900, 60};
+	cfg->session = (struct session_config){1800, 900, 60, "", ""};
+	snprintf(cfg->session.rules_path, sizeof(cfg->session.rules_path), "%s",
+		 "/usr/share/chaird/consultation.rules");
+	snprintf(cfg->session.advice_path, sizeof(cfg->session.advice_path), "%s",
+		 "/usr/share/chaird/care-advice.rules");
+	snprintf(cfg->panel.socket_path, sizeof(cfg->panel.socket_path), "%s",
+		 "/run/chaird/panel.sock");
+	snprintf(cfg->panel.technician_group, sizeof(cfg->panel.technician_group), "%s",
+		 "chair-tech");
+	snprintf(cfg->store.path, sizeof(cfg->store.path), "%s", "/var/lib/chaird/chair.db");
 	cfg->unit_age_limit_ms = 100;
 	cfg->drive_comm_timeout_ms = drive_comm_timeout_from_bus(&cfg->hal.bus);
 	cfg->fault_on_unoccupied = true;
@@ -545,6 +559,16 @@ static const char *enum_expected(enum key_type t)
 	}
 }
 
+/* A file name a daemon can open: no control characters (a newline in a socket path ends up
+ * in logs and replies), and not a folder ("/var/lib/chaird/"). */
+static bool is_path(const char *value)
+{
+	for (const unsigned char *p = (const unsigned char *)value; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return false;
+	return value[strlen(value) - 1] != '/';
+}
+
 static int on_key(void *user, const char *section, const char *key, const char *value)
 {
 	struct parse_ctx *pc = user;
@@ -605,6 +629,14 @@ static int on_key(void *user, const char *section, const char *key, const char *
 	case K_STR:
 		if (strlen(value) >= (size_t)k->max)
 			return fail(pc, section, key, value, "too long");
+		snprintf(field, (size_t)k->max, "%s", value);
+		return 1;
+	case K_PATH:
+		if (strlen(value) >= (size_t)k->max)
+			return fail(pc, section, key, value, "too long");
+		if (!is_path(value))
+			return fail(pc, section, key, value,
+				    "expected a file path (no control characters, not a folder)");
 		snprintf(field, (size_t)k->max, "%s", value);
 		return 1;
 	default:
@@ -844,6 +876,7 @@ bool config_key_at(size_t i, struct config_key_info *info)
 	static const enum config_value_kind kind[] = {
 		[K_DBL] = CONFIG_VALUE_NUMBER, [K_INT] = CONFIG_VALUE_WHOLE,
 		[K_BOOL] = CONFIG_VALUE_BOOL,  [K_STR] = CONFIG_VALUE_TEXT,
+		[K_PATH] = CONFIG_VALUE_TEXT,
 		[K_BACKEND] = CONFIG_VALUE_CHOICE, [K_BUS] = CONFIG_VALUE_CHOICE,
 		[K_PARITY] = CONFIG_VALUE_CHOICE, [K_LINE] = CONFIG_VALUE_CHOICE,
 	};
@@ -872,6 +905,7 @@ static void describe_value(const struct key_desc *k, const struct chair_config *
 		snprintf(buf, len, "%s", *(const bool *)field ? "true" : "false");
 		return;
 	case K_STR:
+	case K_PATH:
 		snprintf(buf, len, "%s", field);
 		return;
 	case K_BACKEND:
@@ -909,6 +943,9 @@ void config_describe(FILE *out)
 			break;
 		case K_STR:
 			snprintf(accepted, sizeof(accepted), "text, under %g bytes", k->max);
+			break;
+		case K_PATH:
+			snprintf(accepted, sizeof(accepted), "file path, under %g bytes", k->max);
 			break;
 		default:
 			snprintf(accepted, sizeof(accepted), "%s", enum_expected(k->type) + 9);

@@ -102,10 +102,26 @@ struct rt_config {
 	int max_late_periods; /* more missed periods than this in a row latch a fault */
 };
 
+#define CONFIG_PATH_MAX 256 /* bytes of a file path key, its NUL included */
+#define CONFIG_GROUP_MAX 64
+
 struct session_config {
 	double max_s;            /* hard limit of a session */
 	double default_s;        /* default program length */
 	double default_cap_n;    /* a user's force cap before a consultation sets one */
+	char rules_path[CONFIG_PATH_MAX];  /* the consultation rules table */
+	char advice_path[CONFIG_PATH_MAX]; /* the care advice table */
+};
+
+/* The control panel API (PANEL.md) on its Unix socket. */
+struct panel_config {
+	char socket_path[CONFIG_PATH_MAX];
+	char technician_group[CONFIG_GROUP_MAX]; /* its members' connections are technicians */
+};
+
+/* Profiles, sessions, programs and the fault log (SQLite). */
+struct store_config {
+	char path[CONFIG_PATH_MAX];
 };
 
 struct chair_config {
@@ -123,6 +139,8 @@ struct chair_config {
 	struct supply_config supply;
 	struct rt_config rt;
 	struct session_config session;
+	struct panel_config panel;
+	struct store_config store;
 	int unit_age_limit_ms;       /* data older than this from any unit is a fault */
 	int drive_comm_timeout_ms;   /* the drives' own watchdog */
 	bool fault_on_unoccupied;
