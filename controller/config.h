@@ -114,7 +114,7 @@ struct session_config {
 };
 
 /* The control panel API (PANEL.md) on its Unix socket. */
-struct panel_config {
+struct panel_api_config {
 	char socket_path[CONFIG_PATH_MAX];
 	char technician_group[CONFIG_GROUP_MAX]; /* its members' connections are technicians */
 };
@@ -139,7 +139,7 @@ struct chair_config {
 	struct supply_config supply;
 	struct rt_config rt;
 	struct session_config session;
-	struct panel_config panel;
+	struct panel_api_config panel;
 	struct store_config store;
 	int unit_age_limit_ms;       /* data older than this from any unit is a fault */
 	int drive_comm_timeout_ms;   /* the drives' own watchdog */
