@@ -120,6 +120,8 @@ struct session_limits {
 	char reason[240];             /* shown with it */
 	int message_count;
 	char messages[LIMITS_MESSAGES_MAX][LIMITS_MESSAGE_LEN]; /* one per rule that applied */
+	bool heat_welcome;            /* a rule suggests warmth (arthritis, back pain); only
+				       * ever true when heat_allowed */
 };
 
 /* Per-user learned data (used by store, planner, session). */
