@@ -26,11 +26,15 @@
 /* Stiffness changes from zone to zone over this span, centred on the boundary, so the
  * force under a moving roller never jumps. Shorter than the shortest zone (~84 mm). */
 #define STIFFNESS_BLEND_MM 20.0
-/* The neck curves away from the backrest: the roller must protrude this much further to
- * touch it, blending in over NECK_BLEND_MM centred on the shoulder line, which is what a
- * body scan sees as force rising there. */
-#define NECK_EXTRA_GAP_MM 15.0
-#define NECK_BLEND_MM 30.0
+/* The back's shape. The shoulder blades stand out around T4 and the lumbar curve
+ * hollows around L3, each over a half-width that is a share of the C7-to-sacrum length;
+ * above the shoulder line the back gives way to the neck, which lies further forward.
+ * The track is already shaped to an average back, so these are a person's departures
+ * from it: a few mm, except the neck, which lies tens of mm further forward. A
+ * real scan reads the line where the roller leaves the back; the blades' upper slope,
+ * which ends just below the line, is what a naive threshold mistakes for it. */
+#define BLADE_HALF_WIDTH_PER_SPINE 0.15
+#define LUMBAR_HALF_WIDTH_PER_SPINE 0.20
 /* At the top of the neck the head leaves the backrest: the gap grows past anything Z can
  * reach (103 mm) over HEAD_BLEND_MM, so force fades to zero instead of dropping. */
 #define HEAD_EXTRA_GAP_MM 120.0
@@ -53,6 +57,10 @@ static const struct range skin_gap_range = {15.0, 25.0};
 static const struct range tender_n_range = {25.0, 60.0};
 static const struct range tender_radius_range = {20.0, 40.0};
 static const struct range too_much_range = {60.0, 100.0};
+static const struct range blade_range = {2.0, 6.0};
+static const struct range lumbar_range = {1.0, 5.0};
+static const struct range neck_recess_range = {20.0, 35.0};
+static const struct range neck_rise_range = {20.0, 30.0};
 #define TENDER_RANDOM_MAX 4
 
 /* Keeps the person's draws apart from sim_init's, which take the same seed. */
@@ -125,6 +133,11 @@ static void person_build(struct sim_person *p, uint64_t seed, double height_cm)
 		t->radius_mm = sim_rng_range(&rng, tender_radius_range.lo, tender_radius_range.hi);
 		t->too_much_n = sim_rng_range(&rng, tender_n_range.lo, tender_n_range.hi);
 	}
+	/* Drawn last, so every trait drawn before keeps its value for a seed. */
+	p->blade_mm = sim_rng_range(&rng, blade_range.lo, blade_range.hi);
+	p->lumbar_mm = sim_rng_range(&rng, lumbar_range.lo, lumbar_range.hi);
+	p->neck_recess_mm = sim_rng_range(&rng, neck_recess_range.lo, neck_recess_range.hi);
+	p->neck_rise_mm = sim_rng_range(&rng, neck_rise_range.lo, neck_rise_range.hi);
 	p->seated = true;
 }
 
@@ -156,6 +169,10 @@ void sim_person_default(struct sim_person *p)
 		.radius_mm = mid(tender_radius_range),
 		.too_much_n = 45.0,
 	};
+	p->blade_mm = mid(blade_range);
+	p->lumbar_mm = mid(lumbar_range);
+	p->neck_recess_mm = mid(neck_recess_range);
+	p->neck_rise_mm = mid(neck_rise_range);
 	p->seated = true;
 }
 
@@ -197,13 +214,28 @@ static double stiffness_at(const struct sim_person *p, double y_mm)
 	return k_n_per_mm;
 }
 
+/* 1 at the centre, 0 from half_width away on, with zero slope at both: (1 - u^2)^2. */
+static double bump(double d, double half_width)
+{
+	double u = d / half_width;
+	if (!(u > -1.0 && u < 1.0))
+		return 0.0;
+	double v = 1.0 - u * u;
+	return v * v;
+}
+
 /* Protrusion at which the roller first touches the body at y_mm. */
 static double gap_at(const struct sim_person *p, double y_mm)
 {
+	const double *lm = p->landmark_y_mm;
+	double spine_mm = lm[SIM_LM_SACRUM] - lm[SIM_LM_C7];
 	double neck_top_mm = p->zone_start_y_mm[SIM_ZONE_NECK];
-	double neck_d = y_mm - (p->shoulder_y_mm - 0.5 * NECK_BLEND_MM);
 	double head_d = y_mm - neck_top_mm;
-	return p->skin_gap_mm + NECK_EXTRA_GAP_MM * (1.0 - ramp(neck_d, NECK_BLEND_MM)) +
+	double rise_mm = p->neck_rise_mm > 0.0 ? p->neck_rise_mm : 1.0;
+	return p->skin_gap_mm -
+	       p->blade_mm * bump(y_mm - lm[SIM_LM_T4], BLADE_HALF_WIDTH_PER_SPINE * spine_mm) +
+	       p->lumbar_mm * bump(y_mm - lm[SIM_LM_L3], LUMBAR_HALF_WIDTH_PER_SPINE * spine_mm) +
+	       p->neck_recess_mm * ramp(p->shoulder_y_mm - y_mm, rise_mm) +
 	       HEAD_EXTRA_GAP_MM * (1.0 - ramp(head_d, HEAD_BLEND_MM));
 }
 

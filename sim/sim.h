@@ -51,6 +51,14 @@ struct sim_person {
 	double stiffness_n_per_mm[SIM_ZONE_COUNT];
 	double zone_start_y_mm[SIM_ZONE_COUNT]; /* zone z spans [start[z], start[z+1]) */
 	double skin_gap_mm;          /* roller protrusion at which it touches the back */
+	/* The back's surface along the track (sim/person.c): the shoulder blades bring it
+	 * blade_mm nearer the roller around T4, the lumbar curve takes it lumbar_mm further
+	 * around L3, and above the shoulder line it gives way to the neck, neck_recess_mm
+	 * further, over the neck_rise_mm above the line. */
+	double blade_mm;
+	double lumbar_mm;
+	double neck_recess_mm;
+	double neck_rise_mm;
 	int tender_count;
 	struct sim_tender_point tender[SIM_TENDER_MAX];
 	double too_much_n;           /* contact force too much anywhere, tender or not */
@@ -65,9 +73,10 @@ void sim_person_default(struct sim_person *p);
  * out from this height. */
 void sim_person_of_height(struct sim_person *p, double height_cm, uint64_t seed);
 enum sim_zone sim_person_zone_at(const struct sim_person *p, double y_mm);
-/* Contact force the roller makes at carriage position y_mm, protruding z_mm. Zero above
- * the neck (zone_start_y_mm[SIM_ZONE_NECK]), where sim_person_zone_at still says NECK,
- * and zero when nobody is seated. Smooth in y_mm and z_mm. */
+/* Contact force the roller makes at carriage position y_mm, protruding z_mm. The surface
+ * follows the back's shape (blade_mm, lumbar_mm) and recedes above the shoulder line;
+ * zero above the neck (zone_start_y_mm[SIM_ZONE_NECK]), where sim_person_zone_at still
+ * says NECK, and zero when nobody is seated. Smooth in y_mm and z_mm. */
 double sim_person_contact_n(const struct sim_person *p, double y_mm, double z_mm);
 /* The smallest contact force this person calls "too much" at y_mm. */
 double sim_person_limit_n(const struct sim_person *p, double y_mm);
