@@ -1,0 +1,175 @@
+/* The panel server: JSON-RPC 2.0 lines (jsonrpc.h) on a Unix stream socket, served from
+ * chaird's main thread beside the runner. Nothing here blocks and nothing here is shared
+ * with the rt thread: every call is made from the one thread that owns the panel.
+ *
+ * The daemon polls the panel's descriptors together with its own in one poll(2):
+ *
+ *     struct pollfd fds[MINE + panel_pollfd_max(p)];
+ *     fds[0] = (struct pollfd){.fd = sigfd, .events = POLLIN};   ... its own ...
+ *     int n = panel_pollfds(p, fds + MINE, panel_pollfd_max(p));
+ *     poll(fds, MINE + n, timeout_ms);
+ *     panel_service(p, fds + MINE, n);                           ... then its own ...
+ *
+ * or, with nothing else to wait for, panel_poll(p, timeout_ms).
+ *
+ * Who may do what is the method table: a name, the least role that may call it, its param
+ * schema (params.h) and its handler. A request is checked whole before its handler runs
+ * (role, then every param), so a refused request changes nothing. On the socket a peer's
+ * role comes from its credentials: uid 0 or a member of the technician group is a
+ * technician, anyone else a user.
+ *
+ * Output is queued per client, bounded (panel_config.out_max_bytes); a client whose queue
+ * would overflow (a slow or dead reader) is dropped, so no client stalls the server or the
+ * others. A notification is serialised once and the same bytes are queued to every
+ * subscriber.
+ *
+ * Choices where the protocol leaves them open:
+ * - A line over PANEL_LINE_MAX bytes: -32600 (data.max_bytes), id null, the rest of it up
+ *   to its newline dropped unread into memory; the connection stays usable.
+ * - A duplicate key: -32700 (data.reason "duplicate key"): strict decoding refuses it.
+ * - A request without an id (a JSON-RPC notification from the client) is never executed
+ *   and gets no reply: a command whose outcome nobody hears is not taken. It is counted
+ *   (panel_stats.ignored). A line that is not a well-formed request is answered with id
+ *   null even when it has no id, as JSON-RPC asks.
+ * - Over max_clients, a new connection gets one -32001 line (data.state "full") and is
+ *   closed.
+ * - Blank lines are skipped; a CR before the newline is taken as part of the line end. */
+#ifndef PANEL_H
+#define PANEL_H
+
+#include <poll.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+
+#include "jsonrpc.h"
+#include "params.h"
+
+#define PANEL_CLIENTS_DEFAULT 256
+#define PANEL_CLIENTS_LIMIT 4096
+#define PANEL_OUT_MAX_DEFAULT (256u * 1024u)
+
+/* A method's role is the least a connection must hold to call it. */
+enum panel_role { PANEL_ROLE_ANY, PANEL_ROLE_USER, PANEL_ROLE_TECHNICIAN };
+const char *panel_role_name(enum panel_role r); /* "any", "user", "technician" */
+
+enum panel_topic {
+	PANEL_TOPIC_STATE,   /* notify.state */
+	PANEL_TOPIC_MOTION,  /* notify.motion */
+	PANEL_TOPIC_SESSION, /* notify.session */
+	PANEL_TOPIC_FAULTS,  /* notify.fault */
+	PANEL_TOPIC_SCAN,    /* notify.scan */
+	PANEL_TOPIC_COUNT,
+};
+const char *panel_topic_name(enum panel_topic t); /* "state", "motion", ... */
+
+struct panel;
+
+/* What a handler knows of the request it serves. Read-only for handlers. */
+struct panel_call {
+	struct panel *panel;
+	enum panel_role role; /* the connection's */
+	uid_t uid;            /* the peer's credentials, from SO_PEERCRED */
+	gid_t gid;
+	pid_t pid;
+	uint64_t conn_id;     /* this connection's, never reused while the panel is open */
+	json_t *id;           /* the request's id (borrowed) */
+	uint64_t handle;      /* set by panel_call_defer */
+	int slot;             /* the server's own: where the connection is kept */
+};
+
+/* A handler returns 0 with *result set (stolen; NULL replies {}), a negative number with
+ * err filled (err->code 0 replies -32603 "internal error"), or PANEL_DEFERRED after
+ * panel_call_defer: the reply comes later through panel_reply or panel_reply_error.
+ * params is the request's params object, already checked against the method's schema
+ * (borrowed: json_incref what is kept). */
+#define PANEL_DEFERRED 1
+typedef int (*panel_handler)(void *app, struct panel_call *call, json_t *params,
+			     json_t **result, struct panel_error *err);
+
+struct panel_method {
+	const char *name;
+	enum panel_role role;
+	const struct panel_param *params; /* ends with PANEL_PARAMS_END; NULL: takes none */
+	panel_handler fn;
+};
+/* The end of a method table. */
+#define PANEL_METHODS_END {.name = NULL}
+
+struct panel_config {
+	const char *socket_path;
+	const char *technician_group; /* a group name or a decimal gid; NULL or "": root only */
+	int max_clients;              /* 0: PANEL_CLIENTS_DEFAULT; at most PANEL_CLIENTS_LIMIT */
+	size_t out_max_bytes;         /* a client's output queue bound; 0: PANEL_OUT_MAX_DEFAULT */
+	/* Decides a peer's role instead of its credentials, when set (tests run as one uid). */
+	enum panel_role (*peer_role)(void *arg, uid_t uid, gid_t gid);
+	void *peer_role_arg;
+};
+
+/* Listen at cfg->socket_path (mode 0660, group technician_group when it is set) and serve
+ * methods (a table ending with PANEL_METHODS_END, kept by reference) with app handed to
+ * every handler. A socket already at the path is removed when nobody answers on it; a
+ * server that answers, or a path that is not a socket, is refused. The table is checked
+ * (names unique and none of them built in, schemas valid). Returns 0 with *out, or -errno
+ * with err naming the path, group or method. */
+int panel_open(struct panel **out, const struct panel_config *cfg,
+	       const struct panel_method *methods, void *app, char *err, size_t err_len);
+/* Close every connection, remove the socket and free everything (p may be NULL). Deferred
+ * calls not answered yet are dropped. */
+void panel_close(struct panel *p);
+
+/* How many pollfds panel_pollfds may fill at most: the listening socket and every client. */
+int panel_pollfd_max(const struct panel *p);
+/* Fill fds (room for max) with what the panel waits for; returns how many were filled. */
+int panel_pollfds(struct panel *p, struct pollfd *fds, int max);
+/* Serve what poll reported: new connections, requests, writable sockets. fds and n are
+ * exactly what panel_pollfds filled, with poll's revents. Never blocks. */
+void panel_service(struct panel *p, const struct pollfd *fds, int n);
+/* panel_pollfds, poll and panel_service in one, for a loop with nothing else to wait for.
+ * Returns poll's result (0 on a timeout) or -errno (-EINTR on a signal). */
+int panel_poll(struct panel *p, int timeout_ms);
+
+/* Keep call to answer later; returns the handle for panel_reply (never 0). */
+uint64_t panel_call_defer(struct panel_call *call);
+/* Answer a deferred call with result (stolen) or err (its data taken). A handle whose
+ * client has gone, or that was answered already, is a harmless no-op: -ENOENT. */
+int panel_reply(struct panel *p, uint64_t handle, json_t *result);
+int panel_reply_error(struct panel *p, uint64_t handle, struct panel_error *err);
+
+/* Raise or lower the role of the call's connection from now on (auth.login/logout on a
+ * connection that has no credentials of its own). */
+void panel_call_set_role(struct panel_call *call, enum panel_role role);
+
+/* Queue the notification method(params) to every subscriber of topic; params is stolen.
+ * Serialised once, whatever the number of subscribers. Returns how many were sent to
+ * (a client dropped for a full queue is not counted), or -ENOMEM. */
+int panel_notify(struct panel *p, enum panel_topic topic, const char *method, json_t *params);
+/* How many connections subscribe to topic. */
+int panel_subscriber_count(const struct panel *p, enum panel_topic topic);
+
+int panel_client_count(const struct panel *p);
+
+struct panel_stats {
+	uint64_t accepted;      /* connections taken */
+	uint64_t refused_full;  /* connections refused over max_clients */
+	uint64_t dropped_slow;  /* closed because their output queue was full */
+	uint64_t requests;      /* requests with an id, answered or deferred */
+	uint64_t errors;        /* error replies */
+	uint64_t ignored;       /* requests without an id: not executed */
+	uint64_t too_long;      /* lines over PANEL_LINE_MAX */
+	uint64_t notifications; /* panel_notify calls that had a subscriber */
+	uint64_t bytes_in;
+	uint64_t bytes_out;
+};
+void panel_get_stats(const struct panel *p, struct panel_stats *st);
+
+/* The role the credentials give on the socket: technician for uid 0 or a member of gid
+ * technician_gid (primary or supplementary, by the peer's user name), user otherwise.
+ * has_group false: only root is a technician. */
+enum panel_role panel_role_of_credentials(uid_t uid, gid_t gid, bool has_group,
+					  gid_t technician_gid);
+
+#endif
