@@ -1,6 +1,7 @@
 /* chaird: the controller daemon. Reads the chair's configuration, opens the backend,
  * starts the real-time loop (or lockstep in virtual time), and runs what it is asked to:
- * the built-in demo routine, a program file, or nothing until it is stopped. */
+ * the built-in demo routine, a program file, the console, or by default the daemon that
+ * serves the panel API (daemon.c) until it is stopped. */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -12,6 +13,7 @@
 #include "../drivers/backend.h"
 #include "config.h"
 #include "console.h"
+#include "daemon.h"
 #include "interp/plan.h"
 #include "program_load.h"
 #include "report.h"
@@ -49,7 +51,8 @@ static void usage(FILE *f)
 		"  --demo            home, run the built-in demo routine, print a summary, exit\n"
 		"  --program FILE    the same with a technique program\n"
 		"  --lockstep        virtual time: tick as fast as the CPU allows (sim only)\n"
-		"  --duration-s S    without --demo/--program: run this long, then exit\n"
+		"  --duration-s S    the daemon (without --demo/--program/--console): serve\n"
+		"                    the panel API this long, then exit\n"
 		"  --console         take commands on standard input (home, start, pause,\n"
 		"                    resume, stop, ack, stronger, softer, too-much, cap N,\n"
 		"                    status, faults, quit); --demo/--program choose what start runs\n"
@@ -240,11 +243,21 @@ static void print_bus_counters(const struct chair_config *cfg, const struct hal_
 	}
 }
 
-static int run_idle(struct runner *r, double duration_s)
+
+/* The daemon: the panel API on its socket until SIGTERM (or duration_s). */
+static int serve_panel(struct daemon *d, struct runner *r, const char *backend,
+		       double duration_s)
 {
-	while (!stop_requested && (duration_s <= 0 || runner_time_s(r) < duration_s))
-		runner_advance(r, NULL, NULL);
-	return 0;
+	char err[512];
+	if (daemon_open(d, r, backend, err, sizeof(err)) != 0) {
+		fprintf(stderr, "chaird: %s\n", err);
+		return 2;
+	}
+	fprintf(stderr, "chaird: serving the panel API on %s\n", d->cfg->panel.socket_path);
+	int rc = daemon_run(d, &stop_requested, duration_s);
+	if (rc)
+		fprintf(stderr, "chaird: the main loop ended: %s\n", strerror(-rc));
+	return rc ? 1 : 0;
 }
 
 int main(int argc, char **argv)
@@ -266,10 +279,19 @@ int main(int argc, char **argv)
 	if ((o.demo || o.program_path) && load_plan(&o, &cfg, &plan) != 0)
 		return 2;
 
+	/* The daemon's store and tables are refused before the chair is touched too. */
+	static struct daemon d;
+	bool serve = !o.console && !plan;
+	if (serve && daemon_prepare(&d, &cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "chaird: %s\n", err);
+		return 2;
+	}
+
 	static struct backend be;
 	if (backend_create(&cfg.hal, &be, err, sizeof(err)) != 0) {
 		fprintf(stderr, "chaird: %s\n", err);
 		plan_free(plan);
+		daemon_free(&d);
 		return 2;
 	}
 	struct sigaction sa = {.sa_handler = on_signal};
@@ -283,6 +305,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "chaird: %s\n", err);
 		backend_destroy(&be);
 		plan_free(plan);
+		daemon_free(&d);
 		return 2;
 	}
 	if (r.warning[0])
@@ -300,6 +323,7 @@ int main(int argc, char **argv)
 		runner_close(&r); /* stops the tick, writes the safe state, closes the backend */
 		backend_destroy(&be);
 		plan_free(plan);
+		daemon_free(&d);
 		return 2;
 	}
 	fprintf(stderr, "chaird: running on the %s backend, %s\n", be.ops.name,
@@ -309,11 +333,16 @@ int main(int argc, char **argv)
 	int status;
 	if (o.console)
 		status = console_run(&r, &cfg, plan, 0, stdout, &stop_requested);
+	else if (plan)
+		status = run_plan(&r, &cfg, plan);
 	else
-		status = plan ? run_plan(&r, &cfg, plan) : run_idle(&r, o.duration_s);
+		status = serve_panel(&d, &r, be.ops.name, o.duration_s);
+	if (serve)
+		daemon_stop(&d); /* a session still running: stopped and stored first */
 	runner_close(&r);
 	print_bus_counters(&cfg, runner_last_inputs(&r));
 	backend_destroy(&be);
 	plan_free(plan);
+	daemon_free(&d);
 	return status;
 }

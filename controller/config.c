@@ -340,8 +340,7 @@ void config_defaults(struct chair_config *cfg)
 		 "/usr/share/chaird/care-advice.rules");
 	snprintf(cfg->panel.socket_path, sizeof(cfg->panel.socket_path), "%s",
 		 "/run/chaird/panel.sock");
-	snprintf(cfg->panel.technician_group, sizeof(cfg->panel.technician_group), "%s",
-		 "chair-tech");
+	cfg->panel.technician_group[0] = '\0'; /* root only, until a chair names its group */
 	snprintf(cfg->store.path, sizeof(cfg->store.path), "%s", "/var/lib/chaird/chair.db");
 	cfg->unit_age_limit_ms = 100;
 	cfg->drive_comm_timeout_ms = drive_comm_timeout_from_bus(&cfg->hal.bus);
@@ -921,6 +920,30 @@ static void describe_value(const struct key_desc *k, const struct chair_config *
 		break;
 	}
 	buf[0] = '\0';
+}
+
+void config_write_ini(const struct chair_config *cfg, FILE *out)
+{
+	const char *section = "";
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		const struct key_desc *k = &keys[i];
+		char value[CONFIG_PATH_MAX];
+		if (k->type == K_BACKEND)
+			snprintf(value, sizeof(value), "%s",
+				 cfg->hal.backend == HAL_BACKEND_MODBUS	      ? "modbus"
+				 : cfg->hal.backend == HAL_BACKEND_GPIOD_MODBUS ? "gpiod+modbus"
+										: "sim");
+		else if (k->type == K_BUS)
+			snprintf(value, sizeof(value), "%s",
+				 cfg->hal.bus.kind == HAL_BUS_RTU ? "rtu" : "tcp");
+		else
+			describe_value(k, cfg, value, sizeof(value));
+		if (strcmp(section, k->section)) {
+			fprintf(out, "%s[%s]\n", section[0] ? "\n" : "", k->section);
+			section = k->section;
+		}
+		fprintf(out, "%s = %s\n", k->key, value);
+	}
 }
 
 void config_describe(FILE *out)

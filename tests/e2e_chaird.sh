@@ -53,7 +53,8 @@ check "docs/configuration.md lists exactly the keys chaird accepts" \
 # setpriv drops CAP_SYS_NICE (the tests run as root), so the kernel refuses SCHED_FIFO.
 if command -v setpriv >/dev/null; then
 	no_fifo() { setpriv --inh-caps=-sys_nice --bounding-set=-sys_nice "$BUILD/chaird" "$@"; }
-	no_fifo --duration-s 1 >"$T/nofifo.out" 2>&1
+	daemon_keys >"$T/daemon.ini"
+	no_fifo --config "$T/daemon.ini" --duration-s 1 >"$T/nofifo.out" 2>&1
 	rc=$?
 	check "no SCHED_FIFO, sim backend: warns and runs at normal priority" \
 		bash -c "[ $rc -eq 0 ] && grep -q 'SCHED_FIFO priority 80 refused' '$T/nofifo.out' && grep -q 'running on the sim backend, normal priority' '$T/nofifo.out'"

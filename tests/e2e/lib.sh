@@ -87,14 +87,23 @@ start_pty_pair() {
 	[ -e "$PTY_A" ] && [ -e "$PTY_B" ]
 }
 
+# daemon_keys: what chaird as the daemon (no --demo, --program or --console) needs beside
+# the chair: its store and socket in this run's folder, the rules tables of this checkout.
+daemon_keys() {
+	printf '[store]\npath = %s/chair.db\n[panel]\nsocket = %s/panel.sock\n' "$E2E_TMP" "$E2E_TMP"
+	printf '[session]\nrules = %s/controller/data/consultation.rules\n' "$PWD"
+	printf 'advice = %s/controller/data/care-advice.rules\n' "$PWD"
+}
+
 # tcp_config FILE PORT [EXTRA_LINES]: chaird on Modbus TCP to chairsim
 # Both configurations run chaird on this test host, a virtual machine and no real-time
 # board: its vCPUs are descheduled now and then (cyclictest saw 5.7 ms idle, a loaded e2e run
 # a 22 ms stall of the SCHED_FIFO thread), which the shipped 20-period tolerance would
 # rightly call a fault. So they tolerate a stall of 200 periods; the late fault itself is
 # tested by tests/test_rt.c and tests/test_tick.c.
-HOST_RT='[rt]
-max_late_periods = 200'
+HOST_RT="[rt]
+max_late_periods = 200
+$(daemon_keys)"
 
 tcp_config() {
 	cat >"$1" <<EOF2

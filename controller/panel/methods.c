@@ -1,0 +1,643 @@
+/* The method table of PANEL.md, and the handlers of a visit: server, users, consultation,
+ * scan, plan and session. Every param has been checked against its schema before a handler
+ * runs; a handler checks what a schema cannot (a name that must exist, a PIN) before it
+ * changes anything. */
+#include "methods.h"
+
+#include <errno.h>
+#include <math.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../session/vocab.h"
+
+#define NAME_MAX_BYTES 64
+#define PIN_MAX_BYTES 64
+#define PIN_MIN_BYTES 4
+
+static const char *const goals[] = {"pain-relief", "relaxation", "mobility", "recovery", NULL};
+static const char *const intensities[] = {"gentle", "normal", "firm", NULL};
+static const char *const actions[] = {"stronger", "softer", "faster", "slower", "wider",
+				      "narrower", "stay", "skip", "too_much", "there", "eased",
+				      NULL};
+static const char *const formats[] = {"csv", "html", "json", NULL};
+static const char *const axes[] = {"y", "z", "w", NULL};
+
+/* ---- helpers shared with methods_tech.c ---- */
+
+static json_t *field_err(const char *field, const char *expected)
+{
+	return json_pack("{s:s, s:s}", "field", field, "expected", expected);
+}
+
+static int bad_param(struct panel_error *err, const char *field, const char *expected)
+{
+	panel_error_set(err, PANEL_E_PARAMS, field_err(field, expected), "bad params");
+	return PANEL_E_PARAMS;
+}
+
+int methods_user(struct methods_ctx *m, const json_t *params, const char *field,
+		 struct store_user *u, struct panel_error *err)
+{
+	const char *name = json_string_value(json_object_get(params, field));
+	int rc = name ? store_user_get_by_name(m->st, name, u) : -ENOENT;
+	if (rc == -ENOENT || rc == -EINVAL) {
+		panel_error_set(err, PANEL_E_NOT_FOUND, json_pack("{s:s}", "field", field),
+				"no such user");
+		return PANEL_E_NOT_FOUND;
+	}
+	if (rc) {
+		panel_error_set(err, PANEL_E_INTERNAL, NULL, "the chair's storage failed");
+		return PANEL_E_INTERNAL;
+	}
+	return 0;
+}
+
+int methods_check_pin(struct methods_ctx *m, const struct panel_call *call,
+		      const struct store_user *u, const json_t *params, struct panel_error *err)
+{
+	(void)m;
+	if (!u->pin_hash[0] || call->role == PANEL_ROLE_TECHNICIAN)
+		return 0;
+	const char *pin = json_string_value(json_object_get(params, "pin"));
+	if (pin && crypto_pwhash_str_verify(u->pin_hash, pin, strlen(pin)) == 0)
+		return 0;
+	panel_error_set(err, PANEL_E_AUTH, json_pack("{s:s, s:i}", "field", "pin",
+						     "retry_after_s", 0),
+			pin ? "wrong PIN for this profile" : "this profile needs its PIN");
+	return PANEL_E_AUTH;
+}
+
+/* ---- server ---- */
+
+static int m_server_info(void *app, struct panel_call *call, json_t *params, json_t **result,
+			 struct panel_error *err)
+{
+	struct methods_ctx *m = app;
+	*result = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b}", "version", METHODS_VERSION,
+			    "chair_state", session_chair_state(m->session), "session_state",
+			    session_state_name(m->session->state), "backend", m->backend, "role",
+			    panel_role_name(call->role), "homed", m->r->last.homed != 0);
+	return 0;
+}
+
+/* ---- users ---- */
+
+static json_t *user_json(const struct store_user *u)
+{
+	return json_pack("{s:s, s:i, s:b, s:i, s:i, s:f}", "name", u->name, "height_cm",
+			 u->height_cm, "has_pin", u->pin_hash[0] != 0, "shoulder_y_mm",
+			 u->shoulder_y_mm, "shoulder_adjust_mm", u->shoulder_adjust_mm,
+			 "created_s", u->created_s);
+}
+
+static int take_user(void *ctx, const struct store_user *u)
+{
+	json_array_append_new(ctx, user_json(u));
+	return 0;
+}
+
+static int storage_failed(struct methods_ctx *m, struct panel_error *err, int rc)
+{
+	(void)m;
+	const char *why = rc == -ENOSPC ? "the chair's storage is full"
+			  : rc == -EROFS ? "the chair's storage is read-only"
+					 : "the chair's storage failed";
+	panel_error_set(err, PANEL_E_INTERNAL, NULL, "%s: nothing was kept", why);
+	return PANEL_E_INTERNAL;
+}
+
+static int m_users_list(void *app, struct panel_call *call, json_t *params, json_t **result,
+			struct panel_error *err)
+{
+	struct methods_ctx *m = app;
+	json_t *list = json_array();
+	int rc = store_user_list(m->st, take_user, list);
+	if (rc) {
+		json_decref(list);
+		return storage_failed(m, err, rc);
+	}
+	*result = json_pack("{s:o}", "users", list);
+	return 0;
+}
+
+/* A PIN's hash for the store, or -32602 for one too short. */
+static int hash_pin(const char *pin, char hash[STORE_PIN_HASH_MAX], const char *field,
+		    struct panel_error *err)
+{
+	if (strlen(pin) < PIN_MIN_BYTES)
+		return bad_param(err, field, "a PIN of 4 characters or more");
+	if (crypto_pwhash_str(hash, pin, strlen(pin), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+			      crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
+		panel_error_set(err, PANEL_E_INTERNAL, NULL, "out of memory for the PIN");
+		return PANEL_E_INTERNAL;
+	}
+	return 0;
+}
+
+static int m_users_create(void *app, struct panel_call *call, json_t *params, json_t **result,
+			  struct panel_error *err)
+{
+	struct methods_ctx *m = app;
+	struct store_user u = {0};
+	const char *name = json_string_value(json_object_get(params, "name"));
+	if (!name[0])
+		return bad_param(err, "name", "a name of 1 to 64 bytes");
+	snprintf(u.name, sizeof(u.name), "%s", name);
+	json_t *h = json_object_get(params, "height_cm");
+	u.height_cm = h ? (int)json_integer_value(h) : 0;
+	const char *pin = json_string_value(json_object_get(params, "pin"));
+	int rc;
+	if (pin && (rc = hash_pin(pin, u.pin_hash, "pin", err)))
+		return rc;
+	u.created_s = m->session->wall_s();
+	rc = store_user_create(m->st, &u);
+	if (rc == -EEXIST) {
+		panel_error_set(err, PANEL_E_REFUSED,
+				json_pack("{s:s, s:s}", "field", "name", "reason", "name taken"),
+				"a profile of that name exists");
+		return PANEL_E_REFUSED;
+	}
+	if (rc == -EINVAL)
+		return bad_param(err, "name", "a name of 1 to 64 bytes");
+	if (rc)
+		return storage_failed(m, err, rc);
+	*result = user_json(&u);
+	return 0;
+}
+
+static json_t *prefs_json(const struct zone_pref prefs[AREA_COUNT])
+{
+	json_t *o = json_object();
+	for (int a = 0; a < AREA_COUNT; a++)
+		if (prefs[a].pressure_delta || prefs[a].ceiling_n > 0)
+			json_object_set_new(o, area_name((enum area)a),
+					    json_pack("{s:i, s:f}", "pressure_delta",
+						      prefs[a].pressure_delta, "ceiling_n",
+						      prefs[a].ceiling_n));
+	return o;
+}
+
+static int m_users_get(void *app, struct panel_call *call, json_t *params, json_t **result,
+		       struct panel_error *err)
+{
+	struct methods_ctx *m = app;
+	struct store_user u;
+	int rc = methods_user(m, params, "name", &u, err);
+	if (rc)
+		return rc;
+	struct zone_pref prefs[AREA_COUNT];
+	if ((rc = store_zone_prefs_get(m->st, u.id, prefs)))
+		return storage_failed(m, err, rc);
+	json_t *o = user_json(&u);
+	json_object_set_new(o, "preferences", prefs_json(prefs));
+	struct store_consultation c;
+	rc = store_consultation_latest(m->st, u.id, &c);
+	json_t *lim = rc == 0 ? json_loads(c.limits_json, 0, NULL) : NULL;
+	json_object_set_new(o, "limits", lim ? lim : json_null());
+	*result = o;
+	return 0;
+}
+
+static int m_users_update(void *app, struct panel_call *call, json_t *params, json_t **result,
+			  struct panel_error *err)
+{
+	struct methods_ctx *m = app;
+	struct store_user u;
+	int rc = methods_user(m, params, "name", &u, err);
+	if (rc || (rc = methods_check_pin(m, call, &u, params, err)))
+		return rc;
+	struct store_user nu = u;
+	const char *rename = json_string_value(json_object_get(params, "new_name"));
+	if (rename) {
+		if (!rename[0])
+			return bad_param(err, "new_name", "a name of 1 to 64 bytes");
+		snprintf(nu.name, sizeof(nu.name), "%s", rename);
+	}
+	json_t *h = json_object_get(params, "height_cm");
+	if (h)
+		nu.height_cm = (int)json_integer_value(h);
+	const char *pin = json_string_value(json_object_get(params, "new_pin"));
+	if (pin && !pin[0])
+		nu.pin_hash[0] = '\0'; /* "" removes the PIN */
+	else if (pin && (rc = hash_pin(pin, nu.pin_hash, "new_pin", err)))
+		return rc;
+	rc = store_user_update(m->st, &nu);
+	if (rc == -EEXIST) {
+		panel_error_set(err, PANEL_E_REFUSED,
+				json_pack("{s:s, s:s}", "field", "new_name", "reason", "name taken"),
+				"a profile of that name exists");
+		return PANEL_E_REFUSED;
+	}
+	if (rc)
+		return storage_failed(m, err, rc);
+	if (m->session->have_user && m->session->user.id == nu.id)
+		m->session->user = nu;
+	*result = user_json(&nu);
+	return 0;
+}
+
+static int m_users_delete(void *app, struct panel_call *call, json_t *params, json_t **result,
+			  struct panel_error *err)
+{
+	struct methods_ctx *m = app;
+	struct store_user u;
+	int rc = methods_user(m, params, "name", &u, err);
+	if (rc || (rc = methods_check_pin(m, call, &u, params, err)))
+		return rc;
+	if (m->session->have_user && m->session->user.id == u.id && session_busy(m->session))
+		return session_refuse_state(m->session, err, "this person's session is under way");
+	if ((rc = store_user_delete(m->st, u.id)))
+		return storage_failed(m, err, rc);
+	if (m->session->have_user && m->session->user.id == u.id) {
+		m->session->have_user = false;
+		m->session->have_limits = false;
+		m->session->have_body = false;
+		m->session->sid = 0;
+		session_set_state(m->session, SESSION_IDLE);
+	}
+	*result = json_pack("{s:s, s:b}", "name", u.name, "deleted", true);
+	return 0;
+}
+
+/* ---- consultation ---- */
+
+/* One condition: "fibromyalgia" or {"id", "area"?, "weeks_ago"?}, strictly. */
+static int parse_condition(const json_t *v, int i, struct consult_answers *a,
+			   struct panel_error *err)
+{
+	char field[48];
+	snprintf(field, sizeof(field), "conditions[%d]", i);
+	const char *id = NULL, *area = NULL;
+	int weeks = -1;
+	json_t *wv = NULL;
+	if (json_is_string(v)) {
+		id = json_string_value(v);
+	} else if (!json_is_object(v) ||
+		   json_unpack_ex((json_t *)v, NULL, JSON_STRICT, "{s:s, s?s, s?o}", "id", &id,
+				  "area", &area, "weeks_ago", &wv) != 0) {
+		return bad_param(err, field,
+				 "a condition name or {id, area?, weeks_ago?}");
+	}
+	if (wv) {
+		if (!json_is_integer(wv) || json_integer_value(wv) < 0 ||
+		    json_integer_value(wv) > 520)
+			return bad_param(err, field, "weeks_ago: a whole number 0..520");
+		weeks = (int)json_integer_value(wv);
+	}
+	int cid = condition_lookup(id);
+	if (cid < 0)
+		return bad_param(err, field, "a condition of PANEL.md");
+	int aid = -1;
+	if (area && (aid = area_lookup(area)) < 0)
+		return bad_param(err, field, "area: an area of PANEL.md");
+	if (consult_answers_add(a, (enum condition)cid, aid, weeks) != 0)
+		return bad_param(err, "conditions", "at most 16 conditions");
+	return 0;
+}
+
+static int parse_answers(const json_t *params, struct consult_answers *a,
+			 struct panel_error *err)
+{
+	consult_answers_init(a);
+	json_t *v;
+	size_t i;
+	json_t *conds = json_object_get(params, "conditions");
+	json_array_foreach(conds, i, v) {
+		int rc = parse_condition(v, (int)i, a, err);
+		if (rc)
+			return rc;
+	}
+	json_t *pain = json_object_get(params, "pain");
+	json_array_foreach(pain, i, v) {
+		const char *area;
+		json_int_t score;
+		char field[32];
+		snprintf(field, sizeof(field), "pain[%zu]", i);
+		if (!json_is_object(v) ||
+		    json_unpack_ex(v, NULL, JSON_STRICT, "{s:s, s:I}", "area", &area, "score",
+				   &score) != 0 ||
+		    !json_is_integer(json_object_get(v, "score")))
+			return bad_param(err, field, "{area, score 0-10}");
+		int aid = area_lookup(area);
+		if (aid < 0)
+			return bad_param(err, field, "area: an area of PANEL.md");
+		if (score < 0 || score > 10)
+			return bad_param(err, field, "score: a whole number 0..10");
+		if (a->pain_score[aid] >= 0)
+			return bad_param(err, field, "each area once");
+		a->pain_score[aid] = (int)score;
+	}
+	json_t *g = json_object_get(params, "goals");
+	json_array_foreach(g, i, v) a->goals |= 1u << goal_lookup(json_string_value(v));
+	const char *inten = json_string_value(json_object_get(params, "intensity"));
+	if (inten)
+		a->intensity = (enum intensity)intensity_lookup(inten);
+	json_t *d = json_object_get(params, "duration_min");
+	if (d)
+		a->duration_min = (int)json_integer_value(d);
+	return 0;
+}
+
+static int m_consult_submit(void *app, struct panel_call *call, json_t *params,
+			    json_t **result, struct panel_error *err)
+{
+	struct methods_ctx *m = app;
+	struct consult_answers a;
+	int rc = parse_answers(params, &a, err);
+	if (rc)
+		return rc;
+	return session_consult(m->session, json_string_value(json_object_get(params, "user")), &a,
+			       result, err);
+}
+
+/* ---- scan ---- */
+
+static void scan_done(void *ctx, json_t *result, struct panel_error *err)
+{
+	struct methods_ctx *m = ctx;
+	uint64_t h = m->scan_handle;
+	m->scan_handle = 0;
+	if (!h || !m->panel) {
+		json_decref(result);
+		if (err)
+			panel_error_clear(err);
+		return;
+	}
+	if (result)
+		panel_reply(m->panel, h, result);
+	else
+		panel_reply_error(m->panel, h, err);
+}
+
+static int m_scan_start(void *app, struct panel_call *call, json_t *params, json_t **result,
+			struct panel_error *err)
+{
+	struct methods_ctx *m = app;
+	if (m->scan_handle)
+		return session_refuse_state(m->session, err, "a scan is under way");
+	int rc = session_scan_start(m->session, json_string_value(json_object_get(params, "user")),
+				    scan_done, m, err);
+	if (rc)
+		return rc;
+	m->scan_handle = panel_call_defer(call);
+	return PANEL_DEFERRED;
+}
+
+static int m_scan_adjust(void *app, struct panel_call *call, json_t *params, json_t **result,
+			 struct panel_error *err)
+{
+	struct methods_ctx *m = app;
+	return session_scan_adjust(m->session, json_string_value(json_object_get(params, "user")),
+				   (int)json_integer_value(json_object_get(params, "delta_mm")),
+				   result, err);
+}
+
+static int m_scan_manual(void *app, struct panel_call *call, json_t *params, json_t **result,
+			 struct panel_error *err)
+{
+	struct methods_ctx *m = app;
+	return session_scan_manual(m->session, json_string_value(json_object_get(params, "user")),
+				   (int)json_integer_value(json_object_get(params, "height_cm")),
+				   result, err);
+}
+
+/* ---- plan and session ---- */
+
+static int m_plan_propose(void *app, struct panel_call *call, json_t *params, json_t **result,
+			  struct panel_error *err)
+{
+	struct methods_ctx *m = app;
+	json_t *d = json_object_get(params, "duration_min");
+	return session_plan(m->session, json_string_value(json_object_get(params, "user")),
+			    d ? (int)json_integer_value(d) : 0, result, err);
+}
+
+static int m_session_start(void *app, struct panel_call *call, json_t *params,
+			   json_t **result, struct panel_error *err)
+{
+	struct methods_ctx *m = app;
+	const char *text = json_string_value(json_object_get(params, "plan"));
+	const char *prog = json_string_value(json_object_get(params, "program"));
+	if (text && prog)
+		return bad_param(err, "program", "plan or program, not both");
+	return session_start(m->session, json_string_value(json_object_get(params, "user")), text,
+			     prog, result, err);
+}
+
+static int m_session_feedback(void *app, struct panel_call *call, json_t *params,
+			      json_t **result, struct panel_error *err)
+{
+	struct methods_ctx *m = app;
+	int a = session_action_lookup(json_string_value(json_object_get(params, "action")));
+	return session_feedback(m->session, (enum session_action)a, result, err);
+}
+
+static int m_session_pause(void *app, struct panel_call *call, json_t *params,
+			   json_t **result, struct panel_error *err)
+{
+	return session_feedback(((struct methods_ctx *)app)->session, ACT_PAUSE, result, err);
+}
+
+static int m_session_resume(void *app, struct panel_call *call, json_t *params,
+			    json_t **result, struct panel_error *err)
+{
+	return session_feedback(((struct methods_ctx *)app)->session, ACT_RESUME, result, err);
+}
+
+static int m_session_stop(void *app, struct panel_call *call, json_t *params, json_t **result,
+			  struct panel_error *err)
+{
+	return session_feedback(((struct methods_ctx *)app)->session, ACT_STOP, result, err);
+}
+
+static int m_session_status(void *app, struct panel_call *call, json_t *params,
+			    json_t **result, struct panel_error *err)
+{
+	*result = session_status(((struct methods_ctx *)app)->session);
+	return 0;
+}
+
+static int m_session_finish(void *app, struct panel_call *call, json_t *params,
+			    json_t **result, struct panel_error *err)
+{
+	struct methods_ctx *m = app;
+	int after[AREA_COUNT];
+	for (int a = 0; a < AREA_COUNT; a++)
+		after[a] = -1;
+	json_t *v;
+	size_t i;
+	json_array_foreach(json_object_get(params, "pain"), i, v) {
+		const char *area;
+		json_int_t score;
+		char field[32];
+		snprintf(field, sizeof(field), "pain[%zu]", i);
+		if (!json_is_object(v) ||
+		    json_unpack_ex(v, NULL, JSON_STRICT, "{s:s, s:I}", "area", &area, "score",
+				   &score) != 0 ||
+		    !json_is_integer(json_object_get(v, "score")))
+			return bad_param(err, field, "{area, score 0-10}");
+		int aid = area_lookup(area);
+		if (aid < 0)
+			return bad_param(err, field, "area: an area of PANEL.md");
+		if (score < 0 || score > 10)
+			return bad_param(err, field, "score: a whole number 0..10");
+		if (after[aid] >= 0)
+			return bad_param(err, field, "each area once");
+		after[aid] = (int)score;
+	}
+	return session_finish(m->session,
+			      (int64_t)json_integer_value(json_object_get(params, "session_id")),
+			      after, result, err);
+}
+
+/* ---- the table ---- */
+
+#define P_USER {"user", PANEL_P_STRING, true, 0, 0, NULL, NAME_MAX_BYTES}
+#define P_PIN {"pin", PANEL_P_STRING, false, 0, 0, NULL, PIN_MAX_BYTES}
+
+static const struct panel_param p_users_create[] = {
+	{"name", PANEL_P_STRING, true, 0, 0, NULL, NAME_MAX_BYTES},
+	{"height_cm", PANEL_P_INT, false, 100, 250, NULL, 0},
+	P_PIN,
+	PANEL_PARAMS_END,
+};
+static const struct panel_param p_users_name[] = {
+	{"name", PANEL_P_STRING, true, 0, 0, NULL, NAME_MAX_BYTES},
+	P_PIN,
+	PANEL_PARAMS_END,
+};
+static const struct panel_param p_users_update[] = {
+	{"name", PANEL_P_STRING, true, 0, 0, NULL, NAME_MAX_BYTES},
+	{"new_name", PANEL_P_STRING, false, 0, 0, NULL, NAME_MAX_BYTES},
+	{"height_cm", PANEL_P_INT, false, 100, 250, NULL, 0},
+	P_PIN,
+	{"new_pin", PANEL_P_STRING, false, 0, 0, NULL, PIN_MAX_BYTES},
+	PANEL_PARAMS_END,
+};
+static const struct panel_param p_consult[] = {
+	P_USER,
+	{"conditions", PANEL_P_ARRAY, false, 0, 0, NULL, CONSULT_CONDITIONS_MAX},
+	{"pain", PANEL_P_ARRAY, false, 0, 0, NULL, AREA_COUNT},
+	{"goals", PANEL_P_ARRAY, false, 0, 0, goals, GOAL_COUNT},
+	{"intensity", PANEL_P_ENUM, false, 0, 0, intensities, 0},
+	{"duration_min", PANEL_P_INT, false, CONSULT_DURATION_MIN_MIN, CONSULT_DURATION_MAX_MIN,
+	 NULL, 0},
+	PANEL_PARAMS_END,
+};
+static const struct panel_param p_user_only[] = {P_USER, PANEL_PARAMS_END};
+static const struct panel_param p_scan_adjust[] = {
+	P_USER,
+	{"delta_mm", PANEL_P_INT, true, -80, 80, NULL, 0},
+	PANEL_PARAMS_END,
+};
+static const struct panel_param p_scan_manual[] = {
+	P_USER,
+	{"height_cm", PANEL_P_INT, true, 150, 200, NULL, 0},
+	PANEL_PARAMS_END,
+};
+static const struct panel_param p_plan[] = {
+	P_USER,
+	{"duration_min", PANEL_P_INT, false, CONSULT_DURATION_MIN_MIN, CONSULT_DURATION_MAX_MIN,
+	 NULL, 0},
+	PANEL_PARAMS_END,
+};
+static const struct panel_param p_session_start[] = {
+	P_USER,
+	{"plan", PANEL_P_STRING, false, 0, 0, NULL, 60000},
+	{"program", PANEL_P_STRING, false, 0, 0, NULL, NAME_MAX_BYTES},
+	PANEL_PARAMS_END,
+};
+static const struct panel_param p_feedback[] = {
+	{"action", PANEL_P_ENUM, true, 0, 0, actions, 0},
+	PANEL_PARAMS_END,
+};
+static const struct panel_param p_finish[] = {
+	{"session_id", PANEL_P_INT, true, 1, 9007199254740991.0, NULL, 0},
+	{"pain", PANEL_P_ARRAY, true, 0, 0, NULL, AREA_COUNT},
+	PANEL_PARAMS_END,
+};
+static const struct panel_param p_history_list[] = {P_USER, P_PIN, PANEL_PARAMS_END};
+static const struct panel_param p_history_get[] = {
+	{"session_id", PANEL_P_INT, true, 1, 9007199254740991.0, NULL, 0},
+	P_PIN,
+	PANEL_PARAMS_END,
+};
+static const struct panel_param p_report[] = {
+	P_USER,
+	{"format", PANEL_P_ENUM, true, 0, 0, formats, 0},
+	P_PIN,
+	PANEL_PARAMS_END,
+};
+static const struct panel_param p_program_name[] = {
+	{"name", PANEL_P_STRING, true, 0, 0, NULL, NAME_MAX_BYTES},
+	PANEL_PARAMS_END,
+};
+static const struct panel_param p_program_install[] = {
+	{"name", PANEL_P_STRING, true, 0, 0, NULL, NAME_MAX_BYTES},
+	{"text", PANEL_P_STRING, true, 0, 0, NULL, 60000},
+	PANEL_PARAMS_END,
+};
+static const struct panel_param p_jog[] = {
+	{"axis", PANEL_P_ENUM, true, 0, 0, axes, 0},
+	{"target", PANEL_P_NUMBER, true, -10000, 10000, NULL, 0},
+	PANEL_PARAMS_END,
+};
+static const struct panel_param p_faults_list[] = {
+	{"max", PANEL_P_INT, false, 1, 1000, NULL, 0},
+	PANEL_PARAMS_END,
+};
+
+const struct panel_method methods_table[] = {
+	{"server.info", PANEL_ROLE_ANY, NULL, m_server_info},
+	{"users.list", PANEL_ROLE_USER, NULL, m_users_list},
+	{"users.create", PANEL_ROLE_USER, p_users_create, m_users_create},
+	{"users.get", PANEL_ROLE_USER, p_users_name, m_users_get},
+	{"users.update", PANEL_ROLE_USER, p_users_update, m_users_update},
+	{"users.delete", PANEL_ROLE_USER, p_users_name, m_users_delete},
+	{"consult.submit", PANEL_ROLE_USER, p_consult, m_consult_submit},
+	{"scan.start", PANEL_ROLE_USER, p_user_only, m_scan_start},
+	{"scan.adjust", PANEL_ROLE_USER, p_scan_adjust, m_scan_adjust},
+	{"scan.manual", PANEL_ROLE_USER, p_scan_manual, m_scan_manual},
+	{"plan.propose", PANEL_ROLE_USER, p_plan, m_plan_propose},
+	{"session.start", PANEL_ROLE_USER, p_session_start, m_session_start},
+	{"session.feedback", PANEL_ROLE_USER, p_feedback, m_session_feedback},
+	{"session.pause", PANEL_ROLE_USER, NULL, m_session_pause},
+	{"session.resume", PANEL_ROLE_USER, NULL, m_session_resume},
+	{"session.stop", PANEL_ROLE_USER, NULL, m_session_stop},
+	{"session.status", PANEL_ROLE_USER, NULL, m_session_status},
+	{"session.finish", PANEL_ROLE_USER, p_finish, m_session_finish},
+	{"history.list", PANEL_ROLE_USER, p_history_list, methods_history_list},
+	{"history.get", PANEL_ROLE_USER, p_history_get, methods_history_get},
+	{"report.export", PANEL_ROLE_USER, p_report, methods_report_export},
+	{"programs.list", PANEL_ROLE_ANY, NULL, methods_programs_list},
+	{"programs.get", PANEL_ROLE_ANY, p_program_name, methods_programs_get},
+	{"programs.plot", PANEL_ROLE_ANY, p_program_name, methods_programs_plot},
+	{"programs.install", PANEL_ROLE_TECHNICIAN, p_program_install, methods_programs_install},
+	{"programs.remove", PANEL_ROLE_TECHNICIAN, p_program_name, methods_programs_remove},
+	{"io.read", PANEL_ROLE_TECHNICIAN, NULL, methods_io_read},
+	{"jog", PANEL_ROLE_TECHNICIAN, p_jog, methods_jog},
+	{"faults.list", PANEL_ROLE_ANY, p_faults_list, methods_faults_list},
+	{"faults.ack", PANEL_ROLE_TECHNICIAN, NULL, methods_faults_ack},
+	{"config.get", PANEL_ROLE_TECHNICIAN, NULL, methods_config_get},
+	PANEL_METHODS_END,
+};
+
+void methods_notify(void *ctx, const char *topic, const char *method, json_t *params)
+{
+	struct methods_ctx *m = ctx;
+	static const struct {
+		const char *name;
+		enum panel_topic t;
+	} topics[] = {{"state", PANEL_TOPIC_STATE},   {"motion", PANEL_TOPIC_MOTION},
+		      {"session", PANEL_TOPIC_SESSION}, {"faults", PANEL_TOPIC_FAULTS},
+		      {"scan", PANEL_TOPIC_SCAN}};
+	for (size_t i = 0; m->panel && i < sizeof(topics) / sizeof(topics[0]); i++)
+		if (!strcmp(topic, topics[i].name)) {
+			panel_notify(m->panel, topics[i].t, method, params);
+			return;
+		}
+	json_decref(params);
+}

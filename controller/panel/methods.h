@@ -1,0 +1,79 @@
+/* PANEL.md's methods: the table (name, least role, param schema, handler) the panel server
+ * serves, and what the handlers work on. The handlers only translate between JSON and the
+ * session, the store and the runner; the rules of a visit are the session's. */
+#ifndef PANEL_METHODS_H
+#define PANEL_METHODS_H
+
+#include <jansson.h>
+
+#include "../config.h"
+#include "../runner.h"
+#include "../session/session.h"
+#include "../store/store.h"
+#include "panel.h"
+
+#define METHODS_VERSION "1"
+#define METHODS_PENDING_MAX 16 /* deferred replies waiting for the chair */
+
+/* A reply that waits for the chair: a fault acknowledge until its window closes. */
+struct methods_pending {
+	uint64_t handle;
+	uint32_t seq;
+};
+
+struct methods_ctx {
+	struct session *session;
+	struct store *st;
+	struct runner *r;
+	const struct chair_config *cfg;
+	struct panel *panel;       /* set once the panel is open */
+	const char *backend;       /* "sim", "modbus", ... */
+	struct methods_pending acks[METHODS_PENDING_MAX];
+	uint64_t scan_handle;      /* the deferred scan.start */
+};
+
+/* The whole table, ending with PANEL_METHODS_END. */
+extern const struct panel_method methods_table[];
+
+/* The session's notifications to the panel's subscribers (a session_notify_fn). */
+void methods_notify(void *ctx, const char *topic, const char *method, json_t *params);
+/* Answer the deferred replies whose moment has come (each turn of the main loop). */
+void methods_poll(struct methods_ctx *m);
+
+/* Handlers of methods_tech.c, in the table of methods.c. */
+int methods_history_list(void *app, struct panel_call *call, json_t *params, json_t **result,
+			 struct panel_error *err);
+int methods_history_get(void *app, struct panel_call *call, json_t *params, json_t **result,
+			struct panel_error *err);
+int methods_report_export(void *app, struct panel_call *call, json_t *params,
+			  json_t **result, struct panel_error *err);
+int methods_programs_list(void *app, struct panel_call *call, json_t *params,
+			  json_t **result, struct panel_error *err);
+int methods_programs_get(void *app, struct panel_call *call, json_t *params, json_t **result,
+			 struct panel_error *err);
+int methods_programs_plot(void *app, struct panel_call *call, json_t *params,
+			  json_t **result, struct panel_error *err);
+int methods_programs_install(void *app, struct panel_call *call, json_t *params,
+			     json_t **result, struct panel_error *err);
+int methods_programs_remove(void *app, struct panel_call *call, json_t *params,
+			    json_t **result, struct panel_error *err);
+int methods_io_read(void *app, struct panel_call *call, json_t *params, json_t **result,
+		    struct panel_error *err);
+int methods_jog(void *app, struct panel_call *call, json_t *params, json_t **result,
+		struct panel_error *err);
+int methods_faults_list(void *app, struct panel_call *call, json_t *params, json_t **result,
+			struct panel_error *err);
+int methods_faults_ack(void *app, struct panel_call *call, json_t *params, json_t **result,
+		       struct panel_error *err);
+int methods_config_get(void *app, struct panel_call *call, json_t *params, json_t **result,
+		       struct panel_error *err);
+
+/* A PIN-protected profile's data for a user-role connection: the pin param must verify
+ * (technicians need none). 0, or -32005 / -32003 with err filled. */
+int methods_check_pin(struct methods_ctx *m, const struct panel_call *call,
+		      const struct store_user *u, const json_t *params, struct panel_error *err);
+/* The user named by params[field], or -32003. */
+int methods_user(struct methods_ctx *m, const json_t *params, const char *field,
+		 struct store_user *u, struct panel_error *err);
+
+#endif
