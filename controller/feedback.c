@@ -38,6 +38,13 @@ void feedback_adjust_speed(struct feedback *f, int delta)
 	f->speed = clamp_level(f->speed + delta);
 }
 
+void feedback_adjust_width(struct feedback *f, int delta)
+{
+	int w = f->width + delta;
+	f->width = w < -FEEDBACK_WIDTH_LEVELS ? -FEEDBACK_WIDTH_LEVELS
+		   : w > FEEDBACK_WIDTH_LEVELS ? FEEDBACK_WIDTH_LEVELS : w;
+}
+
 void feedback_too_much(struct feedback *f, double force_n, double fallback_n)
 {
 	double level_n = force_n >= 0 ? force_n : fallback_n; /* NaN fails the comparison */
@@ -57,9 +64,28 @@ double feedback_ceiling_n(const struct feedback *f, double cap_n)
 	return c < cap_n ? c : cap_n;
 }
 
+double feedback_strength(const struct feedback *f)
+{
+	return 1.0 + 0.1 * f->intensity;
+}
+
+void feedback_apply_width(struct feedback *f, struct motion_targets *t, double now_mm,
+			  double min_mm, double max_mm)
+{
+	if (t->width_mm > 0)
+		f->width_base_mm = t->width_mm;
+	if (f->width == 0)
+		return;
+	if (!(f->width_base_mm > 0))
+		f->width_base_mm = now_mm > 0 ? now_mm : (min_mm + max_mm) / 2;
+	double step_mm = (max_mm - min_mm) / (2.0 * FEEDBACK_WIDTH_LEVELS);
+	double w_mm = f->width_base_mm + f->width * step_mm;
+	t->width_mm = w_mm < min_mm ? min_mm : w_mm > max_mm ? max_mm : w_mm;
+}
+
 void feedback_apply(const struct feedback *f, struct motion_targets *t)
 {
-	double strength = 1.0 + 0.1 * f->intensity;
+	double strength = feedback_strength(f);
 	double pace = 1.0 + 0.1 * f->speed;
 	t->z_force_n *= strength;
 	t->z_depth_mm *= strength;

@@ -1,5 +1,5 @@
 /* The feedback-scaling stage: the person's live adjustments (stronger, softer, faster,
- * slower, "too much") applied to the executor's targets, and the force ceilings that "too
+ * slower, wider, narrower, "too much") applied to the executor's targets, and the force ceilings that "too
  * much" leaves behind in the zone where it was said. */
 #ifndef FEEDBACK_H
 #define FEEDBACK_H
@@ -10,6 +10,9 @@
 #include "motion/targets.h"
 
 #define FEEDBACK_LEVEL_MAX 5
+/* Wider / narrower: this many steps each way, each a share of the width axis' range that
+ * takes the medium width to either end in as many steps. */
+#define FEEDBACK_WIDTH_LEVELS 4
 /* The body's zones (enum body_landmark up to BODY_THIGHS) and one for anywhere else
  * (above the neck, or no body map: a technician's jog). */
 #define FEEDBACK_ZONES (BODY_ZONE_COUNT + 1)
@@ -26,6 +29,8 @@
 struct feedback {
 	int intensity;                     /* -5..+5 steps of 10 % on force and depth */
 	int speed;                         /* -5..+5 steps of 10 % on speeds and rates */
+	int width;                         /* -4..+4 steps of the width axis' range */
+	double width_base_mm;              /* the width the program last asked for, 0 = none */
 	int zone;                          /* where the roller is: 0..FEEDBACK_ZONES-1 */
 	double too_much_n[FEEDBACK_ZONES]; /* the lowest force that was too much there, 0 = none */
 	double ceiling_n[FEEDBACK_ZONES];  /* the force allowed there since */
@@ -38,6 +43,7 @@ void feedback_set_zone(struct feedback *f, int body_zone);
  * zone the roller is in, if "too much" left one, toward (never to) what was too much. */
 void feedback_adjust_intensity(struct feedback *f, int delta);
 void feedback_adjust_speed(struct feedback *f, int delta);
+void feedback_adjust_width(struct feedback *f, int delta);
 /* "Too much" at force_n in the current zone: that zone's ceiling drops to
  * FEEDBACK_TOO_MUCH_DROP of it (of the lower level, when it was too much there before).
  * A force that is not a number counts as fallback_n. */
@@ -45,5 +51,13 @@ void feedback_too_much(struct feedback *f, double force_n, double fallback_n);
 /* The most force the current zone allows; cap_n where "too much" was never said. */
 double feedback_ceiling_n(const struct feedback *f, double cap_n);
 void feedback_apply(const struct feedback *f, struct motion_targets *t);
+/* What stronger and softer make of a force: the factor feedback_apply scales it by. */
+double feedback_strength(const struct feedback *f);
+/* Wider / narrower on the roller spacing: the width the program asks for (or, where it
+ * leaves the width as it is, the last it asked for, else now_mm) moved by the width level's
+ * steps of (max_mm - min_mm) / (2 FEEDBACK_WIDTH_LEVELS), within min_mm..max_mm. At level
+ * 0 the targets are left as they are. */
+void feedback_apply_width(struct feedback *f, struct motion_targets *t, double now_mm,
+			  double min_mm, double max_mm);
 
 #endif

@@ -4,6 +4,7 @@
  * plus latched FAULT and ESTOP). */
 #include "tick.h"
 
+#include <errno.h>
 #include <math.h>
 #include <string.h>
 
@@ -115,6 +116,51 @@ static int cmd_scan(struct ctl *c, const struct ctl_cmd *cmd)
 	return CMD_OK;
 }
 
+/* The person's commands on a run: the state they need, then the executor's answer. */
+static int cmd_run(struct ctl *c, const struct ctl_cmd *cmd)
+{
+	bool running = c->state == ST_RUNNING;
+	if (!running && c->state != ST_PAUSED)
+		return latched(c) ? CMD_E_FAULT : CMD_E_STATE;
+	int rc = 0;
+	switch (cmd->kind) {
+	case CMD_WIDTH:
+		if (cmd->value != 1 && cmd->value != -1)
+			return CMD_E_ARG;
+		feedback_adjust_width(&c->feedback, cmd->value);
+		return CMD_OK;
+	case CMD_STAY: {
+		/* What the session limit leaves after the rest of the run. */
+		double left_ms = exec_total_ms(&c->exec) - (double)exec_elapsed_ms(&c->exec);
+		double room_ms = c->cfg->session.max_s * 1000.0 - c->session_s * 1000.0 - left_ms;
+		rc = exec_stay(&c->exec, room_ms > 0 ? (uint64_t)room_ms : 0);
+		break;
+	}
+	case CMD_SKIP:
+		rc = exec_skip(&c->exec);
+		break;
+	case CMD_THERE:
+		rc = running ? exec_there(&c->exec, c->est.force_n) : -EPERM;
+		break;
+	case CMD_EASED:
+		rc = running ? exec_eased(&c->exec) : -EPERM;
+		break;
+	default:
+		return CMD_E_ARG;
+	}
+	return rc == 0 ? CMD_OK : rc == -ENOSPC ? CMD_E_LIMIT : CMD_E_STATE;
+}
+
+/* A guided trigger point in a zone where "too much" was said rises no further than the
+ * zone's ceiling allows, in the executor's terms (before stronger or softer scale it). */
+static void guided_ceiling(struct ctl *c)
+{
+	const struct feedback *f = &c->feedback;
+	if (c->exec.guided.phase == EXEC_GUIDED_NONE || !(f->too_much_n[f->zone] > 0))
+		return;
+	exec_guided_cap(&c->exec, feedback_ceiling_n(f, c->force_cap_n) / feedback_strength(f));
+}
+
 static int cmd_transition(struct ctl *c, enum chair_state from, enum chair_state to)
 {
 	if (c->state != from)
@@ -175,6 +221,7 @@ int ctl_command(struct ctl *c, const struct ctl_cmd *cmd)
 	case CMD_TOO_MUCH:
 		feedback_too_much(&c->feedback, c->est.force_n, c->force_cap_n);
 		c->axes.z_dropping = true;
+		guided_ceiling(c);
 		r = CMD_OK;
 		break;
 	case CMD_SET_CAP:
@@ -199,6 +246,13 @@ int ctl_command(struct ctl *c, const struct ctl_cmd *cmd)
 		break;
 	case CMD_SCAN:
 		r = cmd_scan(c, cmd);
+		break;
+	case CMD_WIDTH:
+	case CMD_STAY:
+	case CMD_SKIP:
+	case CMD_THERE:
+	case CMD_EASED:
+		r = cmd_run(c, cmd);
 		break;
 	default:
 		r = CMD_E_ARG;
@@ -325,6 +379,7 @@ static void stage_executor(struct ctl *c, struct axes_override *ov)
 		return;
 	case ST_RUNNING: {
 		struct exec_feedback fb = {c->est.y_mm, c->est.z_mm, c->est.force_n, c->period_s};
+		guided_ceiling(c);
 		if (exec_step(&c->exec, &fb, &c->targets) == EXEC_DONE)
 			c->state = ST_FINISHING;
 		c->session_s += c->dt_s;
@@ -426,6 +481,12 @@ static void fill_telemetry(struct ctl *c, const struct hal_outputs *out)
 	t->exec_elapsed_ms = c->exec.plan ? (uint32_t)exec_elapsed_ms(&c->exec) : c->run_elapsed_ms;
 	t->exec_total_ms = c->exec.plan ? (uint32_t)exec_total_ms(&c->exec) : c->run_total_ms;
 	t->phase_step = c->exec.step;
+	t->stay_ms = c->exec.plan ? (uint32_t)(c->exec.stay_ns / 1000000u) : 0;
+	t->zone = c->feedback.zone == FEEDBACK_ZONE_ELSEWHERE ? -1 : (int8_t)c->feedback.zone;
+	t->width_level = (int8_t)c->feedback.width;
+	t->guided_phase = c->exec.plan ? c->exec.guided.phase : EXEC_GUIDED_NONE;
+	t->guided_rises = t->guided_phase != EXEC_GUIDED_NONE ? c->exec.guided.rises : 0;
+	t->guided_level_n = (float)c->exec.guided.there_n;
 	t->y_mm = (float)e->y_mm;
 	t->y_target_mm = (float)c->targets.y_mm;
 	t->z_mm = (float)e->z_mm;
@@ -485,6 +546,9 @@ void tick(struct ctl *c, const struct hal_inputs *in, struct hal_outputs *out)
 	if (!safe) {
 		feedback_set_zone(&c->feedback, roller_zone(c));
 		feedback_apply(&c->feedback, &c->targets);     /* 5 feedback scaling */
+		if (c->state == ST_RUNNING || c->state == ST_PAUSED)
+			feedback_apply_width(&c->feedback, &c->targets, c->est.w_mm,
+					     c->cfg->w.min_mm, c->cfg->w.max_mm);
 		double cap_n = feedback_ceiling_n(&c->feedback, c->force_cap_n);
 		limiter_apply(&c->limiter, c->cfg, cap_n,      /* 6 limiter */
 			      c->est.force_n, c->period_s, &c->targets);

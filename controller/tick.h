@@ -50,6 +50,14 @@ enum cmd_kind {
 	CMD_MANUAL_OFF,
 	CMD_SCAN,       /* manual: the scan's targets, from IDLE (homed) or SCANNING; STOP or
 	                   MANUAL_OFF ends it through FINISHING */
+	/* The person's commands on a run, taken while RUNNING or PAUSED (CMD_E_STATE in any
+	 * other state, CMD_E_FAULT while latched): */
+	CMD_WIDTH,      /* value: +1 wider, -1 narrower roller spacing, within the width axis */
+	CMD_STAY,       /* the current working step EXEC_STAY_MS longer, EXEC_STAYS_MAX times a
+	                   step, never past the session limit (CMD_E_LIMIT) */
+	CMD_SKIP,       /* end the current timed step now: on to the next, or the run's end */
+	CMD_THERE,      /* guided trigger point rising: hold here (RUNNING only) */
+	CMD_EASED,      /* guided trigger point holding: rise again, or release (RUNNING only) */
 	CMD_COUNT
 };
 
@@ -71,6 +79,7 @@ enum cmd_result {
 	CMD_E_ARG,      /* a value out of range */
 	CMD_E_CAUSE,    /* acknowledge refused: a cause is still present */
 	CMD_E_RAISE,    /* the force cap may only go down while a program runs */
+	CMD_E_LIMIT,    /* past a bound: a step's last stay, or the session limit */
 };
 
 /* Commands that make the chair safer (stop, pause, "too much", softer, slower) have a lane
@@ -126,6 +135,14 @@ struct telem {
 	uint32_t exec_elapsed_ms;
 	uint32_t exec_total_ms;
 	uint32_t phase_step;      /* executor step index: the panel maps it to a phase */
+	uint32_t stay_ms;         /* the current step's extension by CMD_STAY */
+	int8_t zone;              /* the roller's body zone (enum body_landmark BODY_NECK..
+	                             BODY_THIGHS) on the running plan's body, -1 elsewhere */
+	int8_t width_level;       /* wider / narrower: -FEEDBACK_WIDTH_LEVELS..+ */
+	uint8_t guided_phase;     /* enum exec_guided_phase: none, rising, holding, releasing */
+	uint8_t guided_rises;     /* rises so far of the guided trigger point under way */
+	float guided_level_n;     /* force measured at the last "there" of the current (or the
+	                             last) guided trigger point of the run, 0 = none */
 	float y_mm;
 	float y_target_mm;
 	float z_mm;

@@ -48,6 +48,7 @@ enum interp_opt {
 	INTERP_OPT_TIMES,
 	INTERP_OPT_LEVEL,
 	INTERP_OPT_CYCLE,
+	INTERP_OPT_FROM,       /* a guided trigger point's start level */
 	INTERP_OPT_COUNT
 };
 
@@ -82,6 +83,8 @@ struct interp_stmt {
 	uint8_t air_mask;       /* air zones */
 	uint8_t heat_mask;      /* 1 lumbar, 2 calves */
 	bool off;               /* air off, heat off */
+	bool guided;            /* trigger-point POINT guided: the person says "there" */
+	struct interp_loc guided_loc;
 };
 
 struct interp_program {

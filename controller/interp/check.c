@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "compile.h"
+#include "gen.h"
 #include "words.h"
 
 struct checker {
@@ -163,6 +164,23 @@ static void missing(struct checker *c, const struct interp_stmt *st, const char 
 	interp_error(c->d, st->end, "missing '%s': %s %s", what, interp_kw_name[st->kw], why);
 }
 
+/* A guided trigger point rises from `from` to `pressure` (the level's most by default):
+ * a start above its top would never rise. */
+static void check_guided(struct checker *c, const struct interp_stmt *st)
+{
+	const struct interp_value *from = &st->opt[INTERP_OPT_FROM];
+	const struct interp_value *top = &st->opt[INTERP_OPT_PRESSURE];
+	if (!from->set || from->bad || (top->set && top->bad))
+		return;
+	int64_t top_level = top->set ? top->v : c->max_level;
+	if (from->v > top_level && from->v >= 1 && from->v <= 10 && top_level >= 1 &&
+	    top_level <= 10)
+		interp_error(c->d, from->vloc,
+			     "from %lld is above the most this guided trigger-point may reach (pressure %lld%s)",
+			     (long long)from->v, (long long)top_level,
+			     top->set ? "" : ", the program level's most");
+}
+
 static void check_technique(struct checker *c, struct interp_stmt *st)
 {
 	const struct interp_value *o = st->opt;
@@ -171,12 +189,16 @@ static void check_technique(struct checker *c, struct interp_stmt *st)
 	range(c, &o[INTERP_OPT_RATE], "rate", 1, 10);
 	intensity(c, &o[INTERP_OPT_DEPTH], "depth");
 	intensity(c, &o[INTERP_OPT_PRESSURE], "pressure");
+	intensity(c, &o[INTERP_OPT_FROM], "from");
 	range(c, &o[INTERP_OPT_TIMES], "times", 1, PLAN_REPEAT_COUNT_MAX);
 	duration_range(c, &o[INTERP_OPT_FOR], "duration", 1000, 0);
 	duration_range(c, &o[INTERP_OPT_RAMP], "ramp", 1000, 60000);
 	duration_range(c, &o[INTERP_OPT_RELEASE], "release", 1000, 60000);
 	if (st->kw == INTERP_KW_SHIATSU)
 		duration_range(c, &o[INTERP_OPT_HOLD], "hold", 1000, 60000);
+	else if (st->guided)
+		duration_range(c, &o[INTERP_OPT_HOLD], "hold", GEN_GUIDED_HOLD_MIN_MS,
+			       GEN_GUIDED_HOLD_MAX_MS);
 	else
 		duration_range(c, &o[INTERP_OPT_HOLD], "hold", 1000, 0);
 	if (o[INTERP_OPT_DEPTH].set && o[INTERP_OPT_PRESSURE].set) {
@@ -206,6 +228,10 @@ static void check_technique(struct checker *c, struct interp_stmt *st)
 		if (st->where.present && st->where.w.is_range)
 			interp_error(c->d, st->where.b_loc,
 				     "trigger-point presses one point, not a range");
+		if (st->guided) {
+			check_guided(c, st);
+			break;
+		}
 		if (!o[INTERP_OPT_PRESSURE].set)
 			missing(c, st, "pressure LEVEL", "needs a pressure");
 		if (!o[INTERP_OPT_HOLD].set)

@@ -105,6 +105,24 @@ static void close_loop(struct compiler *c, const struct interp_stmt *st)
 	steps[b].jump = c->n - 1;
 }
 
+/* A guided trigger point: pressure is the most it may reach (the program level's most when
+ * not given), `from` where its rise starts (not above the most), each hold bounded; a ramp
+ * only to bring it to `from`. */
+static void guided(struct compiler *c, const struct interp_stmt *st, struct plan_step *s)
+{
+	const struct interp_limits *lim = &c->p->lim;
+	int top = c->p->level == PLAN_LEVEL_GENTLE   ? lim->gentle_max_level
+		  : c->p->level == PLAN_LEVEL_NORMAL ? lim->normal_max_level
+						     : 10;
+	s->guided = 1;
+	s->z_kind = PLAN_Z_PRESSURE;
+	s->z_level = (uint8_t)opt_or(st, INTERP_OPT_PRESSURE, top, 1, 10);
+	s->from_level = (uint8_t)opt_or(st, INTERP_OPT_FROM, 0, 0, s->z_level);
+	s->for_ms = (uint32_t)opt_or(st, INTERP_OPT_HOLD, GEN_GUIDED_HOLD_MS, GEN_GUIDED_HOLD_MIN_MS,
+				     GEN_GUIDED_HOLD_MAX_MS);
+	s->ramp_ms = s->from_level ? GEN_TRIGGER_RAMP_MS : 0;
+}
+
 static void technique(struct compiler *c, const struct interp_stmt *st)
 {
 	static const enum plan_op op_of[INTERP_KW_COUNT] = {
@@ -146,6 +164,8 @@ static void technique(struct compiler *c, const struct interp_stmt *st)
 		s->release_ms = (uint32_t)opt_or(st, INTERP_OPT_RELEASE, GEN_TRIGGER_RELEASE_MS, 0,
 						 long_ms);
 	}
+	if (op == PLAN_TRIGGER_POINT && st->guided)
+		guided(c, st, s);
 	if (op == PLAN_ROLL && st->opt[INTERP_OPT_TIMES].set && !st->opt[INTERP_OPT_FOR].set)
 		s->times = (uint32_t)opt_or(st, INTERP_OPT_TIMES, 1, 1, PLAN_REPEAT_COUNT_MAX);
 }

@@ -25,6 +25,8 @@ struct plan; /* interp/plan.h: immutable compiled program, points already in tra
 #define EXEC_WAIT_MAX_MS 20000u
 #define EXEC_GLIDE_END_MM 0.25      /* a glide that ends the run waits for the carriage */
 #define EXEC_GLIDE_END_WAIT_MAX_MS 2000u /* to come this close to its end, this long at most */
+#define EXEC_STAY_MS 30000u      /* one "stay" extends the current working step this much */
+#define EXEC_STAYS_MAX 3         /* times a step, at most */
 
 /* What the executor may see of the chair each tick. */
 struct exec_feedback {
@@ -45,6 +47,28 @@ struct exec_loop {
 	uint32_t remaining;   /* passes still to start after this one */
 };
 
+/* A guided trigger point's protocol (PROGRAMS.md's ischemic compression): rising from a
+ * touch (or from its `from` level) until "there", holding while the person breathes,
+ * rising again on "eased", at most GEN_GUIDED_RISES_MAX rises; then releasing. */
+enum exec_guided_phase {
+	EXEC_GUIDED_NONE,      /* not in the work of a guided trigger point */
+	EXEC_GUIDED_RISING,
+	EXEC_GUIDED_HOLDING,
+	EXEC_GUIDED_RELEASING,
+};
+
+struct exec_guided {
+	uint8_t phase;          /* enum exec_guided_phase */
+	uint8_t rises;          /* rises so far, the current one included */
+	bool at_top;            /* the rise reached the most it may: no rise after this hold */
+	double level_n;         /* the force it asks for now, before feedback scaling */
+	double top_n;           /* the most it may ask: the step's level, lower after "too much" */
+	double there_n;         /* the force measured at the last "there" (0 = none); kept
+	                           after the step, until the next guided trigger point */
+	double release_from_n;
+	uint64_t since_ns;      /* the current phase began, on the step's work clock */
+};
+
 /* The run's whole state; the tick embeds it, so its size is fixed at build time. */
 struct exec {
 	const struct plan *plan;
@@ -61,6 +85,13 @@ struct exec {
 	uint64_t waited_ns;     /* this step, waiting for the carriage at its start */
 	uint64_t end_waited_ns; /* this step (a glide that ends the run), at its end */
 	uint64_t delay_ns;      /* the whole run, waiting for the carriage */
+	uint64_t stay_ns;       /* this step, extended by "stay" */
+	uint8_t stays;          /* this step's "stay"s */
+	bool end_now;           /* "skip", or a guided trigger point done: the step ends */
+	bool skipped;           /* by "skip": the next step starts from where the carriage is */
+	int64_t shift_ns;       /* the run's end moved by stays, skips, guided trigger points
+	                           ending early and the moves these changed */
+	double plan_prev_end_y_mm; /* where the previous step would have ended as planned */
 	double prev_end_y_mm;   /* planned end of the previous step */
 	double start_y_mm;      /* this step's start */
 	double end_y_mm;        /* this step's planned end */
@@ -75,6 +106,8 @@ struct exec {
 	uint64_t air_start_ns;
 	double heat_c[HAL_HEATER_COUNT];
 	enum recline_preset recline;
+
+	struct exec_guided guided;
 };
 
 void exec_reset(struct exec *e);
@@ -84,6 +117,27 @@ void exec_start(struct exec *e, const struct plan *p);
 /* One period: fill t with what the chair should do now. */
 enum exec_status exec_step(struct exec *e, const struct exec_feedback *fb,
 			   struct motion_targets *t);
+/* The person's commands on the run (the tick calls them between two steps): 0, -EPERM
+ * when they do not apply to where the run is, -ENOSPC past their bound. */
+/* Stay: the current working step lasts EXEC_STAY_MS longer (at most room_ms: what the
+ * session limit leaves), up to EXEC_STAYS_MAX times; a trigger point holds longer. Not for
+ * a glide (a stroke has no zone to stay in), a guided trigger point (the person leads it),
+ * a trigger point already releasing, or a step that does not work the body. -ENOSPC when
+ * the step has stayed its most or room_ms is under a second. */
+int exec_stay(struct exec *e, uint64_t room_ms);
+/* Skip: the current timed step ends on the next tick; the next step moves on from where
+ * the carriage is then. -EPERM when no step is under way. */
+int exec_skip(struct exec *e);
+/* "There" while a guided trigger point rises: it holds at what it asks now; force_n (the
+ * force measured now) is kept as the level reached. -EPERM otherwise. */
+int exec_there(struct exec *e, double force_n);
+/* "Eased" while it holds: it rises again, or releases after its last rise or at its most.
+ * -EPERM otherwise. */
+int exec_eased(struct exec *e);
+/* A guided trigger point under way asks at most level_n from now on, for the rest of its
+ * step ("too much" in its zone); it rises no further once there. */
+void exec_guided_cap(struct exec *e, double level_n);
+
 /* The phase the run is in (for the panel), "" before the first phase. */
 const char *exec_phase_name(const struct exec *e);
 /* Milliseconds of the plan done and in all, for progress bars. */

@@ -115,8 +115,51 @@ static void shiatsu(const struct plan_step *s, double t_s, struct motion_targets
 	}
 }
 
+double gen_guided_start_n(const struct plan_step *s)
+{
+	return s->from_level && s->from_force_n > s->touch_force_n ? s->from_force_n
+								  : s->touch_force_n;
+}
+
+uint32_t gen_guided_work_ms(const struct plan_step *s)
+{
+	double rise_n = s->force_n - gen_guided_start_n(s);
+	uint32_t rise_ms = rise_n > 0.0 ? (uint32_t)ceil(rise_n / GEN_GUIDED_RISE_N_S * 1000.0) : 0;
+	return s->ramp_ms + rise_ms + GEN_GUIDED_RISES_MAX * s->for_ms + s->release_ms +
+	       GEN_GUIDED_SLACK_MS;
+}
+
+/* A guided trigger point as a pure function of time, for plots and estimates: the worst
+ * case for force and time, nobody saying "there": the rise to its level, a hold there until
+ * the release. The executor runs the real protocol (exec.c). */
+static void guided(const struct plan_step *s, double t_s, struct motion_targets *t)
+{
+	double ramp_s = s->ramp_ms / 1000.0;
+	double release_s = s->release_ms / 1000.0;
+	double release_at_s = (gen_guided_work_ms(s) - GEN_GUIDED_SLACK_MS) / 1000.0 - release_s;
+	double start_n = gen_guided_start_n(s);
+	t->y_mm = s->y_from_mm;
+	t->y_speed_mm_s = 0.0;
+	t->z_mode = Z_FORCE;
+	if (t_s < ramp_s) {
+		t->z_force_n = ramp_n(s->touch_force_n, start_n, t_s, ramp_s);
+	} else if (t_s < release_at_s) {
+		double level_n = start_n + GEN_GUIDED_RISE_N_S * (t_s - ramp_s);
+		t->z_force_n = level_n < s->force_n ? level_n : s->force_n;
+	} else if (t_s - release_at_s < release_s * GEN_SETTLE_SHARE) {
+		t->z_force_n = ramp_n(s->force_n, 0.0, t_s - release_at_s, release_s);
+	} else {
+		t->z_mode = Z_RETRACT;
+		t->z_force_n = 0.0;
+	}
+}
+
 static void trigger_point(const struct plan_step *s, double t_s, struct motion_targets *t)
 {
+	if (s->guided) {
+		guided(s, t_s, t);
+		return;
+	}
 	double ramp_s = s->ramp_ms / 1000.0;
 	double hold_s = s->for_ms / 1000.0;
 	double release_s = s->release_ms / 1000.0;

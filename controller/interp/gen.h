@@ -19,6 +19,17 @@
 #define GEN_SETTLE_SHARE 0.8         /* ramps end at 80 % of their time; the rest lets the
 				      * force controller catch up, so the force is there when
 				      * the ramp's time is up */
+/* Guided trigger point (`trigger-point POINT guided`): from a light touch (or ramped over
+ * GEN_TRIGGER_RAMP_MS to its `from` level) the force rises GEN_GUIDED_RISE_N_S until the
+ * person says "there", holds while they breathe (at most `hold`), rises again on "eased",
+ * at most GEN_GUIDED_RISES_MAX rises; never "there": it stops at its level and holds
+ * once. Then it releases over `release`. Its time on the timeline is the worst case. */
+#define GEN_GUIDED_RISE_N_S 2.0
+#define GEN_GUIDED_RISES_MAX 3
+#define GEN_GUIDED_HOLD_MS 30000u     /* default bound of each hold */
+#define GEN_GUIDED_HOLD_MIN_MS 5000u
+#define GEN_GUIDED_HOLD_MAX_MS 90000u
+#define GEN_GUIDED_SLACK_MS 100u      /* a tick lost at each change of phase, with room */
 #define GEN_TOUCH_N 3.0              /* light contact while the roller meets the skin */
 #define GEN_APPROACH_EXTRA_MS 200u   /* beyond skin gap / Z speed */
 /* Stretch: the four limb zones squeeze together, then let go; the squeeze lasts long
@@ -37,6 +48,12 @@ uint32_t gen_shiatsu_cycle_ms(const struct plan_step *s);
 
 /* A triangle wave between a and b at speed v: position at t_s, and the pass number. */
 double gen_sweep_y(double a_mm, double b_mm, double v_mm_s, double t_s, long *pass);
+
+/* A guided trigger point's worst case (resolved): the ramp to `from`, the rise from there
+ * to its level, GEN_GUIDED_RISES_MAX holds, the release, and GEN_GUIDED_SLACK_MS. */
+uint32_t gen_guided_work_ms(const struct plan_step *s);
+/* Where a guided trigger point's rise starts (resolved): its `from` force, or the touch. */
+double gen_guided_start_n(const struct plan_step *s);
 
 /* Targets for a working step (knead..trigger-point) t_s into its work. Fills carriage,
  * Z, knead, tap and width; leaves airbags, heat and recline alone. */

@@ -414,6 +414,12 @@ static bool read_point(struct parser *p, struct plan_point *pt, struct interp_lo
 	return read_offset(p, &pt->offset_mm);
 }
 
+/* True when t is the word w. */
+static bool is_word(const struct interp_token *t, const char *w)
+{
+	return t->kind == INTERP_TOK_WORD && t->len == strlen(w) && memcmp(t->text, w, t->len) == 0;
+}
+
 /* True when t is an option's word (`for`, `speed`...): never a landmark. */
 static bool is_option_word(const struct interp_token *t)
 {
@@ -443,7 +449,8 @@ static void read_where(struct parser *p)
 	const struct interp_token *t = cur(p);
 	char buf[40];
 	/* An option word where the zone should be: the zone is missing. */
-	if (t->kind == INTERP_TOK_EOL || is_option_word(t)) {
+	if (t->kind == INTERP_TOK_EOL || is_option_word(t) ||
+	    (p->st->kw == INTERP_KW_TRIGGER_POINT && is_word(t, "guided"))) {
 		interp_error(p->d, at(p), "expected a %s after '%s', got %s",
 			     p->st->kw == INTERP_KW_TRIGGER_POINT ? "point" : "zone",
 			     interp_kw_name[p->st->kw], describe(t, buf, sizeof(buf)));
@@ -491,11 +498,21 @@ static void skip_value(struct parser *p)
 		advance(p);
 }
 
+/* `trigger-point POINT guided`: the word comes right after the point. */
+static void read_guided(struct parser *p)
+{
+	if (p->st->kw != INTERP_KW_TRIGGER_POINT || !is_word(cur(p), "guided"))
+		return;
+	p->st->guided = true;
+	p->st->guided_loc = cur(p)->loc;
+	advance(p);
+}
+
 static void read_options(struct parser *p)
 {
 	struct interp_stmt *st = p->st;
-	unsigned allowed = interp_kw_options(st->kw);
-	const char *kw = interp_kw_name[st->kw];
+	unsigned allowed = st->guided ? interp_guided_options() : interp_kw_options(st->kw);
+	const char *kw = st->guided ? "a guided trigger-point" : interp_kw_name[st->kw];
 	char buf[40], list[120];
 	while (cur(p)->kind != INTERP_TOK_EOL) {
 		const struct interp_token *t = cur(p);
@@ -532,6 +549,12 @@ static void read_options(struct parser *p)
 		}
 		advance(p);
 		int o = interp_word_index(t->text, t->len, interp_opt_name, INTERP_OPT_COUNT);
+		if (o < 0 && st->kw == INTERP_KW_TRIGGER_POINT && is_word(t, "guided")) {
+			interp_error(p->d, t->loc,
+				     "'guided' comes right after the point: 'trigger-point POINT guided ...'");
+			fail(p);
+			continue;
+		}
 		if (o < 0) {
 			const char *names[INTERP_OPT_COUNT];
 			int n = 0;
@@ -849,6 +872,7 @@ static int parse_statement(struct parser *p)
 		break;
 	default: /* the techniques */
 		read_where(p);
+		read_guided(p);
 		read_options(p);
 		break;
 	}

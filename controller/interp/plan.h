@@ -91,10 +91,13 @@ struct plan_step {
 	uint8_t rate_level;    /* 1..10 */
 	uint8_t width;         /* enum plan_width */
 	uint8_t stretch_level; /* 1..5 */
+	uint8_t guided;        /* trigger-point POINT guided: z_level is the most it may reach */
+	uint8_t from_level;    /* guided: the level its rise starts at, 0 = from a light touch */
 	uint16_t phase;        /* index into the plan's phase names; 0 = before any phase */
 	uint32_t line, col;    /* where the statement is in the source */
 	struct plan_where where;
-	uint32_t for_ms;       /* `for`, the trigger-point hold, or a pause */
+	uint32_t for_ms;       /* `for`, the trigger-point hold (guided: each hold's bound), or a
+	                          pause */
 	uint32_t hold_ms;      /* shiatsu hold at each point */
 	uint32_t ramp_ms, release_ms;
 	uint32_t times;        /* roll `times N` (0 = for a duration), or the repeat count */
@@ -108,6 +111,7 @@ struct plan_step {
 	double width_mm;       /* 0 = leave as is */
 	double depth_mm, force_n;           /* by z_kind */
 	double touch_depth_mm, touch_force_n; /* the roller meeting the skin */
+	double from_force_n;   /* guided: from_level's force (0 when from a touch) */
 	double stretch_kpa;
 	uint32_t stretch_squeeze_ms, stretch_cycle_ms; /* gen_stretch_*_ms of stretch_kpa */
 	uint32_t work_ms;      /* the technique itself, without moving there */

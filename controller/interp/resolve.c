@@ -193,6 +193,7 @@ static void resolve_levels(struct plan *p, struct plan_step *s)
 		s->force_n = interp_force_n(p->cap_n, s->z_level);
 		s->touch_force_n = s->force_n < GEN_TOUCH_N ? s->force_n : GEN_TOUCH_N;
 	}
+	s->from_force_n = s->guided && s->from_level ? interp_force_n(p->cap_n, s->from_level) : 0.0;
 	s->stretch_kpa = 0.0;
 	s->stretch_squeeze_ms = 0;
 	s->stretch_cycle_ms = 0;
@@ -217,6 +218,8 @@ static uint32_t work_ms(const struct plan_step *s)
 			return (uint32_t)ceil(s->times * 2.0 * length_mm / s->speed_mm_s * 1000.0);
 		return s->for_ms;
 	case PLAN_TRIGGER_POINT:
+		if (s->guided)
+			return gen_guided_work_ms(s);
 		return s->ramp_ms + s->for_ms + s->release_ms;
 	default:
 		return plan_op_timed((enum plan_op)s->op) ? s->for_ms : 0;

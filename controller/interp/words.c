@@ -11,7 +11,7 @@ const char *const interp_kw_name[INTERP_KW_COUNT] = {
 
 const char *const interp_opt_name[INTERP_OPT_COUNT] = {
 	"width", "speed", "rate", "depth", "pressure", "hold", "ramp", "release", "for",
-	"times", "level", "cycle",
+	"times", "level", "cycle", "from",
 };
 
 const char *const interp_width_name[4] = {"", "narrow", "medium", "wide"};
@@ -64,4 +64,9 @@ unsigned interp_kw_options(enum interp_kw kw)
 	default:
 		return 0;
 	}
+}
+
+unsigned interp_guided_options(void)
+{
+	return O(PRESSURE) | O(FROM) | O(HOLD) | O(RELEASE);
 }

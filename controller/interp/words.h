@@ -25,5 +25,7 @@ extern const char *const interp_technique_name[INTERP_TECHNIQUE_COUNT];
 
 /* Which options a statement takes (bit n = enum interp_opt n). */
 unsigned interp_kw_options(enum interp_kw kw);
+/* ... and a guided trigger point (`trigger-point POINT guided ...`): no ramp, a `from`. */
+unsigned interp_guided_options(void);
 
 #endif
