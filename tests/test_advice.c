@@ -108,7 +108,7 @@ static void test_pain_worse_after_picks_the_see_professional_entry_naming_the_ar
 	const struct advice_item *it = find(&l, "pain-worse-now");
 	assert_non_null(it);
 	assert_int_equal(it->kind, ADVICE_SEE_PROFESSIONAL);
-	assert_non_null(strstr(it->text, "Your neck and lower-back hurt more now"));
+	assert_non_null(strstr(it->text, "Pain in your neck and lower-back is higher now"));
 	assert_non_null(strstr(it->text, "physician or physiotherapist"));
 }
 
