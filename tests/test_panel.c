@@ -164,7 +164,7 @@ static int open_panel(int max_clients, size_t out_max)
 
 static int setup(void **state)
 {
-	snprintf(dir, sizeof(dir), "/tmp/tpanel.XXXXXX");
+	snprintf(dir, sizeof(dir), "%s/tpanel.XXXXXX", P_tmpdir);
 	if (!mkdtemp(dir))
 		return -1;
 	snprintf(path, sizeof(path), "%s/panel.sock", dir);

@@ -18,12 +18,14 @@
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #define LINE_CAP (PANEL_LINE_MAX + 1) /* a longest line and its newline */
 #define IN_CAP_FIRST 4096
 #define ACCEPTS_PER_SERVICE 64
 #define IOV_MAX_SEND 64
+#define ACCEPT_PAUSE_MS 100
 
 /* One serialised line, shared by every queue that holds it. */
 struct out_msg {
@@ -76,7 +78,7 @@ struct panel {
 	size_t out_max;
 	struct client *clients;
 	int client_count;
-	bool accept_paused; /* out of descriptors: wait for a connection to close */
+	int64_t accept_paused_until_ms; /* out of descriptors: until one closes or this time */
 	uint64_t next_conn_id;
 	struct deferred *defer;
 	size_t defer_count, defer_cap;
@@ -98,6 +100,13 @@ const char *panel_role_name(enum panel_role r)
 const char *panel_topic_name(enum panel_topic t)
 {
 	return (unsigned)t < PANEL_TOPIC_COUNT ? topic_names[t] : "?";
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* --- output ---------------------------------------------------------------------------- */
@@ -140,7 +149,7 @@ static void client_close(struct panel *p, struct client *c)
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
 	p->client_count--;
-	p->accept_paused = false;
+	p->accept_paused_until_ms = 0;
 }
 
 /* Send what the socket takes now. Returns 0, or -1 when the client was closed. */
@@ -530,7 +539,8 @@ static void accept_clients(struct panel *p)
 		int fd = accept4(p->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
 			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
-				p->accept_paused = true; /* else poll would report it again at once */
+				/* else poll would report it again at once, and again */
+				p->accept_paused_until_ms = now_ms() + ACCEPT_PAUSE_MS;
 			return;
 		}
 		if (p->client_count >= p->max_clients) {
@@ -565,7 +575,9 @@ int panel_pollfd_max(const struct panel *p)
 int panel_pollfds(struct panel *p, struct pollfd *fds, int max)
 {
 	int n = 0;
-	if (!p->accept_paused && n < max) {
+	if (p->accept_paused_until_ms && now_ms() >= p->accept_paused_until_ms)
+		p->accept_paused_until_ms = 0;
+	if (!p->accept_paused_until_ms && n < max) {
 		fds[n] = (struct pollfd){.fd = p->listen_fd, .events = POLLIN};
 		p->refs[n++] = (struct poll_ref){.slot = -1};
 	}
