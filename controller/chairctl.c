@@ -15,6 +15,7 @@
 #include "program_load.h"
 #include "report.h"
 #include "runner.h"
+#include "session/scan.h"
 
 static void usage(FILE *f)
 {
@@ -23,22 +24,45 @@ static void usage(FILE *f)
 		   "       chairctl program run FILE [--seed N] [--config FILE] [--cap N]\n");
 }
 
-/* The body map of the person seated in the simulated chair, as a body scan would find
- * them: their shoulder line, height and skin gap. Printed, so a run says whom it is for. */
-static int scanned_body(const struct chair_config *cfg, struct backend *be, struct body_map *body)
+/* Home the chair in lockstep and wait for it: 0, or -EIO when it faulted or timed out. */
+static int home_for_scan(struct runner *r)
 {
-	const struct sim_person *person = &hal_sim_get(be->sim)->person;
+	struct ctl_cmd home = {.kind = CMD_HOME};
+	uint32_t seq = runner_send(r, &home);
+	double until_s = runner_time_s(r) + 60.0;
+	while (seq && runner_time_s(r) < until_s) {
+		runner_advance(r, NULL, NULL);
+		const struct telem *t = &r->last;
+		if (t->state == ST_FAULT || t->state == ST_ESTOP)
+			break;
+		if (t->cmd_seq >= seq && t->state == ST_IDLE && t->homed)
+			return 0;
+	}
+	return -EIO;
+}
+
+/* The body map of the person seated in the simulated chair, found as the chair finds
+ * anyone's: homed, then a body scan through the runner (the simulator's person is known
+ * only through the chair's sensors). Printed, so a run says whom it is for. */
+static int scanned_body(const struct chair_config *cfg, struct runner *r, struct body_map *body)
+{
+	static struct scan sc;
+	struct scan_result res = {.status = SCAN_FAULT};
 	struct interp_limits lim;
 	program_limits(cfg, &lim);
-	if (body_from_scan(body, person->shoulder_y_mm, person->height_cm * 10.0,
-			   person->skin_gap_mm, &lim) != 0) {
-		fprintf(stderr, "chairctl: the simulated person (%.0f cm, shoulder line at %.0f mm) "
-				"is outside what the chair can scan\n",
-			person->height_cm, person->shoulder_y_mm);
+	if (home_for_scan(r) != 0 || scan_run(&sc, r, NULL, NULL, &res) != 0 ||
+	    res.status == SCAN_FAULT) {
+		fprintf(stderr, "chairctl: the chair could not scan: %s\n",
+			res.reason[0] ? res.reason : "homing failed");
+		return -EIO;
+	}
+	if (res.status != SCAN_OK || scan_body(&res, 0.0, &lim, body) != 0) {
+		fprintf(stderr, "chairctl: scan: %s\n",
+			res.reason[0] ? res.reason : "the shoulder line leaves no back");
 		return -EINVAL;
 	}
-	printf("body: %.0f cm, shoulder line at %.0f mm\n", body->height_mm / 10.0,
-	       body->shoulder_y_mm);
+	printf("scan: shoulder line at %.0f mm (height \u2248 %.0f cm)\n", body->shoulder_y_mm,
+	       body->height_mm / 10.0);
 	fflush(stdout); /* before any refusal on stderr, so the two read in order */
 	return 0;
 }
@@ -113,10 +137,10 @@ static int program_run(int argc, char **argv)
 		backend_destroy(&be);
 		return 1;
 	}
-	/* Lockstep ticks only when asked, so the chair has not moved yet. */
+	/* Homed and scanned first: the program is resolved for the body the scan found. */
 	struct body_map body;
 	struct plan *plan = NULL;
-	if (scanned_body(&cfg, &be, &body) != 0 ||
+	if (scanned_body(&cfg, &r, &body) != 0 ||
 	    program_load_file_for(argv[optind], &cfg, &body, cfg.session.default_cap_n, &plan,
 				  stderr) != 0) {
 		runner_close(&r);

@@ -208,7 +208,8 @@ static void test_run_runs_a_short_program_to_its_end_for_the_seated_person(void 
 	char *args[] = {"program", "run", path, NULL};
 	assert_int_equal(run_chairctl(args, out, sizeof(out), err, sizeof(err)), 0);
 	assert_string_equal(err, "");
-	assert_true(strncmp(out, "body: 190 cm, shoulder line at 190 mm\n", 38) == 0);
+	/* found by the body scan, not read from the simulator */
+	assert_true(strncmp(out, "scan: shoulder line at 190 mm (height \u2248 190 cm)\n", 50) == 0);
 	assert_non_null(strstr(out, "running \"Short\""));
 	assert_non_null(strstr(out, "summary:\n"));
 	assert_non_null(strstr(out, "  rollers on the body: "));
@@ -232,12 +233,12 @@ static void test_run_refuses_a_place_off_the_track_for_the_seated_person(void **
 		 "%s:3:7: error: 'neck-80mm' is at -20 mm for this person (shoulder line at 190 mm), "
 		 "off the track (0 to 1300 mm)\n", path);
 	assert_non_null(strstr(err, want));
-	/* refused before anything moved */
-	assert_string_equal(out, "body: 190 cm, shoulder line at 190 mm\n");
-	/* the default person (seed 0) fits it */
+	/* refused after the scan, before the program moved anything */
+	assert_string_equal(out, "scan: shoulder line at 190 mm (height \u2248 190 cm)\n");
+	/* the default person (seed 0, shoulder line 235 mm, scanned at 236) fits it */
 	char *seed0[] = {"program", "run", path, "--seed", "0", NULL};
 	assert_int_equal(run_chairctl(seed0, out, sizeof(out), err, sizeof(err)), 0);
-	assert_true(strncmp(out, "body: 175 cm, shoulder line at 235 mm\n", 38) == 0);
+	assert_true(strncmp(out, "scan: shoulder line at 236 mm (height \u2248 175 cm)\n", 50) == 0);
 	assert_non_null(strstr(out, "  faults:        0\n"));
 	unlink(path);
 }
