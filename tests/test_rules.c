@@ -188,8 +188,9 @@ static void test_osteoporosis_forbids_deep_work_and_tapping_under_a_lower_cap(vo
 	assert_false(l.deep_allowed);
 	assert_int_equal(l.techniques_excluded & TAPPING, TAPPING);
 	assert_true(l.techniques_excluded & (1u << PLAN_SHIATSU));
-	assert_int_equal(l.areas_no_deep, BIT(AREA_NECK) | BIT(AREA_UPPER_BACK) | BIT(AREA_MID_BACK) |
-						  BIT(AREA_LOWER_BACK) | BIT(AREA_SACRUM));
+	assert_int_equal(l.areas_no_deep, BIT(AREA_NECK) | BIT(AREA_UPPER_BACK) |
+						  BIT(AREA_MID_BACK) | BIT(AREA_LOWER_BACK) |
+						  BIT(AREA_SACRUM));
 }
 
 /* One of the five: the chair does not go ahead and says whom to see, in reason and message. */
@@ -407,8 +408,8 @@ static void test_only_the_five_do_not_go_ahead_rules_stop_the_chair(void **state
 	unsigned stop = BIT(COND_PREGNANCY) | BIT(COND_DVT) | BIT(COND_IMPLANT) | BIT(COND_CANCER) |
 			BIT(COND_FEVER);
 	for (int c = 0; c < COND_COUNT; c++) {
-		struct session_limits l = condition_takes_area(c) ? limits_with_area(c, AREA_NECK, 0)
-								   : limits_of(c);
+		struct session_limits l =
+			condition_takes_area(c) ? limits_with_area(c, AREA_NECK, 0) : limits_of(c);
 		assert_int_equal(l.see_professional_first, (stop & BIT(c)) != 0);
 		assert_int_equal(l.message_count, 1);
 	}

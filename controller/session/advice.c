@@ -61,7 +61,8 @@ static int parse_when(struct parse *p, const struct rules_line *l)
 		names[i] = areas ? area_name(i) : condition_name(i);
 	e->when = areas ? ADVICE_WHEN_AREAS : ADVICE_WHEN_CONDITIONS;
 	for (int i = 2; i < l->count; i++) {
-		int v = l->quoted[i] ? -1 : areas ? area_lookup(l->word[i]) : condition_lookup(l->word[i]);
+		const char *word = l->word[i];
+		int v = l->quoted[i] ? -1 : areas ? area_lookup(word) : condition_lookup(word);
 		if (v < 0)
 			return rules_lexer_error(&p->lx, l->number, "unknown %s '%s'%s",
 						 areas ? "area" : "condition", l->word[i],
@@ -300,7 +301,8 @@ int advice_select(const struct advice_table *t, unsigned worked_areas,
 	if (worked_areas & ~AREA_MASK_ALL)
 		return -EINVAL;
 	unsigned conditions = 0, sore_areas = 0, worse = 0;
-	for (int i = 0; answers && i < answers->condition_count && i < CONSULT_CONDITIONS_MAX; i++) {
+	int n = answers ? answers->condition_count : 0;
+	for (int i = 0; i < n && i < CONSULT_CONDITIONS_MAX; i++) {
 		const struct consult_condition *c = &answers->conditions[i];
 		if ((unsigned)c->id >= COND_COUNT)
 			return -EINVAL;
@@ -319,7 +321,7 @@ int advice_select(const struct advice_table *t, unsigned worked_areas,
 		if (t->entry[i].kind == ADVICE_SEE_PROFESSIONAL &&
 		    wanted(&t->entry[i], worked_areas, conditions, sore_areas, worse))
 			professional++;
-	int others = ADVICE_LIST_MAX - (professional < ADVICE_LIST_MAX ? professional : ADVICE_LIST_MAX);
+	int others = professional < ADVICE_LIST_MAX ? ADVICE_LIST_MAX - professional : 0;
 
 	char areas[AREAS_TEXT_MAX];
 	areas_text(areas, sizeof(areas), worse);

@@ -147,7 +147,8 @@ static int parse_value(struct parse *p, const struct rules_line *l, const struct
 						 "pressure: expected one level 1..10, got '%s'", w);
 		return 0;
 	case K_MINUTES:
-		if (!single || parse_int(w, CONSULT_DURATION_MIN_MIN, CONSULT_DURATION_MAX_MIN, field))
+		if (!single ||
+		    parse_int(w, CONSULT_DURATION_MIN_MIN, CONSULT_DURATION_MAX_MIN, field))
 			return rules_lexer_error(&p->lx, l->number,
 						 "max-minutes: expected one whole number of minutes 5..30, got '%s'", w);
 		return 0;
@@ -185,7 +186,8 @@ static int parse_value(struct parse *p, const struct rules_line *l, const struct
 				return rules_lexer_error(
 					&p->lx, l->number,
 					"unknown technique '%s', expected knead, tap, knead-tap, shiatsu, roll, glide, trigger-point, stretch, air or heat%s",
-					l->word[i], hint(buf, sizeof(buf), l->word[i], names, technique_names(names)));
+					l->word[i],
+					hint(buf, sizeof(buf), l->word[i], names, technique_names(names)));
 			r->techniques_excluded |= bit;
 		}
 		return 0;
@@ -258,7 +260,8 @@ static int check_text(struct parse *p, const struct rules_rule *r, const char *w
 		if (!condition_takes_area(p->cond))
 			return rules_lexer_error(&p->lx, r->line,
 						 "rule %s: %s: {area} but %s is not about one area",
-						 condition_name(p->cond), what, condition_name(p->cond));
+						 condition_name(p->cond), what,
+						 condition_name(p->cond));
 		grow += AREA_NAME_LONGEST - strlen(PLACEHOLDER);
 	}
 	if (strlen(s) + grow >= RULES_TEXT_MAX)
@@ -278,7 +281,8 @@ static int close_rule(struct parse *p)
 		return rules_lexer_error(&p->lx, r->line, "rule %s: 'see' needs a 'reason' shown with it", c);
 	if (r->reason[0] && !r->professional[0])
 		return rules_lexer_error(&p->lx, r->line, "rule %s: 'reason' without 'see': expected the professional to see", c);
-	if (r->professional[0] && (!strstr(r->message, r->professional) || !strstr(r->reason, r->professional)))
+	if (r->professional[0] &&
+	    (!strstr(r->message, r->professional) || !strstr(r->reason, r->professional)))
 		return rules_lexer_error(&p->lx, r->line, "rule %s: message and reason must name the professional '%s'",
 					 c, r->professional);
 	if (r->later[0] && !r->weeks)
@@ -469,7 +473,8 @@ int rules_check_answers(const struct consult_answers *a, char *err, size_t len)
 		snprintf(err, len, "intensity: expected gentle, normal or firm");
 		return -EINVAL;
 	}
-	if (a->duration_min < CONSULT_DURATION_MIN_MIN || a->duration_min > CONSULT_DURATION_MAX_MIN) {
+	if (a->duration_min < CONSULT_DURATION_MIN_MIN ||
+	    a->duration_min > CONSULT_DURATION_MAX_MIN) {
 		snprintf(err, len, "duration_min: expected %d..%d minutes", CONSULT_DURATION_MIN_MIN,
 			 CONSULT_DURATION_MAX_MIN);
 		return -EINVAL;
