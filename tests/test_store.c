@@ -1128,6 +1128,20 @@ static void test_a_callback_stops_a_listing_and_may_not_call_the_store(void **st
 	store_close(st);
 }
 
+static void test_an_in_memory_database_serves_other_suites_and_is_gone_at_close(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st;
+	for (int pass = 0; pass < 2; pass++) {
+		assert_int_equal(store_open(&st, ":memory:", f->err, sizeof(f->err)), 0);
+		struct store_user u = user_named("Xan", 170);
+		assert_int_equal(store_user_create(st, &u), 0); /* no -EEXIST on the second pass */
+		int64_t sid = begin_session(st, u.id, 1.0);
+		assert_int_equal(store_session_end(st, sid, STORE_ENDED_COMPLETED, 2.0, NULL), 0);
+		store_close(st);
+	}
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -1155,6 +1169,7 @@ int main(void)
 		T(test_program_checksum_is_blake2b_stable_and_follows_the_text),
 		T(test_fault_list_is_oldest_first_and_max_keeps_the_latest),
 		T(test_a_callback_stops_a_listing_and_may_not_call_the_store),
+		T(test_an_in_memory_database_serves_other_suites_and_is_gone_at_close),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -46,7 +46,8 @@ struct store_options {
 
 /* Open (creating it if needed) the database at path, migrate it to STORE_SCHEMA_VERSION and
  * mark the sessions a crash left running as interrupted. A read-only file or directory is
- * -EROFS unless opts->readonly. *out is NULL on failure, with the reason in err. */
+ * -EROFS unless opts->readonly. ":memory:" is a database in memory (for tests), gone at
+ * close. *out is NULL on failure, with the reason in err. */
 int store_open(struct store **out, const char *path, char *err, size_t err_len);
 int store_open_ex(struct store **out, const char *path, const struct store_options *opts,
 		  char *err, size_t err_len);

@@ -127,8 +127,8 @@ int store_session_begin(struct store *st, const struct store_session_start *b, i
 	if (!store_name_ok(b->program_name, STORE_NAME_MAX))
 		return store_fail(st, -EINVAL, "session of user %lld: a program name of 1 to %d bytes",
 				  (long long)b->user_id, STORE_NAME_MAX);
-	if (!b->plan_text)
-		return store_fail(st, -EINVAL, "session of user %lld: no plan text",
+	if (!b->plan_text || !isfinite(b->start_s))
+		return store_fail(st, -EINVAL, "session of user %lld: no plan text or no start time",
 				  (long long)b->user_id);
 	int err = pain_check(st, b->pain_before, "session of user", (long long)b->user_id);
 	if (err)
@@ -226,6 +226,8 @@ int store_session_end(struct store *st, int64_t sid, enum store_ended ended, dou
 	if (!store_ended_name(ended) || ended == STORE_ENDED_RUNNING)
 		return store_fail(st, -EINVAL, "session %lld: not an end (%d)", (long long)sid,
 				  (int)ended);
+	if (!isfinite(end_s))
+		return store_fail(st, -EINVAL, "session %lld: end time not finite", (long long)sid);
 	sqlite3_stmt *s = store_stmt(st, SQL_SESSION_END);
 	sqlite3_bind_text(s, 1, ended_names[ended], -1, SQLITE_STATIC);
 	sqlite3_bind_double(s, 2, end_s);
