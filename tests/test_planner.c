@@ -165,7 +165,8 @@ static void random_answers(struct consult_answers *a)
 	a->duration_min = 5 + (int)rnd(26);
 }
 
-static const char *const memory_points[] = {"L4", "L3", "T4", "T7-10mm", "C7+20mm", "T9", "L2+20mm"};
+static const char *const memory_points[] = {"L4", "L3", "T4", "T7-10mm", "C7+20mm", "T9",
+					    "L2+20mm", "lower-back-10mm", "glutes", "T3-2cm"};
 
 static void test_planner_200_random_consultations_pass_the_checker_and_keep_every_limit(void **state)
 {
@@ -188,7 +189,7 @@ static void test_planner_200_random_consultations_pass_the_checker_and_keep_ever
 		struct trigger_memory tm[3];
 		int ntm = (int)rnd(4);
 		for (int i = 0; i < ntm; i++) {
-			snprintf(tm[i].point, sizeof(tm[i].point), "%s", memory_points[rnd(7)]);
+			snprintf(tm[i].point, sizeof(tm[i].point), "%s", memory_points[rnd(10)]);
 			tm[i].level_n = 5.0 + rnd((uint32_t)lim.cap_n);
 		}
 		struct body_map scanned;
@@ -344,6 +345,32 @@ static void test_shoulder_injury_three_weeks_ago_leaves_the_shoulders_alone(void
 	plan_free(p);
 }
 
+static void test_rolling_is_split_around_an_avoided_zone_in_the_middle(void **state)
+{
+	(void)state;
+	char text[PLANNER_TEXT_MAX];
+	struct consult_answers a;
+	struct session_limits lim;
+	struct planner_summary sum;
+	answers_with(&a, COND_SKIN, AREA_MID_BACK, -1);
+	a.pain_score[AREA_UPPER_BACK] = 6;
+	a.pain_score[AREA_LOWER_BACK] = 6;
+	struct plan *p = plan_for(&a, &lim, NULL, NULL, 0, text, sizeof(text), &sum);
+	int above = 0, below = 0;
+	const struct body_map *b = &p->body;
+	for (uint32_t i = 0; i < p->step_count; i++) {
+		const struct plan_step *s = &p->steps[i];
+		if (s->op != PLAN_ROLL)
+			continue;
+		double from = fmin(s->y_from_mm, s->y_to_mm), to = fmax(s->y_from_mm, s->y_to_mm);
+		above += to <= b->span_start_mm[AREA_MID_BACK] - PLANNER_MARGIN_MM + 1e-6;
+		below += from >= b->span_end_mm[AREA_MID_BACK] + PLANNER_MARGIN_MM - 1e-6;
+	}
+	assert_true(above >= 2 && below >= 2); /* warm-up and cool-down, on both sides */
+	assert_int_equal(peak_in_zone(p, AREA_MID_BACK), 0);
+	plan_free(p);
+}
+
 /* The trigger-point step at landmark lm (offset 0), or NULL. */
 static const struct plan_step *trigger_at(const struct plan *p, int lm)
 {
@@ -378,9 +405,15 @@ static void test_remembered_trigger_level_is_where_that_point_starts(void **stat
 	struct plan *p = plan_for(&a, &lim, NULL, &tm, 1, text, sizeof(text), &sum);
 	s = trigger_at(p, BODY_L3);
 	assert_non_null(s);
-	int start = s->z_level;
-	assert_int_equal(start, 3);
-	assert_int_not_equal(start, usual);
+	if (sum.guided_trigger_points) {
+		/* Guided: its rise starts at the remembered level, up to the usual most. */
+		assert_non_null(strstr(text, "trigger-point L3 guided pressure "));
+		assert_non_null(strstr(text, " from 3 "));
+		assert_int_equal(s->z_level, usual);
+	} else {
+		assert_int_equal(s->z_level, 3);
+		assert_int_not_equal(s->z_level, usual);
+	}
 	plan_free(p);
 }
 
@@ -563,6 +596,7 @@ int main(void)
 		cmocka_unit_test(test_planner_200_random_consultations_pass_the_checker_and_keep_every_limit),
 		cmocka_unit_test(test_fibromyalgia_gets_no_tapping_and_gentle_rolling),
 		cmocka_unit_test(test_shoulder_injury_three_weeks_ago_leaves_the_shoulders_alone),
+		cmocka_unit_test(test_rolling_is_split_around_an_avoided_zone_in_the_middle),
 		cmocka_unit_test(test_remembered_trigger_level_is_where_that_point_starts),
 		cmocka_unit_test(test_zone_ceiling_lowers_that_zone_level_below_the_too_much),
 		cmocka_unit_test(test_softer_preference_lowers_a_zone_and_stronger_stays_within_limits),

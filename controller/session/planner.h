@@ -19,6 +19,7 @@
 #ifndef SESSION_PLANNER_H
 #define SESSION_PLANNER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -51,6 +52,8 @@ struct planner_summary {
 	unsigned areas_worked;    /* bit (1u << enum area): rollers or airbags work there */
 	unsigned techniques;      /* technique bits used anywhere */
 	int peak_pressure_level;  /* highest `pressure` level written, 0 = none */
+	bool guided_trigger_points; /* trigger points are guided: the person says "there" and
+				     * "eased" (the language's `trigger-point POINT guided`) */
 	char text[400];           /* for the panel: "20 min: warm-up 3 min, lower back
 				   * (trigger points, kneading) 9 min, ..., cool-down 3 min" */
 	int note_count;           /* what the plan leaves out and why, for the person */

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "../interp/limits.h"
 #include "planner.h"
@@ -70,6 +71,72 @@ struct pb_rules {
 	uint32_t duration_ms;
 	bool guided;                     /* the language has guided trigger points */
 };
+
+/* The planner's choices being made (planner.c, planner_work.c). */
+struct pb_ctx {
+	const struct planner_input *in;
+	const struct consult_answers *a;
+	const struct session_limits *lim;
+	const struct interp_limits *il;
+	const struct body_map *bodies[3];
+	struct pb_rules r;
+	struct pb_plan *pp;
+	int base;          /* work pressure level before each zone's limits */
+	bool low_all;      /* a condition that keeps pressure low everywhere */
+	bool tap_ok;       /* tapping is welcome (and allowed) in the cool-down */
+	int air_level;
+	int cur_phase;
+	unsigned worked;   /* roller areas the work phases use */
+};
+
+static inline bool pb_has_cond(const struct consult_answers *a, enum condition c)
+{
+	for (int i = 0; i < a->condition_count && i < CONSULT_CONDITIONS_MAX; i++)
+		if (a->conditions[i].id == c)
+			return true;
+	return false;
+}
+
+static inline bool pb_has_goal(const struct consult_answers *a, enum goal g)
+{
+	return (a->goals & (1u << g)) != 0;
+}
+
+static inline bool pb_tech_ok(const struct pb_ctx *c, enum plan_op op)
+{
+	return !(c->lim->techniques_excluded & (1u << op));
+}
+
+static inline int pb_clampi(int v, int lo, int hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
+static inline void pb_note(struct pb_plan *pp, const char *fmt, const char *what)
+{
+	if (pp->note_count < PLANNER_NOTES_MAX)
+		snprintf(pp->notes[pp->note_count++], PLANNER_NOTE_LEN, fmt, what);
+}
+
+/* Phase names of the areas ("Lower back"). */
+extern const char *const pb_area_title[];
+
+/* A phase begins; what is added next belongs to it. */
+void pb_begin_phase(struct pb_ctx *c, const char *name, int area);
+/* A modal statement as written. */
+void pb_add_line(struct pb_ctx *c, const char *line);
+/* A working step over the workable zones z1..z2 at the lowest level they allow for base;
+ * flexible (for_ms is fitted) unless a glide. NULL when the plan is full. */
+struct pb_item *pb_add_work(struct pb_ctx *c, enum plan_op op, int z1, int z2, int base,
+			    uint32_t for_ms);
+/* Gentle strokes over every run of workable zones in z1..z2 for ms in all. */
+void pb_gentle_over(struct pb_ctx *c, int z1, int z2, int base, int speed, uint32_t ms);
+/* The work on a roller area with pain score pain (0: relaxation) and a budget of ms. */
+void pb_work_roller(struct pb_ctx *c, int area, int pain, uint32_t ms);
+/* The work on an airbag area (arms, calves, feet) for ms. */
+void pb_work_air(struct pb_ctx *c, int area, uint32_t ms);
+/* The allowed airbags pressing any of areas, as an `air` zone list; how many. */
+int pb_air_zones(const struct pb_ctx *c, unsigned areas, char *buf, size_t n);
 
 /* The airbag zones' words in programs, by enum hal_airbag. */
 extern const char *const pb_airbag_word[];

@@ -56,9 +56,12 @@ static void put_work(struct out *o, const struct pb_item *it, const char *where,
 		dur(h, sizeof(h), it->hold_ms);
 		dur(ra, sizeof(ra), it->ramp_ms);
 		dur(re, sizeof(re), it->release_ms);
-		if (r->guided)
-			put(o, " guided pressure %d%s hold %s\n", it->level, "", h);
-		else
+		if (r->guided) {
+			put(o, " guided pressure %d", it->level);
+			if (it->start_level)
+				put(o, " from %d", it->start_level);
+			put(o, " hold %s release %s\n", h, re);
+		} else
 			put(o, " pressure %d ramp %s hold %s release %s\n", it->level, ra, h, re);
 		break;
 	case PLAN_GLIDE:
@@ -265,6 +268,7 @@ static void summarize(const struct pb_plan *pp, const struct pb_rules *r, const 
 	sum->duration_min = (int)(r->duration_ms / 60000u);
 	sum->total_ms = p->total_ms;
 	sum->level = p->level;
+	sum->guided_trigger_points = r->guided;
 	sum->phase_count = pp->phase_count;
 	for (int i = 0; i < pp->phase_count; i++) {
 		snprintf(sum->phases[i].name, sizeof(sum->phases[i].name), "%s", pp->phases[i].name);
@@ -375,9 +379,17 @@ static bool drop_one(struct pb_plan *pp)
 	return true;
 }
 
-/* Splits flexible steps over PB_MAX_FOR_MS in two (the second written differently). */
+/* Whole seconds, at least PB_MIN_FOR_MS, for every flexible step; those over
+ * PB_MAX_FOR_MS are split in two (the renderer writes the second differently). */
 static void split_long(struct pb_plan *pp)
 {
+	for (int i = 0; i < pp->item_count; i++) {
+		struct pb_item *it = &pp->items[i];
+		if (it->flexible)
+			it->for_ms = (it->for_ms + 500u) / 1000u * 1000u;
+		if (it->flexible && it->for_ms < PB_MIN_FOR_MS)
+			it->for_ms = PB_MIN_FOR_MS;
+	}
 	for (int i = 0; i < pp->item_count && pp->item_count < PB_ITEMS_MAX; i++) {
 		struct pb_item *it = &pp->items[i];
 		if (!it->flexible || it->dropped || it->for_ms <= PB_MAX_FOR_MS)
