@@ -484,6 +484,9 @@ static void test_bad_numbers_are_refused_at_their_line(void **state)
 	assert_refused(COND_ARTHRITIS, "rule arthritis\n  cap 1.5\n  message \"m\"\nend\n", 1,
 		       "cap: expected one fraction of the chair's cap in 0.01..1, got '1.5'");
 	assert_refused(COND_ARTHRITIS, "rule arthritis\n  cap 0.5x\n  message \"m\"\nend\n", 1, "got '0.5x'");
+	assert_refused(COND_ARTHRITIS, "rule arthritis\n  cap 5e-1\n  message \"m\"\nend\n", 1, "got '5e-1'");
+	assert_refused(COND_ARTHRITIS, "rule arthritis\n  pressure 0x5\n  message \"m\"\nend\n", 1,
+		       "got '0x5'");
 	assert_refused(COND_ARTHRITIS, "rule arthritis\n  pressure 11\n  message \"m\"\nend\n", 1,
 		       "pressure: expected one level 1..10");
 	assert_refused(COND_ARTHRITIS, "rule arthritis\n  pressure 2.5\n  message \"m\"\nend\n", 1,
@@ -609,6 +612,53 @@ static void test_comments_blank_lines_and_continued_strings_read_as_one(void **s
 	assert_non_null(strstr(shipped->rule[COND_ARTHRITIS].message, "over the neck, shoulders, sacrum"));
 }
 
+/* Deterministic corruptions of the shipped text (a byte changed, a line dropped or doubled):
+ * each loads or is refused with "file:line:", and nothing crashes or leaks (ASan run). */
+static void test_corrupted_tables_load_or_are_refused_at_a_line(void **state)
+{
+	char *orig, err[512];
+	assert_int_equal(rules_read_file(SHIPPED, &orig, err, sizeof(err)), 0);
+	size_t n = strlen(orig);
+	char *text = malloc(2 * n + 1);
+	assert_non_null(text);
+	uint32_t seed = 12345;
+	int refused = 0;
+	for (int round = 0; round < 2000; round++) {
+		seed = seed * 1103515245u + 12345u;
+		size_t at = (seed >> 8) % n;
+		memcpy(text, orig, n + 1);
+		if (round % 3 == 0) {
+			text[at] = " \n\"#{x9.-"[(seed >> 4) % 9];
+		} else {
+			/* the line holding `at`: dropped (round % 3 == 1) or doubled */
+			size_t start = at, end = at;
+			while (start > 0 && orig[start - 1] != '\n')
+				start--;
+			while (orig[end] && orig[end] != '\n')
+				end++;
+			size_t len = end - start + (orig[end] ? 1 : 0);
+			if (round % 3 == 1)
+				memmove(text + start, orig + start + len, n - start - len + 1);
+			else
+				memcpy(text + start + len, orig + start, n - start + 1);
+		}
+		struct rules_table *t = (struct rules_table *)1;
+		int rc = rules_load_string(text, "t.rules", &t, err, sizeof(err));
+		if (rc == 0) {
+			rules_free(t);
+			continue;
+		}
+		refused++;
+		assert_int_equal(rc, -EINVAL);
+		assert_null(t);
+		unsigned line;
+		assert_int_equal(sscanf(err, "t.rules:%u: ", &line), 1);
+	}
+	assert_true(refused > 500);
+	free(text);
+	free(orig);
+}
+
 static void test_a_missing_file_is_refused_naming_it(void **state)
 {
 	struct rules_table *t = (struct rules_table *)1;
@@ -662,6 +712,7 @@ int main(void)
 		cmocka_unit_test(test_a_do_not_go_ahead_must_give_a_reason_naming_the_professional),
 		cmocka_unit_test(test_lexical_mistakes_are_refused_at_their_line),
 		cmocka_unit_test(test_comments_blank_lines_and_continued_strings_read_as_one),
+		cmocka_unit_test(test_corrupted_tables_load_or_are_refused_at_a_line),
 		cmocka_unit_test(test_a_missing_file_is_refused_naming_it),
 	};
 	return cmocka_run_group_tests(tests, load_shipped, free_shipped);

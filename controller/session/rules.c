@@ -75,10 +75,13 @@ static const char *hint(char *buf, size_t len, const char *word, const char **na
 	return buf;
 }
 
-/* A number that is all of the word, in [lo, hi]. */
+/* A number that is all of the word, in [lo, hi]: plain digits and a point, nothing a
+ * reader could take for something else (no sign, exponent, hex, inf or nan). */
 static int parse_number(const char *w, double lo, double hi, double *v)
 {
 	char *end;
+	if (!*w || strspn(w, "0123456789.") != strlen(w))
+		return -1;
 	errno = 0;
 	double x = strtod(w, &end);
 	if (end == w || *end || errno || !isfinite(x) || x < lo || x > hi)
@@ -90,7 +93,7 @@ static int parse_number(const char *w, double lo, double hi, double *v)
 static int parse_int(const char *w, int lo, int hi, int *v)
 {
 	double x;
-	if (parse_number(w, lo, hi, &x) || x != floor(x) || strchr(w, '.') || strchr(w, 'e'))
+	if (parse_number(w, lo, hi, &x) || x != floor(x) || strchr(w, '.'))
 		return -1;
 	*v = (int)x;
 	return 0;
