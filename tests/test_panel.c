@@ -587,6 +587,9 @@ static void test_a_megabyte_of_garbage_is_one_error_and_the_line_after_it_is_ser
 	panel_get_stats(panel, &st);
 	assert_int_equal(st.too_long, 1);
 	assert_int_equal(st.errors, 1);
+	/* The megabyte was never held: one line's worth of buffer at most. */
+	assert_true(st.in_buffered <= PANEL_LINE_MAX + 1);
+	assert_int_equal(st.out_queued, 0);
 }
 
 static void test_lines_split_and_joined_any_way_are_served_in_order(void **state)
@@ -924,6 +927,14 @@ static void test_method_tables_are_checked_at_open(void **state)
 	assert_int_equal(access(other, F_OK), -1);
 }
 
+static void test_topic_names_and_lookup_agree(void **state)
+{
+	for (int t = 0; t < PANEL_TOPIC_COUNT; t++)
+		assert_int_equal(panel_topic_lookup(panel_topic_name((enum panel_topic)t)), t);
+	assert_int_equal(panel_topic_lookup("weather"), -1);
+	assert_string_equal(panel_topic_name(PANEL_TOPIC_FAULTS), "faults");
+}
+
 static void test_roles_from_credentials(void **state)
 {
 	assert_int_equal(panel_role_of_credentials(0, 0, false, 0), PANEL_ROLE_TECHNICIAN);
@@ -985,6 +996,7 @@ int main(void)
 		T(test_a_live_server_or_a_file_at_the_path_is_refused_a_stale_socket_replaced),
 		T(test_client_tells_no_socket_from_nobody_serving),
 		T(test_method_tables_are_checked_at_open),
+		T(test_topic_names_and_lookup_agree),
 		T(test_roles_from_credentials),
 		T(test_an_unknown_technician_group_is_refused_at_open),
 #undef T

@@ -65,6 +65,7 @@ enum panel_topic {
 	PANEL_TOPIC_COUNT,
 };
 const char *panel_topic_name(enum panel_topic t); /* "state", "motion", ... */
+int panel_topic_lookup(const char *name);         /* -1 when unknown */
 
 struct panel;
 
@@ -163,6 +164,8 @@ struct panel_stats {
 	uint64_t notifications; /* panel_notify calls that had a subscriber */
 	uint64_t bytes_in;
 	uint64_t bytes_out;
+	size_t in_buffered;     /* now: input buffer memory of every connection */
+	size_t out_queued;      /* now: bytes waiting in every output queue */
 };
 void panel_get_stats(const struct panel *p, struct panel_stats *st);
 
