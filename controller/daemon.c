@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,10 @@ int daemon_prepare(struct daemon *d, const struct chair_config *cfg, char *err, 
 {
 	memset(d, 0, sizeof(*d));
 	d->cfg = cfg;
+	if (sodium_init() < 0) { /* PIN hashes and program checksums */
+		snprintf(err, (size_t)err_len, "libsodium could not start");
+		return -EIO;
+	}
 	char why[512];
 	int rc = store_open(&d->st, cfg->store.path, why, sizeof(why));
 	if (rc) {

@@ -139,8 +139,7 @@ static int find_user(struct session *s, const char *name, struct store_user *u,
 	return rc ? session_store_failed(s, err, rc) : 0;
 }
 
-/* Whether the visit may turn to this user now: not while another's session moves. */
-static int visit_for(struct session *s, const struct store_user *u, struct panel_error *err)
+int session_visit_for(struct session *s, const struct store_user *u, struct panel_error *err)
 {
 	if (session_busy(s))
 		return session_refuse_state(s, err, "the chair is busy with a visit");
@@ -287,7 +286,7 @@ int session_consult(struct session *s, const char *user, const struct consult_an
 		panel_error_set(err, PANEL_E_PARAMS, field_of(lim.reason), "bad params");
 		return PANEL_E_PARAMS;
 	}
-	if ((rc = visit_for(s, &u, err)))
+	if ((rc = session_visit_for(s, &u, err)))
 		return rc;
 	json_t *lj = session_limits_json(&lim, a), *aj = answers_json(a);
 	char *ltext = json_dumps(lj, JSON_COMPACT), *atext = json_dumps(aj, JSON_COMPACT);

@@ -4,6 +4,9 @@
 
 #include "session.h"
 
+/* Whether the visit may turn to user u now: not while a session moves; another person's
+ * findings are let go of. */
+int session_visit_for(struct session *s, const struct store_user *u, struct panel_error *err);
 /* A store failure as -32603 without the database's path (kept in s->store_err). */
 int session_store_failed(struct session *s, struct panel_error *err, int rc);
 /* Keep one event of the running session (stored in batches). */

@@ -23,14 +23,14 @@ static int find_user_for_body(struct session *s, const char *name, struct store_
 		return session_store_failed(s, err, rc);
 	if (session_busy(s))
 		return session_refuse_state(s, err, "the chair is busy with a visit");
-	if (s->have_user && s->user.id != u->id)
-		return session_refuse_state(s, err, "another person's visit: consult first");
 	return 0;
 }
 
 /* The visit's body from now on: the plan before it was for another body. */
 static void body_found(struct session *s, const struct store_user *u, const struct body_map *b)
 {
+	if (s->have_user && s->user.id != u->id)
+		session_visit_for(s, u, NULL); /* another person's findings go (not busy here) */
 	s->user = *u;
 	s->have_user = true;
 	s->body = *b;
@@ -205,6 +205,7 @@ int session_scan_start(struct session *s, const char *user, session_done_fn done
 	} else {
 		scan_begin(sc, s->cfg);
 	}
+	session_visit_for(s, &u, NULL);
 	s->scan = sc;
 	s->scan_homing = !t->homed;
 	s->scan_seq = seq;

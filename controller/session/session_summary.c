@@ -9,9 +9,12 @@
 #include "advice.h"
 #include "session_internal.h"
 
+/* A zone or technique counts as worked after this much contact: a roll passing through. */
+#define WORKED_MS 1000
+
 static double minutes(uint64_t ms)
 {
-	return round(ms / 6000.0) / 10.0; /* to a tenth of a minute */
+	return round(ms / 600.0) / 100.0; /* to a hundredth of a minute */
 }
 
 json_t *session_summary_json(const struct session *s)
@@ -19,13 +22,13 @@ json_t *session_summary_json(const struct session *s)
 	json_t *by_zone = json_object(), *by_tech = json_object(), *fb = json_object();
 	json_t *worked = json_array(), *adj = json_array();
 	for (int z = 0; z < AREA_COUNT; z++)
-		if (s->tally.zone_ms[z] >= 6000) { /* a tenth of a minute at least */
+		if (s->tally.zone_ms[z] >= WORKED_MS) {
 			json_object_set_new(by_zone, area_name((enum area)z),
 					    json_real(minutes(s->tally.zone_ms[z])));
 			json_array_append_new(worked, json_string(area_name((enum area)z)));
 		}
 	for (int op = 0; op < PLAN_OP_COUNT; op++)
-		if (s->tally.technique_ms[op] >= 6000)
+		if (s->tally.technique_ms[op] >= WORKED_MS)
 			json_object_set_new(by_tech, plan_op_name((enum plan_op)op),
 					    json_real(minutes(s->tally.technique_ms[op])));
 	for (int a = 0; a < ACT_COUNT; a++)
@@ -231,7 +234,7 @@ json_t *session_advice_json(struct session *s, const int pain_after[AREA_COUNT])
 {
 	unsigned worked = 0;
 	for (int z = 0; z < AREA_COUNT; z++)
-		if (s->tally.zone_ms[z] >= 6000)
+		if (s->tally.zone_ms[z] >= WORKED_MS)
 			worked |= 1u << z;
 	struct advice_list list;
 	json_t *out = json_array();

@@ -1,0 +1,535 @@
+/* The panel API as a client sees it: the real method table served by the real panel server
+ * on a Unix socket in a temporary folder, the chair in lockstep in this thread (the client's
+ * pump serves the panel and ticks the chair whenever it would wait). Every method's happy
+ * path, every error code of PANEL.md, roles, bad params, and that a request that fails
+ * changes nothing in the store.
+ *
+ * With PANEL_EXAMPLES=FILE set, the first request and reply of each method (and one of each
+ * error code) are written to FILE, one JSON object a line: docs/panel-api.md is made from
+ * them. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../controller/config.h"
+#include "../controller/panel/client.h"
+#include "../controller/panel/methods.h"
+#include "../controller/panel/panel.h"
+#include "../controller/runner.h"
+#include "../controller/session/advice.h"
+#include "../controller/session/rules.h"
+#include "../controller/session/session.h"
+#include "../controller/store/store.h"
+#include "../drivers/hal_sim.h"
+#include "../sim/sim.h"
+
+#define RULES "controller/data/consultation.rules"
+#define ADVICE "controller/data/care-advice.rules"
+#define CALL_MS 60000
+#define TICKS_PER_PUMP 20
+
+struct api {
+	struct chair_config cfg;
+	struct hal_sim hs;
+	struct hal_backend be;
+	struct runner r;
+	struct store *st;
+	struct rules_table *rules;
+	struct advice_table *advice;
+	struct session s;
+	struct methods_ctx m;
+	struct panel *panel;
+	char dir[64];
+	char sock[128];
+	enum panel_role next_role; /* the role the next connection gets */
+	struct panel_client *user;
+	struct panel_client *tech;
+	double wall_s;
+};
+
+static struct api *current;
+static FILE *examples;
+static char examples_seen[64][40];
+static int examples_count;
+
+static double test_wall_s(void)
+{
+	return current->wall_s + runner_time_s(&current->r);
+}
+
+static enum panel_role role_of_peer(void *arg, uid_t uid, gid_t gid)
+{
+	return ((struct api *)arg)->next_role;
+}
+
+static void take(void *arg, const struct telem *t)
+{
+	session_on_telem(arg, t);
+}
+
+/* Whenever a client would wait: the server's sockets, then some chair time. */
+static void pump(void *arg)
+{
+	struct api *a = arg;
+	panel_poll(a->panel, 0);
+	for (int i = 0; i < TICKS_PER_PUMP; i++)
+		runner_advance(&a->r, take, &a->s);
+	methods_poll(&a->m);
+	session_poll(&a->s, runner_time_s(&a->r));
+	panel_poll(a->panel, 0);
+}
+
+static struct panel_client *connect_as(struct api *a, enum panel_role role)
+{
+	a->next_role = role;
+	struct panel_client *cl;
+	char err[256];
+	assert_int_equal(panel_client_connect(&cl, a->sock, err, sizeof(err)), 0);
+	panel_client_set_pump(cl, pump, a);
+	/* the server takes the connection (and its role) now */
+	json_t *res = NULL;
+	struct panel_error e = {0};
+	assert_int_equal(panel_client_call(cl, "server.info", NULL, &res, &e, CALL_MS), 0);
+	assert_string_equal(json_string_value(json_object_get(res, "role")), panel_role_name(role));
+	json_decref(res);
+	return cl;
+}
+
+static struct api *api_open(uint64_t seed)
+{
+	struct api *a = calloc(1, sizeof(*a));
+	assert_non_null(a);
+	current = a;
+	assert_true(sodium_init() >= 0);
+	a->wall_s = 1796000000.0;
+	config_defaults(&a->cfg);
+	a->cfg.hal.sim_seed = seed;
+	hal_sim_bind(&a->hs, &a->be);
+	char err[512];
+	assert_int_equal(runner_open(&a->r, RUNNER_LOCKSTEP, &a->cfg, &a->be, err, sizeof(err)), 0);
+	struct sim_person p;
+	sim_person_of_height(&p, 170, seed);
+	sim_init(hal_sim_get(&a->hs), &p, seed);
+	snprintf(a->dir, sizeof(a->dir), "%s/test_methods.XXXXXX", P_tmpdir);
+	assert_non_null(mkdtemp(a->dir));
+	char path[128];
+	snprintf(path, sizeof(path), "%s/chair.db", a->dir);
+	snprintf(a->sock, sizeof(a->sock), "%s/panel.sock", a->dir);
+	assert_int_equal(store_open(&a->st, path, err, sizeof(err)), 0);
+	assert_int_equal(rules_load(RULES, &a->rules, err, sizeof(err)), 0);
+	assert_int_equal(advice_load(ADVICE, &a->advice, err, sizeof(err)), 0);
+	session_init(&a->s, &a->r, &a->cfg, a->st, a->rules, a->advice);
+	a->s.wall_s = test_wall_s;
+	a->m = (struct methods_ctx){.session = &a->s, .st = a->st, .r = &a->r, .cfg = &a->cfg,
+				    .backend = "sim"};
+	session_set_notify(&a->s, methods_notify, &a->m);
+	struct panel_config pc = {.socket_path = a->sock, .peer_role = role_of_peer,
+				  .peer_role_arg = a};
+	if (panel_open(&a->panel, &pc, methods_table, &a->m, err, sizeof(err)) != 0)
+		fail_msg("panel_open: %s", err);
+	a->m.panel = a->panel;
+	a->user = connect_as(a, PANEL_ROLE_USER);
+	a->tech = connect_as(a, PANEL_ROLE_TECHNICIAN);
+	return a;
+}
+
+static void api_close(struct api *a)
+{
+	panel_client_close(a->user);
+	panel_client_close(a->tech);
+	session_fini(&a->s, "the test ended");
+	panel_close(a->panel);
+	runner_close(&a->r);
+	session_release(&a->s);
+	store_close(a->st);
+	rules_free(a->rules);
+	advice_free(a->advice);
+	char cmd[160];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", a->dir);
+	assert_int_equal(system(cmd), 0);
+	free(a);
+}
+
+/* Keep the first example of a name (a method, or an error code). */
+static void example(const char *key, const char *method, json_t *params, json_t *reply)
+{
+	if (!examples)
+		return;
+	for (int i = 0; i < examples_count; i++)
+		if (!strcmp(examples_seen[i], key))
+			return;
+	if (examples_count < 64)
+		snprintf(examples_seen[examples_count++], sizeof(examples_seen[0]), "%s", key);
+	json_t *req = json_pack("{s:s, s:i, s:s, s:O}", "jsonrpc", "2.0", "id", 1, "method",
+				method, "params", params ? params : json_object());
+	json_t *line = json_pack("{s:s, s:o, s:O}", "key", key, "request", req, "reply", reply);
+	char *text = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+	fprintf(examples, "%s\n", text);
+	free(text);
+	json_decref(line);
+}
+
+/* A call that must succeed; its result (a new reference). */
+static json_t *ok_call(struct panel_client *cl, const char *method, json_t *params)
+{
+	json_t *res = NULL;
+	struct panel_error e = {0};
+	if (params)
+		json_incref(params);
+	int rc = panel_client_call(cl, method, params, &res, &e, CALL_MS);
+	if (rc != 0)
+		fail_msg("%s: %d %d %s", method, rc, e.code, e.message);
+	json_t *reply = json_pack("{s:s, s:i, s:O}", "jsonrpc", "2.0", "id", 1, "result", res);
+	example(method, method, params, reply);
+	json_decref(reply);
+	json_decref(params);
+	return res;
+}
+
+/* A call that must fail with code; its error data (a new reference, may be NULL). */
+static json_t *err_call(struct panel_client *cl, const char *method, json_t *params, int code)
+{
+	json_t *res = NULL;
+	struct panel_error e = {0};
+	if (params)
+		json_incref(params);
+	int rc = panel_client_call(cl, method, params, &res, &e, CALL_MS);
+	if (rc != -EREMOTEIO)
+		fail_msg("%s: expected error %d, got rc %d", method, code, rc);
+	if (e.code != code)
+		fail_msg("%s: expected error %d, got %d (%s)", method, code, e.code, e.message);
+	char key[40];
+	snprintf(key, sizeof(key), "error %d", code);
+	json_t *err = json_pack("{s:i, s:s, s:O?}", "code", e.code, "message", e.message, "data",
+				e.data);
+	json_t *reply = json_pack("{s:s, s:i, s:o}", "jsonrpc", "2.0", "id", 1, "error", err);
+	example(key, method, params, reply);
+	json_decref(reply);
+	json_decref(params);
+	json_t *data = e.data;
+	e.data = NULL;
+	panel_error_clear(&e);
+	return data;
+}
+
+static json_t *consult_params(const char *user)
+{
+	return json_pack("{s:s, s:[s], s:[{s:s, s:i}, {s:s, s:i}], s:[s], s:s, s:i}", "user", user,
+			 "conditions", "back-pain", "pain", "area", "lower-back", "score", 6, "area",
+			 "shoulders", "score", 4, "goals", "pain-relief", "intensity", "normal",
+			 "duration_min", 5);
+}
+
+static const char *str(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	assert_non_null(s);
+	return s;
+}
+
+/* Users, consultations, sessions and programs in the store, to show nothing changed. */
+struct counts {
+	int users, programs, sessions, consults;
+};
+
+static int count_user(void *ctx, const struct store_user *u)
+{
+	(void)u;
+	++*(int *)ctx;
+	return 0;
+}
+
+static int count_program(void *ctx, const struct store_program *p)
+{
+	(void)p;
+	++*(int *)ctx;
+	return 0;
+}
+
+static int count_session(void *ctx, const struct store_session *s)
+{
+	(void)s;
+	++*(int *)ctx;
+	return 0;
+}
+
+static void count(struct api *a, struct counts *c)
+{
+	memset(c, 0, sizeof(*c));
+	assert_int_equal(store_user_list(a->st, count_user, &c->users), 0);
+	assert_int_equal(store_program_list(a->st, count_program, &c->programs), 0);
+	struct store_user u;
+	if (store_user_get_by_name(a->st, "ana", &u) == 0) {
+		assert_int_equal(store_session_history(a->st, u.id, count_session, &c->sessions), 0);
+		struct store_consultation k;
+		c->consults = store_consultation_latest(a->st, u.id, &k) == 0 ? (int)k.id : 0;
+	}
+}
+
+static void assert_same(const struct counts *x, const struct counts *y)
+{
+	assert_int_equal(x->users, y->users);
+	assert_int_equal(x->programs, y->programs);
+	assert_int_equal(x->sessions, y->sessions);
+	assert_int_equal(x->consults, y->consults);
+}
+
+static const char *const PROGRAM =
+	"program \"short knead\"\n"
+	"level normal\n"
+	"knead lower-back for 20s speed 3 pressure 3\n";
+
+static void test_every_method_answers_its_happy_path(void **state)
+{
+	struct api *a = api_open(21);
+	json_t *r;
+	r = ok_call(a->user, "server.info", NULL);
+	assert_string_equal(str(r, "backend"), "sim");
+	json_decref(r);
+	r = ok_call(a->user, "users.create",
+		    json_pack("{s:s, s:i, s:s}", "name", "ana", "height_cm", 170, "pin", "4711"));
+	assert_true(json_is_true(json_object_get(r, "has_pin")));
+	json_decref(r);
+	json_decref(ok_call(a->user, "users.create", json_pack("{s:s}", "name", "bo")));
+	r = ok_call(a->user, "users.list", NULL);
+	assert_int_equal(json_array_size(json_object_get(r, "users")), 2);
+	json_decref(r);
+	json_decref(ok_call(a->user, "users.update",
+			    json_pack("{s:s, s:i, s:s}", "name", "bo", "height_cm", 181, "pin", "")));
+	r = ok_call(a->user, "consult.submit", consult_params("ana"));
+	assert_false(json_is_true(json_object_get(r, "see_professional_first")));
+	assert_true(json_real_value(json_object_get(r, "cap_n")) > 0);
+	json_decref(r);
+	r = ok_call(a->user, "scan.start", json_pack("{s:s}", "user", "ana"));
+	assert_string_equal(str(r, "status"), "ok");
+	json_decref(r);
+	r = ok_call(a->user, "scan.adjust", json_pack("{s:s, s:i}", "user", "ana", "delta_mm", 10));
+	assert_int_equal(json_integer_value(json_object_get(r, "adjust_mm")), 10);
+	json_decref(r);
+	r = ok_call(a->user, "users.get", json_pack("{s:s}", "name", "ana"));
+	assert_int_equal(json_integer_value(json_object_get(r, "shoulder_adjust_mm")), 10);
+	assert_true(json_is_object(json_object_get(r, "limits")));
+	json_decref(r);
+	r = ok_call(a->user, "plan.propose", json_pack("{s:s}", "user", "ana"));
+	char *text = strdup(str(r, "program_text"));
+	json_decref(r);
+	r = ok_call(a->user, "session.start", json_pack("{s:s, s:s}", "user", "ana", "plan", text));
+	json_int_t sid = json_integer_value(json_object_get(r, "session_id"));
+	json_decref(r);
+	free(text);
+	for (int i = 0; i < 4000 && a->s.state != SESSION_RUNNING; i++)
+		pump(a);
+	assert_int_equal(a->s.state, SESSION_RUNNING);
+	for (int i = 0; i < 500; i++)
+		pump(a); /* 10 s of the session */
+	r = ok_call(a->user, "session.status", NULL);
+	assert_string_equal(str(r, "state"), "running");
+	json_decref(r);
+	r = ok_call(a->user, "session.feedback", json_pack("{s:s}", "action", "softer"));
+	assert_true(json_is_number(json_object_get(r, "force_target_n")));
+	json_decref(r);
+	json_decref(ok_call(a->user, "session.pause", NULL));
+	for (int i = 0; i < 100 && a->s.state != SESSION_PAUSED; i++)
+		pump(a);
+	json_decref(ok_call(a->user, "session.resume", NULL));
+	for (int i = 0; i < 100 && a->s.state != SESSION_RUNNING; i++)
+		pump(a);
+	json_decref(ok_call(a->user, "session.stop", NULL));
+	for (int i = 0; i < 500 && a->s.state != SESSION_AWAITING_PAIN; i++)
+		pump(a);
+	assert_int_equal(a->s.state, SESSION_AWAITING_PAIN);
+	r = ok_call(a->user, "session.finish",
+		    json_pack("{s:I, s:[{s:s, s:i}]}", "session_id", sid, "pain", "area",
+			      "lower-back", "score", 3));
+	assert_true(json_array_size(json_object_get(r, "advice")) > 0);
+	json_decref(r);
+	r = ok_call(a->user, "history.list", json_pack("{s:s, s:s}", "user", "ana", "pin", "4711"));
+	assert_int_equal(json_array_size(json_object_get(r, "sessions")), 1);
+	assert_true(json_is_array(json_object_get(r, "trend")));
+	json_decref(r);
+	r = ok_call(a->user, "history.get", json_pack("{s:I, s:s}", "session_id", sid, "pin", "4711"));
+	assert_string_equal(str(r, "ended"), "stopped");
+	json_decref(r);
+	r = ok_call(a->user, "report.export",
+		    json_pack("{s:s, s:s, s:s}", "user", "ana", "format", "csv", "pin", "4711"));
+	assert_non_null(strstr(str(r, "document"), "lower-back"));
+	json_decref(r);
+	r = ok_call(a->tech, "programs.install",
+		    json_pack("{s:s, s:s}", "name", "short-knead", "text", PROGRAM));
+	assert_int_equal(strlen(str(r, "checksum")), 64);
+	json_decref(r);
+	r = ok_call(a->user, "programs.list", NULL);
+	assert_int_equal(json_array_size(json_object_get(r, "programs")), 1);
+	json_decref(r);
+	r = ok_call(a->user, "programs.get", json_pack("{s:s}", "name", "short-knead"));
+	assert_string_equal(str(r, "text"), PROGRAM);
+	json_decref(r);
+	r = ok_call(a->user, "programs.plot", json_pack("{s:s}", "name", "short-knead"));
+	assert_non_null(strstr(str(r, "svg"), "<svg"));
+	json_decref(r);
+	json_decref(ok_call(a->tech, "programs.remove", json_pack("{s:s}", "name", "short-knead")));
+	r = ok_call(a->tech, "io.read", NULL);
+	assert_true(json_is_object(json_object_get(r, "inputs")));
+	json_decref(r);
+	json_decref(ok_call(a->tech, "jog", json_pack("{s:s, s:f}", "axis", "y", "target", 400.0)));
+	a->r.ctl.io_failures = 1; /* a latched fault to acknowledge */
+	for (int i = 0; i < 10; i++)
+		pump(a);
+	r = ok_call(a->user, "faults.list", NULL);
+	assert_string_equal(str(r, "latched"), "io");
+	json_decref(r);
+	r = ok_call(a->tech, "faults.ack", NULL);
+	assert_true(json_is_true(json_object_get(r, "cleared")));
+	json_decref(r);
+	r = ok_call(a->tech, "config.get", NULL);
+	assert_non_null(strstr(str(r, "ini"), "[session]"));
+	json_decref(r);
+	json_decref(ok_call(a->user, "scan.manual",
+			    json_pack("{s:s, s:i}", "user", "bo", "height_cm", 181)));
+	json_decref(ok_call(a->user, "users.delete", json_pack("{s:s}", "name", "bo")));
+	api_close(a);
+}
+
+static void test_every_error_code_and_nothing_changes(void **state)
+{
+	struct api *a = api_open(22);
+	json_decref(ok_call(a->user, "users.create",
+			    json_pack("{s:s, s:s}", "name", "ana", "pin", "4711")));
+	struct counts before, after;
+	count(a, &before);
+	json_t *m = NULL, *d;
+	/* -32700: not JSON (a duplicate key is not JSON either) */
+	static const char not_json[] = "{\"jsonrpc\":\"2.0\",\"id\":1,,}\n";
+	assert_int_equal(panel_client_send_raw(a->user, not_json, strlen(not_json), CALL_MS), 0);
+	for (int i = 0; i < 100 && !m; i++) {
+		pump(a);
+		if (panel_client_read_message(a->user, &m, 0) != 0)
+			m = NULL;
+	}
+	assert_non_null(m);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(m, "error"), "code")),
+			 PANEL_E_PARSE);
+	json_decref(m);
+	/* -32601 */
+	json_decref(err_call(a->user, "no.such.method", NULL, PANEL_E_METHOD));
+	/* -32602: an unknown param, a wrong type, a value out of range */
+	d = err_call(a->user, "users.create", json_pack("{s:s, s:i}", "name", "x", "age", 3),
+		     PANEL_E_PARAMS);
+	assert_string_equal(str(d, "field"), "age");
+	json_decref(d);
+	d = err_call(a->user, "users.create", json_pack("{s:i}", "name", 5), PANEL_E_PARAMS);
+	assert_string_equal(str(d, "field"), "name");
+	json_decref(d);
+	json_t *bad = consult_params("ana");
+	json_object_set_new(bad, "conditions", json_pack("[s]", "flu"));
+	d = err_call(a->user, "consult.submit", bad, PANEL_E_PARAMS);
+	assert_string_equal(str(d, "field"), "conditions[0]");
+	json_decref(d);
+	d = err_call(a->user, "session.feedback", json_pack("{s:s}", "action", "harder"),
+		     PANEL_E_PARAMS);
+	json_decref(d);
+	/* -32001: no session */
+	d = err_call(a->user, "session.feedback", json_pack("{s:s}", "action", "softer"),
+		     PANEL_E_STATE);
+	assert_string_equal(str(d, "state"), "idle");
+	json_decref(d);
+	json_decref(err_call(a->user, "plan.propose", json_pack("{s:s}", "user", "ana"),
+			     PANEL_E_STATE));
+	/* -32002: a user installing a program */
+	json_decref(err_call(a->user, "programs.install",
+			     json_pack("{s:s, s:s}", "name", "p", "text", PROGRAM), PANEL_E_ROLE));
+	json_decref(err_call(a->user, "jog", json_pack("{s:s, s:f}", "axis", "y", "target", 1.0),
+			     PANEL_E_ROLE));
+	/* -32003 */
+	json_decref(err_call(a->user, "users.get", json_pack("{s:s}", "name", "nobody"),
+			     PANEL_E_NOT_FOUND));
+	json_decref(err_call(a->user, "history.get", json_pack("{s:i}", "session_id", 99),
+			     PANEL_E_NOT_FOUND));
+	/* -32004: the checker's diagnostics; a name taken */
+	d = err_call(a->tech, "programs.install",
+		     json_pack("{s:s, s:s}", "name", "p", "text", "program \"x\"\nkneed lower-back for 1m\n"),
+		     PANEL_E_REFUSED);
+	assert_true(json_array_size(json_object_get(d, "diagnostics")) >= 1);
+	json_decref(d);
+	json_decref(err_call(a->user, "users.create", json_pack("{s:s}", "name", "ana"),
+			     PANEL_E_REFUSED));
+	/* -32005: the profile's PIN */
+	json_decref(err_call(a->user, "history.list", json_pack("{s:s}", "user", "ana"),
+			     PANEL_E_AUTH));
+	json_decref(err_call(a->user, "report.export",
+			     json_pack("{s:s, s:s, s:s}", "user", "ana", "format", "html", "pin",
+				       "0000"),
+			     PANEL_E_AUTH));
+	json_decref(err_call(a->user, "users.delete", json_pack("{s:s}", "name", "ana"),
+			     PANEL_E_AUTH));
+	count(a, &after);
+	assert_same(&before, &after);
+	api_close(a);
+}
+
+static void test_see_professional_is_an_answer_and_refuses_the_start(void **state)
+{
+	struct api *a = api_open(23);
+	json_decref(ok_call(a->user, "users.create", json_pack("{s:s}", "name", "ana")));
+	json_t *p = consult_params("ana");
+	json_object_set_new(p, "conditions", json_pack("[s]", "pregnancy"));
+	json_t *r = ok_call(a->user, "consult.submit", p);
+	assert_true(json_is_true(json_object_get(r, "see_professional_first")));
+	json_decref(r);
+	struct counts before, after;
+	count(a, &before);
+	json_t *d = err_call(a->user, "session.start",
+			     json_pack("{s:s, s:s}", "user", "ana", "plan", PROGRAM), PANEL_E_REFUSED);
+	assert_true(strlen(str(d, "reason")) > 0);
+	json_decref(d);
+	json_decref(err_call(a->user, "plan.propose", json_pack("{s:s}", "user", "ana"),
+			     PANEL_E_REFUSED));
+	count(a, &after);
+	assert_same(&before, &after);
+	api_close(a);
+}
+
+static void test_jog_refused_while_not_idle_and_outside_limits(void **state)
+{
+	struct api *a = api_open(24);
+	json_decref(err_call(a->tech, "jog", json_pack("{s:s, s:f}", "axis", "y", "target", 400.0),
+			     PANEL_E_STATE)); /* not homed yet */
+	json_decref(ok_call(a->user, "users.create", json_pack("{s:s}", "name", "ana")));
+	json_decref(ok_call(a->user, "scan.manual",
+			    json_pack("{s:s, s:i}", "user", "ana", "height_cm", 170)));
+	struct ctl_cmd home = {.kind = CMD_HOME};
+	runner_send(&a->r, &home);
+	for (int i = 0; i < 3000 && !(a->r.last.homed && a->r.last.state == ST_IDLE); i++)
+		pump(a);
+	assert_true(a->r.last.homed);
+	json_decref(err_call(a->tech, "jog", json_pack("{s:s, s:f}", "axis", "y", "target", 5000.0),
+			     PANEL_E_REFUSED));
+	api_close(a);
+}
+
+int main(void)
+{
+	const char *path = getenv("PANEL_EXAMPLES");
+	if (path && !(examples = fopen(path, "w")))
+		return 1;
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_every_method_answers_its_happy_path),
+		cmocka_unit_test(test_every_error_code_and_nothing_changes),
+		cmocka_unit_test(test_see_professional_is_an_answer_and_refuses_the_start),
+		cmocka_unit_test(test_jog_refused_while_not_idle_and_outside_limits),
+	};
+	int rc = cmocka_run_group_tests(tests, NULL, NULL);
+	if (examples)
+		fclose(examples);
+	return rc;
+}

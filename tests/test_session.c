@@ -1,0 +1,438 @@
+/* The visit through the session API, in lockstep on the in-process simulator (no socket):
+ * a whole visit for a simulated person, a consultation that says to see a professional
+ * first, feedback with no session running, a session that ends by itself, a fault that
+ * ends one, and "too much" that the next plan remembers. The session only ever sees the
+ * chair's telemetry: the simulated person is known to this test alone. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../controller/config.h"
+#include "../controller/runner.h"
+#include "../controller/session/advice.h"
+#include "../controller/session/planner.h"
+#include "../controller/session/rules.h"
+#include "../controller/session/session.h"
+#include "../controller/session/session_internal.h"
+#include "../controller/store/store.h"
+#include "../drivers/hal_sim.h"
+#include "../sim/sim.h"
+
+#define RULES "controller/data/consultation.rules"
+#define ADVICE "controller/data/care-advice.rules"
+
+struct visit {
+	struct chair_config cfg;
+	struct hal_sim hs;
+	struct hal_backend be;
+	struct runner r;
+	struct store *st;
+	struct rules_table *rules;
+	struct advice_table *advice;
+	struct session s;
+	char dir[64];
+	double wall_s;
+	/* a deferred answer (scan.start) */
+	bool done;
+	json_t *done_result;
+	int done_code;
+	double true_peak_n; /* the simulator's contact force, highest while running */
+};
+
+static struct visit *current; /* for the wall clock the store's times come from */
+
+static double test_wall_s(void)
+{
+	return current->wall_s + runner_time_s(&current->r);
+}
+
+static void take(void *arg, const struct telem *t)
+{
+	struct visit *v = arg;
+	session_on_telem(&v->s, t);
+	double f_n = hal_sim_get(&v->hs)->contact_force_n;
+	if (v->s.state == SESSION_RUNNING && f_n > v->true_peak_n)
+		v->true_peak_n = f_n;
+}
+
+static struct visit *visit_open(uint64_t seed, double height_cm)
+{
+	struct visit *v = calloc(1, sizeof(*v));
+	assert_non_null(v);
+	current = v;
+	v->wall_s = 1796000000.0;
+	config_defaults(&v->cfg);
+	v->cfg.hal.sim_seed = seed;
+	hal_sim_bind(&v->hs, &v->be);
+	char err[512];
+	assert_int_equal(runner_open(&v->r, RUNNER_LOCKSTEP, &v->cfg, &v->be, err, sizeof(err)), 0);
+	struct sim_person p;
+	sim_person_of_height(&p, height_cm, seed);
+	sim_init(hal_sim_get(&v->hs), &p, seed);
+	snprintf(v->dir, sizeof(v->dir), "%s/test_session.XXXXXX", P_tmpdir);
+	assert_non_null(mkdtemp(v->dir));
+	char path[128];
+	snprintf(path, sizeof(path), "%s/chair.db", v->dir);
+	assert_int_equal(store_open(&v->st, path, err, sizeof(err)), 0);
+	assert_int_equal(rules_load(RULES, &v->rules, err, sizeof(err)), 0);
+	assert_int_equal(advice_load(ADVICE, &v->advice, err, sizeof(err)), 0);
+	session_init(&v->s, &v->r, &v->cfg, v->st, v->rules, v->advice);
+	v->s.wall_s = test_wall_s;
+	return v;
+}
+
+static void visit_close(struct visit *v)
+{
+	session_fini(&v->s, "the test ended");
+	runner_close(&v->r);
+	session_release(&v->s);
+	store_close(v->st);
+	rules_free(v->rules);
+	advice_free(v->advice);
+	json_decref(v->done_result);
+	char cmd[160];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", v->dir);
+	assert_int_equal(system(cmd), 0);
+	free(v);
+}
+
+static void tick_for(struct visit *v, double seconds)
+{
+	uint64_t n = (uint64_t)llround(seconds / v->r.ctl.period_s);
+	for (uint64_t i = 0; i < n; i++) {
+		runner_advance(&v->r, take, v);
+		if (i % 100 == 0)
+			session_poll(&v->s, runner_time_s(&v->r));
+	}
+}
+
+/* Ticks until the visit is in state st; false after limit_s of chair time. */
+static bool tick_until_state(struct visit *v, enum session_state st, double limit_s)
+{
+	uint64_t n = (uint64_t)llround(limit_s / v->r.ctl.period_s);
+	for (uint64_t i = 0; i < n && v->s.state != st; i++) {
+		runner_advance(&v->r, take, v);
+		if (i % 100 == 0)
+			session_poll(&v->s, runner_time_s(&v->r));
+	}
+	return v->s.state == st;
+}
+
+static void on_done(void *ctx, json_t *result, struct panel_error *err)
+{
+	struct visit *v = ctx;
+	v->done = true;
+	v->done_result = result;
+	v->done_code = err ? err->code : 0;
+	if (err)
+		panel_error_clear(err);
+}
+
+static void add_user(struct visit *v, const char *name, int height_cm)
+{
+	struct store_user u = {.height_cm = height_cm, .created_s = v->wall_s};
+	snprintf(u.name, sizeof(u.name), "%s", name);
+	assert_int_equal(store_user_create(v->st, &u), 0);
+}
+
+/* Back pain with two pain areas, the shortest session. */
+static void two_areas(struct consult_answers *a)
+{
+	consult_answers_init(a);
+	assert_int_equal(consult_answers_add(a, COND_BACK_PAIN, -1, -1), 0);
+	a->pain_score[AREA_LOWER_BACK] = 6;
+	a->pain_score[AREA_SHOULDERS] = 4;
+	a->goals = 1u << GOAL_PAIN_RELIEF;
+	a->intensity = INTENSITY_NORMAL;
+	a->duration_min = 5;
+}
+
+static void consult(struct visit *v, const char *user, const struct consult_answers *a)
+{
+	json_t *res = NULL;
+	struct panel_error err = {0};
+	assert_int_equal(session_consult(&v->s, user, a, &res, &err), 0);
+	json_decref(res);
+}
+
+static void scan(struct visit *v, const char *user)
+{
+	struct panel_error err = {0};
+	v->done = false;
+	assert_int_equal(session_scan_start(&v->s, user, on_done, v, &err), 0);
+	for (int i = 0; i < 120000 && !v->done; i++)
+		runner_advance(&v->r, take, v);
+	assert_true(v->done);
+	assert_int_equal(v->done_code, 0);
+	assert_string_equal(json_string_value(json_object_get(v->done_result, "status")), "ok");
+	json_decref(v->done_result);
+	v->done_result = NULL;
+}
+
+static void plan_and_start(struct visit *v, const char *user)
+{
+	json_t *res = NULL;
+	struct panel_error err = {0};
+	assert_int_equal(session_plan(&v->s, user, 0, &res, &err), 0);
+	assert_true(strlen(json_string_value(json_object_get(res, "program_text"))) > 20);
+	json_decref(res);
+	assert_int_equal(session_start(&v->s, user, NULL, NULL, &res, &err), 0);
+	assert_true(json_integer_value(json_object_get(res, "session_id")) > 0);
+	json_decref(res);
+	assert_true(tick_until_state(v, SESSION_RUNNING, 60));
+}
+
+static int feedback(struct visit *v, enum session_action a)
+{
+	json_t *res = NULL;
+	struct panel_error err = {0};
+	int rc = session_feedback(&v->s, a, &res, &err);
+	json_decref(res);
+	panel_error_clear(&err);
+	return rc;
+}
+
+/* Ticks until the roller presses on the body in area (at most limit_s). */
+static bool tick_until_pressing_in(struct visit *v, int area, double limit_s)
+{
+	uint64_t n = (uint64_t)llround(limit_s / v->r.ctl.period_s);
+	for (uint64_t i = 0; i < n; i++) {
+		runner_advance(&v->r, take, v);
+		const struct telem *t = &v->r.last;
+		if (t->state == ST_RUNNING && t->force_n > 8 && session_zone_now(&v->s) == area)
+			return true;
+	}
+	return false;
+}
+
+static int pain_of(const json_t *session, const char *area, const char *when)
+{
+	json_t *row;
+	size_t i;
+	json_array_foreach(json_object_get(session, "pain"), i, row)
+		if (!strcmp(json_string_value(json_object_get(row, "area")), area)) {
+			json_t *x = json_object_get(row, when);
+			return json_is_integer(x) ? (int)json_integer_value(x) : -1;
+		}
+	return -2;
+}
+
+static void test_whole_visit_consult_scan_plan_feedback_stop_finish_history(void **state)
+{
+	struct visit *v = visit_open(11, 168);
+	add_user(v, "ana", 168);
+	struct consult_answers a;
+	two_areas(&a);
+	consult(v, "ana", &a);
+	assert_int_equal(v->s.state, SESSION_CONSULTED);
+	scan(v, "ana");
+	assert_int_equal(v->s.state, SESSION_SCANNED);
+	struct store_user u;
+	assert_int_equal(store_user_get_by_name(v->st, "ana", &u), 0);
+	assert_true(u.shoulder_y_mm > 0); /* kept in the profile */
+	plan_and_start(v, "ana");
+	tick_for(v, 10);
+	assert_int_equal(feedback(v, ACT_SOFTER), 0);
+	assert_true(tick_until_pressing_in(v, AREA_LOWER_BACK, 200) ||
+		    tick_until_pressing_in(v, AREA_SHOULDERS, 100));
+	int zone = session_zone_now(&v->s);
+	double force_n = v->r.last.force_n;
+	assert_int_equal(feedback(v, ACT_TOO_MUCH), 0);
+	struct zone_pref prefs[AREA_COUNT];
+	assert_int_equal(store_zone_prefs_get(v->st, u.id, prefs), 0);
+	assert_int_equal(prefs[zone].pressure_delta, -1);
+	assert_true(prefs[zone].ceiling_n > 0 && prefs[zone].ceiling_n <= force_n + 0.01);
+	tick_for(v, 5);
+	int64_t sid = v->s.sid;
+	assert_int_equal(feedback(v, ACT_STOP), 0);
+	assert_true(tick_until_state(v, SESSION_AWAITING_PAIN, 5));
+	/* The true force never passed the person's cap. */
+	assert_true(v->true_peak_n <= v->s.limits.cap_n + v->cfg.force.over_force_margin_n);
+
+	int after[AREA_COUNT];
+	for (int i = 0; i < AREA_COUNT; i++)
+		after[i] = -1;
+	after[AREA_LOWER_BACK] = 3;
+	after[AREA_SHOULDERS] = 2;
+	json_t *res = NULL;
+	struct panel_error err = {0};
+	assert_int_equal(session_finish(&v->s, sid, after, &res, &err), 0);
+	json_t *sum = json_object_get(res, "summary");
+	assert_string_equal(json_string_value(json_object_get(sum, "ended")), "stopped");
+	assert_true(json_real_value(json_object_get(sum, "peak_force_n")) > 5);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(sum, "feedback"),
+							    "too_much")), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(sum, "feedback"),
+							    "softer")), 1);
+	assert_true(json_object_size(json_object_get(sum, "minutes_by_zone")) > 0);
+	assert_true(json_array_size(json_object_get(res, "advice")) > 0);
+	json_decref(res);
+	assert_int_equal(v->s.state, SESSION_DONE);
+
+	json_t *doc = NULL;
+	assert_int_equal(session_history_doc(&v->s, u.id, &doc, &err), 0);
+	json_t *sessions = json_object_get(doc, "sessions");
+	assert_int_equal(json_array_size(sessions), 1);
+	json_t *s0 = json_array_get(sessions, 0);
+	assert_string_equal(json_string_value(json_object_get(s0, "ended")), "stopped");
+	assert_int_equal(pain_of(s0, "lower-back", "before"), 6);
+	assert_int_equal(pain_of(s0, "lower-back", "after"), 3);
+	assert_int_equal(pain_of(s0, "shoulders", "before"), 4);
+	assert_int_equal(pain_of(s0, "shoulders", "after"), 2);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(doc, "user"), "name")),
+			    "ana");
+	json_decref(doc);
+	visit_close(v);
+}
+
+static void test_see_professional_consultation_cannot_plan_or_start(void **state)
+{
+	struct visit *v = visit_open(3, 172);
+	add_user(v, "bo", 172);
+	struct consult_answers a;
+	two_areas(&a);
+	assert_int_equal(consult_answers_add(&a, COND_DVT, -1, -1), 0);
+	json_t *res = NULL;
+	struct panel_error err = {0};
+	assert_int_equal(session_consult(&v->s, "bo", &a, &res, &err), 0); /* an answer */
+	assert_true(json_is_true(json_object_get(res, "see_professional_first")));
+	assert_true(strlen(json_string_value(json_object_get(res, "professional"))) > 0);
+	json_decref(res);
+	assert_int_equal(session_plan(&v->s, "bo", 0, &res, &err), PANEL_E_REFUSED);
+	assert_true(strlen(json_string_value(json_object_get(err.data, "reason"))) > 0);
+	panel_error_clear(&err);
+	assert_int_equal(session_start(&v->s, "bo", "program \"x\"\n", NULL, &res, &err),
+			 PANEL_E_REFUSED);
+	panel_error_clear(&err);
+	assert_int_equal(v->s.sid, 0);
+	assert_false(session_busy(&v->s));
+	visit_close(v);
+}
+
+static void test_feedback_refused_with_the_state_when_no_session_runs(void **state)
+{
+	struct visit *v = visit_open(5, 180);
+	json_t *res = NULL;
+	struct panel_error err = {0};
+	for (int a = 0; a < ACT_COUNT; a++) {
+		assert_int_equal(session_feedback(&v->s, (enum session_action)a, &res, &err),
+				 PANEL_E_STATE);
+		assert_string_equal(json_string_value(json_object_get(err.data, "state")), "idle");
+		panel_error_clear(&err);
+	}
+	assert_null(res);
+	visit_close(v);
+}
+
+static void test_session_ends_by_itself_at_its_time(void **state)
+{
+	struct visit *v = visit_open(7, 160);
+	add_user(v, "cy", 160);
+	struct consult_answers a;
+	two_areas(&a);
+	consult(v, "cy", &a);
+	plan_and_start(v, "cy"); /* no scan: homes first, the body from the height */
+	double total_s = v->s.plan->total_ms / 1000.0;
+	assert_true(total_s <= 5 * 60 + 1);
+	assert_true(tick_until_state(v, SESSION_AWAITING_PAIN, total_s + 30));
+	assert_string_equal(v->s.end_reason, "the plan's end");
+	assert_int_equal(v->s.ended, STORE_ENDED_COMPLETED);
+	struct store_session ss;
+	assert_int_equal(store_session_get(v->st, v->s.sid, &ss), 0);
+	assert_int_equal(ss.ended, STORE_ENDED_COMPLETED);
+	assert_true(ss.end_s - ss.start_s >= total_s * 0.75); /* moves may take less */
+	visit_close(v);
+}
+
+static void test_fault_during_session_ends_it_as_fault_and_stores_it(void **state)
+{
+	struct visit *v = visit_open(9, 175);
+	add_user(v, "di", 175);
+	struct consult_answers a;
+	two_areas(&a);
+	consult(v, "di", &a);
+	plan_and_start(v, "di");
+	tick_for(v, 20);
+	v->r.ctl.io_failures = 1; /* a failed exchange with the backend: FAULT_IO */
+	assert_true(tick_until_state(v, SESSION_AWAITING_PAIN, 2));
+	assert_int_equal(v->s.ended, STORE_ENDED_FAULT);
+	struct store_session ss;
+	assert_int_equal(store_session_get(v->st, v->s.sid, &ss), 0);
+	assert_int_equal(ss.ended, STORE_ENDED_FAULT);
+	int faults = 0;
+	struct panel_error err = {0};
+	json_t *one = NULL;
+	assert_int_equal(session_history_one(&v->s, v->s.sid, &one, &err), 0);
+	json_t *ev;
+	size_t i;
+	json_array_foreach(json_object_get(one, "events"), i, ev)
+		faults += !strcmp(json_string_value(json_object_get(ev, "kind")), "fault");
+	assert_true(faults >= 1);
+	json_decref(one);
+	visit_close(v);
+}
+
+/* Every pressing step of the plan in area stays under the share of what was too much. */
+static void assert_plan_respects_ceiling(const struct plan *p, int area, double ceiling_n)
+{
+	int pressing = 0;
+	for (uint32_t i = 0; i < p->step_count; i++) {
+		const struct plan_step *st = &p->steps[i];
+		if (!plan_op_works((enum plan_op)st->op) || st->z_kind != PLAN_Z_PRESSURE)
+			continue;
+		int z = body_zone_at(&p->body, (st->y_from_mm + st->y_to_mm) / 2);
+		if (z != area)
+			continue;
+		pressing++;
+		assert_true(st->force_n <= PLANNER_CEILING_SHARE * ceiling_n + 0.01);
+	}
+	assert_true(pressing > 0);
+}
+
+static void test_too_much_lowers_the_zone_for_the_next_plan(void **state)
+{
+	struct visit *v = visit_open(13, 170);
+	add_user(v, "ed", 170);
+	struct consult_answers a;
+	two_areas(&a);
+	a.pain_score[AREA_SHOULDERS] = -1; /* the lower back alone */
+	a.intensity = INTENSITY_FIRM;
+	consult(v, "ed", &a);
+	scan(v, "ed");
+	plan_and_start(v, "ed");
+	assert_true(tick_until_pressing_in(v, AREA_LOWER_BACK, 250));
+	double force_n = v->r.last.force_n;
+	assert_int_equal(feedback(v, ACT_TOO_MUCH), 0);
+	assert_int_equal(feedback(v, ACT_STOP), 0);
+	assert_true(tick_until_state(v, SESSION_AWAITING_PAIN, 5));
+	/* The next visit: the same consultation, the plan remembers. */
+	consult(v, "ed", &a);
+	json_t *res = NULL;
+	struct panel_error err = {0};
+	assert_int_equal(session_plan(&v->s, "ed", 0, &res, &err), 0);
+	json_decref(res);
+	assert_plan_respects_ceiling(v->s.plan, AREA_LOWER_BACK, force_n);
+	visit_close(v);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_whole_visit_consult_scan_plan_feedback_stop_finish_history),
+		cmocka_unit_test(test_see_professional_consultation_cannot_plan_or_start),
+		cmocka_unit_test(test_feedback_refused_with_the_state_when_no_session_runs),
+		cmocka_unit_test(test_session_ends_by_itself_at_its_time),
+		cmocka_unit_test(test_fault_during_session_ends_it_as_fault_and_stores_it),
+		cmocka_unit_test(test_too_much_lowers_the_zone_for_the_next_plan),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
