@@ -663,6 +663,38 @@ static void test_migration_from_version_1_keeps_data_and_adds_the_new_tables(voi
 	store_close(st);
 }
 
+static void test_a_migration_that_fails_leaves_the_database_at_the_version_before(void **state)
+{
+	struct fixture *f = *state;
+	sqlite3 *db;
+	sqlite3_stmt *q;
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, v1_sql, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA page_count", -1, &q, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	int pages = sqlite3_column_int(q, 0);
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+
+	/* Not one page more: version 2's new tables cannot be made. */
+	struct store_options o = {.max_page_count = pages};
+	struct store *st;
+	assert_int_equal(store_open_ex(&st, f->path, &o, f->err, sizeof(f->err)), -ENOSPC);
+	assert_non_null(strstr(f->err, "migration to schema version 2"));
+	assert_int_equal(user_version(f->path), 1);
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "SELECT shoulder_adjust_mm FROM users", NULL, NULL, NULL),
+			 SQLITE_ERROR); /* the step's first ALTER went with it */
+	sqlite3_close(db);
+
+	st = open_ok(f);
+	struct store_user u;
+	assert_int_equal(store_user_get(st, 7, &u), 0);
+	assert_string_equal(u.name, "Mia");
+	store_close(st);
+	assert_int_equal(user_version(f->path), STORE_SCHEMA_VERSION);
+}
+
 static void test_a_database_of_a_newer_controller_is_refused_untouched(void **state)
 {
 	struct fixture *f = *state;
@@ -1157,6 +1189,7 @@ int main(void)
 		T(test_session_from_begin_to_pain_after_reads_back_whole),
 		T(test_event_batch_is_all_or_none_and_closed_sessions_take_no_more),
 		T(test_migration_from_version_1_keeps_data_and_adds_the_new_tables),
+		T(test_a_migration_that_fails_leaves_the_database_at_the_version_before),
 		T(test_a_database_of_a_newer_controller_is_refused_untouched),
 		T(test_sigkill_mid_session_keeps_finished_and_marks_running_interrupted),
 		T(test_interrupted_session_without_events_ends_at_its_start),
