@@ -403,6 +403,23 @@ static void test_no_shipped_text_promises_a_medical_effect(void **state)
 	}
 }
 
+/* docs/consultation.md lists every rule with its words: they must be the shipped ones. */
+static void test_the_docs_show_every_shipped_message_and_reason(void **state)
+{
+	char *doc, err[256];
+	assert_int_equal(rules_read_file("docs/consultation.md", &doc, err, sizeof(err)), 0);
+	for (int c = 0; c < COND_COUNT; c++) {
+		const struct rules_rule *r = &shipped->rule[c];
+		const char *texts[] = { r->message, r->reason, r->later };
+		for (size_t t = 0; t < 3; t++)
+			if (texts[t][0] && !strstr(doc, texts[t])) {
+				fprintf(stderr, "docs lack rule %s's \"%s\"\n", condition_name(c), texts[t]);
+				fail();
+			}
+	}
+	free(doc);
+}
+
 static void test_only_the_five_do_not_go_ahead_rules_stop_the_chair(void **state)
 {
 	unsigned stop = BIT(COND_PREGNANCY) | BIT(COND_DVT) | BIT(COND_IMPLANT) | BIT(COND_CANCER) |
@@ -698,6 +715,7 @@ int main(void)
 		cmocka_unit_test(test_answers_out_of_range_are_refused_naming_the_field),
 		cmocka_unit_test(test_no_shipped_text_promises_a_medical_effect),
 		cmocka_unit_test(test_only_the_five_do_not_go_ahead_rules_stop_the_chair),
+		cmocka_unit_test(test_the_docs_show_every_shipped_message_and_reason),
 		cmocka_unit_test(test_the_base_of_the_malformed_cases_loads),
 		cmocka_unit_test(test_unknown_condition_is_refused_at_its_line_with_a_suggestion),
 		cmocka_unit_test(test_bad_numbers_are_refused_at_their_line),
