@@ -12,12 +12,15 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <grp.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../controller/panel/client.h"
@@ -927,6 +930,84 @@ static void test_method_tables_are_checked_at_open(void **state)
 	assert_int_equal(access(other, F_OK), -1);
 }
 
+/* In a child: become uid/gid 65534 with groups, connect and say what role the server
+ * gave: exit 0 technician, 1 user, 2 not allowed to connect, 3 anything else. */
+static void peer_child(const gid_t *groups, int n_groups)
+{
+	if (setgroups((size_t)n_groups, groups) || setgid(65534) || setuid(65534))
+		_exit(3);
+	struct panel_client *cl;
+	char err[200];
+	int rc = panel_client_connect(&cl, path, err, sizeof(err));
+	if (rc == -EACCES)
+		_exit(2);
+	json_t *res = NULL;
+	struct panel_error e = {0};
+	if (rc || panel_client_call(cl, "whoami", NULL, &res, &e, WAIT_MS))
+		_exit(3);
+	_exit(strcmp(json_string_value(json_object_get(res, "role")), "technician") == 0 ? 0 : 1);
+}
+
+/* Serve until the child exits; its exit status. */
+static int serve_child(pid_t pid)
+{
+	int status = 0;
+	for (int i = 0; i < 1000; i++) {
+		panel_poll(panel, 5);
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return WIFEXITED(status) ? WEXITSTATUS(status) : 4;
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	return 5;
+}
+
+static void test_roles_come_from_the_peers_real_credentials(void **state)
+{
+	if (getuid() != 0)
+		skip(); /* needs to become other users */
+	panel_close(panel);
+	/* The directory must let other users reach the socket; the socket's mode decides. */
+	assert_int_equal(chmod(dir, 0711), 0);
+	struct panel_config cfg = {.socket_path = path, .technician_group = "4242",
+				   .socket_group = "4243"};
+	char err[200];
+	assert_int_equal(panel_open(&panel, &cfg, methods, &app, err, sizeof(err)), 0);
+	static const struct {
+		gid_t groups[2];
+		int n;
+		int want;
+	} peers[] = {
+		{{4243, 4242}, 2, 0}, /* in the socket group and the technician group */
+		{{4243}, 1, 1},       /* in the socket group only: a user */
+		{{4000}, 1, 2},       /* in neither: cannot connect (mode 0660) */
+	};
+	for (size_t i = 0; i < sizeof(peers) / sizeof(peers[0]); i++) {
+		fflush(NULL);
+		pid_t pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0)
+			peer_child(peers[i].groups, peers[i].n);
+		assert_int_equal(serve_child(pid), peers[i].want);
+	}
+}
+
+static void test_a_call_that_times_out_does_not_take_the_next_calls_reply(void **state)
+{
+	struct panel_client *cl = connect_client();
+	json_t *res = NULL;
+	struct panel_error err = {0};
+	app.handle = 0;
+	assert_int_equal(panel_client_call(cl, "later", NULL, &res, &err, 50), -ETIMEDOUT);
+	assert_int_not_equal(app.handle, 0);
+	/* The late reply arrives before the next call's: the next call skips it. */
+	assert_int_equal(panel_reply(panel, app.handle, json_pack("{s:s}", "late", "yes")), 0);
+	assert_int_equal(panel_client_call(cl, "whoami", NULL, &res, &err, WAIT_MS), 0);
+	assert_null(json_object_get(res, "late"));
+	assert_string_equal(str(res, "role"), "user");
+	json_decref(res);
+}
+
 static void test_topic_names_and_lookup_agree(void **state)
 {
 	for (int t = 0; t < PANEL_TOPIC_COUNT; t++)
@@ -954,13 +1035,17 @@ static void test_an_unknown_technician_group_is_refused_at_open(void **state)
 	char err[200] = "";
 	assert_int_equal(panel_open(&p, &cfg, methods, &app, err, sizeof(err)), -ENOENT);
 	assert_non_null(strstr(err, "no-such-group-for-a-chair"));
-	/* A numeric gid needs no lookup; the socket takes that group. */
+	cfg.technician_group = NULL;
+	cfg.socket_group = "no-such-group-for-a-chair";
+	assert_int_equal(panel_open(&p, &cfg, methods, &app, err, sizeof(err)), -ENOENT);
+	/* A numeric gid needs no lookup; the socket takes its group. */
 	cfg.technician_group = "4242";
+	cfg.socket_group = "4243";
 	assert_int_equal(panel_open(&p, &cfg, methods, &app, err, sizeof(err)), 0);
 	struct stat st;
 	assert_int_equal(stat(other, &st), 0);
 	if (getuid() == 0)
-		assert_int_equal(st.st_gid, 4242);
+		assert_int_equal(st.st_gid, 4243);
 	panel_close(p);
 }
 
@@ -997,6 +1082,8 @@ int main(void)
 		T(test_client_tells_no_socket_from_nobody_serving),
 		T(test_method_tables_are_checked_at_open),
 		T(test_topic_names_and_lookup_agree),
+		T(test_roles_come_from_the_peers_real_credentials),
+		T(test_a_call_that_times_out_does_not_take_the_next_calls_reply),
 		T(test_roles_from_credentials),
 		T(test_an_unknown_technician_group_is_refused_at_open),
 #undef T

@@ -103,6 +103,10 @@ struct panel_method {
 struct panel_config {
 	const char *socket_path;
 	const char *technician_group; /* a group name or a decimal gid; NULL or "": root only */
+	/* The socket's group, whose members may connect (mode 0660): a group name or a decimal
+	 * gid; NULL or "": the daemon's own. Not the technician group, or users could not
+	 * connect at all; technicians are usually members of both. */
+	const char *socket_group;
 	int max_clients;              /* 0: PANEL_CLIENTS_DEFAULT; at most PANEL_CLIENTS_LIMIT */
 	size_t out_max_bytes;         /* a client's output queue bound; 0: PANEL_OUT_MAX_DEFAULT */
 	/* Decides a peer's role instead of its credentials, when set (tests run as one uid). */
@@ -110,7 +114,7 @@ struct panel_config {
 	void *peer_role_arg;
 };
 
-/* Listen at cfg->socket_path (mode 0660, group technician_group when it is set) and serve
+/* Listen at cfg->socket_path (mode 0660, group socket_group when it is set) and serve
  * methods (a table ending with PANEL_METHODS_END, kept by reference) with app handed to
  * every handler. A socket already at the path is removed when nobody answers on it; a
  * server that answers, or a path that is not a socket, is refused. The table is checked

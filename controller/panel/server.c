@@ -243,7 +243,7 @@ static const struct panel_method *method_named(const struct panel_method *table,
 	return NULL;
 }
 
-/* The technician group by name or decimal gid. */
+/* A group by name or decimal gid. */
 static int resolve_group(const char *name, gid_t *gid, char *err, size_t err_len)
 {
 	char *end;
@@ -258,7 +258,7 @@ static int resolve_group(const char *name, gid_t *gid, char *err, size_t err_len
 	char buf[8192];
 	int rc = getgrnam_r(name, &gr, buf, sizeof(buf), &found);
 	if (rc != 0 || !found) {
-		snprintf(err, err_len, "technician group %s: no such group", name);
+		snprintf(err, err_len, "panel group %s: no such group", name);
 		return -ENOENT;
 	}
 	*gid = found->gr_gid;
@@ -337,8 +337,8 @@ static int listen_at(struct panel *p, const struct sockaddr_un *addr, char *err,
 	what = "chmod 0660";
 	if (chmod(p->path, 0660) != 0)
 		goto fail_bound;
-	what = "chown to the technician group";
-	if (p->has_group && chown(p->path, (uid_t)-1, p->technician_gid) != 0)
+	what = "chown to the socket group";
+	if (p->has_socket_group && chown(p->path, (uid_t)-1, p->socket_gid) != 0)
 		goto fail_bound;
 	struct stat st;
 	what = "stat";
@@ -398,6 +398,12 @@ int panel_open(struct panel **out, const struct panel_config *cfg,
 		if (rc)
 			goto fail;
 		p->has_group = true;
+	}
+	if (cfg->socket_group && cfg->socket_group[0]) {
+		rc = resolve_group(cfg->socket_group, &p->socket_gid, err, err_len);
+		if (rc)
+			goto fail;
+		p->has_socket_group = true;
 	}
 	p->clients = calloc((size_t)p->max_clients, sizeof(*p->clients));
 	p->refs = calloc((size_t)panel_pollfd_max(p), sizeof(*p->refs));

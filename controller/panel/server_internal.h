@@ -60,6 +60,8 @@ struct panel {
 	ino_t sock_ino;
 	bool has_group;
 	gid_t technician_gid;
+	bool has_socket_group;
+	gid_t socket_gid;
 	enum panel_role (*peer_role)(void *arg, uid_t uid, gid_t gid);
 	void *peer_role_arg;
 	const struct panel_method *methods;
