@@ -2,6 +2,7 @@
  * keys, a short busy timeout), the migrations, the statement cache, the recovery of the
  * sessions a crash left running; and the error and transaction helpers the other files use. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -189,8 +190,8 @@ static int store_exec_row(struct store *st, const char *sql, char *out, size_t o
 /* Refuse early what can only fail later: a file or directory we cannot write. */
 static int store_check_writable(struct store *st)
 {
-	if (access(st->path, F_OK) == 0) {
-		if (access(st->path, W_OK) != 0)
+	if (faccessat(AT_FDCWD, st->path, F_OK, AT_EACCESS) == 0) {
+		if (faccessat(AT_FDCWD, st->path, W_OK, AT_EACCESS) != 0)
 			return store_fail(st, -EROFS, "the database file is read-only (%s)",
 					  strerror(errno));
 	}
@@ -200,9 +201,12 @@ static int store_check_writable(struct store *st)
 	char *slash = strrchr(dir, '/');
 	const char *d = slash ? (slash == dir ? "/" : (*slash = '\0', dir)) : ".";
 	int err = 0;
-	if (access(d, F_OK) != 0)
-		err = store_fail(st, -ENOENT, "no directory %s", d);
-	else if (access(d, W_OK) != 0)
+	if (faccessat(AT_FDCWD, d, F_OK, AT_EACCESS) != 0)
+		err = errno == ENOENT || errno == ENOTDIR
+			      ? store_fail(st, -ENOENT, "no directory %s", d)
+			      : store_fail(st, -EACCES, "cannot reach directory %s (%s)", d,
+					   strerror(errno));
+	else if (faccessat(AT_FDCWD, d, W_OK, AT_EACCESS) != 0)
 		err = store_fail(st, -EROFS,
 				 "directory %s is read-only: the database and its write-ahead log "
 				 "cannot be written there", d);

@@ -11,6 +11,7 @@
  *   -EINVAL an argument out of range (an empty or too long name, an unknown area...)
  *   -ENOSPC the disk (or the configured size limit) is full; nothing of the call was kept
  *   -EROFS  the database is read-only
+ *   -EACCES the database's directory cannot be reached
  *   -EBUSY  another process holds the database, or a store call from inside a list callback
  *   -ENOTSUP the database was written by a newer controller (schema version above ours)
  *   -EIO    a corrupt file, not a database, any other I/O error
