@@ -152,6 +152,40 @@ static void test_scan_presses_at_most_15_n_true_force_on_anyone(void **state)
 	}
 }
 
+struct progress {
+	struct scan *sc;
+	double last;
+	bool backwards;
+};
+
+static void watch_progress(void *arg, const struct telem *t)
+{
+	(void)t;
+	struct progress *pr = arg;
+	double f = scan_fraction(pr->sc);
+	pr->backwards |= f < pr->last || f < 0 || f > 1;
+	pr->last = f;
+}
+
+static void test_progress_rises_from_0_to_1_and_the_result_waits_for_the_end(void **state)
+{
+	(void)state;
+	struct sim_person p;
+	sim_person_default(&p);
+	struct bench *b = bench_open(&p, 3);
+	bench_home(b);
+	struct scan_result res;
+	scan_begin(&b->sc, &b->cfg);
+	assert_int_equal(scan_result(&b->sc, &res), -EAGAIN);
+	struct progress pr = {&b->sc, 0, false};
+	assert_int_equal(scan_run(&b->sc, &b->r, watch_progress, &pr, &res), 0);
+	assert_int_equal(res.status, SCAN_OK);
+	assert_false(pr.backwards);
+	assert_true(scan_fraction(&b->sc) == 1.0);
+	assert_true(pr.last > 0.9);
+	bench_close(b);
+}
+
 static void test_nobody_seated_says_nobody_and_moves_nothing(void **state)
 {
 	(void)state;
@@ -159,9 +193,15 @@ static void test_nobody_seated_says_nobody_and_moves_nothing(void **state)
 	sim_person_random(&p, 77);
 	p.seated = false;
 	struct bench *b = bench_open(&p, 77);
+	bench_home(b);
+	const struct sim *sim = hal_sim_get(&b->hs);
+	double y0_mm = sim->drive[HAL_AXIS_Y].position, z0_mm = sim->drive[HAL_AXIS_Z].position;
 	struct scan_result res;
-	scan_person(b, &res);
+	assert_int_equal(scan_run(&b->sc, &b->r, watch_true_force, b, &res), 0);
 	assert_int_equal(res.status, SCAN_NOBODY);
+	assert_true(fabs(sim->drive[HAL_AXIS_Y].position - y0_mm) < 0.01);
+	assert_true(fabs(sim->drive[HAL_AXIS_Z].position - z0_mm) < 0.01);
+	assert_int_equal(b->r.last.state, ST_IDLE);
 	assert_string_equal(res.reason, "nobody seems to be seated");
 	assert_true(b->true_peak_n == 0.0);
 	struct body_map body;
@@ -300,6 +340,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_scan_finds_the_shoulder_line_within_10_mm_on_50_people_of_150_to_200_cm),
 		cmocka_unit_test(test_scan_presses_at_most_15_n_true_force_on_anyone),
+		cmocka_unit_test(test_progress_rises_from_0_to_1_and_the_result_waits_for_the_end),
 		cmocka_unit_test(test_nobody_seated_says_nobody_and_moves_nothing),
 		cmocka_unit_test(test_a_cushion_over_the_whole_backrest_is_implausible),
 		cmocka_unit_test(test_a_back_that_ends_too_low_is_implausible),

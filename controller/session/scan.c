@@ -352,10 +352,13 @@ int scan_run(struct scan *sc, struct runner *r, void (*each)(void *arg, const st
 	double until_s = runner_time_s(r) + SCAN_LIMIT_S;
 	follow_take(&f, &r->last);
 	while (scan_result(sc, out) != 0) {
-		if (f.lost)
-			return -EIO;
-		if (runner_time_s(r) > until_s)
-			return -ETIMEDOUT;
+		if (f.lost || runner_time_s(r) > until_s) {
+			/* Whatever the scan was doing, end it: a stop goes by the safer lane,
+			 * which is never full. */
+			struct ctl_cmd stop = {.kind = CMD_STOP};
+			runner_send(r, &stop);
+			return f.lost ? -EIO : -ETIMEDOUT;
+		}
 		runner_advance(r, follow_take, &f);
 	}
 	return 0;

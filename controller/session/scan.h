@@ -112,7 +112,7 @@ int scan_result(const struct scan *sc, struct scan_result *out);
  * advance the runner feeding every record to the scan (and to each, which may be NULL),
  * send what it asks, until it is done; the chair must be homed and idle. 0 with *out
  * filled (out->status says how it went), -EIO when a command could not be queued,
- * -ETIMEDOUT when it ran past any scan's length. */
+ * -ETIMEDOUT when it ran past any scan's length (both after sending CMD_STOP). */
 int scan_run(struct scan *sc, struct runner *r, void (*each)(void *arg, const struct telem *t),
 	     void *arg, struct scan_result *out);
 
