@@ -62,6 +62,28 @@ static FILE *examples;
 static char examples_seen[64][40];
 static int examples_count;
 
+struct seen {
+	int motion, session, state;
+	double first_t_s, last_t_s;
+};
+
+static void on_notification(void *arg, const char *method, json_t *params)
+{
+	struct seen *n = arg;
+	if (!strcmp(method, "notify.motion")) {
+		double t_s = json_number_value(json_object_get(params, "t_s"));
+		if (!n->motion++)
+			n->first_t_s = t_s;
+		n->last_t_s = t_s;
+		assert_non_null(json_object_get(params, "force_target_n"));
+		assert_non_null(json_object_get(params, "cap_n"));
+	} else if (!strcmp(method, "notify.session")) {
+		n->session++;
+	} else if (!strcmp(method, "notify.state")) {
+		n->state++;
+	}
+}
+
 static double test_wall_s(void)
 {
 	return current->wall_s + runner_time_s(&current->r);
@@ -177,6 +199,32 @@ static void example(const char *key, const char *method, json_t *params, json_t 
 	fprintf(examples, "%s\n", text);
 	free(text);
 	json_decref(line);
+}
+
+/* An example of a line that is not a request: the line as sent, the reply. */
+static void raw_example(const char *key, const char *line, json_t *reply)
+{
+	if (!examples)
+		return;
+	json_t *o = json_pack("{s:s, s:s, s:O}", "key", key, "raw", line, "reply", reply);
+	char *text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	fprintf(examples, "%s\n", text);
+	free(text);
+	json_decref(o);
+}
+
+/* The reply to a raw line (pumping the server until it comes). */
+static json_t *raw_reply(struct api *a, const char *line)
+{
+	assert_int_equal(panel_client_send_raw(a->user, line, strlen(line), CALL_MS), 0);
+	json_t *m = NULL;
+	for (int i = 0; i < 100 && !m; i++) {
+		pump(a);
+		if (panel_client_read_message(a->user, &m, 0) != 0)
+			m = NULL;
+	}
+	assert_non_null(m);
+	return m;
 }
 
 /* A call that must succeed; its result (a new reference). */
@@ -323,6 +371,10 @@ static void test_every_method_answers_its_happy_path(void **state)
 	r = ok_call(a->user, "plan.propose", json_pack("{s:s}", "user", "ana"));
 	char *text = strdup(str(r, "program_text"));
 	json_decref(r);
+	struct seen seen = {0};
+	panel_client_on_notification(a->user, on_notification, &seen);
+	json_decref(ok_call(a->user, "subscribe",
+			    json_pack("{s:[sss]}", "topics", "motion", "session", "state")));
 	r = ok_call(a->user, "session.start", json_pack("{s:s, s:s}", "user", "ana", "plan", text));
 	json_int_t sid = json_integer_value(json_object_get(r, "session_id"));
 	json_decref(r);
@@ -335,6 +387,10 @@ static void test_every_method_answers_its_happy_path(void **state)
 	r = ok_call(a->user, "session.status", NULL);
 	assert_string_equal(str(r, "state"), "running");
 	json_decref(r);
+	/* notify.motion at 20 Hz of the chair's time (10 Hz or more asked), with the others */
+	assert_true(seen.motion >= 10 * (seen.last_t_s - seen.first_t_s));
+	assert_true(seen.last_t_s - seen.first_t_s >= 9);
+	assert_true(seen.session >= 1 && seen.state >= 1);
 	r = ok_call(a->user, "session.feedback", json_pack("{s:s}", "action", "softer"));
 	assert_true(json_is_number(json_object_get(r, "force_target_n")));
 	json_decref(r);
@@ -408,17 +464,22 @@ static void test_every_error_code_and_nothing_changes(void **state)
 	struct counts before, after;
 	count(a, &before);
 	json_t *m = NULL, *d;
-	/* -32700: not JSON (a duplicate key is not JSON either) */
-	static const char not_json[] = "{\"jsonrpc\":\"2.0\",\"id\":1,,}\n";
-	assert_int_equal(panel_client_send_raw(a->user, not_json, strlen(not_json), CALL_MS), 0);
-	for (int i = 0; i < 100 && !m; i++) {
-		pump(a);
-		if (panel_client_read_message(a->user, &m, 0) != 0)
-			m = NULL;
+	/* -32700: not JSON (a duplicate key is not JSON either); -32600: JSON, not a request */
+	static const char *const not_json[] = {
+		"{\"jsonrpc\":\"2.0\",\"id\":1,,}\n",
+		"{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"server.info\",\"id\":3}\n"};
+	for (int i = 0; i < 2; i++) {
+		m = raw_reply(a, not_json[i]);
+		assert_int_equal(json_integer_value(json_object_get(json_object_get(m, "error"), "code")),
+				 PANEL_E_PARSE);
+		raw_example(i ? "error -32700 duplicate" : "error -32700", not_json[i], m);
+		json_decref(m);
 	}
-	assert_non_null(m);
+	static const char not_request[] = "{\"jsonrpc\":\"1.0\",\"id\":4,\"method\":\"server.info\"}\n";
+	m = raw_reply(a, not_request);
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(m, "error"), "code")),
-			 PANEL_E_PARSE);
+			 PANEL_E_INVALID);
+	raw_example("error -32600", not_request, m);
 	json_decref(m);
 	/* -32601 */
 	json_decref(err_call(a->user, "no.such.method", NULL, PANEL_E_METHOD));

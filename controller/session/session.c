@@ -554,8 +554,10 @@ json_t *session_status(const struct session *s)
 		json_object_set_new(o, "program", json_string(s->plan ? s->plan->name : ""));
 		json_object_set_new(o, "elapsed_s", json_real(session_elapsed_s(s)));
 		json_object_set_new(o, "remaining_s",
-				    json_real(s->seen_running && total_s > done_s ? total_s - done_s
-										  : 0.0));
+				    json_real(s->seen_running && s->ended == STORE_ENDED_RUNNING &&
+							      total_s > done_s
+						      ? total_s - done_s
+						      : 0.0));
 		json_object_set_new(o, "zone", zone >= 0 ? json_string(area_name((enum area)zone))
 							 : json_null());
 		if (s->ended != STORE_ENDED_RUNNING)
