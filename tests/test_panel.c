@@ -808,6 +808,33 @@ static void test_a_deferred_reply_for_a_client_that_has_gone_is_harmless(void **
 	json_decref(m);
 }
 
+static void test_a_client_that_shuts_its_side_still_gets_every_reply_deferred_ones_too(
+	void **state)
+{
+	struct panel_client *cl = connect_client();
+	const char *two = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"count\"}\n"
+			  "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"later\"}\n";
+	app.handle = 0;
+	assert_int_equal(panel_client_send_raw(cl, two, strlen(two), WAIT_MS), 0);
+	assert_int_equal(shutdown(panel_client_fd(cl), SHUT_WR), 0);
+	for (int i = 0; i < 1000 && !app.handle; i++)
+		panel_poll(panel, 10);
+	/* Served the end of its input; the deferred call keeps the connection. */
+	for (int i = 0; i < 10; i++)
+		panel_poll(panel, 0);
+	assert_int_equal(panel_client_count(panel), 1);
+	assert_int_equal(panel_reply(panel, app.handle, json_pack("{s:b}", "ok", 1)), 0);
+	for (int id = 1; id <= 2; id++) {
+		json_t *m = NULL;
+		assert_int_equal(panel_client_read_message(cl, &m, WAIT_MS), 0);
+		assert_int_equal(json_integer_value(json_object_get(m, "id")), id);
+		json_decref(m);
+	}
+	json_t *m = NULL;
+	assert_int_equal(panel_client_read_message(cl, &m, WAIT_MS), -ECONNRESET);
+	assert_int_equal(panel_client_count(panel), 0);
+}
+
 /* --- connections ----------------------------------------------------------------------- */
 
 static void test_150_clients_connect_and_are_served(void **state)
@@ -1075,6 +1102,7 @@ int main(void)
 		T(test_a_client_that_never_reads_is_dropped_while_another_gets_everything),
 		T(test_a_deferred_reply_arrives_with_its_id),
 		T(test_a_deferred_reply_for_a_client_that_has_gone_is_harmless),
+		T(test_a_client_that_shuts_its_side_still_gets_every_reply_deferred_ones_too),
 		T(test_150_clients_connect_and_are_served),
 		T(test_over_max_clients_a_connection_is_refused_politely),
 		T(test_socket_is_mode_0660),

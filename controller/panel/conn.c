@@ -57,6 +57,15 @@ void panel_conn_close(struct panel *p, struct client *c)
 	p->accept_paused_until_ms = 0;
 }
 
+/* Whether a call of connection conn_id waits for its deferred reply. */
+static bool has_deferred(const struct panel *p, uint64_t conn_id)
+{
+	for (size_t i = 0; i < p->defer_count; i++)
+		if (p->defer[i].conn_id == conn_id)
+			return true;
+	return false;
+}
+
 /* Send what the socket takes now. Returns 0, or -1 when the client was closed. */
 int panel_conn_flush(struct panel *p, struct client *c)
 {
@@ -95,7 +104,7 @@ int panel_conn_flush(struct panel *p, struct client *c)
 			c->q_off = 0;
 		}
 	}
-	if (c->eof && !c->q_count) {
+	if (c->eof && !c->q_count && !has_deferred(p, c->conn_id)) {
 		panel_conn_close(p, c);
 		return -1;
 	}
