@@ -15,8 +15,9 @@
  * Who may do what is the method table: a name, the least role that may call it, its param
  * schema (params.h) and its handler. A request is checked whole before its handler runs
  * (role, then every param), so a refused request changes nothing. On the socket a peer's
- * role comes from its credentials: uid 0 or a member of the technician group is a
- * technician, anyone else a user.
+ * role comes from its credentials (SO_PEERCRED, and the kernel's list of its groups,
+ * SO_PEERGROUPS): uid 0 or a member of the technician group is a technician, anyone else
+ * a user. Who may connect at all is the socket's mode 0660 and its group (socket_group).
  *
  * Output is queued per client, bounded (panel_config.out_max_bytes); a client whose queue
  * would overflow (a slow or dead reader) is dropped, so no client stalls the server or the
@@ -33,7 +34,9 @@
  *   null even when it has no id, as JSON-RPC asks.
  * - Over max_clients, a new connection gets one -32001 line (data.state "full") and is
  *   closed.
- * - Blank lines are skipped; a CR before the newline is taken as part of the line end. */
+ * - Blank lines are skipped; a CR before the newline is taken as part of the line end.
+ * - A peer that shuts its writing side gets every reply still due, deferred ones included,
+ *   then the connection closes. */
 #ifndef PANEL_H
 #define PANEL_H
 
