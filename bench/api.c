@@ -342,6 +342,8 @@ static bool fanout_run(int n, int64_t *fanout_max_ns, double *fanout_p50_us)
 		if (subs[i].failed || subs[i].out_of_order || subs[i].received != FAN_NOTIFIES)
 			short_of++;
 	printf("api_subscribers_%d_complete: %d\n", n, n - short_of);
+	printf("api_notify_fanout_us_p50_%d: %.1f\n", n,
+	       ls.notifies ? percentile(ls.fanout_us, ls.notifies, 0.5) : 0.0);
 	ok = ok && short_of == 0 && st.dropped_slow == 0;
 	*fanout_max_ns = ls.fanout_max_ns;
 	*fanout_p50_us = ls.notifies ? percentile(ls.fanout_us, ls.notifies, 0.5) : 0;
