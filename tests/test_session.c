@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "../controller/config.h"
+#include "../controller/daemon.h"
 #include "../controller/runner.h"
 #include "../controller/session/advice.h"
 #include "../controller/session/planner.h"
@@ -424,6 +425,56 @@ static void test_too_much_lowers_the_zone_for_the_next_plan(void **state)
 	visit_close(v);
 }
 
+static void test_read_only_store_is_a_clear_error_and_the_chair_stays_idle(void **state)
+{
+	struct visit *v = visit_open(15, 165);
+	add_user(v, "fa", 165);
+	store_close(v->st);
+	char path[128], err[256];
+	snprintf(path, sizeof(path), "%s/chair.db", v->dir);
+	struct store_options ro = {.readonly = 1};
+	assert_int_equal(store_open_ex(&v->st, path, &ro, err, sizeof(err)), 0);
+	v->s.st = v->st;
+	struct consult_answers a;
+	two_areas(&a);
+	json_t *res = NULL;
+	struct panel_error e = {0};
+	assert_int_equal(session_consult(&v->s, "fa", &a, &res, &e), PANEL_E_INTERNAL);
+	assert_non_null(strstr(e.message, "read-only"));
+	assert_null(strchr(e.message, '/')); /* no path of the machine */
+	panel_error_clear(&e);
+	assert_int_equal(v->s.state, SESSION_IDLE);
+	assert_false(v->s.have_limits);
+	tick_for(v, 1);
+	assert_int_equal(v->r.last.state, ST_IDLE);
+	visit_close(v);
+}
+
+/* The daemon's tables are checked before the chair is touched: a bad line is named. */
+static void test_daemon_refuses_a_bad_rules_table_naming_its_line(void **state)
+{
+	char dir[64], path[128], err[512];
+	snprintf(dir, sizeof(dir), "%s/test_session.XXXXXX", P_tmpdir);
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/bad.rules", dir);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("# a table\nrule fibromyalgai\nend\n", f);
+	fclose(f);
+	static struct chair_config cfg;
+	config_defaults(&cfg);
+	snprintf(cfg.store.path, sizeof(cfg.store.path), "%s/chair.db", dir);
+	snprintf(cfg.session.rules_path, sizeof(cfg.session.rules_path), "%s", path);
+	snprintf(cfg.session.advice_path, sizeof(cfg.session.advice_path), "%s", ADVICE);
+	static struct daemon d;
+	assert_int_equal(daemon_prepare(&d, &cfg, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "bad.rules:2:"));
+	assert_null(d.st);
+	char cmd[160];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -433,6 +484,8 @@ int main(void)
 		cmocka_unit_test(test_session_ends_by_itself_at_its_time),
 		cmocka_unit_test(test_fault_during_session_ends_it_as_fault_and_stores_it),
 		cmocka_unit_test(test_too_much_lowers_the_zone_for_the_next_plan),
+		cmocka_unit_test(test_read_only_store_is_a_clear_error_and_the_chair_stays_idle),
+		cmocka_unit_test(test_daemon_refuses_a_bad_rules_table_naming_its_line),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
