@@ -252,8 +252,10 @@ int planner_write_for(const struct planner_input *in, char *text, size_t text_le
 		for (int i = 0; i < 8 && nr < 4; i++)
 			if (!(c.r.no_roller & (1u << back[i])) && (i < 4 || nr == 0))
 				relax_areas[nr++] = back[i];
-		if (dur < 15 && nr > 3)
-			nr = 3;
+		/* About 90 s of work an area at least. */
+		int most = (int)(work_ms / 90000u);
+		if (nr > most)
+			nr = most > 1 ? most : 1;
 	}
 	header(&c, areas, n);
 
@@ -338,8 +340,7 @@ int planner_write_for(const struct planner_input *in, char *text, size_t text_le
 	if (lumbar || calves)
 		pb_add_line(&c, "heat off");
 
-	const struct body_map *const bodies[3] = {&plan_body, &small, &tall};
-	int rc = pb_fit(c.pp, &c.r, &il, bodies, lim->cap_n, text, text_len, summary, err, err_len);
+	int rc = pb_fit(c.pp, &c.r, &il, &plan_body, lim->cap_n, text, text_len, summary, err, err_len);
 	free(c.pp);
 	return rc;
 }

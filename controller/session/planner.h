@@ -13,9 +13,9 @@
  * around avoided zones, with a margin), a pressure level above the consultation's maximum
  * (above 3 in areas_no_deep, above what a past "too much" allows), heat or air where they are
  * not allowed, `level deep` unless allowed. The planner checks its own output: the text is
- * loaded (parse, check, compile), resolved for the body planned for and for the smallest and
- * tallest supported bodies, and every working step is verified against the limits on each;
- * a plan that fails is never returned. Outside the real-time path; it allocates. */
+ * loaded (parse, check, compile), resolved for the body planned for and for five heights
+ * across the supported range, and every step is verified against the limits on each; a
+ * plan that fails is never returned. Outside the real-time path; it allocates. */
 #ifndef SESSION_PLANNER_H
 #define SESSION_PLANNER_H
 
@@ -75,8 +75,8 @@ struct planner_input {
 
 /* Write the plan for in into text (NUL-terminated; PLANNER_TEXT_MAX bytes always suffice)
  * and describe it in *summary (may be NULL). Its run on in->body is at most the duration
- * and at least 85 % of it (the smallest and tallest bodies: at most the duration, at least
- * 80 %). 0, or:
+ * and at least 85 % of it (on other bodies of the supported heights, with the default skin
+ * gap: at most the duration, at least 80 %). 0, or:
  *   -EPERM   the consultation says to see a professional first, or leaves nothing to work
  *            (every area avoided, every roller technique excluded); err says why;
  *   -EINVAL  a missing argument or a body or configuration the chair cannot use;

@@ -146,11 +146,12 @@ extern const unsigned pb_airbag_areas[];
 /* Write the plan's text; its length, or -ENOSPC. */
 int pb_render(const struct pb_plan *pp, const struct pb_rules *r, char *text, size_t len);
 
-/* Fit the flexible steps to the duration on the three bodies (the one planned for first),
- * verify the result against r on each, write the text and the summary. 0, -EPROTO (with
- * err) when no plan within the rules fits, -ENOSPC, -ENOMEM. */
+/* Fit the flexible steps to the duration on body (the one planned for) and on heights
+ * across the supported range, verify the result against r on each, write the text and
+ * the summary. 0, -EPROTO (with err) when no plan within the rules fits, -ENOSPC,
+ * -ENOMEM. */
 int pb_fit(struct pb_plan *pp, const struct pb_rules *r, const struct interp_limits *il,
-	   const struct body_map *const bodies[3], double cap_n, char *text, size_t text_len,
+	   const struct body_map *body, double cap_n, char *text, size_t text_len,
 	   struct planner_summary *sum, char *err, size_t err_len);
 
 #endif

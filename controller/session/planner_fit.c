@@ -109,12 +109,13 @@ int pb_render(const struct pb_plan *pp, const struct pb_rules *r, char *text, si
 		case PB_WORK: {
 			/* Back-to-back steps on a zone written alike count as one run for the
 			 * checker's 10-minute rule; the same span written differently does not. A
-			 * run nearing 8 minutes (moves and glides come on top) is broken so. */
-			uint64_t ms = it->op == PLAN_TRIGGER_POINT ? (uint64_t)it->ramp_ms + it->hold_ms + it->release_ms
+			 * run past 5 minutes as estimated here (a trigger point at its longest,
+			 * moves and approaches come on top) is broken so. */
+			uint64_t ms = it->op == PLAN_TRIGGER_POINT ? (uint64_t)it->ramp_ms + 3u * it->hold_ms + it->release_ms + 60000u
 				      : it->op == PLAN_GLIDE	   ? 60000u
 								   : it->for_ms;
 			const char *where = it->where;
-			if (strcmp(it->where, prev) == 0 && run_ms + ms > 480000u && it->alt[0])
+			if (strcmp(it->where, prev) == 0 && run_ms + ms > 300000u && it->alt[0])
 				where = it->alt;
 			run_ms = strcmp(where, prev) == 0 ? run_ms + ms : ms;
 			put_work(&o, it, where, r);
@@ -315,24 +316,34 @@ static void summarize(const struct pb_plan *pp, const struct pb_rules *r, const 
 
 /* ---- fitting ---- */
 
+/* The run is measured on the body planned for and on heights across the supported range: a
+ * run's length is not monotonic in the height (where a kneading crawl ends moves the next
+ * step's start), so the extremes alone do not bound it. */
+#define PB_HEIGHTS 5
+#define PB_BODIES (1 + PB_HEIGHTS)
+#define PB_CHECK_BODIES 3
+
 struct loaded {
-	struct plan *p[3];
+	struct plan *p[PB_BODIES];     /* [0] the body planned for, with the person's cap */
+	uint64_t check_ms;             /* the longest run as the checker counts it */
 	uint32_t warnings;
 	char first[INTERP_MSG_MAX + 32]; /* the first diagnostic or refusal */
 };
 
 static void unload(struct loaded *l)
 {
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < PB_BODIES; i++) {
 		plan_free(l->p[i]);
 		l->p[i] = NULL;
 	}
 }
 
-/* Loads text as the chair would and resolves it on the three bodies. 0, -EPROTO with
- * l->first, -ENOMEM. */
+/* Loads text as the chair would and resolves it on the bodies with the person's cap, and
+ * on the checker's bodies with the chair's force limit as the checker does (a guided
+ * trigger point's rise, and so its time, grows with the force). 0, -EPROTO with l->first,
+ * -ENOMEM. */
 static int load(const char *text, size_t len, const struct interp_limits *il,
-		const struct body_map *const bodies[3], double cap_n, struct loaded *l)
+		const struct body_map *bodies, double cap_n, struct loaded *l)
 {
 	memset(l, 0, sizeof(*l));
 	struct interp_diags *d = malloc(sizeof(*d));
@@ -349,15 +360,28 @@ static int load(const char *text, size_t len, const struct interp_limits *il,
 		return rc;
 	if (rc != 0)
 		return -EPROTO;
-	for (int i = 0; i < 3 && rc == 0; i++) {
+	for (int i = 0; i < PB_BODIES && rc == 0; i++) {
 		char err[256] = "";
-		rc = plan_resolve(compiled, bodies[i], cap_n, il->track_min_mm, &l->p[i], err, sizeof(err));
+		rc = plan_resolve(compiled, &bodies[i], cap_n, il->track_min_mm, &l->p[i], err,
+				  sizeof(err));
 		if (rc == -ENOMEM)
 			break;
 		if (rc != 0) {
 			snprintf(l->first, sizeof(l->first), "plan:%s", err);
 			rc = -EPROTO;
 		}
+	}
+	/* The checker's bodies: the smallest, the default and the tallest (heights [0], [2],
+	 * [4] of the spread). */
+	for (int i = 0; i < PB_CHECK_BODIES && rc == 0; i++) {
+		struct plan *q = NULL;
+		rc = plan_resolve_ex(compiled, &bodies[1 + 2 * i], il->force_max_n, il->track_min_mm,
+				     PLAN_RESOLVE_CLAMP, &q, NULL, 0);
+		if (rc == 0 && q->total_ms > l->check_ms)
+			l->check_ms = q->total_ms;
+		plan_free(q);
+		if (rc != 0 && rc != -ENOMEM)
+			rc = -EPROTO;
 	}
 	plan_free(compiled);
 	if (rc != 0)
@@ -392,7 +416,7 @@ static void split_long(struct pb_plan *pp)
 	}
 	for (int i = 0; i < pp->item_count && pp->item_count < PB_ITEMS_MAX; i++) {
 		struct pb_item *it = &pp->items[i];
-		if (!it->flexible || it->dropped || it->for_ms <= PB_MAX_FOR_MS)
+		if (!it->flexible || it->dropped || it->for_ms <= PB_MAX_FOR_MS || it->kind != PB_WORK)
 			continue;
 		memmove(&pp->items[i + 1], &pp->items[i],
 			sizeof(pp->items[0]) * (size_t)(pp->item_count - i));
@@ -404,11 +428,21 @@ static void split_long(struct pb_plan *pp)
 }
 
 int pb_fit(struct pb_plan *pp, const struct pb_rules *r, const struct interp_limits *il,
-	   const struct body_map *const bodies[3], double cap_n, char *text, size_t text_len,
+	   const struct body_map *body, double cap_n, char *text, size_t text_len,
 	   struct planner_summary *sum, char *err, size_t err_len)
 {
 	const uint64_t d_ms = r->duration_ms;
 	const uint64_t target = (uint64_t)(d_ms * PB_TARGET_SHARE);
+	/* Room kept below each bound for what the measured bodies do not show. */
+	const uint64_t slack_ms = d_ms / 100 > 3000 ? d_ms / 100 : 3000;
+	struct body_map bodies[PB_BODIES];
+	bodies[0] = *body;
+	for (int i = 0; i < PB_HEIGHTS; i++) {
+		double h = il->body_height_min_mm +
+			   (il->body_height_max_mm - il->body_height_min_mm) * i / (PB_HEIGHTS - 1);
+		if (body_from_height(&bodies[1 + i], h, il) != 0)
+			return -EINVAL;
+	}
 	int rc = -EPROTO;
 	struct loaded l;
 	memset(&l, 0, sizeof(l));
@@ -416,6 +450,7 @@ int pb_fit(struct pb_plan *pp, const struct pb_rules *r, const struct interp_lim
 	/* While fitting, a draft may run over the session limit: it is measured, not run. */
 	struct interp_limits draft = *il;
 	draft.session_max_ms = UINT32_MAX;
+	uint64_t last_t0 = 0;
 	for (int iter = 0; iter < PB_FIT_ITERATIONS; iter++) {
 		split_long(pp);
 		int n = pb_render(pp, r, text, text_len);
@@ -431,11 +466,12 @@ int pb_fit(struct pb_plan *pp, const struct pb_rules *r, const struct interp_lim
 			return -EPROTO;
 		}
 		uint64_t t0 = l.p[0]->total_ms, hi = t0, lo = t0;
-		for (int i = 1; i < 3; i++) {
+		for (int i = 1; i < PB_BODIES; i++) {
 			hi = l.p[i]->total_ms > hi ? l.p[i]->total_ms : hi;
 			lo = l.p[i]->total_ms < lo ? l.p[i]->total_ms : lo;
 		}
-		bool fits = hi <= d_ms && t0 >= d_ms * 85 / 100 && lo >= d_ms * 80 / 100;
+		bool fits = hi + slack_ms <= d_ms && t0 >= d_ms * 85 / 100 && lo >= d_ms * 82 / 100 &&
+			    l.check_ms + slack_ms <= il->session_max_ms;
 		if (fits) {
 			/* The draft fits: load it again as the chair will. */
 			unload(&l);
@@ -451,7 +487,7 @@ int pb_fit(struct pb_plan *pp, const struct pb_rules *r, const struct interp_lim
 				unload(&l);
 				return -EPROTO;
 			}
-			for (int i = 0; i < 3; i++) {
+			for (int i = 0; i < PB_BODIES; i++) {
 				rc = verify(l.p[i], r, err, err_len);
 				if (rc != 0) {
 					unload(&l);
@@ -464,6 +500,7 @@ int pb_fit(struct pb_plan *pp, const struct pb_rules *r, const struct interp_lim
 			err[0] = '\0';
 			return 0;
 		}
+		uint64_t check_ms = l.check_ms;
 		unload(&l);
 		/* Scale the flexible steps so that the run on the body planned for meets the
 		 * target, keeping the longest body within the duration. */
@@ -474,10 +511,21 @@ int pb_fit(struct pb_plan *pp, const struct pb_rules *r, const struct interp_lim
 				flex += pp->items[i].for_ms;
 				nflex++;
 			}
-		uint64_t spread = hi - t0;
-		uint64_t goal = target < d_ms - spread - 3000 ? target : d_ms - spread - 3000;
-		uint64_t fixed = t0 - flex;
-		if (nflex == 0 || goal < fixed + (uint64_t)nflex * PB_MIN_FOR_MS) {
+		/* The body planned for aims at the target; the longest measured body stays a
+		 * slack inside the duration, the checker's count inside the session limit. */
+		int64_t goal = (int64_t)target;
+		int64_t by_duration = (int64_t)d_ms - (int64_t)(hi - t0) - 2 * (int64_t)slack_ms;
+		int64_t by_limit = (int64_t)il->session_max_ms -
+				   ((int64_t)check_ms > (int64_t)t0 ? (int64_t)(check_ms - t0) : 0) -
+				   2 * (int64_t)slack_ms;
+		goal = by_duration < goal ? by_duration : goal;
+		goal = by_limit < goal ? by_limit : goal;
+		int64_t fixed = (int64_t)t0 - (int64_t)flex;
+		/* Too little room for the flexible steps, or scaling no longer moves the run
+		 * (they are all at their shortest): leave something out. */
+		bool stalled = iter > 0 && (t0 > last_t0 ? t0 - last_t0 : last_t0 - t0) < 1000;
+		last_t0 = t0;
+		if (nflex == 0 || goal < fixed + (int64_t)nflex * PB_MIN_FOR_MS || stalled) {
 			if (!drop_one(pp))
 				break;
 			continue;

@@ -83,8 +83,9 @@ static void fmt_zone(char *buf, size_t n, int z, int off_mm)
 
 /* How the run of workable zones z1..z2 is written (and an alternative spelling of the same
  * span), keeping PLANNER_MARGIN_MM from a neighbour that is not worked. range: the
- * statement needs a range (glide). */
-static void where_run(const struct pb_ctx *c, int z1, int z2, bool range, char *w, char *alt)
+ * statement needs a range (glide). Returns the zone a shifted span reaches into beyond
+ * z1..z2 (its level counts too), or -1. */
+static int where_run(const struct pb_ctx *c, int z1, int z2, bool range, char *w, char *alt)
 {
 	int mt = z1 > 0 && (c->r.no_roller & (1u << (z1 - 1))) ? PLANNER_MARGIN_MM : 0;
 	int mb = z2 < BODY_ZONE_COUNT - 1 && (c->r.no_roller & (1u << (z2 + 1))) ? PLANNER_MARGIN_MM
@@ -98,7 +99,7 @@ static void where_run(const struct pb_ctx *c, int z1, int z2, bool range, char *
 		snprintf(w, PB_WHERE_LEN, "%s..%s", a, b);
 		fmt_zone(a, sizeof(a), z1, mt + 1);
 		snprintf(alt, PB_WHERE_LEN, "%s..%s", a, b);
-		return;
+		return -1;
 	}
 	int z = z1;
 	if (z <= AREA_LOWER_BACK && (mt || mb)) {
@@ -107,13 +108,13 @@ static void where_run(const struct pb_ctx *c, int z1, int z2, bool range, char *
 		snprintf(w, PB_WHERE_LEN, "%s..%s", a, b);
 		fmt_point(a, sizeof(a), zone_top[z].lm, zone_top[z].off_mm + mt + 1);
 		snprintf(alt, PB_WHERE_LEN, "%s..%s", a, b);
-		return;
+		return -1;
 	}
 	if (z == AREA_SACRUM && (mt || mb)) {
 		fmt_zone(b, sizeof(b), z, -mb);
 		snprintf(w, PB_WHERE_LEN, "L5+%dmm..%s", zone_top[z].off_mm + mt, b);
 		snprintf(alt, PB_WHERE_LEN, "L5+%dmm..%s", zone_top[z].off_mm + mt + 1, b);
-		return;
+		return -1;
 	}
 	/* The glutes: a margin on one side shifts the zone into the worked neighbour; with
 	 * both neighbours out (or for the thighs) it is worked edge to edge. */
@@ -125,6 +126,7 @@ static void where_run(const struct pb_ctx *c, int z1, int z2, bool range, char *
 		snprintf(w, PB_WHERE_LEN, "%s", a);
 		snprintf(alt, PB_WHERE_LEN, "%s..%s", a, a);
 	}
+	return shift > 0 ? z + 1 : shift < 0 ? z - 1 : -1;
 }
 
 static struct pb_item *add(struct pb_ctx *c, enum pb_kind kind)
@@ -154,8 +156,10 @@ struct pb_item *pb_add_work(struct pb_ctx *c, enum plan_op op, int z1, int z2, i
 	if (!it)
 		return NULL;
 	it->op = op;
-	where_run(c, z1, z2, op == PLAN_GLIDE, it->where, it->alt);
+	int beyond = where_run(c, z1, z2, op == PLAN_GLIDE, it->where, it->alt);
 	it->level = run_level(c, z1, z2, base);
+	if (beyond >= 0 && run_level(c, beyond, beyond, base) < it->level)
+		it->level = run_level(c, beyond, beyond, base);
 	it->for_ms = for_ms;
 	it->flexible = op != PLAN_GLIDE;
 	return it;
@@ -272,7 +276,7 @@ void pb_work_roller(struct pb_ctx *c, int area, int pain, uint32_t ms)
 			int n = knot_list(c, area, pts, start);
 			int want = ms >= 150000 ? 2 : ms >= 90000 ? 1 : 0;
 			for (int i = 0; i < n && i < want; i++)
-				add_trigger(c, area, pts[i], start[i], c->base + 1, 3 - i,
+				add_trigger(c, area, pts[i], start[i], c->base + 1, 1 + 2 * i,
 					    c->lim->max_pressure_level <= 4);
 		}
 		/* Stiffness: a slow sustained stroke through the zone. */
