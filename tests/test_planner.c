@@ -196,8 +196,8 @@ static void test_planner_200_random_consultations_pass_the_checker_and_keep_ever
 		 * their own skin gap. */
 		struct body_map scanned;
 		double height_mm = 1500.0 + rnd(501);
-		double shoulder_mm = il.seat_y_mm - 0.30 * height_mm + (double)rnd(41) - 20.0;
-		assert_int_equal(body_from_scan(&scanned, shoulder_mm, height_mm, 10.0 + rnd(21), &il), 0);
+		double shoulder_mm = il.seat_y_mm - 0.30 * height_mm + (double)rnd(101) - 50.0;
+		assert_int_equal(body_from_scan(&scanned, shoulder_mm, height_mm, 5.0 + rnd(36), &il), 0);
 		for (int which = 0; which < 2; which++) {
 			struct planner_summary sum;
 			char err[256];

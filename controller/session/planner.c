@@ -112,6 +112,13 @@ static void make_rules(struct pb_ctx *c)
 		r->zone_max[z] = planner_zone_max_level(lim, c->in->prefs, (enum area)z, c->pp->level, c->il);
 		if (z < BODY_ZONE_COUNT && ((lim->areas_avoided & (1u << z)) || r->zone_max[z] < 1))
 			r->no_roller |= 1u << z;
+		/* A scan can place a zone partly beyond the track's ends (a neck above its top). */
+		const struct body_map *b = c->bodies[0];
+		if (z < BODY_ZONE_COUNT && (b->span_start_mm[z] < c->il->track_min_mm ||
+					    b->span_end_mm[z] > c->il->track_max_mm)) {
+			r->no_roller |= 1u << z;
+			c->off_track |= 1u << z;
+		}
 	}
 	for (int b = 0; b < HAL_AIRBAG_COUNT; b++)
 		if (!(lim->techniques_excluded & TECH_AIR) &&
@@ -135,6 +142,11 @@ static int pick_areas(struct pb_ctx *c, int *areas, uint32_t work_ms)
 			bool roller = z < BODY_ZONE_COUNT;
 			if (c->lim->areas_avoided & (1u << z)) {
 				pb_note(c->pp, "%s is not worked: the consultation says to avoid it.", pb_area_title[z]);
+				continue;
+			}
+			if (roller && (c->off_track & (1u << z))) {
+				pb_note(c->pp, "%s is not worked: it lies beyond the rollers' reach for this body.",
+					pb_area_title[z]);
 				continue;
 			}
 			if (roller && (c->r.no_roller & (1u << z))) {

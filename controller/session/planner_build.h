@@ -87,6 +87,7 @@ struct pb_ctx {
 	int air_level;
 	int cur_phase;
 	unsigned worked;   /* roller areas the work phases use */
+	unsigned off_track; /* roller areas partly beyond the track for the body planned for */
 };
 
 static inline bool pb_has_cond(const struct consult_answers *a, enum condition c)
