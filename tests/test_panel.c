@@ -39,6 +39,7 @@ static enum panel_role next_role = PANEL_ROLE_USER;
 /* What the handlers did: a refused request must leave these alone. */
 static struct app {
 	int calls;
+	int unchecked; /* echo calls whose params the schema should have refused */
 	uint64_t handle;
 } app;
 
@@ -61,7 +62,17 @@ static const struct panel_param echo_params[] = {
 static int h_echo(void *a, struct panel_call *call, json_t *params, json_t **result,
 		  struct panel_error *err)
 {
-	((struct app *)a)->calls++;
+	struct app *ap = a;
+	ap->calls++;
+	/* What the schema promises the handler, checked again here. */
+	json_t *text = json_object_get(params, "text"), *n = json_object_get(params, "n");
+	json_t *level = json_object_get(params, "level");
+	if (!json_is_string(text) || json_string_length(text) > 32 ||
+	    (n && (!json_is_integer(n) || json_integer_value(n) < 0 || json_integer_value(n) > 10)) ||
+	    (level && (!json_is_string(level) || (strcmp(json_string_value(level), "gentle") &&
+						  strcmp(json_string_value(level), "normal") &&
+						  strcmp(json_string_value(level), "firm")))))
+		ap->unchecked++;
 	*result = json_deep_copy(params);
 	return 0;
 }
@@ -213,6 +224,10 @@ static json_t *raw(struct panel_client *cl, const char *line)
 	assert_int_equal(panel_client_send_raw(cl, "\n", 1, WAIT_MS), 0);
 	json_t *m = NULL;
 	assert_int_equal(panel_client_read_message(cl, &m, WAIT_MS), 0);
+	/* No reply names a place on the machine, the socket's directory included. */
+	char *text = json_dumps(m, 0);
+	assert_null(strstr(text, dir));
+	free(text);
 	return m;
 }
 
@@ -274,6 +289,12 @@ static void test_bad_json_is_32700_with_its_reason_and_id_null(void **state)
 	d = assert_refused(cl, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"count\"} {}",
 			   PANEL_E_PARSE, NULL, -1);
 	assert_string_equal(str(d, "reason"), "data after the object");
+	json_decref(d);
+	char deep[6001];
+	memset(deep, '[', 6000);
+	deep[6000] = '\0';
+	d = assert_refused(cl, deep, PANEL_E_PARSE, NULL, -1);
+	assert_string_equal(str(d, "reason"), "nested too deep");
 	json_decref(d);
 }
 
@@ -626,6 +647,59 @@ static void test_a_request_without_id_is_not_executed_and_not_answered(void **st
 	struct panel_stats st;
 	panel_get_stats(panel, &st);
 	assert_int_equal(st.ignored, 1);
+}
+
+static void test_mangled_requests_never_crash_and_the_next_request_is_served(void **state)
+{
+	struct panel_client *cl = connect_client();
+	const char *good = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"echo\","
+			   "\"params\":{\"text\":\"ab\",\"n\":3,\"level\":\"firm\"}}";
+	size_t len = strlen(good);
+	char line[256];
+	unsigned seed = 12345;
+	int replies = 0;
+	for (int k = 0; k < 3000; k++) {
+		memcpy(line, good, len);
+		int flips = 1 + (int)((seed = seed * 1103515245u + 12345u) >> 16) % 4;
+		for (int f = 0; f < flips; f++) {
+			seed = seed * 1103515245u + 12345u;
+			size_t at = (seed >> 16) % len;
+			seed = seed * 1103515245u + 12345u;
+			char b = (char)((seed >> 16) & 0xff);
+			line[at] = b == '\n' ? ' ' : b;
+		}
+		line[len] = '\n';
+		assert_int_equal(panel_client_send_raw(cl, line, len + 1, WAIT_MS), 0);
+		/* Read as it goes: a client that only writes would be dropped once its replies
+		 * fill its queue, as it should be. */
+		json_t *m;
+		while (panel_client_read_message(cl, &m, 0) == 0) {
+			assert_true(json_object_get(m, "result") || json_object_get(m, "error"));
+			json_decref(m);
+			replies++;
+		}
+	}
+	json_t *m = NULL;
+	const char *sentinel = "{\"jsonrpc\":\"2.0\",\"id\":\"sentinel\",\"method\":\"count\"}\n";
+	assert_int_equal(panel_client_send_raw(cl, sentinel, strlen(sentinel), WAIT_MS), 0);
+	for (;;) {
+		assert_int_equal(panel_client_read_message(cl, &m, WAIT_MS), 0);
+		assert_string_equal(str(m, "jsonrpc"), "2.0");
+		assert_true(json_object_get(m, "result") || json_object_get(m, "error"));
+		json_t *id = json_object_get(m, "id");
+		bool done = json_is_string(id) && !strcmp(json_string_value(id), "sentinel");
+		json_decref(m);
+		if (done)
+			break;
+		replies++;
+	}
+	assert_true(replies > 2500 && replies <= 3000);
+	assert_true(app.calls > 0); /* some mangled lines were still good requests */
+	assert_int_equal(app.unchecked, 0);
+	assert_int_equal(panel_client_count(panel), 1);
+	struct panel_stats st;
+	panel_get_stats(panel, &st);
+	assert_int_equal(st.dropped_slow, 0);
 }
 
 /* --- subscriptions and the slow client --------------------------------------------------- */
@@ -1096,6 +1170,7 @@ int main(void)
 		T(test_a_megabyte_of_garbage_is_one_error_and_the_line_after_it_is_served),
 		T(test_lines_split_and_joined_any_way_are_served_in_order),
 		T(test_a_request_without_id_is_not_executed_and_not_answered),
+		T(test_mangled_requests_never_crash_and_the_next_request_is_served),
 		T(test_notifications_reach_every_subscriber_of_their_topic_only),
 		T(test_notifications_met_during_a_call_are_kept_for_later),
 		T(test_subscribe_to_an_unknown_topic_is_32602_on_topics),
