@@ -118,6 +118,14 @@ static int h_fail_rule(void *a, struct panel_call *call, json_t *params, json_t 
 	return -1;
 }
 
+static int h_fail_auth(void *a, struct panel_call *call, json_t *params, json_t **result,
+		       struct panel_error *err)
+{
+	panel_error_set(err, PANEL_E_AUTH, json_pack("{s:i}", "retry_after_s", 30),
+			"authentication failed");
+	return -1;
+}
+
 static int h_fail_silent(void *a, struct panel_call *call, json_t *params, json_t **result,
 			 struct panel_error *err)
 {
@@ -147,6 +155,7 @@ static const struct panel_method methods[] = {
 	{"fail.state", PANEL_ROLE_ANY, NULL, h_fail_state},
 	{"fail.missing", PANEL_ROLE_ANY, NULL, h_fail_missing},
 	{"fail.rule", PANEL_ROLE_ANY, NULL, h_fail_rule},
+	{"fail.auth", PANEL_ROLE_ANY, NULL, h_fail_auth},
 	{"fail.silent", PANEL_ROLE_ANY, NULL, h_fail_silent},
 	{"later", PANEL_ROLE_ANY, NULL, h_later},
 	{"login", PANEL_ROLE_ANY, NULL, h_login},
@@ -529,6 +538,11 @@ static void test_handlers_own_errors_pass_through_with_their_data(void **state)
 	assert_int_equal(json_array_size(diag), 1);
 	assert_string_equal(json_string_value(json_array_get(diag, 0)),
 			    "line 3: level 9 above the cap");
+	panel_error_clear(&err);
+
+	assert_int_equal(panel_client_call(cl, "fail.auth", NULL, &res, &err, WAIT_MS), -EREMOTEIO);
+	assert_int_equal(err.code, PANEL_E_AUTH);
+	assert_int_equal(json_integer_value(json_object_get(err.data, "retry_after_s")), 30);
 	panel_error_clear(&err);
 
 	/* A handler that fails without saying why is an internal error, nothing more. */
