@@ -413,10 +413,11 @@ static void test_remembered_trigger_level_is_where_that_point_starts(void **stat
 	struct plan *p = plan_for(&a, &lim, NULL, &tm, 1, text, sizeof(text), &sum);
 	s = trigger_at(p, BODY_L3);
 	assert_non_null(s);
-	if (sum.guided_trigger_points) {
+	assert_int_equal(s->guided, sum.guided_trigger_points);
+	if (s->guided) {
 		/* Guided: its rise starts at the remembered level, up to the usual most. */
-		assert_non_null(strstr(text, "trigger-point L3 guided pressure "));
-		assert_non_null(strstr(text, " from 3 "));
+		assert_int_equal(s->from_level, 3);
+		assert_true(fabs(s->from_force_n - 0.3 * lim.cap_n) < 1e-9);
 		assert_int_equal(s->z_level, usual);
 	} else {
 		assert_int_equal(s->z_level, 3);
