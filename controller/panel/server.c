@@ -37,6 +37,7 @@ int panel_topic_lookup(const char *name)
 	return -1;
 }
 
+/* Monotonic milliseconds, for the accept back-off. */
 static int64_t now_ms(void)
 {
 	struct timespec ts;
@@ -46,6 +47,7 @@ static int64_t now_ms(void)
 
 /* --- connections ----------------------------------------------------------------------- */
 
+/* Whether g is among the n groups. */
 static bool in_group_list(const gid_t *groups, int n, gid_t g)
 {
 	for (int i = 0; i < n; i++)
@@ -119,6 +121,8 @@ static void refuse_full(struct panel *p, int fd)
 	p->st.refused_full++;
 }
 
+/* Take the connections waiting (a bounded number per call, so a flood of connects cannot
+ * starve the connections already served), each with its peer's credentials and role. */
 static void accept_clients(struct panel *p)
 {
 	for (int k = 0; k < ACCEPTS_PER_SERVICE; k++) {
