@@ -1,6 +1,8 @@
-/* chairctl: the command-line client. `program check|plot` work on program files;
- * `program run` runs one on the simulated chair in lockstep, for the person seated in it,
- * and says what happened. */
+/* chairctl: the command-line client. As a client of chaird's panel API (PANEL.md) it runs
+ * a visit: profiles, the consultation, the body scan, the plan, the session and its live
+ * feedback, the history and the report (chairctl_visit.c, chairctl_session.c). Offline,
+ * `program check|plot` work on program files and `program run` runs one on the simulated
+ * chair in lockstep, for the person seated in it, and says what happened. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -10,6 +12,7 @@
 
 #include "../drivers/backend.h"
 #include "../drivers/hal_sim.h"
+#include "chairctl_api.h"
 #include "config.h"
 #include "interp/program_cli.h"
 #include "program_load.h"
@@ -19,9 +22,19 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: chairctl program check FILE... [--json]\n"
-		   "       chairctl program plot FILE -o OUT.svg [--height CM]\n"
-		   "       chairctl program run FILE [--seed N] [--config FILE] [--cap N]\n");
+	fprintf(f, "usage: chairctl [--socket PATH | --config FILE] [--json] COMMAND ...\n"
+		   "\n"
+		   "Commands to chaird (the panel socket: --socket, else the config's [panel] socket,\n"
+		   "else /run/chaird/panel.sock):\n");
+	chairctl_usage_api(f);
+	fprintf(f, "\n"
+		   "Offline tools:\n"
+		   "  chairctl program check FILE... [--json]\n"
+		   "  chairctl program plot FILE -o OUT.svg [--height CM]\n"
+		   "  chairctl program run FILE [--seed N] [--config FILE] [--cap N]\n"
+		   "\n"
+		   "Exit codes: 0 done, 1 refused by chaird (or see a professional first),\n"
+		   "2 a mistake on the command line, 3 chaird cannot be reached.\n");
 }
 
 /* Home the chair in lockstep and wait for it: 0, or -EIO when it faulted or timed out. */
@@ -160,11 +173,89 @@ static int program_run(int argc, char **argv)
 	return rc == 0 ? 0 : 1;
 }
 
+/* Takes the options every API command shares (--socket, --config, --json) out of argv,
+ * wherever they are: CHAIRCTL_OK with *argc shortened, or CHAIRCTL_USAGE after a message. */
+static int take_global_options(int *argc, char **argv, struct chairctl *c, const char **config)
+{
+	int out = 1;
+	for (int i = 1; i < *argc; i++) {
+		const char *a = argv[i];
+		const char **dest = !strcmp(a, "--socket") ? &c->socket_path
+				    : !strcmp(a, "--config") ? config
+							     : NULL;
+		if (dest) {
+			if (i + 1 >= *argc) {
+				fprintf(stderr, "chairctl: %s: expected a path\n", a);
+				return CHAIRCTL_USAGE;
+			}
+			*dest = argv[++i];
+		} else if (!strncmp(a, "--socket=", 9)) {
+			c->socket_path = a + 9;
+		} else if (!strncmp(a, "--config=", 9)) {
+			*config = a + 9;
+		} else if (!strcmp(a, "--json")) {
+			c->json = true;
+		} else {
+			argv[out++] = argv[i];
+		}
+	}
+	*argc = out;
+	argv[out] = NULL;
+	return CHAIRCTL_OK;
+}
+
+/* An API command: the socket from --socket or the configuration, then the command. */
+static int api_main(int argc, char **argv)
+{
+	static const struct {
+		const char *word;
+		int (*fn)(struct chairctl *c, int argc, char **argv);
+	} commands[] = {
+		{"user", chairctl_cmd_user},	      {"consult", chairctl_cmd_consult},
+		{"scan", chairctl_cmd_scan},	      {"plan", chairctl_cmd_plan},
+		{"session", chairctl_cmd_session}, {"history", chairctl_cmd_history},
+		{"report", chairctl_cmd_report},   {"info", chairctl_cmd_info},
+	};
+	static struct chair_config cfg;
+	struct chairctl c = {0};
+	const char *config_path = NULL;
+	if (take_global_options(&argc, argv, &c, &config_path) != CHAIRCTL_OK)
+		return CHAIRCTL_USAGE;
+	if (argc < 2) {
+		usage(stderr);
+		return CHAIRCTL_USAGE;
+	}
+	if (!c.socket_path) {
+		char err[512];
+		config_defaults(&cfg);
+		if (config_path && config_load(config_path, &cfg, err, sizeof(err)) != 0) {
+			fprintf(stderr, "chairctl: %s\n", err);
+			return CHAIRCTL_USAGE;
+		}
+		c.socket_path = cfg.panel.socket_path;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(argv[1], commands[i].word))
+			continue;
+		int rc = commands[i].fn(&c, argc - 1, argv + 1);
+		chairctl_close(&c);
+		return rc;
+	}
+	fprintf(stderr, "chairctl: unknown command '%s' (chairctl --help lists them)\n", argv[1]);
+	return CHAIRCTL_USAGE;
+}
+
 int main(int argc, char **argv)
 {
-	if (argc < 3 || strcmp(argv[1], "program") != 0) {
-		usage(argc < 2 ? stderr : (!strcmp(argv[1], "--help") ? stdout : stderr));
-		return argc >= 2 && !strcmp(argv[1], "--help") ? 0 : 2;
+	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		usage(stdout);
+		return 0;
+	}
+	if (argc < 2 || strcmp(argv[1], "program") != 0)
+		return api_main(argc, argv);
+	if (argc < 3) {
+		usage(stderr);
+		return 2;
 	}
 	if (!strcmp(argv[2], "run"))
 		return program_run(argc - 2, argv + 2);
