@@ -73,6 +73,7 @@ static void choose_level(struct pb_ctx *c)
 	c->air_level = in == INTENSITY_GENTLE || c->low_all ? 1 : in == INTENSITY_NORMAL ? 2 : 3;
 }
 
+/* The program's name, description and tags, from the areas worked (n of them) or the goal. */
 static void header(struct pb_ctx *c, const int *areas, int n)
 {
 	struct pb_plan *pp = c->pp;
@@ -169,6 +170,99 @@ static int pick_areas(struct pb_ctx *c, int *areas, uint32_t work_ms)
 	return n;
 }
 
+/* The minutes to plan for: asked (or the answers'), within 5-30, the consultation's
+ * maximum and the chair's session limit; 0 when the chair allows not even one. */
+static int plan_minutes(const struct planner_input *in, const struct interp_limits *il)
+{
+	const struct session_limits *lim = in->limits;
+	int dur = in->duration_min > 0 ? in->duration_min : in->answers->duration_min;
+	dur = pb_clampi(dur, CONSULT_DURATION_MIN_MIN, CONSULT_DURATION_MAX_MIN);
+	if (lim->max_duration_min >= CONSULT_DURATION_MIN_MIN && dur > lim->max_duration_min)
+		dur = lim->max_duration_min;
+	if ((uint32_t)dur * 60000u > il->session_max_ms)
+		dur = (int)(il->session_max_ms / 60000u);
+	return dur;
+}
+
+/* Areas for a plan without pain areas: the allowed zones of the back, or else the first
+ * other zone the rollers may work, about 90 s of work each at least; how many. */
+static int relax_list(const struct pb_ctx *c, int *list, uint32_t work_ms)
+{
+	static const int back[] = {AREA_SHOULDERS, AREA_UPPER_BACK, AREA_MID_BACK, AREA_LOWER_BACK,
+				   AREA_NECK, AREA_SACRUM, AREA_GLUTES, AREA_THIGHS};
+	int n = 0;
+	for (int i = 0; i < 8 && n < 4; i++)
+		if (!(c->r.no_roller & (1u << back[i])) && (i < 4 || n == 0))
+			list[n++] = back[i];
+	int most = (int)(work_ms / 90000u);
+	if (n > most)
+		n = most > 1 ? most : 1;
+	return n;
+}
+
+/* The warm-up: heat where allowed and welcome, gentle strokes over zones top..bottom.
+ * Whether heat was switched on. */
+static bool warm_up(struct pb_ctx *c, int top, int bottom, uint32_t ms)
+{
+	const struct consult_answers *a = c->a;
+	pb_begin_phase(c, "Warm-up", -1);
+	bool lumbar = (c->r.heat_ok & (1u << HAL_HEATER_LUMBAR)) &&
+		      (pb_has_cond(a, COND_BACK_PAIN) || pb_has_cond(a, COND_ARTHRITIS) ||
+		       a->pain_score[AREA_LOWER_BACK] > 0 || pb_has_goal(a, GOAL_RELAXATION));
+	bool calves = (c->r.heat_ok & (1u << HAL_HEATER_CALVES)) &&
+		      (pb_has_cond(a, COND_ARTHRITIS) || a->pain_score[AREA_CALVES] > 0);
+	int temp_c = pb_has_cond(a, COND_ARTHRITIS) ? 39 : 38;
+	char line[96];
+	if (lumbar && calves)
+		snprintf(line, sizeof(line), "heat all on %dc", temp_c);
+	else
+		snprintf(line, sizeof(line), "heat %s on %dc", lumbar ? "lumbar" : "calves", temp_c);
+	if (lumbar || calves)
+		pb_add_line(c, line);
+	int level = c->low_all ? 2 : c->base - 2 < 3 ? c->base - 2 : 3;
+	pb_gentle_over(c, top, bottom, level, c->low_all ? 2 : 3, ms);
+	return lumbar || calves;
+}
+
+/* The cool-down: calf and foot airbags, light tapping over the longest allowed run of the
+ * back when welcome, light rolling over zones top..bottom, air and heat off. */
+static void cool_down(struct pb_ctx *c, int top, int bottom, uint32_t ms, bool heat)
+{
+	pb_begin_phase(c, "Cool-down", -1);
+	char zones[64], line[96];
+	bool air = pb_air_zones(c, (1u << AREA_CALVES) | (1u << AREA_FEET), zones, sizeof(zones)) > 0;
+	if (air) {
+		snprintf(line, sizeof(line), "air %s level %d cycle 20s", zones, c->air_level);
+		pb_add_line(c, line);
+	}
+	uint32_t roll_ms = ms;
+	int z1 = top > AREA_SHOULDERS ? top : AREA_SHOULDERS;
+	int z2 = bottom < AREA_LOWER_BACK ? bottom : AREA_LOWER_BACK;
+	if (c->tap_ok && ms >= 90000 && z1 <= z2) {
+		int best1 = -1, best2 = -1;
+		for (int z = z1; z <= z2; z++) {
+			if (c->r.no_roller & (1u << z))
+				continue;
+			int e = z;
+			while (e + 1 <= z2 && !(c->r.no_roller & (1u << (e + 1))))
+				e++;
+			if (best1 < 0 || e - z > best2 - best1)
+				best1 = z, best2 = e;
+			z = e;
+		}
+		struct pb_item *it;
+		if (best1 >= 0 && (it = pb_add_work(c, PLAN_TAP, best1, best2, 2, ms * 2 / 5))) {
+			it->rate = 3;
+			roll_ms -= ms * 2 / 5;
+		}
+	}
+	pb_gentle_over(c, top, bottom, 2, 2, roll_ms);
+	if (air)
+		pb_add_line(c, "air off");
+	if (heat)
+		pb_add_line(c, "heat off");
+}
+
 int planner_write_for(const struct planner_input *in, char *text, size_t text_len,
 		      struct planner_summary *summary, char *err, size_t err_len)
 {
@@ -197,18 +291,17 @@ int planner_write_for(const struct planner_input *in, char *text, size_t text_le
 			 lim->cap_n, lim->max_pressure_level);
 		return -EPERM;
 	}
-	struct chair_config *cfg = NULL;
-	const struct chair_config *use_cfg = in->cfg;
-	if (!use_cfg) {
-		cfg = malloc(sizeof(*cfg));
+	struct interp_limits il;
+	if (in->cfg) {
+		program_limits(in->cfg, &il);
+	} else {
+		struct chair_config *cfg = malloc(sizeof(*cfg));
 		if (!cfg)
 			return -ENOMEM;
 		config_defaults(cfg);
-		use_cfg = cfg;
+		program_limits(cfg, &il);
+		free(cfg);
 	}
-	struct interp_limits il;
-	program_limits(use_cfg, &il);
-	free(cfg);
 	struct body_map plan_body, small, tall;
 	if (in->body)
 		plan_body = *in->body;
@@ -219,19 +312,14 @@ int planner_write_for(const struct planner_input *in, char *text, size_t text_le
 		snprintf(err, err_len, "the chair's configuration supports no body");
 		return -EINVAL;
 	}
-	int dur = in->duration_min > 0 ? in->duration_min : in->answers->duration_min;
-	dur = pb_clampi(dur, CONSULT_DURATION_MIN_MIN, CONSULT_DURATION_MAX_MIN);
-	if (lim->max_duration_min >= CONSULT_DURATION_MIN_MIN && dur > lim->max_duration_min)
-		dur = lim->max_duration_min;
-	if ((uint32_t)dur * 60000u > il.session_max_ms)
-		dur = (int)(il.session_max_ms / 60000u);
+	int dur = plan_minutes(in, &il);
 	if (dur < 1) {
 		snprintf(err, err_len, "the chair's session limit is under a minute");
 		return -EINVAL;
 	}
 
 	struct pb_ctx c = {.in = in, .a = in->answers, .lim = lim, .il = &il,
-			.bodies = {&plan_body, &small, &tall}};
+			   .bodies = {&plan_body, &small, &tall}};
 	c.pp = calloc(1, sizeof(*c.pp));
 	if (!c.pp)
 		return -ENOMEM;
@@ -251,30 +339,24 @@ int planner_write_for(const struct planner_input *in, char *text, size_t text_le
 		return -EPERM;
 	}
 	c.tap_ok = pb_tech_ok(&c, PLAN_TAP) && !c.low_all && c.a->intensity != INTENSITY_GENTLE;
+	int asked = in->duration_min > 0 ? in->duration_min : in->answers->duration_min;
+	if (asked > dur) {
+		char what[32];
+		snprintf(what, sizeof(what), "%d", dur);
+		pb_note(c.pp, "The session is kept to %s minutes.", what);
+	}
 
 	uint32_t target = (uint32_t)(c.r.duration_ms * PB_TARGET_SHARE);
 	uint32_t edge_ms = (uint32_t)pb_clampi((int)(c.r.duration_ms * 0.15), 60000, 180000);
 	uint32_t work_ms = target > 2 * edge_ms ? target - 2 * edge_ms : 60000;
 	int areas[AREA_COUNT], n = pick_areas(&c, areas, work_ms);
-	int relax_areas[AREA_COUNT], nr = 0;
-	if (n == 0) {
-		/* No pain to work: relax the back, or whatever the rollers may reach. */
-		static const int back[] = {AREA_SHOULDERS, AREA_UPPER_BACK, AREA_MID_BACK, AREA_LOWER_BACK,
-					   AREA_NECK, AREA_SACRUM, AREA_GLUTES, AREA_THIGHS};
-		for (int i = 0; i < 8 && nr < 4; i++)
-			if (!(c.r.no_roller & (1u << back[i])) && (i < 4 || nr == 0))
-				relax_areas[nr++] = back[i];
-		/* About 90 s of work an area at least. */
-		int most = (int)(work_ms / 90000u);
-		if (nr > most)
-			nr = most > 1 ? most : 1;
-	}
+	int relax[AREA_COUNT];
+	const int *list = n ? areas : relax;
+	int count = n ? n : relax_list(&c, relax, work_ms);
 	header(&c, areas, n);
 
 	/* Where the warm-up and the cool-down roll: from the highest to the lowest zone worked. */
 	int top = BODY_ZONE_COUNT, bottom = -1;
-	const int *list = n ? areas : relax_areas;
-	int count = n ? n : nr;
 	for (int i = 0; i < count; i++)
 		if (list[i] < BODY_ZONE_COUNT) {
 			top = list[i] < top ? list[i] : top;
@@ -285,72 +367,21 @@ int planner_write_for(const struct planner_input *in, char *text, size_t text_le
 		bottom = AREA_LOWER_BACK;
 	}
 
-	pb_begin_phase(&c, "Warm-up", -1);
-	const struct consult_answers *a = c.a;
-	bool lumbar = (c.r.heat_ok & (1u << HAL_HEATER_LUMBAR)) &&
-		      (pb_has_cond(a, COND_BACK_PAIN) || pb_has_cond(a, COND_ARTHRITIS) ||
-		       a->pain_score[AREA_LOWER_BACK] > 0 || pb_has_goal(a, GOAL_RELAXATION));
-	bool calves = (c.r.heat_ok & (1u << HAL_HEATER_CALVES)) &&
-		      (pb_has_cond(a, COND_ARTHRITIS) || a->pain_score[AREA_CALVES] > 0);
-	int temp_c = pb_has_cond(a, COND_ARTHRITIS) ? 39 : 38;
-	char line[96];
-	if (lumbar && calves)
-		snprintf(line, sizeof(line), "heat all on %dc", temp_c);
-	else
-		snprintf(line, sizeof(line), "heat %s on %dc", lumbar ? "lumbar" : "calves", temp_c);
-	if (lumbar || calves)
-		pb_add_line(&c, line);
-	pb_gentle_over(&c, top, bottom, c.low_all ? 2 : c.base - 2 < 3 ? c.base - 2 : 3, c.low_all ? 2 : 3,
-		    edge_ms);
-
+	bool heat = warm_up(&c, top, bottom, edge_ms);
 	int weight = 0;
 	for (int i = 0; i < n; i++)
-		weight += a->pain_score[areas[i]];
+		weight += c.a->pain_score[areas[i]];
 	for (int i = 0; i < count; i++) {
 		int z = list[i];
-		uint32_t ms = n ? (uint32_t)((uint64_t)work_ms * (uint64_t)a->pain_score[z] / (uint64_t)weight)
+		uint32_t ms = n ? (uint32_t)((uint64_t)work_ms * (uint64_t)c.a->pain_score[z] / (uint64_t)weight)
 				: work_ms / (uint32_t)count;
 		pb_begin_phase(&c, pb_area_title[z], z);
 		if (z < BODY_ZONE_COUNT)
-			pb_work_roller(&c, z, n ? a->pain_score[z] : 0, ms);
+			pb_work_roller(&c, z, n ? c.a->pain_score[z] : 0, ms);
 		else
 			pb_work_air(&c, z, ms);
 	}
-
-	pb_begin_phase(&c, "Cool-down", -1);
-	char zones[64];
-	bool air = pb_air_zones(&c, (1u << AREA_CALVES) | (1u << AREA_FEET), zones, sizeof(zones)) > 0;
-	if (air) {
-		snprintf(line, sizeof(line), "air %s level %d cycle 20s", zones, c.air_level);
-		pb_add_line(&c, line);
-	}
-	uint32_t roll_ms = edge_ms;
-	int tap_z1 = top > AREA_SHOULDERS ? top : AREA_SHOULDERS;
-	int tap_z2 = bottom < AREA_LOWER_BACK ? bottom : AREA_LOWER_BACK;
-	if (c.tap_ok && edge_ms >= 90000 && tap_z1 <= tap_z2) {
-		/* Light tapping over the longest run of the back that may be worked. */
-		int best1 = -1, best2 = -1;
-		for (int z = tap_z1; z <= tap_z2; z++) {
-			if (c.r.no_roller & (1u << z))
-				continue;
-			int e = z;
-			while (e + 1 <= tap_z2 && !(c.r.no_roller & (1u << (e + 1))))
-				e++;
-			if (best1 < 0 || e - z > best2 - best1)
-				best1 = z, best2 = e;
-			z = e;
-		}
-		struct pb_item *it;
-		if (best1 >= 0 && (it = pb_add_work(&c, PLAN_TAP, best1, best2, 2, edge_ms * 2 / 5))) {
-			it->rate = 3;
-			roll_ms -= edge_ms * 2 / 5;
-		}
-	}
-	pb_gentle_over(&c, top, bottom, 2, 2, roll_ms);
-	if (air)
-		pb_add_line(&c, "air off");
-	if (lumbar || calves)
-		pb_add_line(&c, "heat off");
+	cool_down(&c, top, bottom, edge_ms, heat);
 
 	int rc = pb_fit(c.pp, &c.r, &il, &plan_body, lim->cap_n, text, text_len, summary, err, err_len);
 	free(c.pp);

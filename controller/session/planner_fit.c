@@ -18,6 +18,7 @@ struct out {
 	bool full;
 };
 
+/* printf into the buffer; a text that does not fit marks it full. */
 static void put(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void put(struct out *o, const char *fmt, ...)
@@ -33,11 +34,13 @@ static void put(struct out *o, const char *fmt, ...)
 		o->used += (size_t)w;
 }
 
+/* A duration as programs write it: "1m30s". */
 static void dur(char *buf, size_t n, uint32_t ms)
 {
 	plan_format_ms(ms, buf, n);
 }
 
+/* One working statement, its zone written as where. */
 static void put_work(struct out *o, const struct pb_item *it, const char *where,
 		     const struct pb_rules *r)
 {
@@ -131,6 +134,7 @@ int pb_render(const struct pb_plan *pp, const struct pb_rules *r, char *text, si
 
 /* ---- verification of a resolved plan against the rules ---- */
 
+/* Whether work from..to (a point when equal) reaches inside zone z on body b. */
 static bool overlaps(const struct body_map *b, int z, double from, double to)
 {
 	if (from == to)
@@ -138,7 +142,8 @@ static bool overlaps(const struct body_map *b, int z, double from, double to)
 	return to > b->span_start_mm[z] && from < b->span_end_mm[z];
 }
 
-/* 0, or -EPROTO with err naming the first broken rule. */
+/* The resolved plan p against the rules, step by step: 0, or -EPROTO with err naming the
+ * first broken rule. */
 static int verify(const struct plan *p, const struct pb_rules *r, char *err, size_t err_len)
 {
 	const struct session_limits *lim = r->lim;
@@ -214,6 +219,7 @@ struct walk {
 	const struct body_map *b;
 };
 
+/* Adds one step of the walk to the summary: its phase's time and techniques, the areas. */
 static bool sum_step(void *ctx, const struct plan_step *s, uint64_t start_ms, uint64_t dur_ms,
 		     double start_y_mm, double end_y_mm)
 {
@@ -254,6 +260,7 @@ static bool sum_step(void *ctx, const struct plan_step *s, uint64_t start_ms, ui
 	return true;
 }
 
+/* "3 min", or "40 s" under a minute, for the panel's line. */
 static void minutes(char *buf, size_t n, uint64_t ms)
 {
 	if (ms >= 60000)
@@ -262,6 +269,7 @@ static void minutes(char *buf, size_t n, uint64_t ms)
 		snprintf(buf, n, "%llu s", (unsigned long long)((ms + 500) / 1000));
 }
 
+/* The summary of the accepted plan p as resolved for the body planned for. */
 static void summarize(const struct pb_plan *pp, const struct pb_rules *r, const struct plan *p,
 		      struct planner_summary *sum)
 {
@@ -330,6 +338,7 @@ struct loaded {
 	char first[INTERP_MSG_MAX + 32]; /* the first diagnostic or refusal */
 };
 
+/* Frees what load() resolved. */
 static void unload(struct loaded *l)
 {
 	for (int i = 0; i < PB_BODIES; i++) {

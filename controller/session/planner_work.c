@@ -63,11 +63,14 @@ static int run_level(const struct pb_ctx *c, int z1, int z2, int base)
 	return lv;
 }
 
+/* Whether pressure must stay low in area: a condition that says so everywhere, no deep work
+ * there, or a limit of level 3 or less. */
 static bool area_low(const struct pb_ctx *c, int area)
 {
 	return c->low_all || (c->lim->areas_no_deep & (1u << area)) || c->r.zone_max[area] <= 3;
 }
 
+/* A point as a program writes it: "L5+15mm", "T3". */
 static void fmt_point(char *buf, size_t n, const char *lm, int off_mm)
 {
 	if (off_mm)
@@ -76,6 +79,7 @@ static void fmt_point(char *buf, size_t n, const char *lm, int off_mm)
 		snprintf(buf, n, "%s", lm);
 }
 
+/* A zone word with an offset: "glutes+15mm". */
 static void fmt_zone(char *buf, size_t n, int z, int off_mm)
 {
 	fmt_point(buf, n, body_landmark_name((enum body_landmark)z), off_mm);
@@ -129,6 +133,7 @@ static int where_run(const struct pb_ctx *c, int z1, int z2, bool range, char *w
 	return shift > 0 ? z + 1 : shift < 0 ? z - 1 : -1;
 }
 
+/* A new item in the current phase; NULL when the plan is full. */
 static struct pb_item *add(struct pb_ctx *c, enum pb_kind kind)
 {
 	struct pb_plan *pp = c->pp;
@@ -141,6 +146,7 @@ static struct pb_item *add(struct pb_ctx *c, enum pb_kind kind)
 	return it;
 }
 
+/* A modal statement, written as is. */
 void pb_add_line(struct pb_ctx *c, const char *line)
 {
 	struct pb_item *it = add(c, PB_LINE);
@@ -148,7 +154,7 @@ void pb_add_line(struct pb_ctx *c, const char *line)
 		snprintf(it->line, sizeof(it->line), "%s", line);
 }
 
-/* A flexible working step over zones z1..z2. */
+/* A working step over zones z1..z2 at the lowest level any zone it touches allows. */
 struct pb_item *pb_add_work(struct pb_ctx *c, enum plan_op op, int z1, int z2, int base,
 				uint32_t for_ms)
 {
@@ -165,6 +171,7 @@ struct pb_item *pb_add_work(struct pb_ctx *c, enum plan_op op, int z1, int z2, i
 	return it;
 }
 
+/* A new phase; the items added next belong to it. */
 void pb_begin_phase(struct pb_ctx *c, const char *name, int area)
 {
 	struct pb_plan *pp = c->pp;
@@ -206,10 +213,72 @@ void pb_gentle_over(struct pb_ctx *c, int z1, int z2, int base, int speed, uint3
 	}
 }
 
-/* Trigger points in area: remembered ones first (each at its remembered level), then the
- * usual knots, up to n. */
-static int knot_list(const struct pb_ctx *c, int area, const char *pts[2], int start[2]);
+/* Trigger points for area, at most two: remembered ones first (start[] their remembered
+ * level), then the usual knots (start[] 0); how many. */
+static int knot_list(const struct pb_ctx *c, int area, const char *pts[2], int start[2])
+{
+	int n = 0;
+	for (int i = 0; i < c->in->trigger_count && n < 2 && c->in->triggers; i++) {
+		const struct trigger_memory *m = &c->in->triggers[i];
+		if (memchr(m->point, '\0', sizeof(m->point)) == NULL)
+			continue;
+		/* The remembered point as a program writes it: LANDMARK[+-N(mm|cm)]; landmark
+		 * names hold '-' too ("lower-back-10mm"): the longest name that fits. */
+		size_t len = 0;
+		int lm = -1;
+		for (int l = 0; l < BODY_LANDMARK_COUNT; l++) {
+			const char *name = body_landmark_name((enum body_landmark)l);
+			size_t nl = strlen(name);
+			char next = m->point[nl];
+			if (strncmp(m->point, name, nl) == 0 && nl > len &&
+			    (next == '\0' || ((next == '+' || next == '-') && m->point[nl + 1] >= '0' &&
+					      m->point[nl + 1] <= '9'))) {
+				lm = l;
+				len = nl;
+			}
+		}
+		long off = 0;
+		if (lm < 0)
+			continue;
+		if (m->point[len]) {
+			char *end;
+			off = strtol(m->point + len, &end, 10);
+			if (strcmp(end, "cm") == 0)
+				off *= 10;
+			else if (strcmp(end, "mm") != 0 || labs(off) > 300)
+				continue;
+		}
+		/* Used only where it lies well inside this area on every body checked. */
+		bool inside = true;
+		for (int b = 0; b < 3; b++) {
+			const struct body_map *bm = c->bodies[b];
+			double y = bm->y_mm[lm] + (double)off;
+			inside &= body_zone_at(bm, y) == area && y - bm->span_start_mm[area] >= 20.0 &&
+				  bm->span_end_mm[area] - y >= 20.0;
+		}
+		if (!inside)
+			continue;
+		pts[n] = m->point;
+		start[n] = c->lim->cap_n > 0 ? (int)lround(m->level_n * 10.0 / c->lim->cap_n) : 0;
+		if (start[n] < 1)
+			start[n] = 1;
+		n++;
+	}
+	for (int i = 0; i < 2 && n < 2; i++) {
+		const char *p = knot_points[area][i];
+		bool dup = false;
+		for (int j = 0; p && j < n; j++)
+			dup |= strcmp(pts[j], p) == 0;
+		if (p && !dup) {
+			pts[n] = p;
+			start[n++] = 0;
+		}
+	}
+	return n;
+}
 
+/* A trigger point at pt in area, at base (a remembered start_level wins), dropped at rank
+ * when time is short. */
 static void add_trigger(struct pb_ctx *c, int area, const char *pt, int start_level, int base,
 			int rank, bool gentle)
 {
@@ -330,66 +399,4 @@ void pb_work_air(struct pb_ctx *c, int area, uint32_t ms)
 		it->flexible = true;
 	}
 	pb_add_line(c, "air off");
-}
-
-static int knot_list(const struct pb_ctx *c, int area, const char *pts[2], int start[2])
-{
-	int n = 0;
-	for (int i = 0; i < c->in->trigger_count && n < 2 && c->in->triggers; i++) {
-		const struct trigger_memory *m = &c->in->triggers[i];
-		if (memchr(m->point, '\0', sizeof(m->point)) == NULL)
-			continue;
-		/* The remembered point as a program writes it: LANDMARK[+-N(mm|cm)]; landmark
-		 * names hold '-' too ("lower-back-10mm"): the longest name that fits. */
-		size_t len = 0;
-		int lm = -1;
-		for (int l = 0; l < BODY_LANDMARK_COUNT; l++) {
-			const char *name = body_landmark_name((enum body_landmark)l);
-			size_t nl = strlen(name);
-			char next = m->point[nl];
-			if (strncmp(m->point, name, nl) == 0 && nl > len &&
-			    (next == '\0' || ((next == '+' || next == '-') && m->point[nl + 1] >= '0' &&
-					      m->point[nl + 1] <= '9'))) {
-				lm = l;
-				len = nl;
-			}
-		}
-		long off = 0;
-		if (lm < 0)
-			continue;
-		if (m->point[len]) {
-			char *end;
-			off = strtol(m->point + len, &end, 10);
-			if (strcmp(end, "cm") == 0)
-				off *= 10;
-			else if (strcmp(end, "mm") != 0 || labs(off) > 300)
-				continue;
-		}
-		/* Used only where it lies well inside this area on every body checked. */
-		bool inside = true;
-		for (int b = 0; b < 3; b++) {
-			const struct body_map *bm = c->bodies[b];
-			double y = bm->y_mm[lm] + (double)off;
-			inside &= body_zone_at(bm, y) == area && y - bm->span_start_mm[area] >= 20.0 &&
-				  bm->span_end_mm[area] - y >= 20.0;
-		}
-		if (!inside)
-			continue;
-		pts[n] = m->point;
-		start[n] = c->lim->cap_n > 0 ? (int)lround(m->level_n * 10.0 / c->lim->cap_n) : 0;
-		if (start[n] < 1)
-			start[n] = 1;
-		n++;
-	}
-	for (int i = 0; i < 2 && n < 2; i++) {
-		const char *p = knot_points[area][i];
-		bool dup = false;
-		for (int j = 0; p && j < n; j++)
-			dup |= strcmp(pts[j], p) == 0;
-		if (p && !dup) {
-			pts[n] = p;
-			start[n++] = 0;
-		}
-	}
-	return n;
 }
