@@ -112,15 +112,18 @@ static void assert_keeps_limits(const struct plan *p, const struct session_limit
 			for (int h = 0; h < HAL_HEATER_COUNT; h++) {
 				if (s->modal.heat_c[h] <= 0)
 					continue;
-				unsigned area = h == HAL_HEATER_LUMBAR ? 1u << AREA_LOWER_BACK : 1u << AREA_CALVES;
+				unsigned area = h == HAL_HEATER_LUMBAR ? 1u << AREA_LOWER_BACK
+								       : 1u << AREA_CALVES;
 				assert_true(lim->heat_allowed);
 				assert_false(lim->techniques_excluded & TECH_HEAT);
 				assert_false((lim->areas_no_heat | lim->areas_avoided) & area);
 			}
 		}
 		if (op == PLAN_STRETCH)
-			assert_false((airbag_area[HAL_AIRBAG_SHOULDERS] | airbag_area[HAL_AIRBAG_ARMS] |
-				      airbag_area[HAL_AIRBAG_CALVES] | airbag_area[HAL_AIRBAG_FEET]) & air_bad);
+			assert_false(
+				(airbag_area[HAL_AIRBAG_SHOULDERS] | airbag_area[HAL_AIRBAG_ARMS] |
+				 airbag_area[HAL_AIRBAG_CALVES] | airbag_area[HAL_AIRBAG_FEET]) &
+				air_bad);
 		if (!plan_op_works(op))
 			continue;
 		assert_true(s->z_level >= 1 && s->z_level <= lim->max_pressure_level);
@@ -131,7 +134,8 @@ static void assert_keeps_limits(const struct plan *p, const struct session_limit
 				continue;
 			if (lim->areas_avoided & (1u << z))
 				fprintf(stderr, "line %u works avoided %s (%.1f..%.1f)\n", s->line,
-					body_landmark_name((enum body_landmark)z), s->y_from_mm, s->y_to_mm);
+					body_landmark_name((enum body_landmark)z), s->y_from_mm,
+					s->y_to_mm);
 			assert_false(lim->areas_avoided & (1u << z));
 			if (lim->areas_no_deep & (1u << z))
 				assert_true(s->z_level <= 3);
@@ -150,8 +154,9 @@ static void random_answers(struct consult_answers *a)
 	for (int i = 0; i < nc; i++) {
 		enum condition c = (enum condition)rnd(COND_COUNT);
 		/* The five that stop a session: rarely, so most consultations make a plan. */
-		if ((c == COND_PREGNANCY || c == COND_DVT || c == COND_IMPLANT || c == COND_CANCER ||
-		     c == COND_FEVER) && rnd(4) != 0)
+		if ((c == COND_PREGNANCY || c == COND_DVT || c == COND_IMPLANT ||
+		     c == COND_CANCER || c == COND_FEVER) &&
+		    rnd(4) != 0)
 			continue;
 		int area = condition_takes_area(c) ? (int)rnd(AREA_COUNT) : -1;
 		int weeks = condition_takes_area(c) ? (int)rnd(20) - 1 : -1;
@@ -168,7 +173,8 @@ static void random_answers(struct consult_answers *a)
 static const char *const memory_points[] = {"L4", "L3", "T4", "T7-10mm", "C7+20mm", "T9",
 					    "L2+20mm", "lower-back-10mm", "glutes", "T3-2cm"};
 
-static void test_planner_200_random_consultations_pass_the_checker_and_keep_every_limit(void **state)
+static void
+test_planner_200_random_consultations_pass_the_checker_and_keep_every_limit(void **state)
 {
 	(void)state;
 	static char text[PLANNER_TEXT_MAX];
@@ -197,7 +203,8 @@ static void test_planner_200_random_consultations_pass_the_checker_and_keep_ever
 		struct body_map scanned;
 		double height_mm = 1500.0 + rnd(501);
 		double shoulder_mm = il.seat_y_mm - 0.30 * height_mm + (double)rnd(101) - 50.0;
-		assert_int_equal(body_from_scan(&scanned, shoulder_mm, height_mm, 5.0 + rnd(36), &il), 0);
+		assert_int_equal(
+			body_from_scan(&scanned, shoulder_mm, height_mm, 5.0 + rnd(36), &il), 0);
 		for (int which = 0; which < 2; which++) {
 			struct planner_summary sum;
 			char err[256];
@@ -219,7 +226,8 @@ static void test_planner_200_random_consultations_pass_the_checker_and_keep_ever
 			if (which)
 				bodies[0] = scanned;
 			else
-				assert_int_equal(body_from_height(&bodies[0], 1500.0 + rnd(501), &il), 0);
+				assert_int_equal(
+					body_from_height(&bodies[0], 1500.0 + rnd(501), &il), 0);
 			body_default(&bodies[1], &il);
 			assert_int_equal(body_from_height(&bodies[2], 1500.0 + rnd(501), &il), 0);
 			for (int b = 0; b < 3; b++) {
@@ -250,8 +258,8 @@ static void answers_with(struct consult_answers *a, enum condition c, int area, 
 
 /* Plans a and loads it for the default body; the caller frees the plan. */
 static struct plan *plan_for(const struct consult_answers *a, struct session_limits *lim,
-			     const struct zone_pref *prefs, const struct trigger_memory *tm, int ntm,
-			     char *text, size_t len, struct planner_summary *sum)
+			     const struct zone_pref *prefs, const struct trigger_memory *tm,
+			     int ntm, char *text, size_t len, struct planner_summary *sum)
 {
 	assert_int_equal(rules_evaluate(rules, a, cfg.session.default_cap_n, lim), 0);
 	char err[256];
@@ -271,8 +279,8 @@ static int peak_in_zone(const struct plan *p, int z)
 {
 	int peak = 0;
 	for (uint32_t i = 0; i < p->step_count; i++)
-		if (plan_op_works((enum plan_op)p->steps[i].op) && step_in_zone(&p->body, &p->steps[i], z) &&
-		    p->steps[i].z_level > peak)
+		if (plan_op_works((enum plan_op)p->steps[i].op) &&
+		    step_in_zone(&p->body, &p->steps[i], z) && p->steps[i].z_level > peak)
 			peak = p->steps[i].z_level;
 	return peak;
 }
@@ -344,9 +352,11 @@ static void test_shoulder_injury_three_weeks_ago_leaves_the_shoulders_alone(void
 			const struct plan_step *s = &q->steps[i];
 			if (!plan_op_works((enum plan_op)s->op))
 				continue;
-			double from = fmin(s->y_from_mm, s->y_to_mm), to = fmax(s->y_from_mm, s->y_to_mm);
-			assert_true(to <= b.span_start_mm[AREA_SHOULDERS] - PLANNER_MARGIN_MM + 1e-6 ||
-				    from >= b.span_end_mm[AREA_SHOULDERS] + PLANNER_MARGIN_MM - 1e-6);
+			double from = fmin(s->y_from_mm, s->y_to_mm),
+			       to = fmax(s->y_from_mm, s->y_to_mm);
+			assert_true(
+				to <= b.span_start_mm[AREA_SHOULDERS] - PLANNER_MARGIN_MM + 1e-6 ||
+				from >= b.span_end_mm[AREA_SHOULDERS] + PLANNER_MARGIN_MM - 1e-6);
 		}
 		plan_free(q);
 	}
@@ -450,12 +460,14 @@ static void test_zone_ceiling_lowers_that_zone_level_below_the_too_much(void **s
 	int mid = 0;
 	for (uint32_t i = 0; i < p->step_count; i++) {
 		const struct plan_step *s = &p->steps[i];
-		if (plan_op_works((enum plan_op)s->op) && step_in_zone(&p->body, s, AREA_UPPER_BACK) &&
+		if (plan_op_works((enum plan_op)s->op) &&
+		    step_in_zone(&p->body, s, AREA_UPPER_BACK) &&
 		    !step_in_zone(&p->body, s, AREA_LOWER_BACK) && s->z_level > mid)
 			mid = s->z_level;
 	}
 	assert_true(after < mid);
-	assert_int_equal(planner_zone_max_level(&lim, prefs, AREA_LOWER_BACK, PLAN_LEVEL_NORMAL, &il), 3);
+	assert_int_equal(
+		planner_zone_max_level(&lim, prefs, AREA_LOWER_BACK, PLAN_LEVEL_NORMAL, &il), 3);
 	plan_free(p);
 }
 
@@ -571,7 +583,8 @@ static void test_summary_lists_phases_minutes_and_techniques(void **state)
 	assert_true(sum.phases[1].techniques & (1u << PLAN_GLIDE));
 	assert_true(sum.techniques & TECH_HEAT);
 	assert_true(sum.areas_worked & (1u << AREA_LOWER_BACK));
-	assert_true(sum.peak_pressure_level >= 5 && sum.peak_pressure_level <= lim.max_pressure_level);
+	assert_true(sum.peak_pressure_level >= 5 &&
+		    sum.peak_pressure_level <= lim.max_pressure_level);
 	assert_non_null(strstr(sum.text, "min: warm-up "));
 	assert_non_null(strstr(sum.text, "lower back (trigger points"));
 	assert_non_null(strstr(sum.text, ", cool-down "));
@@ -602,13 +615,15 @@ static void test_every_duration_from_5_to_30_minutes_fits(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_planner_200_random_consultations_pass_the_checker_and_keep_every_limit),
+		cmocka_unit_test(
+			test_planner_200_random_consultations_pass_the_checker_and_keep_every_limit),
 		cmocka_unit_test(test_fibromyalgia_gets_no_tapping_and_gentle_rolling),
 		cmocka_unit_test(test_shoulder_injury_three_weeks_ago_leaves_the_shoulders_alone),
 		cmocka_unit_test(test_rolling_is_split_around_an_avoided_zone_in_the_middle),
 		cmocka_unit_test(test_remembered_trigger_level_is_where_that_point_starts),
 		cmocka_unit_test(test_zone_ceiling_lowers_that_zone_level_below_the_too_much),
-		cmocka_unit_test(test_softer_preference_lowers_a_zone_and_stronger_stays_within_limits),
+		cmocka_unit_test(
+			test_softer_preference_lowers_a_zone_and_stronger_stays_within_limits),
 		cmocka_unit_test(test_see_professional_first_gets_no_plan),
 		cmocka_unit_test(test_no_pain_areas_gets_a_relaxation_plan),
 		cmocka_unit_test(test_everything_avoided_is_refused_with_the_reason),

@@ -30,8 +30,8 @@ int planner_zone_max_level(const struct session_limits *lim, const struct zone_p
 	if (prefs && prefs[area].ceiling_n > 0 && lim->cap_n > 0) {
 		/* level/10 x cap <= share x ceiling; a hair of slack for a ceiling that is an
 		 * exact multiple. */
-		int c = (int)floor(PLANNER_CEILING_SHARE * prefs[area].ceiling_n * 10.0 / lim->cap_n +
-				   1e-9);
+		int c = (int)floor(
+			PLANNER_CEILING_SHARE * prefs[area].ceiling_n * 10.0 / lim->cap_n + 1e-9);
 		if (c < max)
 			max = c;
 	}
@@ -42,7 +42,8 @@ int planner_zone_max_level(const struct session_limits *lim, const struct zone_p
  * planner uses them when the chair's interpreter reads them. */
 static bool guided_supported(const struct interp_limits *il)
 {
-	static const char probe[] = "program \"probe\"\ntrigger-point L4 guided pressure 3 from 2 hold 10s\n";
+	static const char probe[] =
+		"program \"probe\"\ntrigger-point L4 guided pressure 3 from 2 hold 10s\n";
 	struct interp_diags *d = malloc(sizeof(*d));
 	if (!d)
 		return false;
@@ -55,38 +56,46 @@ static bool guided_supported(const struct interp_limits *il)
 }
 
 /* Chooses the program level and the usual work level. */
-static void choose_level(struct pb_ctx *c)
+static void choose_level(struct planner_ctx *c)
 {
 	const struct session_limits *lim = c->lim;
 	enum intensity in = c->a->intensity;
-	if (in == INTENSITY_FIRM && lim->deep_allowed && lim->max_pressure_level > c->il->normal_max_level)
+	if (in == INTENSITY_FIRM && lim->deep_allowed &&
+	    lim->max_pressure_level > c->il->normal_max_level)
 		c->pp->level = PLAN_LEVEL_DEEP;
 	else if (in == INTENSITY_GENTLE || lim->max_pressure_level <= c->il->gentle_max_level)
 		c->pp->level = PLAN_LEVEL_GENTLE;
 	else
 		c->pp->level = PLAN_LEVEL_NORMAL;
-	c->base = c->pp->level == PLAN_LEVEL_DEEP ? 7 : in == INTENSITY_FIRM ? 6 : in == INTENSITY_NORMAL ? 5 : 3;
-	if (!pb_has_goal(c->a, GOAL_PAIN_RELIEF) &&
-	    (pb_has_goal(c->a, GOAL_RELAXATION) || pb_has_goal(c->a, GOAL_RECOVERY)))
+	c->base = c->pp->level == PLAN_LEVEL_DEEP ? 7
+		  : in == INTENSITY_FIRM          ? 6
+		  : in == INTENSITY_NORMAL        ? 5
+						  : 3;
+	if (!planner_has_goal(c->a, GOAL_PAIN_RELIEF) &&
+	    (planner_has_goal(c->a, GOAL_RELAXATION) || planner_has_goal(c->a, GOAL_RECOVERY)))
 		c->base--;
-	c->low_all = pb_has_cond(c->a, COND_FIBROMYALGIA) || pb_has_cond(c->a, COND_OSTEOPOROSIS);
+	c->low_all = planner_has_cond(c->a, COND_FIBROMYALGIA) ||
+		     planner_has_cond(c->a, COND_OSTEOPOROSIS);
 	c->air_level = in == INTENSITY_GENTLE || c->low_all ? 1 : in == INTENSITY_NORMAL ? 2 : 3;
 }
 
 /* The program's name, description and tags, from the areas worked (n of them) or the goal. */
-static void header(struct pb_ctx *c, const int *areas, int n)
+static void header(struct planner_ctx *c, const int *areas, int n)
 {
-	struct pb_plan *pp = c->pp;
+	struct planner_draft *pp = c->pp;
 	char what[96] = "";
 	if (n == 0) {
-		const char *g = pb_has_goal(c->a, GOAL_MOBILITY) ? "mobility"
-				: pb_has_goal(c->a, GOAL_RECOVERY) ? "recovery" : "relaxation";
+		const char *g = planner_has_goal(c->a, GOAL_MOBILITY) ? "mobility"
+				: planner_has_goal(c->a, GOAL_RECOVERY) ? "recovery" : "relaxation";
 		snprintf(what, sizeof(what), "%s", g);
 	} else {
 		for (int i = 0; i < n && i < 2; i++) {
 			size_t used = strlen(what);
 			snprintf(what + used, sizeof(what) - used, "%s%s",
-				 i == 0 ? "" : n == 2 ? " and " : ", ", pb_area_title[areas[i]]);
+				 i == 0   ? ""
+				 : n == 2 ? " and "
+					  : ", ",
+				 planner_area_title[areas[i]]);
 		}
 		if (n > 2)
 			strcat(what, " and more");
@@ -94,23 +103,29 @@ static void header(struct pb_ctx *c, const int *areas, int n)
 	for (char *p = what; *p; p++)
 		*p = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
 	snprintf(pp->name, sizeof(pp->name), "Plan for %s", what);
-	const char *lvl = pp->level == PLAN_LEVEL_GENTLE ? "gentle" : pp->level == PLAN_LEVEL_DEEP ? "firm" : "normal";
+	const char *lvl = pp->level == PLAN_LEVEL_GENTLE ? "gentle"
+			  : pp->level == PLAN_LEVEL_DEEP ? "firm"
+							 : "normal";
 	snprintf(pp->description, sizeof(pp->description),
 		 "Made from the consultation: warm-up, %s, cool-down; %s pressure.",
-		 n ? "work on each pain area, highest pain first" : "relaxing work on the back", lvl);
+		 n ? "work on each pain area, highest pain first" : "relaxing work on the back",
+		 lvl);
 	snprintf(pp->tags, sizeof(pp->tags), "planned, %s%s", n ? "pain-relief" : what,
-		 pp->level == PLAN_LEVEL_GENTLE ? ", gentle" : pp->level == PLAN_LEVEL_DEEP ? ", deep" : "");
+		 pp->level == PLAN_LEVEL_GENTLE ? ", gentle"
+		 : pp->level == PLAN_LEVEL_DEEP ? ", deep"
+						: "");
 }
 
 /* The limits as rules: zone maxima, what the rollers, airbags and heaters may do. */
-static void make_rules(struct pb_ctx *c)
+static void make_rules(struct planner_ctx *c)
 {
 	const struct session_limits *lim = c->lim;
-	struct pb_rules *r = &c->r;
+	struct planner_rules *r = &c->r;
 	r->lim = lim;
 	r->prefs = c->in->prefs;
 	for (int z = 0; z < AREA_COUNT; z++) {
-		r->zone_max[z] = planner_zone_max_level(lim, c->in->prefs, (enum area)z, c->pp->level, c->il);
+		r->zone_max[z] = planner_zone_max_level(lim, c->in->prefs, (enum area)z,
+							c->pp->level, c->il);
 		if (z < BODY_ZONE_COUNT && ((lim->areas_avoided & (1u << z)) || r->zone_max[z] < 1))
 			r->no_roller |= 1u << z;
 		/* A scan can place a zone partly beyond the track's ends (a neck above its top). */
@@ -123,7 +138,7 @@ static void make_rules(struct pb_ctx *c)
 	}
 	for (int b = 0; b < HAL_AIRBAG_COUNT; b++)
 		if (!(lim->techniques_excluded & TECH_AIR) &&
-		    !(pb_airbag_areas[b] & (lim->areas_avoided | lim->areas_no_air)))
+		    !(planner_airbag_areas[b] & (lim->areas_avoided | lim->areas_no_air)))
 			r->air_ok |= 1u << b;
 	static const int heater_area[HAL_HEATER_COUNT] = {AREA_LOWER_BACK, AREA_CALVES};
 	for (int h = 0; h < HAL_HEATER_COUNT; h++)
@@ -133,7 +148,7 @@ static void make_rules(struct pb_ctx *c)
 }
 
 /* Picks the areas to work, highest pain first; n, or 0 for a relaxation plan. */
-static int pick_areas(struct pb_ctx *c, int *areas, uint32_t work_ms)
+static int pick_areas(struct planner_ctx *c, int *areas, uint32_t work_ms)
 {
 	int n = 0;
 	for (int score = 10; score >= 1; score--)
@@ -142,27 +157,38 @@ static int pick_areas(struct pb_ctx *c, int *areas, uint32_t work_ms)
 				continue;
 			bool roller = z < BODY_ZONE_COUNT;
 			if (c->lim->areas_avoided & (1u << z)) {
-				pb_note(c->pp, "%s is not worked: the consultation says to avoid it.", pb_area_title[z]);
+				planner_note(c->pp,
+					     "%s is not worked: the consultation says to avoid it.",
+					     planner_area_title[z]);
 				continue;
 			}
 			if (roller && (c->off_track & (1u << z))) {
-				pb_note(c->pp, "%s is not worked: it lies beyond the rollers' reach for this body.",
-					pb_area_title[z]);
+				planner_note(c->pp,
+					     "%s is not worked: it lies beyond the rollers' reach "
+					     "for this body.",
+					     planner_area_title[z]);
 				continue;
 			}
 			if (roller && (c->r.no_roller & (1u << z))) {
-				pb_note(c->pp, "%s is not worked: a past \"too much\" there leaves no pressure low enough.",
-				     pb_area_title[z]);
+				planner_note(c->pp,
+					     "%s is not worked: a past \"too much\" there leaves "
+					     "no pressure low enough.",
+					     planner_area_title[z]);
 				continue;
 			}
 			char zones[64];
-			if (!roller && !pb_air_zones(c, 1u << z, zones, sizeof(zones))) {
-				pb_note(c->pp, "%s is not worked: its airbags are not to be used.", pb_area_title[z]);
+			if (!roller && !planner_air_zones(c, 1u << z, zones, sizeof(zones))) {
+				planner_note(c->pp,
+					     "%s is not worked: its airbags are not to be used.",
+					     planner_area_title[z]);
 				continue;
 			}
-			if (n >= PLANNER_PHASES_MAX - 2 || (n > 0 && work_ms / (uint32_t)(n + 1) < 80000)) {
-				pb_note(c->pp, "%s is not worked: not enough time for every area; a longer session would reach it.",
-				     pb_area_title[z]);
+			if (n >= PLANNER_PHASES_MAX - 2 ||
+			    (n > 0 && work_ms / (uint32_t)(n + 1) < 80000)) {
+				planner_note(c->pp,
+					     "%s is not worked: not enough time for every area; a "
+					     "longer session would reach it.",
+					     planner_area_title[z]);
 				continue;
 			}
 			areas[n++] = z;
@@ -176,7 +202,7 @@ static int plan_minutes(const struct planner_input *in, const struct interp_limi
 {
 	const struct session_limits *lim = in->limits;
 	int dur = in->duration_min > 0 ? in->duration_min : in->answers->duration_min;
-	dur = pb_clampi(dur, CONSULT_DURATION_MIN_MIN, CONSULT_DURATION_MAX_MIN);
+	dur = planner_clampi(dur, CONSULT_DURATION_MIN_MIN, CONSULT_DURATION_MAX_MIN);
 	if (lim->max_duration_min >= CONSULT_DURATION_MIN_MIN && dur > lim->max_duration_min)
 		dur = lim->max_duration_min;
 	if ((uint32_t)dur * 60000u > il->session_max_ms)
@@ -186,7 +212,7 @@ static int plan_minutes(const struct planner_input *in, const struct interp_limi
 
 /* Areas for a plan without pain areas: the allowed zones of the back, or else the first
  * other zone the rollers may work, about 90 s of work each at least; how many. */
-static int relax_list(const struct pb_ctx *c, int *list, uint32_t work_ms)
+static int relax_list(const struct planner_ctx *c, int *list, uint32_t work_ms)
 {
 	static const int back[] = {AREA_SHOULDERS, AREA_UPPER_BACK, AREA_MID_BACK, AREA_LOWER_BACK,
 				   AREA_NECK, AREA_SACRUM, AREA_GLUTES, AREA_THIGHS};
@@ -202,38 +228,40 @@ static int relax_list(const struct pb_ctx *c, int *list, uint32_t work_ms)
 
 /* The warm-up: heat where allowed and welcome, gentle strokes over zones top..bottom.
  * Whether heat was switched on. */
-static bool warm_up(struct pb_ctx *c, int top, int bottom, uint32_t ms)
+static bool warm_up(struct planner_ctx *c, int top, int bottom, uint32_t ms)
 {
 	const struct consult_answers *a = c->a;
-	pb_begin_phase(c, "Warm-up", -1);
+	planner_begin_phase(c, "Warm-up", -1);
 	bool lumbar = (c->r.heat_ok & (1u << HAL_HEATER_LUMBAR)) &&
-		      (pb_has_cond(a, COND_BACK_PAIN) || pb_has_cond(a, COND_ARTHRITIS) ||
-		       a->pain_score[AREA_LOWER_BACK] > 0 || pb_has_goal(a, GOAL_RELAXATION));
+		      (planner_has_cond(a, COND_BACK_PAIN) || planner_has_cond(a, COND_ARTHRITIS) ||
+		       a->pain_score[AREA_LOWER_BACK] > 0 || planner_has_goal(a, GOAL_RELAXATION));
 	bool calves = (c->r.heat_ok & (1u << HAL_HEATER_CALVES)) &&
-		      (pb_has_cond(a, COND_ARTHRITIS) || a->pain_score[AREA_CALVES] > 0);
-	int temp_c = pb_has_cond(a, COND_ARTHRITIS) ? 39 : 38;
+		      (planner_has_cond(a, COND_ARTHRITIS) || a->pain_score[AREA_CALVES] > 0);
+	int temp_c = planner_has_cond(a, COND_ARTHRITIS) ? 39 : 38;
 	char line[96];
 	if (lumbar && calves)
 		snprintf(line, sizeof(line), "heat all on %dc", temp_c);
 	else
-		snprintf(line, sizeof(line), "heat %s on %dc", lumbar ? "lumbar" : "calves", temp_c);
+		snprintf(line, sizeof(line), "heat %s on %dc", lumbar ? "lumbar" : "calves",
+			 temp_c);
 	if (lumbar || calves)
-		pb_add_line(c, line);
+		planner_add_line(c, line);
 	int level = c->low_all ? 2 : c->base - 2 < 3 ? c->base - 2 : 3;
-	pb_gentle_over(c, top, bottom, level, c->low_all ? 2 : 3, ms);
+	planner_gentle_over(c, top, bottom, level, c->low_all ? 2 : 3, ms);
 	return lumbar || calves;
 }
 
 /* The cool-down: calf and foot airbags, light tapping over the longest allowed run of the
  * back when welcome, light rolling over zones top..bottom, air and heat off. */
-static void cool_down(struct pb_ctx *c, int top, int bottom, uint32_t ms, bool heat)
+static void cool_down(struct planner_ctx *c, int top, int bottom, uint32_t ms, bool heat)
 {
-	pb_begin_phase(c, "Cool-down", -1);
+	planner_begin_phase(c, "Cool-down", -1);
 	char zones[64], line[96];
-	bool air = pb_air_zones(c, (1u << AREA_CALVES) | (1u << AREA_FEET), zones, sizeof(zones)) > 0;
+	bool air = planner_air_zones(c, (1u << AREA_CALVES) | (1u << AREA_FEET), zones,
+				     sizeof(zones)) > 0;
 	if (air) {
 		snprintf(line, sizeof(line), "air %s level %d cycle 20s", zones, c->air_level);
-		pb_add_line(c, line);
+		planner_add_line(c, line);
 	}
 	uint32_t roll_ms = ms;
 	int z1 = top > AREA_SHOULDERS ? top : AREA_SHOULDERS;
@@ -250,17 +278,18 @@ static void cool_down(struct pb_ctx *c, int top, int bottom, uint32_t ms, bool h
 				best1 = z, best2 = e;
 			z = e;
 		}
-		struct pb_item *it;
-		if (best1 >= 0 && (it = pb_add_work(c, PLAN_TAP, best1, best2, 2, ms * 2 / 5))) {
+		struct planner_item *it;
+		if (best1 >= 0 &&
+		    (it = planner_add_work(c, PLAN_TAP, best1, best2, 2, ms * 2 / 5))) {
 			it->rate = 3;
 			roll_ms -= ms * 2 / 5;
 		}
 	}
-	pb_gentle_over(c, top, bottom, 2, 2, roll_ms);
+	planner_gentle_over(c, top, bottom, 2, 2, roll_ms);
 	if (air)
-		pb_add_line(c, "air off");
+		planner_add_line(c, "air off");
 	if (heat)
-		pb_add_line(c, "heat off");
+		planner_add_line(c, "heat off");
 }
 
 int planner_write_for(const struct planner_input *in, char *text, size_t text_len,
@@ -275,19 +304,21 @@ int planner_write_for(const struct planner_input *in, char *text, size_t text_le
 	if (summary)
 		memset(summary, 0, sizeof(*summary));
 	if (!in || !in->answers || !in->limits || !text || text_len == 0) {
-		snprintf(err, err_len, "the planner needs the answers, the limits and a text buffer");
+		snprintf(err, err_len,
+			 "the planner needs the answers, the limits and a text buffer");
 		return -EINVAL;
 	}
 	text[0] = '\0';
 	const struct session_limits *lim = in->limits;
 	if (lim->see_professional_first) {
 		snprintf(err, err_len, "no plan: please see a %s first%s%s",
-			 lim->professional[0] ? lim->professional : "physician", lim->reason[0] ? ": " : "",
-			 lim->reason);
+			 lim->professional[0] ? lim->professional : "physician",
+			 lim->reason[0] ? ": " : "", lim->reason);
 		return -EPERM;
 	}
 	if (!(lim->cap_n > 0) || lim->max_pressure_level < 1) {
-		snprintf(err, err_len, "no plan: the limits allow no pressure at all (cap %.1f N, level %d)",
+		snprintf(err, err_len,
+			 "no plan: the limits allow no pressure at all (cap %.1f N, level %d)",
 			 lim->cap_n, lim->max_pressure_level);
 		return -EPERM;
 	}
@@ -318,7 +349,7 @@ int planner_write_for(const struct planner_input *in, char *text, size_t text_le
 		return -EINVAL;
 	}
 
-	struct pb_ctx c = {.in = in, .a = in->answers, .lim = lim, .il = &il,
+	struct planner_ctx c = {.in = in, .a = in->answers, .lim = lim, .il = &il,
 			   .bodies = {&plan_body, &small, &tall}};
 	c.pp = calloc(1, sizeof(*c.pp));
 	if (!c.pp)
@@ -329,7 +360,7 @@ int planner_write_for(const struct planner_input *in, char *text, size_t text_le
 	c.r.duration_ms = (uint32_t)dur * 60000u;
 	bool any_roller_tech = false;
 	for (int op = PLAN_KNEAD; op <= PLAN_TRIGGER_POINT; op++)
-		any_roller_tech |= pb_tech_ok(&c, (enum plan_op)op);
+		any_roller_tech |= planner_tech_ok(&c, (enum plan_op)op);
 	if ((c.r.no_roller & ((1u << BODY_ZONE_COUNT) - 1)) == (1u << BODY_ZONE_COUNT) - 1 ||
 	    !any_roller_tech) {
 		snprintf(err, err_len, "no plan: %s",
@@ -338,16 +369,17 @@ int planner_write_for(const struct planner_input *in, char *text, size_t text_le
 		free(c.pp);
 		return -EPERM;
 	}
-	c.tap_ok = pb_tech_ok(&c, PLAN_TAP) && !c.low_all && c.a->intensity != INTENSITY_GENTLE;
+	c.tap_ok =
+		planner_tech_ok(&c, PLAN_TAP) && !c.low_all && c.a->intensity != INTENSITY_GENTLE;
 	int asked = in->duration_min > 0 ? in->duration_min : in->answers->duration_min;
 	if (asked > dur) {
 		char what[32];
 		snprintf(what, sizeof(what), "%d", dur);
-		pb_note(c.pp, "The session is kept to %s minutes.", what);
+		planner_note(c.pp, "The session is kept to %s minutes.", what);
 	}
 
-	uint32_t target = (uint32_t)(c.r.duration_ms * PB_TARGET_SHARE);
-	uint32_t edge_ms = (uint32_t)pb_clampi((int)(c.r.duration_ms * 0.15), 60000, 180000);
+	uint32_t target = (uint32_t)(c.r.duration_ms * PLANNER_TARGET_SHARE);
+	uint32_t edge_ms = (uint32_t)planner_clampi((int)(c.r.duration_ms * 0.15), 60000, 180000);
 	uint32_t work_ms = target > 2 * edge_ms ? target - 2 * edge_ms : 60000;
 	int areas[AREA_COUNT], n = pick_areas(&c, areas, work_ms);
 	int relax[AREA_COUNT];
@@ -373,17 +405,19 @@ int planner_write_for(const struct planner_input *in, char *text, size_t text_le
 		weight += c.a->pain_score[areas[i]];
 	for (int i = 0; i < count; i++) {
 		int z = list[i];
-		uint32_t ms = n ? (uint32_t)((uint64_t)work_ms * (uint64_t)c.a->pain_score[z] / (uint64_t)weight)
+		uint32_t ms = n ? (uint32_t)((uint64_t)work_ms * (uint64_t)c.a->pain_score[z] /
+					     (uint64_t)weight)
 				: work_ms / (uint32_t)count;
-		pb_begin_phase(&c, pb_area_title[z], z);
+		planner_begin_phase(&c, planner_area_title[z], z);
 		if (z < BODY_ZONE_COUNT)
-			pb_work_roller(&c, z, n ? c.a->pain_score[z] : 0, ms);
+			planner_work_roller(&c, z, n ? c.a->pain_score[z] : 0, ms);
 		else
-			pb_work_air(&c, z, ms);
+			planner_work_air(&c, z, ms);
 	}
 	cool_down(&c, top, bottom, edge_ms, heat);
 
-	int rc = pb_fit(c.pp, &c.r, &il, &plan_body, lim->cap_n, text, text_len, summary, err, err_len);
+	int rc = planner_fit(c.pp, &c.r, &il, &plan_body, lim->cap_n, text, text_len, summary, err,
+			     err_len);
 	free(c.pp);
 	return rc;
 }

@@ -1,4 +1,4 @@
-/* The planner's text: writing a pb_plan as a program, fitting its flexible steps to the
+/* The planner's text: writing a planner_plan as a program, fitting its flexible steps to the
  * duration by loading it as the chair would (parse, check, compile, resolve) and measuring,
  * verifying the resolved plan against the limits, and the summary for the panel. */
 #include <errno.h>
@@ -41,8 +41,8 @@ static void dur(char *buf, size_t n, uint32_t ms)
 }
 
 /* One working statement, its zone written as where. */
-static void put_work(struct out *o, const struct pb_item *it, const char *where,
-		     const struct pb_rules *r)
+static void put_work(struct out *o, const struct planner_item *it, const char *where,
+		     const struct planner_rules *r)
 {
 	char d[24], h[24], ra[24], re[24];
 	dur(d, sizeof(d), it->for_ms);
@@ -80,7 +80,8 @@ static void put_work(struct out *o, const struct pb_item *it, const char *where,
 	}
 }
 
-int pb_render(const struct pb_plan *pp, const struct pb_rules *r, char *text, size_t len)
+int planner_render(const struct planner_draft *pp, const struct planner_rules *r, char *text,
+		   size_t len)
 {
 	struct out o = {text, len, 0, false};
 	static const char *const level_word[] = {"gentle", "normal", "deep"};
@@ -89,10 +90,10 @@ int pb_render(const struct pb_plan *pp, const struct pb_rules *r, char *text, si
 	put(&o, "program \"%s\"\ndescription \"%s\"\ntags %s\nlevel %s\n", pp->name,
 	    pp->description, pp->tags, level_word[pp->level]);
 	int phase = -1;
-	char prev[PB_WHERE_LEN] = "";
+	char prev[PLANNER_WHERE_LEN] = "";
 	uint64_t run_ms = 0; /* of back-to-back steps written as prev, as written */
 	for (int i = 0; i < pp->item_count; i++) {
-		const struct pb_item *it = &pp->items[i];
+		const struct planner_item *it = &pp->items[i];
 		if (it->dropped)
 			continue;
 		if (it->phase != phase) {
@@ -101,22 +102,24 @@ int pb_render(const struct pb_plan *pp, const struct pb_rules *r, char *text, si
 		}
 		char d[24];
 		switch (it->kind) {
-		case PB_LINE:
+		case PLANNER_LINE:
 			put(&o, "  %s\n", it->line);
 			break;
-		case PB_PAUSE:
+		case PLANNER_PAUSE:
 			dur(d, sizeof(d), it->for_ms);
 			put(&o, "  pause %s\n", d);
 			prev[0] = '\0';
 			break;
-		case PB_WORK: {
+		case PLANNER_WORK: {
 			/* Back-to-back steps on a zone written alike count as one run for the
 			 * checker's 10-minute rule; the same span written differently does not. A
 			 * run past 5 minutes as estimated here (a trigger point at its longest,
 			 * moves and approaches come on top) is broken so. */
-			uint64_t ms = it->op == PLAN_TRIGGER_POINT ? (uint64_t)it->ramp_ms + 3u * it->hold_ms + it->release_ms + 60000u
-				      : it->op == PLAN_GLIDE	   ? 60000u
-								   : it->for_ms;
+			uint64_t ms = it->op == PLAN_TRIGGER_POINT
+					      ? (uint64_t)it->ramp_ms + 3u * it->hold_ms +
+							it->release_ms + 60000u
+				      : it->op == PLAN_GLIDE ? 60000u
+							     : it->for_ms;
 			const char *where = it->where;
 			if (strcmp(it->where, prev) == 0 && run_ms + ms > 300000u && it->alt[0])
 				where = it->alt;
@@ -144,7 +147,7 @@ static bool overlaps(const struct body_map *b, int z, double from, double to)
 
 /* The resolved plan p against the rules, step by step: 0, or -EPROTO with err naming the
  * first broken rule. */
-static int verify(const struct plan *p, const struct pb_rules *r, char *err, size_t err_len)
+static int verify(const struct plan *p, const struct planner_rules *r, char *err, size_t err_len)
 {
 	const struct session_limits *lim = r->lim;
 	const struct body_map *b = &p->body;
@@ -156,26 +159,30 @@ static int verify(const struct plan *p, const struct pb_rules *r, char *err, siz
 		const struct plan_step *s = &p->steps[i];
 		enum plan_op op = (enum plan_op)s->op;
 		if (op <= PLAN_STRETCH && (lim->techniques_excluded & (1u << op))) {
-			snprintf(err, err_len, "planner: line %u uses %s, which is excluded", s->line,
-				 plan_op_name(op));
+			snprintf(err, err_len, "planner: line %u uses %s, which is excluded",
+				 s->line, plan_op_name(op));
 			return -EPROTO;
 		}
 		if (op == PLAN_STRETCH) {
 			unsigned bags = (1u << HAL_AIRBAG_SHOULDERS) | (1u << HAL_AIRBAG_ARMS) |
 					(1u << HAL_AIRBAG_CALVES) | (1u << HAL_AIRBAG_FEET);
 			if ((bags & ~r->air_ok) != 0) {
-				snprintf(err, err_len, "planner: line %u stretches with airbags not allowed", s->line);
+				snprintf(err, err_len,
+					 "planner: line %u stretches with airbags not allowed",
+					 s->line);
 				return -EPROTO;
 			}
 		}
 		if (op == PLAN_MODAL) {
 			if ((s->modal.set & PLAN_SET_AIR) && (s->modal.air_mask & ~r->air_ok)) {
-				snprintf(err, err_len, "planner: line %u uses airbags not allowed", s->line);
+				snprintf(err, err_len, "planner: line %u uses airbags not allowed",
+					 s->line);
 				return -EPROTO;
 			}
 			for (int h = 0; h < HAL_HEATER_COUNT; h++)
 				if (s->modal.heat_c[h] > 0 && !(r->heat_ok & (1u << h))) {
-					snprintf(err, err_len, "planner: line %u heats where heat is not allowed",
+					snprintf(err, err_len,
+						 "planner: line %u heats where heat is not allowed",
 						 s->line);
 					return -EPROTO;
 				}
@@ -191,20 +198,23 @@ static int verify(const struct plan *p, const struct pb_rules *r, char *err, siz
 			if (!overlaps(b, z, from, to))
 				continue;
 			if (r->no_roller & (1u << z)) {
-				snprintf(err, err_len, "planner: line %u works %s, which is avoided", s->line,
+				snprintf(err, err_len,
+					 "planner: line %u works %s, which is avoided", s->line,
 					 body_landmark_name((enum body_landmark)z));
 				return -EPROTO;
 			}
 			if (s->z_level > r->zone_max[z]) {
-				snprintf(err, err_len, "planner: line %u presses %s at level %u, above %d",
-					 s->line, body_landmark_name((enum body_landmark)z), s->z_level,
-					 r->zone_max[z]);
+				snprintf(err, err_len,
+					 "planner: line %u presses %s at level %u, above %d",
+					 s->line, body_landmark_name((enum body_landmark)z),
+					 s->z_level, r->zone_max[z]);
 				return -EPROTO;
 			}
 			if (r->prefs && r->prefs[z].ceiling_n > 0 &&
 			    s->force_n > PLANNER_CEILING_SHARE * r->prefs[z].ceiling_n + 1e-6) {
-				snprintf(err, err_len, "planner: line %u presses %s at %.1f N, near a \"too much\"",
-					 s->line, body_landmark_name((enum body_landmark)z), s->force_n);
+				snprintf(err, err_len,
+					 "planner: line %u presses %s at %.1f N, over %.1f N", s->line, body_landmark_name((enum body_landmark)z),
+					 s->force_n, PLANNER_CEILING_SHARE * r->prefs[z].ceiling_n);
 				return -EPROTO;
 			}
 		}
@@ -238,7 +248,7 @@ static bool sum_step(void *ctx, const struct plan_step *s, uint64_t start_ms, ui
 			tech |= TECH_AIR;
 			for (int b = 0; b < HAL_AIRBAG_COUNT; b++)
 				if (s->modal.air_mask & (1u << b))
-					sum->areas_worked |= pb_airbag_areas[b];
+					sum->areas_worked |= planner_airbag_areas[b];
 		}
 		for (int h = 0; h < HAL_HEATER_COUNT; h++)
 			if (s->modal.heat_c[h] > 0)
@@ -270,8 +280,8 @@ static void minutes(char *buf, size_t n, uint64_t ms)
 }
 
 /* The summary of the accepted plan p as resolved for the body planned for. */
-static void summarize(const struct pb_plan *pp, const struct pb_rules *r, const struct plan *p,
-		      struct planner_summary *sum)
+static void summarize(const struct planner_draft *pp, const struct planner_rules *r,
+		      const struct plan *p, struct planner_summary *sum)
 {
 	memset(sum, 0, sizeof(*sum));
 	sum->duration_min = (int)(r->duration_ms / 60000u);
@@ -280,7 +290,8 @@ static void summarize(const struct pb_plan *pp, const struct pb_rules *r, const 
 	sum->guided_trigger_points = r->guided;
 	sum->phase_count = pp->phase_count;
 	for (int i = 0; i < pp->phase_count; i++) {
-		snprintf(sum->phases[i].name, sizeof(sum->phases[i].name), "%s", pp->phases[i].name);
+		snprintf(sum->phases[i].name, sizeof(sum->phases[i].name), "%s",
+			 pp->phases[i].name);
 		sum->phases[i].area = pp->phases[i].area;
 	}
 	struct walk w = {sum, &p->body};
@@ -293,10 +304,14 @@ static void summarize(const struct pb_plan *pp, const struct pb_rules *r, const 
 		unsigned bit;
 		const char *word;
 	} words[] = {
-		{1u << PLAN_TRIGGER_POINT, "trigger points"}, {1u << PLAN_GLIDE, "myofascial glide"},
-		{1u << PLAN_KNEAD, "kneading"}, {1u << PLAN_KNEAD_TAP, "kneading and tapping"},
-		{1u << PLAN_SHIATSU, "shiatsu"}, {1u << PLAN_ROLL, "rolling"},
-		{1u << PLAN_TAP, "tapping"}, {TECH_AIR, "air"},
+		{1u << PLAN_TRIGGER_POINT, "trigger points"},
+		{1u << PLAN_GLIDE, "myofascial glide"},
+		{1u << PLAN_KNEAD, "kneading"},
+		{1u << PLAN_KNEAD_TAP, "kneading and tapping"},
+		{1u << PLAN_SHIATSU, "shiatsu"},
+		{1u << PLAN_ROLL, "rolling"},
+		{1u << PLAN_TAP, "tapping"},
+		{TECH_AIR, "air"},
 	};
 	struct out o = {sum->text, sizeof(sum->text), 0, false};
 	char m[24];
@@ -327,12 +342,12 @@ static void summarize(const struct pb_plan *pp, const struct pb_rules *r, const 
 /* The run is measured on the body planned for and on heights across the supported range: a
  * run's length is not monotonic in the height (where a kneading crawl ends moves the next
  * step's start), so the extremes alone do not bound it. */
-#define PB_HEIGHTS 5
-#define PB_BODIES (1 + PB_HEIGHTS)
-#define PB_CHECK_BODIES 3
+#define PLANNER_HEIGHTS 5
+#define PLANNER_BODIES (1 + PLANNER_HEIGHTS)
+#define PLANNER_CHECK_BODIES 3
 
 struct loaded {
-	struct plan *p[PB_BODIES];     /* [0] the body planned for, with the person's cap */
+	struct plan *p[PLANNER_BODIES];     /* [0] the body planned for, with the person's cap */
 	uint64_t check_ms;             /* the longest run as the checker counts it */
 	uint32_t warnings;
 	char first[INTERP_MSG_MAX + 32]; /* the first diagnostic or refusal */
@@ -341,7 +356,7 @@ struct loaded {
 /* Frees what load() resolved. */
 static void unload(struct loaded *l)
 {
-	for (int i = 0; i < PB_BODIES; i++) {
+	for (int i = 0; i < PLANNER_BODIES; i++) {
 		plan_free(l->p[i]);
 		l->p[i] = NULL;
 	}
@@ -369,7 +384,7 @@ static int load(const char *text, size_t len, const struct interp_limits *il,
 		return rc;
 	if (rc != 0)
 		return -EPROTO;
-	for (int i = 0; i < PB_BODIES && rc == 0; i++) {
+	for (int i = 0; i < PLANNER_BODIES && rc == 0; i++) {
 		char err[256] = "";
 		rc = plan_resolve(compiled, &bodies[i], cap_n, il->track_min_mm, &l->p[i], err,
 				  sizeof(err));
@@ -382,10 +397,10 @@ static int load(const char *text, size_t len, const struct interp_limits *il,
 	}
 	/* The checker's bodies: the smallest, the default and the tallest (heights [0], [2],
 	 * [4] of the spread). */
-	for (int i = 0; i < PB_CHECK_BODIES && rc == 0; i++) {
+	for (int i = 0; i < PLANNER_CHECK_BODIES && rc == 0; i++) {
 		struct plan *q = NULL;
-		rc = plan_resolve_ex(compiled, &bodies[1 + 2 * i], il->force_max_n, il->track_min_mm,
-				     PLAN_RESOLVE_CLAMP, &q, NULL, 0);
+		rc = plan_resolve_ex(compiled, &bodies[1 + 2 * i], il->force_max_n,
+				     il->track_min_mm, PLAN_RESOLVE_CLAMP, &q, NULL, 0);
 		if (rc == 0 && q->total_ms > l->check_ms)
 			l->check_ms = q->total_ms;
 		plan_free(q);
@@ -399,7 +414,7 @@ static int load(const char *text, size_t len, const struct interp_limits *il,
 }
 
 /* Leaves out the droppable item of the highest rank; false when none is left. */
-static bool drop_one(struct pb_plan *pp)
+static bool drop_one(struct planner_draft *pp)
 {
 	int best = -1;
 	for (int i = 0; i < pp->item_count; i++)
@@ -412,20 +427,21 @@ static bool drop_one(struct pb_plan *pp)
 	return true;
 }
 
-/* Whole seconds, at least PB_MIN_FOR_MS, for every flexible step; those over
- * PB_MAX_FOR_MS are split in two (the renderer writes the second differently). */
-static void split_long(struct pb_plan *pp)
+/* Whole seconds, at least PLANNER_MIN_FOR_MS, for every flexible step; those over
+ * PLANNER_MAX_FOR_MS are split in two (the renderer writes the second differently). */
+static void split_long(struct planner_draft *pp)
 {
 	for (int i = 0; i < pp->item_count; i++) {
-		struct pb_item *it = &pp->items[i];
+		struct planner_item *it = &pp->items[i];
 		if (it->flexible)
 			it->for_ms = (it->for_ms + 500u) / 1000u * 1000u;
-		if (it->flexible && it->for_ms < PB_MIN_FOR_MS)
-			it->for_ms = PB_MIN_FOR_MS;
+		if (it->flexible && it->for_ms < PLANNER_MIN_FOR_MS)
+			it->for_ms = PLANNER_MIN_FOR_MS;
 	}
-	for (int i = 0; i < pp->item_count && pp->item_count < PB_ITEMS_MAX; i++) {
-		struct pb_item *it = &pp->items[i];
-		if (!it->flexible || it->dropped || it->for_ms <= PB_MAX_FOR_MS || it->kind != PB_WORK)
+	for (int i = 0; i < pp->item_count && pp->item_count < PLANNER_ITEMS_MAX; i++) {
+		struct planner_item *it = &pp->items[i];
+		if (!it->flexible || it->dropped || it->for_ms <= PLANNER_MAX_FOR_MS ||
+		    it->kind != PLANNER_WORK)
 			continue;
 		memmove(&pp->items[i + 1], &pp->items[i],
 			sizeof(pp->items[0]) * (size_t)(pp->item_count - i));
@@ -436,19 +452,20 @@ static void split_long(struct pb_plan *pp)
 	}
 }
 
-int pb_fit(struct pb_plan *pp, const struct pb_rules *r, const struct interp_limits *il,
-	   const struct body_map *body, double cap_n, char *text, size_t text_len,
-	   struct planner_summary *sum, char *err, size_t err_len)
+int planner_fit(struct planner_draft *pp, const struct planner_rules *r,
+		const struct interp_limits *il, const struct body_map *body, double cap_n,
+		char *text, size_t text_len, struct planner_summary *sum, char *err, size_t err_len)
 {
 	const uint64_t d_ms = r->duration_ms;
-	const uint64_t target = (uint64_t)(d_ms * PB_TARGET_SHARE);
+	const uint64_t target = (uint64_t)(d_ms * PLANNER_TARGET_SHARE);
 	/* Room kept below each bound for what the measured bodies do not show. */
 	const uint64_t slack_ms = d_ms / 100 > 3000 ? d_ms / 100 : 3000;
-	struct body_map bodies[PB_BODIES];
+	struct body_map bodies[PLANNER_BODIES];
 	bodies[0] = *body;
-	for (int i = 0; i < PB_HEIGHTS; i++) {
-		double h = il->body_height_min_mm +
-			   (il->body_height_max_mm - il->body_height_min_mm) * i / (PB_HEIGHTS - 1);
+	for (int i = 0; i < PLANNER_HEIGHTS; i++) {
+		double h =
+			il->body_height_min_mm + (il->body_height_max_mm - il->body_height_min_mm) *
+							 i / (PLANNER_HEIGHTS - 1);
 		if (body_from_height(&bodies[1 + i], h, il) != 0)
 			return -EINVAL;
 	}
@@ -460,9 +477,9 @@ int pb_fit(struct pb_plan *pp, const struct pb_rules *r, const struct interp_lim
 	struct interp_limits draft = *il;
 	draft.session_max_ms = UINT32_MAX;
 	uint64_t last_t0 = 0;
-	for (int iter = 0; iter < PB_FIT_ITERATIONS; iter++) {
+	for (int iter = 0; iter < PLANNER_FIT_ITERATIONS; iter++) {
 		split_long(pp);
-		int n = pb_render(pp, r, text, text_len);
+		int n = planner_render(pp, r, text, text_len);
 		if (n < 0) {
 			snprintf(err, err_len, "planner: the text buffer is too small");
 			return n;
@@ -475,12 +492,12 @@ int pb_fit(struct pb_plan *pp, const struct pb_rules *r, const struct interp_lim
 			return -EPROTO;
 		}
 		uint64_t t0 = l.p[0]->total_ms, hi = t0, lo = t0;
-		for (int i = 1; i < PB_BODIES; i++) {
+		for (int i = 1; i < PLANNER_BODIES; i++) {
 			hi = l.p[i]->total_ms > hi ? l.p[i]->total_ms : hi;
 			lo = l.p[i]->total_ms < lo ? l.p[i]->total_ms : lo;
 		}
-		bool fits = hi + slack_ms <= d_ms && t0 >= d_ms * 85 / 100 && lo >= d_ms * 82 / 100 &&
-			    l.check_ms + slack_ms <= il->session_max_ms;
+		bool fits = hi + slack_ms <= d_ms && t0 >= d_ms * 85 / 100 &&
+			    lo >= d_ms * 82 / 100 && l.check_ms + slack_ms <= il->session_max_ms;
 		if (fits) {
 			/* The draft fits: load it again as the chair will. */
 			unload(&l);
@@ -488,7 +505,8 @@ int pb_fit(struct pb_plan *pp, const struct pb_rules *r, const struct interp_lim
 			if (rc == -ENOMEM)
 				return rc;
 			if (rc != 0) {
-				snprintf(err, err_len, "planner: the plan does not load: %s", l.first);
+				snprintf(err, err_len, "planner: the plan does not load: %s",
+					 l.first);
 				return -EPROTO;
 			}
 			if (l.warnings) {
@@ -496,7 +514,7 @@ int pb_fit(struct pb_plan *pp, const struct pb_rules *r, const struct interp_lim
 				unload(&l);
 				return -EPROTO;
 			}
-			for (int i = 0; i < PB_BODIES; i++) {
+			for (int i = 0; i < PLANNER_BODIES; i++) {
 				rc = verify(l.p[i], r, err, err_len);
 				if (rc != 0) {
 					unload(&l);
@@ -524,9 +542,10 @@ int pb_fit(struct pb_plan *pp, const struct pb_rules *r, const struct interp_lim
 		 * slack inside the duration, the checker's count inside the session limit. */
 		int64_t goal = (int64_t)target;
 		int64_t by_duration = (int64_t)d_ms - (int64_t)(hi - t0) - 2 * (int64_t)slack_ms;
-		int64_t by_limit = (int64_t)il->session_max_ms -
-				   ((int64_t)check_ms > (int64_t)t0 ? (int64_t)(check_ms - t0) : 0) -
-				   2 * (int64_t)slack_ms;
+		int64_t by_limit =
+			(int64_t)il->session_max_ms -
+			((int64_t)check_ms > (int64_t)t0 ? (int64_t)(check_ms - t0) : 0) -
+			2 * (int64_t)slack_ms;
 		goal = by_duration < goal ? by_duration : goal;
 		goal = by_limit < goal ? by_limit : goal;
 		int64_t fixed = (int64_t)t0 - (int64_t)flex;
@@ -534,18 +553,18 @@ int pb_fit(struct pb_plan *pp, const struct pb_rules *r, const struct interp_lim
 		 * (they are all at their shortest): leave something out. */
 		bool stalled = iter > 0 && (t0 > last_t0 ? t0 - last_t0 : last_t0 - t0) < 1000;
 		last_t0 = t0;
-		if (nflex == 0 || goal < fixed + (int64_t)nflex * PB_MIN_FOR_MS || stalled) {
+		if (nflex == 0 || goal < fixed + (int64_t)nflex * PLANNER_MIN_FOR_MS || stalled) {
 			if (!drop_one(pp))
 				break;
 			continue;
 		}
 		double scale = (double)(goal - fixed) / (double)flex;
 		for (int i = 0; i < pp->item_count; i++) {
-			struct pb_item *it = &pp->items[i];
+			struct planner_item *it = &pp->items[i];
 			if (!it->flexible || it->dropped)
 				continue;
 			double ms = floor(it->for_ms * scale / 1000.0 + 0.5) * 1000.0;
-			it->for_ms = ms < PB_MIN_FOR_MS ? PB_MIN_FOR_MS : (uint32_t)ms;
+			it->for_ms = ms < PLANNER_MIN_FOR_MS ? PLANNER_MIN_FOR_MS : (uint32_t)ms;
 		}
 	}
 	return -EPROTO;
