@@ -213,8 +213,9 @@ static int verify(const struct plan *p, const struct planner_rules *r, char *err
 			if (r->prefs && r->prefs[z].ceiling_n > 0 &&
 			    s->force_n > PLANNER_CEILING_SHARE * r->prefs[z].ceiling_n + 1e-6) {
 				snprintf(err, err_len,
-					 "planner: line %u presses %s at %.1f N, over %.1f N", s->line, body_landmark_name((enum body_landmark)z),
-					 s->force_n, PLANNER_CEILING_SHARE * r->prefs[z].ceiling_n);
+					 "planner: line %u presses %s at %.1f N, over %.1f N", s->line,
+					 body_landmark_name((enum body_landmark)z), s->force_n,
+					 PLANNER_CEILING_SHARE * r->prefs[z].ceiling_n);
 				return -EPROTO;
 			}
 		}
