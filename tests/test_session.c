@@ -279,6 +279,23 @@ static void test_whole_visit_consult_scan_plan_feedback_stop_finish_history(void
 	json_decref(res);
 	assert_int_equal(v->s.state, SESSION_DONE);
 
+	/* Every feedback is an event with its zone; the phases are there too. */
+	json_t *one = NULL, *ev;
+	size_t i;
+	int feedbacks = 0, phases = 0;
+	assert_int_equal(session_history_one(&v->s, sid, &one, &err), 0);
+	json_array_foreach(json_object_get(one, "events"), i, ev) {
+		const char *kind = json_string_value(json_object_get(ev, "kind"));
+		if (!strcmp(kind, "feedback")) {
+			feedbacks++;
+			assert_true(json_is_string(json_object_get(ev, "zone")));
+		}
+		phases += !strcmp(kind, "phase");
+	}
+	assert_int_equal(feedbacks, 3); /* softer, too much, stop */
+	assert_true(phases >= 2);       /* the warm-up and the end at least */
+	json_decref(one);
+
 	json_t *doc = NULL;
 	assert_int_equal(session_history_doc(&v->s, u.id, &doc, &err), 0);
 	json_t *sessions = json_object_get(doc, "sessions");

@@ -48,8 +48,8 @@ int session_zone_now(const struct session *s)
 
 double session_elapsed_s(const struct session *s)
 {
-	if (!s->seen_running && !s->start_tick)
-		return 0;
+	if (!s->seen_running)
+		return 0; /* homing first, or the start not taken yet */
 	return (double)(s->last_tick - s->start_tick) * s->r->ctl.period_s;
 }
 
