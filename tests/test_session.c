@@ -442,6 +442,34 @@ static void test_too_much_lowers_the_zone_for_the_next_plan(void **state)
 	visit_close(v);
 }
 
+static void test_a_new_body_or_consultation_drops_the_proposed_plan(void **state)
+{
+	struct visit *v = visit_open(17, 190);
+	add_user(v, "gu", 190);
+	struct consult_answers a;
+	two_areas(&a);
+	consult(v, "gu", &a);
+	json_t *res = NULL;
+	struct panel_error err = {0};
+	assert_int_equal(session_plan(&v->s, "gu", 0, &res, &err), 0);
+	json_decref(res);
+	assert_int_equal(session_scan_manual(&v->s, "gu", 185, &res, &err), 0);
+	json_decref(res);
+	res = NULL;
+	/* the plan was resolved for the 190 cm body: not started for the 185 cm one */
+	assert_int_equal(session_start(&v->s, "gu", NULL, NULL, &res, &err), PANEL_E_STATE);
+	panel_error_clear(&err);
+	assert_int_equal(session_plan(&v->s, "gu", 0, &res, &err), 0);
+	json_decref(res);
+	res = NULL;
+	consult(v, "gu", &a);
+	assert_int_equal(session_start(&v->s, "gu", NULL, NULL, &res, &err), PANEL_E_STATE);
+	panel_error_clear(&err);
+	assert_null(res);
+	assert_int_equal(v->s.sid, 0);
+	visit_close(v);
+}
+
 static void test_read_only_store_is_a_clear_error_and_the_chair_stays_idle(void **state)
 {
 	struct visit *v = visit_open(15, 165);
@@ -501,6 +529,7 @@ int main(void)
 		cmocka_unit_test(test_session_ends_by_itself_at_its_time),
 		cmocka_unit_test(test_fault_during_session_ends_it_as_fault_and_stores_it),
 		cmocka_unit_test(test_too_much_lowers_the_zone_for_the_next_plan),
+		cmocka_unit_test(test_a_new_body_or_consultation_drops_the_proposed_plan),
 		cmocka_unit_test(test_read_only_store_is_a_clear_error_and_the_chair_stays_idle),
 		cmocka_unit_test(test_daemon_refuses_a_bad_rules_table_naming_its_line),
 	};

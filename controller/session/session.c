@@ -139,6 +139,16 @@ static int find_user(struct session *s, const char *name, struct store_user *u,
 	return rc ? session_store_failed(s, err, rc) : 0;
 }
 
+void session_drop_plan(struct session *s)
+{
+	session_retire_plan(s, s->plan);
+	s->plan = NULL;
+	free(s->plan_text);
+	s->plan_text = NULL;
+	json_decref(s->plan_summary);
+	s->plan_summary = NULL;
+}
+
 int session_visit_for(struct session *s, const struct store_user *u, struct panel_error *err)
 {
 	if (session_busy(s))
@@ -149,6 +159,7 @@ int session_visit_for(struct session *s, const struct store_user *u, struct pane
 		s->have_body = false;
 		s->consult_id = 0;
 		s->sid = 0;
+		session_drop_plan(s);
 		session_set_state(s, SESSION_IDLE);
 	}
 	return 0;
@@ -301,6 +312,7 @@ int session_consult(struct session *s, const char *user, const struct consult_an
 		return session_store_failed(s, err, rc);
 	}
 	set_user(s, &u);
+	session_drop_plan(s); /* written for the limits before */
 	s->answers = *a;
 	s->limits = lim;
 	s->have_limits = true;

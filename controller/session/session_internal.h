@@ -7,6 +7,8 @@
 /* Whether the visit may turn to user u now: not while a session moves; another person's
  * findings are let go of. */
 int session_visit_for(struct session *s, const struct store_user *u, struct panel_error *err);
+/* Let go of the proposed plan: written for a body or limits that changed. */
+void session_drop_plan(struct session *s);
 /* A store failure as -32603 without the database's path (kept in s->store_err). */
 int session_store_failed(struct session *s, struct panel_error *err, int rc);
 /* Keep one event of the running session (stored in batches). */

@@ -33,6 +33,7 @@ static void body_found(struct session *s, const struct store_user *u, const stru
 		session_visit_for(s, u, NULL); /* another person's findings go (not busy here) */
 	s->user = *u;
 	s->have_user = true;
+	session_drop_plan(s); /* it was resolved for the body before */
 	s->body = *b;
 	s->have_body = true;
 	if (s->state == SESSION_PLANNED || s->state == SESSION_DONE ||
