@@ -28,7 +28,8 @@
 #include "../interp/plan.h"
 #include "vocab.h"
 
-#define PLANNER_TEXT_MAX 8192      /* a plan's text is always shorter than this */
+#define PLANNER_TEXT_MAX 16384     /* a plan's text is always shorter (at most 128 steps of
+				    * under 100 bytes; 1.4 KB in practice) */
 #define PLANNER_PHASES_MAX 12
 #define PLANNER_NOTES_MAX 8
 #define PLANNER_NOTE_LEN 160
