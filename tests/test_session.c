@@ -470,6 +470,45 @@ static void test_a_new_body_or_consultation_drops_the_proposed_plan(void **state
 	visit_close(v);
 }
 
+/* "there" holds a guided trigger point where the person says, and the chair remembers the
+ * level for that point; "eased" lets it rise again. */
+static void test_guided_trigger_point_there_is_remembered_for_the_point(void **state)
+{
+	struct visit *v = visit_open(19, 176);
+	add_user(v, "hu", 176);
+	struct consult_answers a;
+	two_areas(&a);
+	consult(v, "hu", &a);
+	scan(v, "hu");
+	static const char text[] = "program \"guided\"\nlevel normal\n"
+				   "trigger-point L4 guided pressure 6 from 2 hold 10s\n";
+	json_t *res = NULL;
+	struct panel_error err = {0};
+	assert_int_equal(session_start(&v->s, "hu", text, NULL, &res, &err), 0);
+	json_decref(res);
+	assert_true(tick_until_state(v, SESSION_RUNNING, 60));
+	assert_int_equal(feedback(v, ACT_EASED), PANEL_E_STATE); /* nothing holds yet */
+	bool rising = false;
+	for (int i = 0; i < 60000 && !rising; i++) {
+		runner_advance(&v->r, take, v);
+		rising = v->r.last.guided_phase == EXEC_GUIDED_RISING && v->r.last.force_n > 5;
+	}
+	assert_true(rising);
+	double force_n = v->r.last.force_n;
+	assert_int_equal(feedback(v, ACT_THERE), 0);
+	tick_for(v, 0.5);
+	assert_int_equal(v->r.last.guided_phase, EXEC_GUIDED_HOLDING);
+	struct store_user u;
+	assert_int_equal(store_user_get_by_name(v->st, "hu", &u), 0);
+	struct trigger_memory tm;
+	assert_int_equal(store_trigger_get(v->st, u.id, "L4", &tm), 0);
+	assert_true(fabs(tm.level_n - force_n) < 0.01);
+	assert_int_equal(feedback(v, ACT_EASED), 0);
+	assert_int_equal(feedback(v, ACT_STOP), 0);
+	assert_true(tick_until_state(v, SESSION_AWAITING_PAIN, 5));
+	visit_close(v);
+}
+
 static void test_read_only_store_is_a_clear_error_and_the_chair_stays_idle(void **state)
 {
 	struct visit *v = visit_open(15, 165);
@@ -530,6 +569,7 @@ int main(void)
 		cmocka_unit_test(test_fault_during_session_ends_it_as_fault_and_stores_it),
 		cmocka_unit_test(test_too_much_lowers_the_zone_for_the_next_plan),
 		cmocka_unit_test(test_a_new_body_or_consultation_drops_the_proposed_plan),
+		cmocka_unit_test(test_guided_trigger_point_there_is_remembered_for_the_point),
 		cmocka_unit_test(test_read_only_store_is_a_clear_error_and_the_chair_stays_idle),
 		cmocka_unit_test(test_daemon_refuses_a_bad_rules_table_naming_its_line),
 	};

@@ -387,6 +387,10 @@ int session_feedback(struct session *s, enum session_action a, json_t **result,
 	if (a != ACT_RESUME && a != ACT_STOP && s->state == SESSION_PAUSED)
 		return session_refuse_state(s, err, "the session is paused: resume it first");
 	const struct telem *t = &s->r->last;
+	if (a == ACT_THERE && t->guided_phase != EXEC_GUIDED_RISING)
+		return session_refuse_state(s, err, "no guided trigger point is rising");
+	if (a == ACT_EASED && t->guided_phase != EXEC_GUIDED_HOLDING)
+		return session_refuse_state(s, err, "no guided trigger point is holding");
 	int zone = session_zone_now(s);
 	double target_n = t->force_target_n;
 	if (a == ACT_STRONGER && t->force_target_n >= t->cap_n - 0.05 && t->cap_n > 0) {
