@@ -578,6 +578,40 @@ static void test_jog_refused_while_not_idle_and_outside_limits(void **state)
 	api_close(a);
 }
 
+static void test_session_of_an_installed_program_and_feedback_within_its_range(void **state)
+{
+	struct api *a = api_open(25);
+	json_decref(ok_call(a->tech, "programs.install",
+			    json_pack("{s:s, s:s}", "name", "short-knead", "text", PROGRAM)));
+	json_decref(ok_call(a->user, "users.create", json_pack("{s:s}", "name", "ana")));
+	json_decref(ok_call(a->user, "consult.submit", consult_params("ana")));
+	json_decref(ok_call(a->user, "scan.manual",
+			    json_pack("{s:s, s:i}", "user", "ana", "height_cm", 170)));
+	json_decref(err_call(a->user, "session.start",
+			     json_pack("{s:s, s:s}", "user", "ana", "program", "nope"),
+			     PANEL_E_NOT_FOUND));
+	json_t *r = ok_call(a->user, "session.start",
+			    json_pack("{s:s, s:s}", "user", "ana", "program", "short-knead"));
+	assert_string_equal(str(r, "program"), "short knead");
+	json_decref(r);
+	for (int i = 0; i < 4000 && a->s.state != SESSION_RUNNING; i++)
+		pump(a);
+	assert_int_equal(a->s.state, SESSION_RUNNING);
+	for (int i = 0; i < 5; i++)
+		json_decref(ok_call(a->user, "session.feedback", json_pack("{s:s}", "action", "softer")));
+	json_t *d = err_call(a->user, "session.feedback", json_pack("{s:s}", "action", "softer"),
+			     PANEL_E_REFUSED);
+	assert_int_equal(json_integer_value(json_object_get(d, "steps")), -5);
+	json_decref(d);
+	/* the program runs to its own end */
+	for (int i = 0; i < 4000 && a->s.state != SESSION_AWAITING_PAIN; i++)
+		pump(a);
+	r = ok_call(a->user, "session.status", NULL);
+	assert_string_equal(str(r, "ended"), "completed");
+	json_decref(r);
+	api_close(a);
+}
+
 int main(void)
 {
 	const char *path = getenv("PANEL_EXAMPLES");
@@ -588,6 +622,7 @@ int main(void)
 		cmocka_unit_test(test_every_error_code_and_nothing_changes),
 		cmocka_unit_test(test_see_professional_is_an_answer_and_refuses_the_start),
 		cmocka_unit_test(test_jog_refused_while_not_idle_and_outside_limits),
+		cmocka_unit_test(test_session_of_an_installed_program_and_feedback_within_its_range),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	if (examples)

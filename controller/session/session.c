@@ -534,6 +534,8 @@ int session_start(struct session *s, const char *user, const char *program_text,
 	s->start_seq = 0;
 	s->ended = STORE_ENDED_RUNNING;
 	memset(&s->tally, 0, sizeof(s->tally));
+	s->intensity_steps = 0;
+	s->speed_steps = 0;
 	s->adjustment_count = 0;
 	s->event_count = 0;
 	s->last_phase[0] = '\0';

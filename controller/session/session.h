@@ -124,6 +124,7 @@ struct session {
 	enum store_ended ended;
 	char end_reason[96];
 	struct session_tally tally;
+	int intensity_steps, speed_steps; /* the person's, as the tick clamps them */
 	struct { double t_s; int8_t action, zone; } adjustments[32]; /* the first ones */
 	int adjustment_count;
 	struct store_event events[SESSION_EVENTS_BATCH];

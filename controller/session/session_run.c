@@ -400,6 +400,18 @@ int session_feedback(struct session *s, enum session_action a, json_t **result,
 				"stronger refused: already at this person's cap");
 		return PANEL_E_REFUSED;
 	}
+	int step = a == ACT_STRONGER || a == ACT_FASTER ? 1 : a == ACT_SOFTER || a == ACT_SLOWER ? -1 : 0;
+	int *steps = a == ACT_STRONGER || a == ACT_SOFTER ? &s->intensity_steps
+		     : a == ACT_FASTER || a == ACT_SLOWER ? &s->speed_steps
+							: NULL;
+	if (steps && abs(*steps + step) > FEEDBACK_LEVEL_MAX) {
+		panel_error_set(err, PANEL_E_REFUSED,
+				json_pack("{s:s, s:i}", "reason", "at the end of its range", "steps",
+					  *steps),
+				"%s refused: already %d steps %s", session_action_name(a),
+				FEEDBACK_LEVEL_MAX, step > 0 ? "up" : "down");
+		return PANEL_E_REFUSED;
+	}
 	int rc = 0;
 	switch (a) {
 	case ACT_STRONGER: rc = send_cmd(s, CMD_INTENSITY, +1, err); target_n *= 1.1; break;
@@ -438,6 +450,8 @@ int session_feedback(struct session *s, enum session_action a, json_t **result,
 	}
 	if (rc)
 		return rc;
+	if (steps)
+		*steps += step;
 	if (target_n > t->cap_n && t->cap_n > 0)
 		target_n = t->cap_n;
 	s->tally.feedback[a]++;
