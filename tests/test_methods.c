@@ -533,6 +533,18 @@ static void test_every_error_code_and_nothing_changes(void **state)
 			     PANEL_E_AUTH));
 	json_decref(err_call(a->user, "users.delete", json_pack("{s:s}", "name", "ana"),
 			     PANEL_E_AUTH));
+	/* the third wrong PIN slows the profile down, even for the right one */
+	for (int i = 0; i < 2; i++)
+		json_decref(err_call(a->user, "history.list",
+				     json_pack("{s:s, s:s}", "user", "ana", "pin", "1234"),
+				     PANEL_E_AUTH));
+	d = err_call(a->user, "history.list", json_pack("{s:s, s:s}", "user", "ana", "pin", "4711"),
+		     PANEL_E_AUTH);
+	assert_true(json_number_value(json_object_get(d, "retry_after_s")) > 0);
+	json_decref(d);
+	a->wall_s += METHODS_PIN_WAIT_S + 1;
+	json_decref(ok_call(a->user, "history.list",
+			    json_pack("{s:s, s:s}", "user", "ana", "pin", "4711")));
 	count(a, &after);
 	assert_same(&before, &after);
 	api_close(a);

@@ -55,15 +55,46 @@ int methods_user(struct methods_ctx *m, const json_t *params, const char *field,
 	return 0;
 }
 
+/* The wrong-PIN record of a profile (a free or the oldest slot for a new one). */
+static int pin_slot(struct methods_ctx *m, int64_t user_id)
+{
+	int best = 0;
+	for (int i = 0; i < METHODS_PIN_SLOTS; i++) {
+		if (m->pin_tries[i].user_id == user_id)
+			return i;
+		if (m->pin_tries[i].until_s < m->pin_tries[best].until_s)
+			best = i;
+	}
+	m->pin_tries[best].user_id = user_id;
+	m->pin_tries[best].failures = 0;
+	m->pin_tries[best].until_s = 0;
+	return best;
+}
+
 int methods_check_pin(struct methods_ctx *m, const struct panel_call *call,
 		      const struct store_user *u, const json_t *params, struct panel_error *err)
 {
-	(void)m;
 	if (!u->pin_hash[0] || call->role == PANEL_ROLE_TECHNICIAN)
 		return 0;
+	int slot = pin_slot(m, u->id);
+	double now_s = m->session->wall_s();
+	if (now_s < m->pin_tries[slot].until_s) {
+		panel_error_set(err, PANEL_E_AUTH,
+				json_pack("{s:s, s:f}", "field", "pin", "retry_after_s",
+					  ceil(m->pin_tries[slot].until_s - now_s)),
+				"too many wrong PINs for this profile: wait");
+		return PANEL_E_AUTH;
+	}
 	const char *pin = json_string_value(json_object_get(params, "pin"));
-	if (pin && crypto_pwhash_str_verify(u->pin_hash, pin, strlen(pin)) == 0)
+	if (pin && crypto_pwhash_str_verify(u->pin_hash, pin, strlen(pin)) == 0) {
+		m->pin_tries[slot].failures = 0;
 		return 0;
+	}
+	/* A missing PIN is no try; a wrong one counts, and the third waits METHODS_PIN_WAIT_S. */
+	if (pin && ++m->pin_tries[slot].failures >= METHODS_PIN_TRIES) {
+		m->pin_tries[slot].failures = 0;
+		m->pin_tries[slot].until_s = now_s + METHODS_PIN_WAIT_S;
+	}
 	panel_error_set(err, PANEL_E_AUTH, json_pack("{s:s, s:i}", "field", "pin",
 						     "retry_after_s", 0),
 			pin ? "wrong PIN for this profile" : "this profile needs its PIN");

@@ -14,6 +14,9 @@
 
 #define METHODS_VERSION "1"
 #define METHODS_PENDING_MAX 16 /* deferred replies waiting for the chair */
+#define METHODS_PIN_TRIES 3      /* wrong PINs for a profile before it is slowed down */
+#define METHODS_PIN_WAIT_S 30.0  /* then this long before the next try */
+#define METHODS_PIN_SLOTS 16
 
 /* A reply that waits for the chair: a fault acknowledge until its window closes. */
 struct methods_pending {
@@ -30,6 +33,11 @@ struct methods_ctx {
 	const char *backend;       /* "sim", "modbus", ... */
 	struct methods_pending acks[METHODS_PENDING_MAX];
 	uint64_t scan_handle;      /* the deferred scan.start */
+	struct {
+		int64_t user_id;
+		int failures;
+		double until_s;    /* no try before this (wall seconds) */
+	} pin_tries[METHODS_PIN_SLOTS];
 };
 
 /* The whole table, ending with PANEL_METHODS_END. */
