@@ -2,18 +2,33 @@
  * because the limiter runs after it, under the ceiling this module gives it. */
 #include "feedback.h"
 
+#include <math.h>
 #include <string.h>
 
 void feedback_reset(struct feedback *f)
 {
 	memset(f, 0, sizeof(*f));
 	f->zone = FEEDBACK_ZONE_ELSEWHERE;
+	f->near_lo = FEEDBACK_ZONE_ELSEWHERE;
+	f->near_hi = FEEDBACK_ZONE_ELSEWHERE;
+}
+
+static int zone_of(int body_zone)
+{
+	return body_zone >= 0 && body_zone < BODY_ZONE_COUNT ? body_zone : FEEDBACK_ZONE_ELSEWHERE;
 }
 
 void feedback_set_zone(struct feedback *f, int body_zone)
 {
-	f->zone = body_zone >= 0 && body_zone < BODY_ZONE_COUNT ? body_zone
-								: FEEDBACK_ZONE_ELSEWHERE;
+	f->zone = zone_of(body_zone);
+	f->near_lo = f->zone;
+	f->near_hi = f->zone;
+}
+
+void feedback_set_zones_near(struct feedback *f, int body_zone_lo, int body_zone_hi)
+{
+	f->near_lo = zone_of(body_zone_lo);
+	f->near_hi = zone_of(body_zone_hi);
 }
 
 static int clamp_level(int v)
@@ -56,12 +71,21 @@ void feedback_too_much(struct feedback *f, double force_n, double fallback_n)
 	f->ceiling_n[f->zone] = FEEDBACK_TOO_MUCH_DROP * level_n;
 }
 
+/* Zone z's ceiling, or cap_n. */
+static double zone_ceiling_n(const struct feedback *f, int z, double cap_n)
+{
+	if (!(f->too_much_n[z] > 0))
+		return cap_n;
+	double c = f->ceiling_n[z];
+	return c < cap_n ? c : cap_n;
+}
+
 double feedback_ceiling_n(const struct feedback *f, double cap_n)
 {
-	if (!(f->too_much_n[f->zone] > 0))
-		return cap_n;
-	double c = f->ceiling_n[f->zone];
-	return c < cap_n ? c : cap_n;
+	double c = zone_ceiling_n(f, f->zone, cap_n);
+	double lo = zone_ceiling_n(f, f->near_lo, cap_n), hi = zone_ceiling_n(f, f->near_hi, cap_n);
+	c = lo < c ? lo : c;
+	return hi < c ? hi : c;
 }
 
 double feedback_strength(const struct feedback *f)
@@ -81,6 +105,23 @@ void feedback_apply_width(struct feedback *f, struct motion_targets *t, double n
 	double step_mm = (max_mm - min_mm) / (2.0 * FEEDBACK_WIDTH_LEVELS);
 	double w_mm = f->width_base_mm + f->width * step_mm;
 	t->width_mm = w_mm < min_mm ? min_mm : w_mm > max_mm ? max_mm : w_mm;
+}
+
+/* Zone z's guard, or INFINITY. */
+static double zone_guard_n(const struct feedback *f, int z)
+{
+	double level_n = f->too_much_n[z];
+	if (!(level_n > 0))
+		return INFINITY;
+	return f->ceiling_n[z] + FEEDBACK_GUARD_SHARE * (level_n - f->ceiling_n[z]);
+}
+
+double feedback_guard_n(const struct feedback *f)
+{
+	double g = zone_guard_n(f, f->zone);
+	double lo = zone_guard_n(f, f->near_lo), hi = zone_guard_n(f, f->near_hi);
+	g = lo < g ? lo : g;
+	return hi < g ? hi : g;
 }
 
 void feedback_apply(const struct feedback *f, struct motion_targets *t)

@@ -25,6 +25,11 @@
 #define FEEDBACK_TOO_MUCH_DROP 0.55
 #define FEEDBACK_TOO_MUCH_STEP 0.10
 #define FEEDBACK_TOO_MUCH_MAX 0.85
+/* A zone's ceiling holds this far around it too: on its edge the estimate of where the
+ * roller is may say one zone then the other, tick after tick, and a roller travelling into
+ * it must be down to the ceiling when it gets there (the tick drops it at release speed,
+ * some 20 ms; 10 mm is 125 ms at the carriage's 80 mm/s). */
+#define FEEDBACK_ZONE_MARGIN_MM 10.0
 
 struct feedback {
 	int intensity;                     /* -5..+5 steps of 10 % on force and depth */
@@ -32,6 +37,7 @@ struct feedback {
 	int width;                         /* -4..+4 steps of the width axis' range */
 	double width_base_mm;              /* the width the program last asked for, 0 = none */
 	int zone;                          /* where the roller is: 0..FEEDBACK_ZONES-1 */
+	int near_lo, near_hi;              /* the zones FEEDBACK_ZONE_MARGIN_MM above and below */
 	double too_much_n[FEEDBACK_ZONES]; /* the lowest force that was too much there, 0 = none */
 	double ceiling_n[FEEDBACK_ZONES];  /* the force allowed there since */
 };
@@ -39,6 +45,10 @@ struct feedback {
 void feedback_reset(struct feedback *f);
 /* The zone the roller is in now: a body zone, or FEEDBACK_ZONE_ELSEWHERE for -1. */
 void feedback_set_zone(struct feedback *f, int body_zone);
+/* And the zones FEEDBACK_ZONE_MARGIN_MM up and down the back from it (as for
+ * feedback_set_zone), whose ceilings hold here too; feedback_set_zone alone makes them the
+ * roller's own. */
+void feedback_set_zones_near(struct feedback *f, int body_zone_lo, int body_zone_hi);
 /* Change a level by delta, clamped to its range. Stronger also lifts the ceiling of the
  * zone the roller is in, if "too much" left one, toward (never to) what was too much. */
 void feedback_adjust_intensity(struct feedback *f, int delta);
@@ -48,8 +58,15 @@ void feedback_adjust_width(struct feedback *f, int delta);
  * FEEDBACK_TOO_MUCH_DROP of it (of the lower level, when it was too much there before).
  * A force that is not a number counts as fallback_n. */
 void feedback_too_much(struct feedback *f, double force_n, double fallback_n);
-/* The most force the current zone allows; cap_n where "too much" was never said. */
+/* The most force the current zone allows (and the zones near it); cap_n where "too much"
+ * was never said. */
 double feedback_ceiling_n(const struct feedback *f, double cap_n);
+/* Above this force, where "too much" was said (here or near), the roller must drop to the
+ * ceiling at once: a quarter of the way from the ceiling to what was too much. The force
+ * loop alone would ease down too slowly where the carriage carries the roller up a slope of
+ * the body (onto the shoulders). INFINITY where "too much" was never said. */
+#define FEEDBACK_GUARD_SHARE 0.25
+double feedback_guard_n(const struct feedback *f);
 void feedback_apply(const struct feedback *f, struct motion_targets *t);
 /* What stronger and softer make of a force: the factor feedback_apply scales it by. */
 double feedback_strength(const struct feedback *f);

@@ -508,10 +508,25 @@ static void fill_telemetry(struct ctl *c, const struct hal_outputs *out)
 	t->gpio_in = c->in.gpio_in;
 }
 
-/* The zone the roller is in, on the running plan's body map. */
-static int roller_zone(const struct ctl *c)
+/* The zone the roller is in (dy_mm 0) or dy_mm from it, on the running plan's body map. */
+static int roller_zone(const struct ctl *c, double dy_mm)
 {
-	return c->exec.plan ? body_zone_at(&c->exec.plan->body, c->est.y_mm) : -1;
+	return c->exec.plan ? body_zone_at(&c->exec.plan->body, c->est.y_mm + dy_mm) : -1;
+}
+
+/* The zone's ceiling, and those of the zones just around it, came down below the force now
+ * (the roller reached a zone where "too much" was said), or the force there passed its guard
+ * (the carriage carried the roller up a slope of the body): drop to it at release speed, as
+ * "too much" itself does, rather than let the force loop ease down to it. */
+static void zone_ceiling(struct ctl *c, double prev_ceiling_n)
+{
+	feedback_set_zone(&c->feedback, roller_zone(c, 0));
+	feedback_set_zones_near(&c->feedback, roller_zone(c, -FEEDBACK_ZONE_MARGIN_MM),
+				roller_zone(c, FEEDBACK_ZONE_MARGIN_MM));
+	double ceiling_n = feedback_ceiling_n(&c->feedback, c->force_cap_n);
+	if ((ceiling_n < prev_ceiling_n && c->est.force_n > ceiling_n) ||
+	    c->est.force_n > feedback_guard_n(&c->feedback))
+		c->axes.z_dropping = true;
 }
 
 /* Time since the last tick on the tick's own clock (the caller's reading, or tick x period
@@ -544,7 +559,7 @@ void tick(struct ctl *c, const struct hal_inputs *in, struct hal_outputs *out)
 		safe = c->safety.latched; /* homing can trip */
 	}
 	if (!safe) {
-		feedback_set_zone(&c->feedback, roller_zone(c));
+		zone_ceiling(c, feedback_ceiling_n(&c->feedback, c->force_cap_n));
 		feedback_apply(&c->feedback, &c->targets);     /* 5 feedback scaling */
 		if (c->state == ST_RUNNING || c->state == ST_PAUSED)
 			feedback_apply_width(&c->feedback, &c->targets, c->est.w_mm,

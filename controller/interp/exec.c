@@ -334,6 +334,8 @@ enum exec_status exec_step(struct exec *e, const struct exec_feedback *fb,
 	}
 
 	step_targets(e, fb, now_ns, t);
+	if (t->z_mode == Z_FORCE)
+		t->z_search_mm = e->plan->body.skin_gap_mm + EXEC_SEARCH_MM;
 	const struct plan_step *s = &e->plan->steps[e->step];
 	if (s->op != PLAN_STRETCH) {
 		struct plan_modal air = {.air_mask = e->air_mask, .air_cycle_ms = e->air_cycle_ms,

@@ -25,6 +25,14 @@ struct plan; /* interp/plan.h: immutable compiled program, points already in tra
 #define EXEC_WAIT_MAX_MS 20000u
 #define EXEC_GLIDE_END_MM 0.25      /* a glide that ends the run waits for the carriage */
 #define EXEC_GLIDE_END_WAIT_MAX_MS 2000u /* to come this close to its end, this long at most */
+/* A pressing roller that has found no body comes out at most this far past the person's
+ * skin gap (motion_targets.z_search_mm): above the neck there is nothing to find, and a
+ * roller left far out there is carried into the top of the neck (a wall, on the simulator,
+ * 20-35 mm further forward than the back) when the carriage comes back down. At 30 mm a
+ * neck lying deeper than that is not reached; with 35 mm, 1,000 simulated sessions met the
+ * wall hard enough to pass a "too much" level there by 1.5 N for 21 ms, with 30 mm by 0.5 N
+ * for 11 ms (tests/test_sessions_sim.c). */
+#define EXEC_SEARCH_MM 30.0
 #define EXEC_STAY_MS 30000u      /* one "stay" extends the current working step this much */
 #define EXEC_STAYS_MAX 3         /* times a step, at most */
 

@@ -18,8 +18,10 @@
  * goes at no less than the slowest speed, so it gets there rather than creep toward it. */
 #define Z_HOME_WITHIN_MM 0.05
 /* "Too much" retracts at release speed until the force is this close above the lowered
- * cap: the drive's lag carries it on below, and the force loop comes back up gently. */
+ * cap: the drive's lag carries it on below, and the force loop comes back up gently. At
+ * most this share of the cap, so a light press (a cap of 0.55 x 4 N) still ends 40 % down. */
 #define Z_DROP_SLACK_N 1.0
+#define Z_DROP_SLACK_SHARE 0.05
 #define Z_HOME_MIN_MM_S 2.0
 
 void axes_reset(struct axes *ax)
@@ -112,7 +114,7 @@ static double roller(struct axes *ax, const struct chair_config *cfg, const stru
 	/* "Too much" is a drop, not a slewed target: the release path down to the new cap,
 	 * then the force loop takes over from there. */
 	if (ax->z_dropping) {
-		if (!(est->force_n <= cap_n + Z_DROP_SLACK_N))
+		if (!(est->force_n <= cap_n + fmin(Z_DROP_SLACK_N, Z_DROP_SLACK_SHARE * cap_n)))
 			return -cfg->force.release_speed_mm_s;
 		ax->z_dropping = false;
 	}
@@ -122,6 +124,12 @@ static double roller(struct axes *ax, const struct chair_config *cfg, const stru
 					cfg->force.release_speed_mm_s, cfg->force.release_over_n};
 		double v = force_step(&ax->force, &g, t->z_force_n, est->force_n, cap_n, dt_s);
 		if (v > 0 && est->z_mm >= cfg->z.max_mm)
+			v = 0;
+		/* No body where one should be (above the neck, say): the roller waits near where
+		 * the skin would be, not far out, where the carriage would carry it into the body
+		 * the moment it comes back under it. */
+		if (v > 0 && t->z_search_mm > 0 && est->force_n < cfg->force.contact_n &&
+		    est->z_mm >= t->z_search_mm)
 			v = 0;
 		/* Where the body falls away (above the shoulders, past the head), searching for
 		 * it would push the roller far out, and the carriage would then carry it deep

@@ -28,6 +28,8 @@ struct motion_targets {
 	enum z_mode z_mode;
 	double z_depth_mm;
 	double z_force_n;
+	double z_search_mm;   /* Z_FORCE: with no contact the roller comes out no further than
+	                         this (the person's skin and a margin), 0 = no bound */
 	double knead_rpm;     /* signed: the sign is the direction */
 	double tap_rpm;
 	double width_mm;      /* roller spacing; 0 = leave as is */
