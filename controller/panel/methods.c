@@ -1,12 +1,11 @@
-/* The method table of PANEL.md, and the handlers of a visit: server, users, consultation,
- * scan, plan and session. Every param has been checked against its schema before a handler
+/* The method table of PANEL.md, and the handlers of a visit: server, consultation, scan,
+ * plan and session. Every param has been checked against its schema before a handler
  * runs; a handler checks what a schema cannot (a name that must exist, a PIN) before it
  * changes anything. */
 #include "methods.h"
 
 #include <errno.h>
 #include <math.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +14,6 @@
 
 #define NAME_MAX_BYTES 64
 #define PIN_MAX_BYTES 64
-#define PIN_MIN_BYTES 4
 
 static const char *const goals[] = {"pain-relief", "relaxation", "mobility", "recovery", NULL};
 static const char *const intensities[] = {"gentle", "normal", "firm", NULL};
@@ -55,52 +53,6 @@ int methods_user(struct methods_ctx *m, const json_t *params, const char *field,
 	return 0;
 }
 
-/* The wrong-PIN record of a profile (a free or the oldest slot for a new one). */
-static int pin_slot(struct methods_ctx *m, int64_t user_id)
-{
-	int best = 0;
-	for (int i = 0; i < METHODS_PIN_SLOTS; i++) {
-		if (m->pin_tries[i].user_id == user_id)
-			return i;
-		if (m->pin_tries[i].until_s < m->pin_tries[best].until_s)
-			best = i;
-	}
-	m->pin_tries[best].user_id = user_id;
-	m->pin_tries[best].failures = 0;
-	m->pin_tries[best].until_s = 0;
-	return best;
-}
-
-int methods_check_pin(struct methods_ctx *m, const struct panel_call *call,
-		      const struct store_user *u, const json_t *params, struct panel_error *err)
-{
-	if (!u->pin_hash[0] || call->role == PANEL_ROLE_TECHNICIAN)
-		return 0;
-	int slot = pin_slot(m, u->id);
-	double now_s = m->session->wall_s();
-	if (now_s < m->pin_tries[slot].until_s) {
-		panel_error_set(err, PANEL_E_AUTH,
-				json_pack("{s:s, s:f}", "field", "pin", "retry_after_s",
-					  ceil(m->pin_tries[slot].until_s - now_s)),
-				"too many wrong PINs for this profile: wait");
-		return PANEL_E_AUTH;
-	}
-	const char *pin = json_string_value(json_object_get(params, "pin"));
-	if (pin && crypto_pwhash_str_verify(u->pin_hash, pin, strlen(pin)) == 0) {
-		m->pin_tries[slot].failures = 0;
-		return 0;
-	}
-	/* A missing PIN is no try; a wrong one counts, and the third waits METHODS_PIN_WAIT_S. */
-	if (pin && ++m->pin_tries[slot].failures >= METHODS_PIN_TRIES) {
-		m->pin_tries[slot].failures = 0;
-		m->pin_tries[slot].until_s = now_s + METHODS_PIN_WAIT_S;
-	}
-	panel_error_set(err, PANEL_E_AUTH, json_pack("{s:s, s:i}", "field", "pin",
-						     "retry_after_s", 0),
-			pin ? "wrong PIN for this profile" : "this profile needs its PIN");
-	return PANEL_E_AUTH;
-}
-
 /* ---- server ---- */
 
 static int m_server_info(void *app, struct panel_call *call, json_t *params, json_t **result,
@@ -111,185 +63,6 @@ static int m_server_info(void *app, struct panel_call *call, json_t *params, jso
 			    "chair_state", session_chair_state(m->session), "session_state",
 			    session_state_name(m->session->state), "backend", m->backend, "role",
 			    panel_role_name(call->role), "homed", m->r->last.homed != 0);
-	return 0;
-}
-
-/* ---- users ---- */
-
-static json_t *user_json(const struct store_user *u)
-{
-	return json_pack("{s:s, s:i, s:b, s:i, s:i, s:f}", "name", u->name, "height_cm",
-			 u->height_cm, "has_pin", u->pin_hash[0] != 0, "shoulder_y_mm",
-			 u->shoulder_y_mm, "shoulder_adjust_mm", u->shoulder_adjust_mm,
-			 "created_s", u->created_s);
-}
-
-static int take_user(void *ctx, const struct store_user *u)
-{
-	json_array_append_new(ctx, user_json(u));
-	return 0;
-}
-
-static int storage_failed(struct methods_ctx *m, struct panel_error *err, int rc)
-{
-	(void)m;
-	const char *why = rc == -ENOSPC ? "the chair's storage is full"
-			  : rc == -EROFS ? "the chair's storage is read-only"
-					 : "the chair's storage failed";
-	panel_error_set(err, PANEL_E_INTERNAL, NULL, "%s: nothing was kept", why);
-	return PANEL_E_INTERNAL;
-}
-
-static int m_users_list(void *app, struct panel_call *call, json_t *params, json_t **result,
-			struct panel_error *err)
-{
-	struct methods_ctx *m = app;
-	json_t *list = json_array();
-	int rc = store_user_list(m->st, take_user, list);
-	if (rc) {
-		json_decref(list);
-		return storage_failed(m, err, rc);
-	}
-	*result = json_pack("{s:o}", "users", list);
-	return 0;
-}
-
-/* A PIN's hash for the store, or -32602 for one too short. */
-static int hash_pin(const char *pin, char hash[STORE_PIN_HASH_MAX], const char *field,
-		    struct panel_error *err)
-{
-	if (strlen(pin) < PIN_MIN_BYTES)
-		return bad_param(err, field, "a PIN of 4 characters or more");
-	if (crypto_pwhash_str(hash, pin, strlen(pin), crypto_pwhash_OPSLIMIT_INTERACTIVE,
-			      crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
-		panel_error_set(err, PANEL_E_INTERNAL, NULL, "out of memory for the PIN");
-		return PANEL_E_INTERNAL;
-	}
-	return 0;
-}
-
-static int m_users_create(void *app, struct panel_call *call, json_t *params, json_t **result,
-			  struct panel_error *err)
-{
-	struct methods_ctx *m = app;
-	struct store_user u = {0};
-	const char *name = json_string_value(json_object_get(params, "name"));
-	if (!name[0])
-		return bad_param(err, "name", "a name of 1 to 64 bytes");
-	snprintf(u.name, sizeof(u.name), "%s", name);
-	json_t *h = json_object_get(params, "height_cm");
-	u.height_cm = h ? (int)json_integer_value(h) : 0;
-	const char *pin = json_string_value(json_object_get(params, "pin"));
-	int rc;
-	if (pin && (rc = hash_pin(pin, u.pin_hash, "pin", err)))
-		return rc;
-	u.created_s = m->session->wall_s();
-	rc = store_user_create(m->st, &u);
-	if (rc == -EEXIST) {
-		panel_error_set(err, PANEL_E_REFUSED,
-				json_pack("{s:s, s:s}", "field", "name", "reason", "name taken"),
-				"a profile of that name exists");
-		return PANEL_E_REFUSED;
-	}
-	if (rc == -EINVAL)
-		return bad_param(err, "name", "a name of 1 to 64 bytes");
-	if (rc)
-		return storage_failed(m, err, rc);
-	*result = user_json(&u);
-	return 0;
-}
-
-static json_t *prefs_json(const struct zone_pref prefs[AREA_COUNT])
-{
-	json_t *o = json_object();
-	for (int a = 0; a < AREA_COUNT; a++)
-		if (prefs[a].pressure_delta || prefs[a].ceiling_n > 0)
-			json_object_set_new(o, area_name((enum area)a),
-					    json_pack("{s:i, s:f}", "pressure_delta",
-						      prefs[a].pressure_delta, "ceiling_n",
-						      prefs[a].ceiling_n));
-	return o;
-}
-
-static int m_users_get(void *app, struct panel_call *call, json_t *params, json_t **result,
-		       struct panel_error *err)
-{
-	struct methods_ctx *m = app;
-	struct store_user u;
-	int rc = methods_user(m, params, "name", &u, err);
-	if (rc)
-		return rc;
-	struct zone_pref prefs[AREA_COUNT];
-	if ((rc = store_zone_prefs_get(m->st, u.id, prefs)))
-		return storage_failed(m, err, rc);
-	json_t *o = user_json(&u);
-	json_object_set_new(o, "preferences", prefs_json(prefs));
-	struct store_consultation c;
-	rc = store_consultation_latest(m->st, u.id, &c);
-	json_t *lim = rc == 0 ? json_loads(c.limits_json, 0, NULL) : NULL;
-	json_object_set_new(o, "limits", lim ? lim : json_null());
-	*result = o;
-	return 0;
-}
-
-static int m_users_update(void *app, struct panel_call *call, json_t *params, json_t **result,
-			  struct panel_error *err)
-{
-	struct methods_ctx *m = app;
-	struct store_user u;
-	int rc = methods_user(m, params, "name", &u, err);
-	if (rc || (rc = methods_check_pin(m, call, &u, params, err)))
-		return rc;
-	struct store_user nu = u;
-	const char *rename = json_string_value(json_object_get(params, "new_name"));
-	if (rename) {
-		if (!rename[0])
-			return bad_param(err, "new_name", "a name of 1 to 64 bytes");
-		snprintf(nu.name, sizeof(nu.name), "%s", rename);
-	}
-	json_t *h = json_object_get(params, "height_cm");
-	if (h)
-		nu.height_cm = (int)json_integer_value(h);
-	const char *pin = json_string_value(json_object_get(params, "new_pin"));
-	if (pin && !pin[0])
-		nu.pin_hash[0] = '\0'; /* "" removes the PIN */
-	else if (pin && (rc = hash_pin(pin, nu.pin_hash, "new_pin", err)))
-		return rc;
-	rc = store_user_update(m->st, &nu);
-	if (rc == -EEXIST) {
-		panel_error_set(err, PANEL_E_REFUSED,
-				json_pack("{s:s, s:s}", "field", "new_name", "reason", "name taken"),
-				"a profile of that name exists");
-		return PANEL_E_REFUSED;
-	}
-	if (rc)
-		return storage_failed(m, err, rc);
-	if (m->session->have_user && m->session->user.id == nu.id)
-		m->session->user = nu;
-	*result = user_json(&nu);
-	return 0;
-}
-
-static int m_users_delete(void *app, struct panel_call *call, json_t *params, json_t **result,
-			  struct panel_error *err)
-{
-	struct methods_ctx *m = app;
-	struct store_user u;
-	int rc = methods_user(m, params, "name", &u, err);
-	if (rc || (rc = methods_check_pin(m, call, &u, params, err)))
-		return rc;
-	if (m->session->have_user && m->session->user.id == u.id && session_busy(m->session))
-		return session_refuse_state(m->session, err, "this person's session is under way");
-	if ((rc = store_user_delete(m->st, u.id)))
-		return storage_failed(m, err, rc);
-	if (m->session->have_user && m->session->user.id == u.id) {
-		m->session->have_user = false;
-		m->session->have_limits = false;
-		m->session->have_body = false;
-		m->session->sid = 0;
-		session_set_state(m->session, SESSION_IDLE);
-	}
-	*result = json_pack("{s:s, s:b}", "name", u.name, "deleted", true);
 	return 0;
 }
 
@@ -623,11 +396,11 @@ static const struct panel_param p_faults_list[] = {
 
 const struct panel_method methods_table[] = {
 	{"server.info", PANEL_ROLE_ANY, NULL, m_server_info},
-	{"users.list", PANEL_ROLE_USER, NULL, m_users_list},
-	{"users.create", PANEL_ROLE_USER, p_users_create, m_users_create},
-	{"users.get", PANEL_ROLE_USER, p_users_name, m_users_get},
-	{"users.update", PANEL_ROLE_USER, p_users_update, m_users_update},
-	{"users.delete", PANEL_ROLE_USER, p_users_name, m_users_delete},
+	{"users.list", PANEL_ROLE_USER, NULL, methods_users_list},
+	{"users.create", PANEL_ROLE_USER, p_users_create, methods_users_create},
+	{"users.get", PANEL_ROLE_USER, p_users_name, methods_users_get},
+	{"users.update", PANEL_ROLE_USER, p_users_update, methods_users_update},
+	{"users.delete", PANEL_ROLE_USER, p_users_name, methods_users_delete},
 	{"consult.submit", PANEL_ROLE_USER, p_consult, m_consult_submit},
 	{"scan.start", PANEL_ROLE_USER, p_user_only, m_scan_start},
 	{"scan.adjust", PANEL_ROLE_USER, p_scan_adjust, m_scan_adjust},

@@ -48,7 +48,17 @@ void methods_notify(void *ctx, const char *topic, const char *method, json_t *pa
 /* Answer the deferred replies whose moment has come (each turn of the main loop). */
 void methods_poll(struct methods_ctx *m);
 
-/* Handlers of methods_tech.c, in the table of methods.c. */
+/* Handlers of methods_users.c and methods_tech.c, in the table of methods.c. */
+int methods_users_list(void *app, struct panel_call *call, json_t *params, json_t **result,
+		       struct panel_error *err);
+int methods_users_create(void *app, struct panel_call *call, json_t *params, json_t **result,
+			 struct panel_error *err);
+int methods_users_get(void *app, struct panel_call *call, json_t *params, json_t **result,
+		      struct panel_error *err);
+int methods_users_update(void *app, struct panel_call *call, json_t *params, json_t **result,
+			 struct panel_error *err);
+int methods_users_delete(void *app, struct panel_call *call, json_t *params, json_t **result,
+			 struct panel_error *err);
 int methods_history_list(void *app, struct panel_call *call, json_t *params, json_t **result,
 			 struct panel_error *err);
 int methods_history_get(void *app, struct panel_call *call, json_t *params, json_t **result,
