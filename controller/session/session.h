@@ -54,7 +54,7 @@ enum session_action {
 const char *session_action_name(enum session_action a); /* "too_much" */
 int session_action_lookup(const char *name);             /* -1 when unknown */
 
-/* How a session ended, as the store spells it. */
+/* What the session keeps and how often it tells. */
 #define SESSION_EVENTS_BATCH 64  /* events kept in memory before one store transaction */
 #define SESSION_MOTION_EVERY_MS 50 /* notify.motion at 20 Hz */
 #define SESSION_PLANS_RETIRED 8  /* plans let go but maybe still read by the tick */
