@@ -2,7 +2,8 @@
  * its truth (the roller's true contact force, the carriage's and the width axis' true
  * positions): wider and narrower, stay, skip, stronger and softer under the cap, "too
  * much", stop, and the guided trigger point (rise, "there", "eased", at most three rises,
- * bounded holds, the level reached); the checker's rules for the guided statement; and
+ * bounded holds, the level reached); a light press's "too much" and a roller finding no
+ * body; the checker's rules for the guided statement; and
  * every new command refused when no run is under way. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -406,6 +407,59 @@ static void test_stop_releases_the_true_force_within_one_second(void **state)
 	rig_close(r);
 }
 
+/* "Too much" at a light press (2.2 N): still 40 % down within 50 ms (the drop's slack is a
+ * share of so small a ceiling, not a whole newton). */
+static void test_too_much_at_a_light_press_still_drops_40pct_in_50ms(void **state)
+{
+	(void)state;
+	struct rig *r = open_homed();
+	struct plan *plan = load_for(r, "program \"t\"\ntrigger-point L4 pressure 4 hold 20s\n", 5.5);
+	start(r, plan);
+	assert_true(into_work(r, 8000));
+	double too_much_n = true_force_n(r);
+	assert_true(fabs(too_much_n - 2.2) < 0.3);
+	assert_int_equal(send(r, CMD_TOO_MUCH, 0), CMD_OK);
+	int drop_ms = -1;
+	for (int ms = 1; ms <= 50 && drop_ms < 0; ms++) {
+		lockstep_tick(&r->ls);
+		if (true_force_n(r) <= 0.6 * too_much_n)
+			drop_ms = ms;
+	}
+	fprintf(stderr, "too much at %.2f N: 40 %% down in %d ms\n", too_much_n, drop_ms);
+	assert_true(drop_ms > 0);
+	finish(r, plan);
+}
+
+/* A roll from above the neck, where no body is, down onto it: the roller waits at most
+ * EXEC_SEARCH_MM past the skin gap while it finds nothing, and meeting the top of the neck
+ * stays under the cap. */
+static void test_a_roller_finding_no_body_waits_near_the_skin_not_far_out(void **state)
+{
+	(void)state;
+	struct rig *r = open_homed();
+	const double cap_n = 30;
+	struct plan *plan = load_for(r, "program \"t\"\nroll neck-20mm..shoulders speed 3 pressure 2 for 20s\n", cap_n);
+	start(r, plan);
+	struct sim *s = rig_sim(r);
+	double bound_mm = plan->body.skin_gap_mm + EXEC_SEARCH_MM;
+	double out_mm = 0, most_n = 0;
+	int empty_ms = 0;
+	while (rig_ctl(r)->state == ST_RUNNING) {
+		lockstep_tick(&r->ls);
+		most_n = fmax(most_n, true_force_n(r));
+		if (true_force_n(r) <= 0 && rig_ctl(r)->targets.z_mode == Z_FORCE) {
+			out_mm = fmax(out_mm, s->drive[HAL_AXIS_Z].position);
+			empty_ms++;
+		}
+	}
+	fprintf(stderr, "no body: %d ms, the roller at most %.1f mm out (bound %.1f), at most %.2f N\n",
+		empty_ms, out_mm, bound_mm, most_n);
+	assert_true(empty_ms > 1000); /* it did look for the body where there is none */
+	assert_true(out_mm <= bound_mm + 0.5);
+	assert_true(most_n <= cap_n);
+	finish(r, plan);
+}
+
 /* ---- the guided trigger point ---- */
 
 static const char guided_program[] = "program \"t\"\ntrigger-point L4 guided pressure 7 hold 20s\n"
@@ -696,6 +750,8 @@ int main(void)
 		cmocka_unit_test(test_stronger_and_softer_move_the_true_force_never_past_the_cap),
 		cmocka_unit_test(test_too_much_drops_the_true_force_in_50ms_and_the_zone_never_returns),
 		cmocka_unit_test(test_stop_releases_the_true_force_within_one_second),
+		cmocka_unit_test(test_too_much_at_a_light_press_still_drops_40pct_in_50ms),
+		cmocka_unit_test(test_a_roller_finding_no_body_waits_near_the_skin_not_far_out),
 		cmocka_unit_test(test_guided_rises_holds_at_there_rises_on_eased_three_times_at_most),
 		cmocka_unit_test(test_guided_without_there_stops_at_its_level_holds_once_and_releases),
 		cmocka_unit_test(test_guided_hold_is_bounded_without_eased),
