@@ -113,6 +113,7 @@ static const struct key_desc keys[] = {
 	{"session", "advice", K_PATH, CFG(session.advice_path), 0, CONFIG_PATH_MAX},
 	{"panel", "socket", K_PATH, CFG(panel.socket_path), 0, CONFIG_PATH_MAX},
 	{"panel", "technician_group", K_STR, CFG(panel.technician_group), 0, CONFIG_GROUP_MAX},
+	{"panel", "socket_group", K_STR, CFG(panel.socket_group), 0, CONFIG_GROUP_MAX},
 	{"store", "path", K_PATH, CFG(store.path), 0, CONFIG_PATH_MAX},
 	{"safety", "unit_age_limit_ms", K_INT, CFG(unit_age_limit_ms), 5, 5000},
 	{"safety", "drive_comm_timeout_ms", K_INT, CFG(drive_comm_timeout_ms), 10, 10000},

@@ -117,6 +117,7 @@ struct session_config {
 struct panel_api_config {
 	char socket_path[CONFIG_PATH_MAX];
 	char technician_group[CONFIG_GROUP_MAX]; /* its members' connections are technicians */
+	char socket_group[CONFIG_GROUP_MAX];     /* its members may connect; "" chaird's own */
 };
 
 /* Profiles, sessions, programs and the fault log (SQLite). */

@@ -65,7 +65,8 @@ int daemon_open(struct daemon *d, struct runner *r, const char *backend, char *e
 					  .cfg = d->cfg, .backend = backend};
 	session_set_notify(&d->session, methods_notify, &d->methods);
 	struct panel_config pc = {.socket_path = d->cfg->panel.socket_path,
-				  .technician_group = d->cfg->panel.technician_group};
+				  .technician_group = d->cfg->panel.technician_group,
+				  .socket_group = d->cfg->panel.socket_group};
 	int rc = panel_open(&d->panel, &pc, methods_table, &d->methods, err, (size_t)err_len);
 	if (rc)
 		return rc;
