@@ -215,6 +215,7 @@ static int api_main(int argc, char **argv)
 		{"scan", chairctl_cmd_scan},	      {"plan", chairctl_cmd_plan},
 		{"session", chairctl_cmd_session}, {"history", chairctl_cmd_history},
 		{"report", chairctl_cmd_report},   {"info", chairctl_cmd_info},
+		{"faults", chairctl_cmd_faults},
 	};
 	static struct chair_config cfg;
 	struct chairctl c = {0};

@@ -285,6 +285,7 @@ void chairctl_usage_api(FILE *f)
 	      "  chairctl session finish --pain AREA=SCORE... [--session ID]\n"
 	      "  chairctl history NAME [--pin PIN]\n"
 	      "  chairctl report NAME --format csv|html -o FILE [--pin PIN]\n"
-	      "  chairctl info\n",
+	      "  chairctl info\n"
+	      "  chairctl faults\n",
 	      f);
 }

@@ -49,9 +49,9 @@ static double mono_s(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* status --follow: notify.session lines as they come and notify.motion once a second, until
- * the session is no longer under way (asked of session.status every 2 s besides, so a lost
- * notification cannot keep it waiting). */
+/* status --follow: notify.session lines as the session moves on and notify.motion once a
+ * second, until the session is no longer under way (asked of session.status every 2 s
+ * besides, so a lost notification cannot keep it waiting). */
 static int follow(struct chairctl *c)
 {
 	int rc = chairctl_call(c, "subscribe",
@@ -59,7 +59,8 @@ static int follow(struct chairctl *c)
 			  CHAIRCTL_CALL_MS);
 	if (rc != CHAIRCTL_OK)
 		return rc;
-	double last_motion = -1, last_status = -10;
+	double last_motion = -1, last_status = -10, last_session = -10;
+	char last_step[160] = "", last_zone[32] = "";
 	for (;;) {
 		double now = mono_s();
 		if (now - last_status >= 2.0) {
@@ -87,7 +88,20 @@ static int follow(struct chairctl *c)
 			return CHAIRCTL_UNREACHABLE;
 		}
 		if (!strcmp(method, "notify.session")) {
-			print_session_note(p);
+			/* A line when the phase or technique changes; a change of zone alone (the
+			 * roller crossing a boundary, maybe back and forth) at most once a second. */
+			char what[160];
+			snprintf(what, sizeof(what), "%s|%s", chairctl_str(p, "phase"),
+				 chairctl_str(p, "technique"));
+			bool new_step = strcmp(what, last_step) != 0;
+			bool new_zone = strcmp(chairctl_str(p, "zone"), last_zone) != 0;
+			if (new_step || (new_zone && now - last_session >= 1.0) ||
+			    now - last_session >= 10.0) {
+				print_session_note(p);
+				snprintf(last_step, sizeof(last_step), "%s", what);
+				snprintf(last_zone, sizeof(last_zone), "%s", chairctl_str(p, "zone"));
+				last_session = now;
+			}
 		} else if (!strcmp(method, "notify.motion")) {
 			if (now - last_motion >= 1.0) {
 				print_motion_note(p);

@@ -477,3 +477,28 @@ int chairctl_cmd_info(struct chairctl *c, int argc, char **argv)
 	}
 	return rc;
 }
+
+/* faults: the fault log, newest last, and what is latched now (faults.list). */
+int chairctl_cmd_faults(struct chairctl *c, int argc, char **argv)
+{
+	if (argc != 1) {
+		fprintf(stderr, "chairctl: faults takes no arguments\n");
+		return CHAIRCTL_USAGE;
+	}
+	json_t *res;
+	int rc = chairctl_call(c, "faults.list", NULL, &res, CHAIRCTL_CALL_MS);
+	if (rc != CHAIRCTL_OK)
+		return rc;
+	if (c->json) {
+		chairctl_print_result(c, res);
+	} else {
+		size_t i;
+		const json_t *f;
+		json_array_foreach(json_object_get(res, "faults"), i, f)
+			printf("%s\n", chairctl_str(f, "text"));
+		const char *latched = chairctl_str(res, "latched");
+		printf("latched: %s\n", *latched ? latched : "none");
+	}
+	json_decref(res);
+	return CHAIRCTL_OK;
+}

@@ -5,7 +5,7 @@
 # same store): persistent back pain, fibromyalgia, a shoulder injury three weeks ago. Each
 # visit is user add, consult, scan, plan, a session with "softer" and "too much", stop, the
 # pain after, the history and both report files. Then chaird is killed with SIGKILL in the
-# middle of a session and started again: that session is stored as interrupted, the
+# middle of the third person's second session and started again: that session is stored as interrupted, the
 # finished ones are intact. Every wait is on a condition (a line in a file), with a bound.
 # Usage: BUILD=build tests/e2e_visit.sh
 set -u
@@ -48,9 +48,11 @@ lacks() {
 }
 
 # new_chair SEED: a fresh chairsim (another person sitting down) and the chaird config for it.
-# The visit is not about the bus: on this shared test host, loaded by parallel builds, a
-# unit's answer is now and then more than the shipped 100 ms old, so the bus units may be
-# 250 ms stale here (as on RTU); the staleness fault itself is tested by the bus scripts.
+# The visit is not about the bus: on this shared test host, loaded by parallel builds, the
+# fieldbus thread now and then stalls past the shipped bounds (a unit's data 100 ms old, a
+# drive's 60 ms watchdog), so here units may be 250 ms stale (as on RTU) and the drives'
+# watchdog is 100 ms (with the 50 ms Z release, the 150 ms bound on TCP). Those faults
+# themselves are tested by tests/e2e_chaird.sh and tests/e2e_bus_death.sh.
 new_chair() {
 	[ -n "${SIM_PID:-}" ] && kill "$SIM_PID" 2>/dev/null && wait "$SIM_PID" 2>/dev/null
 	start_chairsim_tcp "sim$1" --seed "$1" || return 1
@@ -62,11 +64,12 @@ path = $T/chair.db
 rules = controller/data/consultation.rules
 advice = controller/data/care-advice.rules
 [safety]
-unit_age_limit_ms = 250"
+unit_age_limit_ms = 250
+drive_comm_timeout_ms = 100"
 }
 
-# start_chaird NAME: chaird as the daemon; its output in $T/NAME.chaird; true once it serves
-# and the chair is idle (some seeds seat a person the roller already presses too hard, which
+# start_chaird NAME [any]: chaird as the daemon; its output in $T/NAME.chaird; true once it
+# serves, and checked that the chair is idle unless "any" (some seeds seat a person the roller already presses too hard, which
 # is a fault before anything starts: the seeds here are ones that do not)
 start_chaird() {
 	"$BUILD/chaird" --config "$T/visit.ini" >"$T/$1.chaird" 2>&1 &
@@ -74,13 +77,29 @@ start_chaird() {
 	E2E_PIDS="$E2E_PIDS $CHAIRD_PID"
 	wait_for "$T/$1.chaird" "serving the panel API" 15 || { tail -20 "$T/$1.chaird"; return 1; }
 	ctl "$1.info" info
-	check "$1: chaird serves the API, the chair idle" ran "$1.info" 0 '^chair_state: idle$'
+	if [ "${2:-}" = any ]; then
+		check "$1: chaird serves the API" ran "$1.info" 0 '^chair_state: '
+	else
+		check "$1: chaird serves the API, the chair idle" ran "$1.info" 0 '^chair_state: idle$'
+	fi
 }
 
 # stop_chaird: SIGTERM, and chaird exits
 stop_chaird() {
 	kill -TERM "$CHAIRD_PID" 2>/dev/null
 	wait "$CHAIRD_PID" 2>/dev/null
+}
+
+# wait_running FOLLOW: the session's first line and two motion lines after it in the output of
+# status --follow; says what happened when not
+wait_running() {
+	if wait_for "$1" '^session .* s left$' 30 && wait_count "$1" '^motion ' 2 20; then
+		return 0
+	fi
+	tail -5 "$1" | sed 's/^/  | /'
+	ctl faults.now faults
+	sed 's/^/  | /' "$T/faults.now"
+	return 1
 }
 
 # run_session WHO: start the planned session, follow it, "softer" and "too much" while it
@@ -93,15 +112,15 @@ run_session() {
 	follow_pid=$!
 	E2E_PIDS="$E2E_PIDS $follow_pid"
 	check "$who: status --follow shows the session running" \
-		wait_count "$T/$who.follow" '^session .* s left$' 2 30
+		wait_running "$T/$who.follow"
 	ctl "$who.softer" session feedback softer
 	check "$who: softer is taken with the new force target" \
 		ran "$who.softer" 0 '^softer: taken, force target [0-9.]+ N'
 	ctl "$who.toomuch" session feedback too_much
 	check "$who: too much is taken with the lowered target" \
 		ran "$who.toomuch" 0 '^too_much: taken, force target [0-9.]+ N'
-	n=$(grep -c ' s left$' "$T/$who.follow")
-	wait_count "$T/$who.follow" ' s left$' $((n + 2)) 20
+	n=$(grep -c '^motion ' "$T/$who.follow")
+	wait_count "$T/$who.follow" '^motion ' $((n + 2)) 20
 	ctl "$who.stop" session stop
 	check "$who: stop" ran "$who.stop" 0 '^session stop: done$'
 	check "$who: status --follow ends when the chair has let go, saying how it ended" \
@@ -224,17 +243,17 @@ check "ee: a blood clot: exit 1, see a professional first, named" \
 ctl ee.plan plan ee
 check "ee: no plan after that" ran ee.plan 1 'plan.propose'
 
-# --- kill -9 of chaird in the middle of ana's second session, and a restart -------------------
-ctl ana.consult2 consult ana --condition back-pain --pain lower-back=5 --duration 5
-check "ana again: the body is known from the profile" ran ana.consult2 0 '^limits:'
-ctl ana.plan2 plan ana --duration 5
-check "ana again: plan" ran ana.plan2 0 '^program "Plan'
-ctl ana.start2 session start ana
-check "ana again: session started" ran ana.start2 0 '^session [0-9]+ started$'
-"$BUILD/chairctl" --socket "$T/panel.sock" session status --follow >"$T/ana.follow2" 2>&1 &
+# --- kill -9 of chaird in the middle of cy's second session, and a restart -------------------
+ctl cy.consult2 consult cy --condition injury:shoulders:3 --pain neck=4 --duration 5
+check "cy again: a new consultation" ran cy.consult2 0 '^limits:'
+ctl cy.plan2 plan cy --duration 5
+check "cy again: plan" ran cy.plan2 0 '^program "Plan'
+ctl cy.start2 session start cy
+check "cy again: session started" ran cy.start2 0 '^session [0-9]+ started$'
+"$BUILD/chairctl" --socket "$T/panel.sock" session status --follow >"$T/cy.follow2" 2>&1 &
 follow_pid=$!
 E2E_PIDS="$E2E_PIDS $follow_pid"
-check "ana again: running" wait_count "$T/ana.follow2" ' s left$' 3 30
+check "cy again: running" wait_running "$T/cy.follow2"
 kill -9 "$CHAIRD_PID"
 wait "$CHAIRD_PID" 2>/dev/null
 wait "$follow_pid"
@@ -242,16 +261,23 @@ check "status --follow of a killed chaird: exit 3" [ $? -eq 3 ]
 ctl killed info
 check "chaird killed: exit 3, cannot be reached" ran killed 3 'cannot reach chaird'
 rm -f "$T/panel.sock" # a killed chaird leaves its socket file behind
-start_chaird restarted || fail "chaird did not start again after the kill"
+# The drives' own watchdogs let go when chaird died, and may still say so: the chair may
+# come up with that fault to acknowledge, so only serving is asked of it here.
+start_chaird restarted any || fail "chaird did not start again after the kill"
+check "the restart says it marked the running session interrupted" \
+	grep -q '1 session(s) a crash left running marked interrupted' "$T/restarted.chaird"
+ctl cy.history2 history cy
+check "after the restart, cy's running session is interrupted and the finished one intact" \
+	ran cy.history2 0 '^history of cy: 2 sessions$' ' stopped .*neck 5 -> 2, lower-back 3 -> 3' \
+	' interrupted .*neck 4 -> -'
 ctl ana.history2 history ana
-check "after the restart, ana's running session is interrupted and the finished one intact" \
-	ran ana.history2 0 '^history of ana: 2 sessions$' ' stopped .*lower-back 6 -> 3' \
-	' interrupted .*lower-back 5 -> -'
+check "after the restart, ana's history is intact" ran ana.history2 0 '^history of ana: 1 session$' \
+	' stopped .*lower-back 6 -> 3'
 ctl bo.history2 history bo
 check "after the restart, bo's history is intact" ran bo.history2 0 '^history of bo: 1 session$' \
 	' stopped .*upper-back 5 -> 4'
-reports ana 3
-check "ana's CSV: the interrupted session's row says so" grep -q ',interrupted' "$T/ana.csv"
+reports cy 3
+check "cy's CSV: the interrupted session's row says so" grep -q ',neck,4,,.*,interrupted' "$T/cy.csv"
 ctl state.after session status
 check "after the restart the visit is idle" ran state.after 0 '^state: idle$'
 stop_chaird
