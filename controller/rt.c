@@ -54,6 +54,24 @@ static void io_failed(struct rt_loop *rt)
 	rt->ctl->io_failures++;
 }
 
+/* Offer the image this tick used to the main thread, every snapshot_every ticks: a copy
+ * into the ring, dropped when the ring is full. */
+static void publish_snapshot(struct rt_loop *rt)
+{
+	if (!rt->snapshots || rt->snapshot_wait-- > 0)
+		return;
+	rt->snapshot_wait = rt->snapshot_every - 1;
+	struct rt_snapshot snap = {
+		.tick = rt->ctl->tick - 1, /* the number its telemetry carries */
+		.in = rt->in,
+		.out = rt->out,
+		.overruns = rt->stats.overruns,
+		.latency_max_ns = rt->stats.latency_max_ns,
+		.io_errors = rt->io_errors,
+	};
+	ring_push(rt->snapshots, &snap);
+}
+
 static void *rt_main(void *arg)
 {
 	struct rt_loop *rt = arg;
@@ -99,6 +117,7 @@ static void *rt_main(void *arg)
 			s->latency_min_ns = lat_ns;
 		if (compute_ns > s->compute_max_ns)
 			s->compute_max_ns = compute_ns;
+		publish_snapshot(rt);
 		if (rt->after_tick)
 			rt->after_tick(rt->after_tick_arg, lat_ns, compute_ns);
 	}
@@ -240,6 +259,9 @@ int rt_start(struct rt_loop *rt, const struct rt_config *cfg, struct ctl *ctl,
 	rt->period_ns = cfg->period_ns;
 	rt->io_errors = 0;
 	rt->late_in_row = 0;
+	long every = (long)RT_SNAPSHOT_MS * 1000000 / (cfg->period_ns > 0 ? cfg->period_ns : 1);
+	rt->snapshot_every = every > 0 ? (uint32_t)every : 1;
+	rt->snapshot_wait = 0;
 	rt->realtime = false;
 	rt->memory_locked = false;
 	rt->affinity_ok = false;

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "ring.h"
 #include "tick.h"
 
 #define RT_HIST_US 2000 /* 1 us buckets; later wake-ups go in the last */
@@ -22,6 +23,18 @@ struct rt_stats {
 	int64_t latency_max_ns;
 	int64_t latency_min_ns;
 	int64_t compute_max_ns;
+};
+
+/* The process image as the rt thread read it, with the loop's figures at that moment: what
+ * a technician reads while the chair runs (io.read), published every RT_SNAPSHOT_MS. */
+#define RT_SNAPSHOT_MS 100
+struct rt_snapshot {
+	uint64_t tick;          /* the tick that took in, as its telemetry numbers it */
+	struct hal_inputs in;
+	struct hal_outputs out; /* what that tick wrote */
+	uint64_t overruns;
+	int64_t latency_max_ns;
+	uint64_t io_errors;
 };
 
 struct rt_loop {
@@ -41,6 +54,13 @@ struct rt_loop {
 	struct rt_stats stats;  /* written by the rt thread; read after rt_stop */
 	uint64_t io_errors;
 	uint32_t late_in_row;   /* rt thread: periods missed in a row, up to this wake-up */
+	/* Set before rt_start (may be NULL): a ring of struct rt_snapshot the loop pushes to
+	 * every RT_SNAPSHOT_MS when it has room; a full ring drops the snapshot (counted by
+	 * the ring). A copy into a buffer allocated before the start, so no lock, no
+	 * allocation. */
+	struct ring *snapshots;
+	uint32_t snapshot_every; /* ticks between snapshots */
+	uint32_t snapshot_wait;  /* rt thread: ticks until the next */
 	/* Optional hook run on the rt thread after each tick (benchmarks). */
 	void (*after_tick)(void *arg, int64_t wake_latency_ns, int64_t compute_ns);
 	void *after_tick_arg;

@@ -14,9 +14,11 @@ static void free_rings(struct runner *r)
 	free(r->cmd_buf);
 	free(r->telem_buf);
 	free(r->fault_buf);
+	free(r->snapshot_buf);
 	r->cmd_buf = NULL;
 	r->telem_buf = NULL;
 	r->fault_buf = NULL;
+	r->snapshot_buf = NULL;
 }
 
 int runner_open(struct runner *r, enum runner_mode mode, const struct chair_config *cfg,
@@ -29,7 +31,8 @@ int runner_open(struct runner *r, enum runner_mode mode, const struct chair_conf
 	r->cmd_buf = calloc(RUNNER_CMD_CAP, sizeof(*r->cmd_buf));
 	r->telem_buf = calloc(RUNNER_TELEM_CAP, sizeof(*r->telem_buf));
 	r->fault_buf = calloc(RUNNER_FAULT_CAP, sizeof(*r->fault_buf));
-	if (!r->cmd_buf || !r->telem_buf || !r->fault_buf) {
+	r->snapshot_buf = calloc(RUNNER_SNAPSHOT_CAP, sizeof(*r->snapshot_buf));
+	if (!r->cmd_buf || !r->telem_buf || !r->fault_buf || !r->snapshot_buf) {
 		snprintf(err, (size_t)err_len, "out of memory for the command and telemetry rings");
 		free_rings(r);
 		return -ENOMEM;
@@ -37,6 +40,8 @@ int runner_open(struct runner *r, enum runner_mode mode, const struct chair_conf
 	ring_init(&r->cmd_ring, r->cmd_buf, RUNNER_CMD_CAP, sizeof(struct ctl_cmd));
 	ring_init(&r->telem_ring, r->telem_buf, RUNNER_TELEM_CAP, sizeof(struct telem));
 	ring_init(&r->fault_ring, r->fault_buf, RUNNER_FAULT_CAP, sizeof(struct fault_record));
+	ring_init(&r->snapshot_ring, r->snapshot_buf, RUNNER_SNAPSHOT_CAP,
+		  sizeof(struct rt_snapshot));
 	int rc = be->open(be->ctx, &cfg->hal, err, err_len);
 	if (rc < 0) {
 		be->close(be->ctx); /* frees what a hardware backend took */
@@ -51,6 +56,7 @@ int runner_open(struct runner *r, enum runner_mode mode, const struct chair_conf
 	r->out = r->ctl.out_prev;
 	r->next_seq = 1;
 	if (mode == RUNNER_REALTIME) {
+		r->rt.snapshots = &r->snapshot_ring;
 		rc = rt_start(&r->rt, &cfg->rt, &r->ctl, be, r->warning, sizeof(r->warning));
 		if (rc < 0) {
 			snprintf(err, (size_t)err_len, "cannot start the real-time thread: %s",
@@ -130,6 +136,9 @@ int runner_advance(struct runner *r, void (*take)(void *arg, const struct telem 
 		tick(&r->ctl, &r->in, &r->out);
 		if (r->be->write(r->be->ctx, &r->out) < 0)
 			io_failed(r);
+		r->snapshot = (struct rt_snapshot){.tick = r->ctl.tick - 1, .in = r->in, .out = r->out,
+						   .io_errors = r->io_errors};
+		r->snapshot_valid = true;
 	} else {
 		struct timespec ts = {0, 5 * 1000 * 1000};
 		nanosleep(&ts, NULL);
@@ -142,6 +151,8 @@ int runner_drain(struct runner *r, void (*take)(void *arg, const struct telem *t
 	struct fault_record rec;
 	while (ring_pop(&r->fault_ring, &rec))
 		fault_log_add(&r->faults, &rec);
+	while (ring_pop(&r->snapshot_ring, &r->snapshot))
+		r->snapshot_valid = true;
 	int n = 0;
 	struct telem t;
 	while (ring_pop(&r->telem_ring, &t)) {
@@ -156,6 +167,16 @@ int runner_drain(struct runner *r, void (*take)(void *arg, const struct telem *t
 const struct hal_inputs *runner_last_inputs(const struct runner *r)
 {
 	return r->mode == RUNNER_REALTIME ? &r->rt.in : &r->in;
+}
+
+const struct rt_snapshot *runner_snapshot(const struct runner *r)
+{
+	return r->snapshot_valid ? &r->snapshot : NULL;
+}
+
+uint32_t runner_snapshots_dropped(struct runner *r)
+{
+	return atomic_load_explicit(&r->snapshot_ring.dropped, memory_order_relaxed);
 }
 
 double runner_time_s(const struct runner *r)

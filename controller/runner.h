@@ -17,6 +17,7 @@ enum runner_mode { RUNNER_REALTIME, RUNNER_LOCKSTEP };
 #define RUNNER_CMD_CAP 64
 #define RUNNER_TELEM_CAP 8192
 #define RUNNER_FAULT_CAP 64
+#define RUNNER_SNAPSHOT_CAP 16 /* 1.6 s of rt snapshots between two drains */
 
 struct runner {
 	enum runner_mode mode;
@@ -30,6 +31,10 @@ struct runner {
 	struct ctl_cmd *cmd_buf;
 	struct telem *telem_buf;
 	struct fault_record *fault_buf;
+	struct ring snapshot_ring; /* real time: the rt thread's process images */
+	struct rt_snapshot *snapshot_buf;
+	struct rt_snapshot snapshot; /* the newest taken (lockstep: of the last tick) */
+	bool snapshot_valid;
 	struct fault_log faults; /* every record the tick published, newest kept */
 	const struct plan *plan_sent; /* the last plan a start was sent with */
 	uint32_t plan_sent_seq;
@@ -64,6 +69,12 @@ int runner_advance(struct runner *r, void (*take)(void *arg, const struct telem 
 int runner_drain(struct runner *r, void (*take)(void *arg, const struct telem *t), void *arg);
 /* The last process image read; only once the runner is closed when real time. */
 const struct hal_inputs *runner_last_inputs(const struct runner *r);
+/* The newest process image the main thread may read while the chair runs (io.read): the rt
+ * thread's latest snapshot taken by runner_drain, or in lockstep the last tick's image.
+ * NULL before the first. */
+const struct rt_snapshot *runner_snapshot(const struct runner *r);
+/* Snapshots the rt thread could not publish because the ring was full. */
+uint32_t runner_snapshots_dropped(struct runner *r);
 /* Simulated or real seconds since the start, from the tick counter. */
 double runner_time_s(const struct runner *r);
 
