@@ -624,6 +624,111 @@ static void test_session_of_an_installed_program_and_feedback_within_its_range(v
 	api_close(a);
 }
 
+static void test_io_read_gives_every_line_drive_register_and_bus_counter(void **state)
+{
+	struct api *a = api_open(26);
+	struct ctl_cmd home = {.kind = CMD_HOME};
+	runner_send(&a->r, &home);
+	for (int i = 0; i < 3000 && !(a->r.last.homed && a->r.last.state == ST_IDLE); i++)
+		pump(a);
+	assert_true(a->r.last.homed);
+	json_t *r = ok_call(a->tech, "io.read", NULL);
+	assert_int_equal(json_object_size(json_object_get(r, "inputs")), HAL_IN_COUNT);
+	assert_int_equal(json_object_size(json_object_get(r, "outputs")), HAL_OUT_COUNT);
+	assert_true(json_is_true(json_object_get(json_object_get(r, "outputs"), "drive_enable")));
+	json_t *drives = json_object_get(r, "drives");
+	assert_int_equal(json_object_size(drives), HAL_AXIS_COUNT);
+	json_t *z = json_object_get(drives, "drive_z");
+	assert_true(json_is_true(json_object_get(z, "enabled")));
+	assert_true(json_integer_value(json_object_get(z, "status")) & HAL_STATUS_ENABLED);
+	assert_non_null(json_object_get(z, "force_raw"));
+	assert_non_null(json_object_get(z, "current_ma"));
+	assert_non_null(json_object_get(z, "fault_code"));
+	json_t *bus = json_object_get(r, "bus");
+	assert_int_equal(json_object_size(bus), HAL_UNIT_COUNT);
+	json_t *dy = json_object_get(bus, "drive_y");
+	/* the image is one the chair's ticks read (the reply comes a pump before now): its
+	 * counters are the backend's */
+	json_int_t trans = json_integer_value(json_object_get(dy, "transactions"));
+	json_int_t now = a->r.in.unit[HAL_UNIT_DRIVE_Y].transactions;
+	assert_true(trans > 1000 && trans <= now && trans + TICKS_PER_PUMP >= now);
+	assert_int_equal(json_integer_value(json_object_get(dy, "timeouts")), 0);
+	assert_non_null(json_object_get(dy, "crc_errors"));
+	assert_non_null(json_object_get(dy, "exceptions"));
+	assert_true(json_is_array(json_object_get(json_object_get(r, "io_module"), "airbag_raw")));
+	/* lockstep: the image of the tick whose telemetry the chair took last */
+	assert_int_equal(json_integer_value(json_object_get(r, "image_tick")),
+			 json_integer_value(json_object_get(r, "tick")));
+	assert_true(json_real_value(json_object_get(r, "age_ms")) == 0.0);
+	assert_int_equal(json_integer_value(json_object_get(r, "overruns")), 0);
+	json_decref(r);
+	r = ok_call(a->user, "server.info", NULL);
+	assert_int_equal(json_integer_value(json_object_get(r, "rt_overruns")), 0);
+	assert_true(json_is_real(json_object_get(r, "rt_late_max_us")));
+	json_decref(r);
+	api_close(a);
+}
+
+static void test_config_get_shows_file_keys_by_base_name_only(void **state)
+{
+	struct api *a = api_open(27);
+	snprintf(a->cfg.store.path, sizeof(a->cfg.store.path), "%s/chair.db", a->dir);
+	snprintf(a->cfg.panel.socket_path, sizeof(a->cfg.panel.socket_path), "%s", a->sock);
+	snprintf(a->cfg.session.rules_path, sizeof(a->cfg.session.rules_path), "%s/%s", a->dir,
+		 "consultation.rules");
+	snprintf(a->cfg.hal.bus.rtu_device, sizeof(a->cfg.hal.bus.rtu_device), "/dev/ttyUSB0");
+	json_t *r = ok_call(a->tech, "config.get", NULL);
+	const char *ini = str(r, "ini");
+	assert_non_null(strstr(ini, "\npath = chair.db\n"));
+	assert_non_null(strstr(ini, "\nsocket = panel.sock\n"));
+	assert_non_null(strstr(ini, "\nrules = consultation.rules\n"));
+	assert_non_null(strstr(ini, "\ndevice = ttyUSB0\n"));
+	assert_null(strchr(ini, '/')); /* no value is a path of the machine */
+	json_decref(r);
+	/* what the chair runs on is untouched */
+	assert_non_null(strchr(a->cfg.store.path, '/'));
+	api_close(a);
+}
+
+/* In real time the image comes from the rt thread's snapshots, one every RT_SNAPSHOT_MS of
+ * ticks, taken by runner_drain: a copy through the ring, never the rt thread's own image. */
+static void test_real_time_snapshots_come_every_100_ms_of_ticks(void **state)
+{
+	struct chair_config cfg;
+	config_defaults(&cfg);
+	cfg.rt.lock_memory = false;
+	cfg.rt.cpu = -1;
+	struct hal_sim *hs = calloc(1, sizeof(*hs));
+	struct hal_backend be;
+	struct runner *r = calloc(1, sizeof(*r));
+	assert_non_null(hs);
+	assert_non_null(r);
+	hal_sim_bind(hs, &be);
+	char err[512];
+	assert_int_equal(runner_open(r, RUNNER_REALTIME, &cfg, &be, err, sizeof(err)), 0);
+	uint64_t ticks[3];
+	int got = 0;
+	/* progress of the rt thread, not its timing: waits until three snapshots came */
+	for (int i = 0; i < 20000 && got < 3; i++) {
+		struct timespec ts = {0, 1000000};
+		nanosleep(&ts, NULL);
+		runner_drain(r, NULL, NULL);
+		const struct rt_snapshot *snap = runner_snapshot(r);
+		if (snap && (!got || snap->tick != ticks[got - 1]))
+			ticks[got++] = snap->tick;
+	}
+	assert_int_equal(got, 3);
+	uint64_t every = RT_SNAPSHOT_MS * 1000000 / (uint64_t)cfg.rt.period_ns;
+	assert_true(ticks[1] > ticks[0] && ticks[2] > ticks[1]);
+	assert_int_equal((ticks[1] - ticks[0]) % every, 0);
+	assert_int_equal((ticks[2] - ticks[1]) % every, 0);
+	const struct rt_snapshot *snap = runner_snapshot(r);
+	assert_true(snap->in.unit[HAL_UNIT_DRIVE_Y].transactions >= snap->tick - 1);
+	runner_close(r);
+	free(r);
+	free(hs);
+}
+
 int main(void)
 {
 	const char *path = getenv("PANEL_EXAMPLES");
@@ -635,6 +740,9 @@ int main(void)
 		cmocka_unit_test(test_see_professional_is_an_answer_and_refuses_the_start),
 		cmocka_unit_test(test_jog_refused_while_not_idle_and_outside_limits),
 		cmocka_unit_test(test_session_of_an_installed_program_and_feedback_within_its_range),
+		cmocka_unit_test(test_io_read_gives_every_line_drive_register_and_bus_counter),
+		cmocka_unit_test(test_config_get_shows_file_keys_by_base_name_only),
+		cmocka_unit_test(test_real_time_snapshots_come_every_100_ms_of_ticks),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	if (examples)

@@ -59,10 +59,15 @@ static int m_server_info(void *app, struct panel_call *call, json_t *params, jso
 			 struct panel_error *err)
 {
 	struct methods_ctx *m = app;
-	*result = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b}", "version", METHODS_VERSION,
+	/* The rt loop's figures for everyone: a bench compares them with and without clients.
+	 * The worst wake-up comes with the rt thread's snapshot (0 in lockstep). */
+	const struct rt_snapshot *snap = runner_snapshot(m->r);
+	*result = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:I, s:f}", "version", METHODS_VERSION,
 			    "chair_state", session_chair_state(m->session), "session_state",
 			    session_state_name(m->session->state), "backend", m->backend, "role",
-			    panel_role_name(call->role), "homed", m->r->last.homed != 0);
+			    panel_role_name(call->role), "homed", m->r->last.homed != 0,
+			    "rt_overruns", (json_int_t)m->r->last.overruns, "rt_late_max_us",
+			    snap ? (double)snap->latency_max_ns / 1000.0 : 0.0);
 	return 0;
 }
 

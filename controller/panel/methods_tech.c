@@ -1,6 +1,6 @@
 /* The methods after a visit and around it: history and reports (a profile's own, behind its
- * PIN when it has one), installed programs, and the technician's io.read, jog, faults and
- * config.get. */
+ * PIN when it has one), installed programs, and the technician's jog and faults (io.read
+ * and config.get: methods_io.c). */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -265,32 +265,6 @@ int methods_programs_remove(void *app, struct panel_call *call, json_t *params,
 
 /* ---- the technician's ---- */
 
-int methods_io_read(void *app, struct panel_call *call, json_t *params, json_t **result,
-		    struct panel_error *err)
-{
-	struct methods_ctx *m = app;
-	const struct telem *t = &m->r->last;
-	json_t *in = json_object(), *out = json_object(), *air = json_array(), *heat = json_array();
-	for (int i = 0; i < HAL_IN_COUNT; i++)
-		json_object_set_new(in, hal_gpio_in_name[i], json_boolean(t->gpio_in >> i & 1u));
-	for (int i = 0; i < HAL_OUT_COUNT; i++)
-		json_object_set_new(out, hal_gpio_out_name[i], json_boolean(t->gpio_out >> i & 1u));
-	for (int i = 0; i < HAL_AIRBAG_COUNT; i++)
-		json_array_append_new(air, json_real(t->airbag_kpa[i]));
-	for (int i = 0; i < HAL_HEATER_COUNT; i++)
-		json_array_append_new(heat, json_real(t->heater_c[i]));
-	*result = json_pack("{s:s, s:s, s:I, s:o, s:o, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:o, "
-			    "s:o, s:I, s:I}",
-			    "backend", m->backend, "state", session_chair_state(m->session),
-			    "tick", (json_int_t)t->tick, "inputs", in, "outputs", out, "y_mm",
-			    t->y_mm, "z_mm", t->z_mm, "w_mm", t->w_mm, "force_n", t->force_n,
-			    "knead_rpm", t->knead_rpm, "tap_rpm", t->tap_rpm, "back_deg",
-			    t->back_deg, "airbag_kpa", air, "heater_c", heat, "overruns",
-			    (json_int_t)t->overruns, "faults_logged",
-			    (json_int_t)m->r->faults.count);
-	return 0;
-}
-
 int methods_jog(void *app, struct panel_call *call, json_t *params, json_t **result,
 		struct panel_error *err)
 {
@@ -397,22 +371,4 @@ void methods_poll(struct methods_ctx *m)
 		}
 		p->handle = 0;
 	}
-}
-
-int methods_config_get(void *app, struct panel_call *call, json_t *params, json_t **result,
-		       struct panel_error *err)
-{
-	struct methods_ctx *m = app;
-	char *ini = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&ini, &len);
-	if (!f) {
-		panel_error_set(err, PANEL_E_INTERNAL, NULL, "out of memory");
-		return PANEL_E_INTERNAL;
-	}
-	config_write_ini(m->cfg, f);
-	fclose(f);
-	*result = json_pack("{s:s%}", "ini", ini, len);
-	free(ini);
-	return 0;
 }
