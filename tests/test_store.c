@@ -835,6 +835,55 @@ static void fill_one_user(struct fixture *f)
 	store_close(st);
 }
 
+static void test_session_finish_keeps_pain_after_and_summary_once_ended(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st = open_ok(f);
+	struct store_user u = user_named("Mo", 175);
+	assert_int_equal(store_user_create(st, &u), 0);
+	int64_t sid = begin_session(st, u.id, 0.0);
+	int after[AREA_COUNT];
+	no_pain(after);
+	after[AREA_LOWER_BACK] = 2;
+	/* Not before the end: nothing of it is kept. */
+	assert_int_equal(store_session_finish(st, sid, after, "{\"advice\":[]}"), -EINPROGRESS);
+	assert_non_null(strstr(store_error(st), "still running"));
+	struct store_session s;
+	assert_int_equal(store_session_get(st, sid, &s), 0);
+	assert_int_equal(s.pain_after[AREA_LOWER_BACK], -1);
+	assert_string_equal(s.summary_json, "");
+	assert_int_equal(store_session_end(st, sid, STORE_ENDED_COMPLETED, 60.0, "{\"ended\":1}"),
+			 0);
+	/* A pain out of range: neither the pain nor the summary changes. */
+	after[AREA_NECK] = 11;
+	assert_int_equal(store_session_finish(st, sid, after, "{\"advice\":[1]}"), -EINVAL);
+	assert_int_equal(store_session_get(st, sid, &s), 0);
+	assert_string_equal(s.summary_json, "{\"ended\":1}");
+	assert_int_equal(s.pain_after[AREA_LOWER_BACK], -1);
+	after[AREA_NECK] = -1;
+	assert_int_equal(store_session_finish(st, sid, after, "{\"ended\":1,\"advice\":[1]}"), 0);
+	assert_int_equal(store_session_get(st, sid, &s), 0);
+	assert_string_equal(s.summary_json, "{\"ended\":1,\"advice\":[1]}");
+	assert_int_equal(s.pain_after[AREA_LOWER_BACK], 2);
+	assert_int_equal(s.ended, STORE_ENDED_COMPLETED);
+	assert_true(s.end_s == 60.0);
+	/* NULL keeps the summary; the pain after may be given again. */
+	after[AREA_LOWER_BACK] = 3;
+	assert_int_equal(store_session_finish(st, sid, after, NULL), 0);
+	assert_int_equal(store_session_get(st, sid, &s), 0);
+	assert_string_equal(s.summary_json, "{\"ended\":1,\"advice\":[1]}");
+	assert_int_equal(s.pain_after[AREA_LOWER_BACK], 3);
+	assert_int_equal(store_session_finish(st, 999, after, "{}"), -ENOENT);
+	store_close(st);
+
+	struct store_options o = {.readonly = 1};
+	assert_int_equal(store_open_ex(&st, f->path, &o, f->err, sizeof(f->err)), 0);
+	assert_int_equal(store_session_finish(st, sid, after, "{}"), -EROFS);
+	assert_int_equal(store_session_get(st, sid, &s), 0);
+	assert_string_equal(s.summary_json, "{\"ended\":1,\"advice\":[1]}");
+	store_close(st);
+}
+
 static void test_readonly_open_maps_every_write_to_erofs_and_changes_nothing(void **state)
 {
 	struct fixture *f = *state;
@@ -1193,6 +1242,7 @@ int main(void)
 		T(test_a_database_of_a_newer_controller_is_refused_untouched),
 		T(test_sigkill_mid_session_keeps_finished_and_marks_running_interrupted),
 		T(test_interrupted_session_without_events_ends_at_its_start),
+		T(test_session_finish_keeps_pain_after_and_summary_once_ended),
 		T(test_readonly_open_maps_every_write_to_erofs_and_changes_nothing),
 		T(test_readonly_file_or_directory_is_refused_with_erofs_naming_it),
 		T(test_full_disk_is_enospc_keeps_nothing_and_reading_still_works),

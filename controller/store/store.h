@@ -174,6 +174,12 @@ int store_session_end(struct store *st, int64_t sid, enum store_ended ended, dou
 		      const char *summary_json);
 /* Record the pain scores given after the session (0..10, -1 = not said). */
 int store_session_pain_after(struct store *st, int64_t sid, const int pain_after[AREA_COUNT]);
+/* What the person gives after an ended session, in one transaction: the pain scores after
+ * (0..10, -1 = not said) and the summary (NULL = keep the one of the end), which replaces
+ * the one store_session_end kept: it now carries the care advice. -EINPROGRESS while the
+ * session is still running. */
+int store_session_finish(struct store *st, int64_t sid, const int pain_after[AREA_COUNT],
+			 const char *summary_json);
 /* One session with its pain rows. */
 int store_session_get(struct store *st, int64_t sid, struct store_session *out);
 /* The events of one session in time order; -ENOENT for no such session. */

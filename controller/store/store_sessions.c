@@ -287,6 +287,53 @@ int store_session_pain_after(struct store *st, int64_t sid, const int pain_after
 	return store_commit(st, "cannot keep the pain after");
 }
 
+/* The statements of store_session_finish, inside its transaction. The summary's UPDATE runs
+ * once a session, so it is prepared here rather than cached. */
+static int finish_write(struct store *st, int64_t sid, const int pain_after[AREA_COUNT],
+			const char *summary_json)
+{
+	int run = session_running(st, sid);
+	if (run < 0)
+		return run;
+	if (run)
+		return store_fail(st, -EINPROGRESS, "session %lld is still running: no pain after "
+				  "or summary before its end", (long long)sid);
+	int err = pain_after_write(st, sid, pain_after);
+	if (err || !summary_json)
+		return err;
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(st->db, "UPDATE sessions SET summary_json = ? WHERE id = ?",
+				    -1, &s, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(s, 1, summary_json, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 2, sid);
+		rc = store_step_done(s);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_OK)
+		return store_fail_sql(st, rc, "cannot keep the summary of session %lld",
+				      (long long)sid);
+	return 0;
+}
+
+int store_session_finish(struct store *st, int64_t sid, const int pain_after[AREA_COUNT],
+			 const char *summary_json)
+{
+	STORE_ENTER(st);
+	int err = pain_check(st, pain_after, "session", (long long)sid);
+	if (err)
+		return err;
+	err = store_begin(st, "cannot finish a session");
+	if (err)
+		return err;
+	err = finish_write(st, sid, pain_after, summary_json);
+	if (err) {
+		store_rollback(st);
+		return err;
+	}
+	return store_commit(st, "cannot finish a session");
+}
+
 /* A row of SESSION_COLS into out, text pointing at the statement; then its pain rows. */
 static int session_read(struct store *st, sqlite3_stmt *s, struct store_session *out)
 {
