@@ -275,7 +275,9 @@ static void test_whole_visit_consult_scan_plan_feedback_stop_finish_history(void
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(sum, "feedback"),
 							    "softer")), 1);
 	assert_true(json_object_size(json_object_get(sum, "minutes_by_zone")) > 0);
-	assert_true(json_array_size(json_object_get(res, "advice")) > 0);
+	size_t advice_n = json_array_size(json_object_get(res, "advice"));
+	assert_true(advice_n > 0);
+	json_t *advice0 = json_incref(json_array_get(json_object_get(res, "advice"), 0));
 	json_decref(res);
 	assert_int_equal(v->s.state, SESSION_DONE);
 
@@ -294,7 +296,16 @@ static void test_whole_visit_consult_scan_plan_feedback_stop_finish_history(void
 	}
 	assert_int_equal(feedbacks, 3); /* softer, too much, stop */
 	assert_true(phases >= 2);       /* the warm-up and the end at least */
+	/* The care advice given at the finish is stored with the summary and read back. */
+	assert_int_equal(json_array_size(json_object_get(one, "advice")), advice_n);
+	assert_true(json_equal(json_array_get(json_object_get(one, "advice"), 0), advice0));
+	assert_true(strlen(json_string_value(json_object_get(one, "reason"))) > 0);
+	json_decref(advice0);
 	json_decref(one);
+	struct store_session row;
+	assert_int_equal(store_session_get(v->st, sid, &row), 0);
+	assert_non_null(strstr(row.summary_json, "\"advice\""));
+	assert_int_equal(row.pain_after[AREA_LOWER_BACK], 3);
 
 	json_t *doc = NULL;
 	assert_int_equal(session_history_doc(&v->s, u.id, &doc, &err), 0);

@@ -110,9 +110,19 @@ int session_finish(struct session *s, int64_t sid, const int pain_after[AREA_COU
 							    : "this session is not waiting for its pain scores");
 	int before[AREA_COUNT];
 	memcpy(before, row.pain_before, sizeof(before));
-	if ((rc = store_session_pain_after(s->st, sid, pain_after)))
-		return session_store_failed(s, err, rc);
+	/* The summary kept at the end, now with the care advice that follows the pain after:
+	 * both in one transaction, so history.get has what the person was told. */
 	json_t *advice = session_advice_json(s, pain_after);
+	json_t *kept = json_copy(s->summary);
+	json_object_set(kept, "advice", advice);
+	char *text = json_dumps(kept, JSON_COMPACT);
+	json_decref(kept);
+	rc = text ? store_session_finish(s->st, sid, pain_after, text) : -ENOMEM;
+	free(text);
+	if (rc) {
+		json_decref(advice);
+		return session_store_failed(s, err, rc);
+	}
 	*result = json_pack("{s:I, s:O, s:o, s:o}", "session_id", (json_int_t)sid, "summary",
 			    s->summary, "pain", pain_rows(before, pain_after), "advice", advice);
 	session_set_state(s, SESSION_DONE);
@@ -219,6 +229,14 @@ int session_history_one(struct session *s, int64_t sid, json_t **doc, struct pan
 		return session_store_failed(s, err, rc);
 	json_t *o = history_session(&ss);
 	json_object_set_new(o, "plan_text", json_string(ss.plan_text ? ss.plan_text : ""));
+	/* How it ended and the care advice given at the finish, from the stored summary. */
+	json_t *sum = ss.summary_json[0] ? json_loads(ss.summary_json, 0, NULL) : NULL;
+	json_t *reason = json_object_get(sum, "reason"), *advice = json_object_get(sum, "advice");
+	json_object_set_new(o, "reason", json_is_string(reason) ? json_incref(reason)
+								: json_string(""));
+	json_object_set_new(o, "advice", json_is_array(advice) ? json_incref(advice)
+								: json_array());
+	json_decref(sum);
 	json_t *events = json_array();
 	if ((rc = store_session_events(s->st, sid, take_event, events))) {
 		json_decref(o);
