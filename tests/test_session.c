@@ -382,6 +382,39 @@ static void test_session_ends_by_itself_at_its_time(void **state)
 	visit_close(v);
 }
 
+static void test_session_limit_ends_it_gently_before_the_safety_trip(void **state)
+{
+	struct visit *v = visit_open(13, 170);
+	v->cfg.session.max_s = 120; /* the planner keeps the plan within it */
+	add_user(v, "ed", 170);
+	struct consult_answers a;
+	two_areas(&a);
+	consult(v, "ed", &a);
+	plan_and_start(v, "ed");
+	tick_for(v, 10);
+	/* a pause counts towards the limit as the tick counts it: the person falls asleep */
+	assert_int_equal(feedback(v, ACT_PAUSE), 0);
+	assert_true(tick_until_state(v, SESSION_PAUSED, 2));
+	assert_true(tick_until_state(v, SESSION_AWAITING_PAIN, v->cfg.session.max_s));
+	assert_int_equal(v->s.ended, STORE_ENDED_COMPLETED);
+	assert_string_equal(v->s.end_reason, "session limit");
+	/* the roller released and the chair idle, no fault latched for a technician */
+	assert_int_equal(v->r.last.state, ST_IDLE);
+	assert_int_equal(v->r.last.fault, 0);
+	assert_true(v->r.last.z_mm < 1);
+	assert_int_equal(v->r.faults.count, 0);
+	struct store_session ss;
+	assert_int_equal(store_session_get(v->st, v->s.sid, &ss), 0);
+	assert_int_equal(ss.ended, STORE_ENDED_COMPLETED);
+	double ran_s = ss.end_s - ss.start_s;
+	assert_true(ran_s < v->cfg.session.max_s && ran_s > v->cfg.session.max_s - 10);
+	/* and the safety's trip never came later either */
+	tick_for(v, 10);
+	assert_int_equal(v->r.last.fault, 0);
+	assert_int_equal(v->r.faults.count, 0);
+	visit_close(v);
+}
+
 static void test_fault_during_session_ends_it_as_fault_and_stores_it(void **state)
 {
 	struct visit *v = visit_open(9, 175);
@@ -577,6 +610,7 @@ int main(void)
 		cmocka_unit_test(test_see_professional_consultation_cannot_plan_or_start),
 		cmocka_unit_test(test_feedback_refused_with_the_state_when_no_session_runs),
 		cmocka_unit_test(test_session_ends_by_itself_at_its_time),
+		cmocka_unit_test(test_session_limit_ends_it_gently_before_the_safety_trip),
 		cmocka_unit_test(test_fault_during_session_ends_it_as_fault_and_stores_it),
 		cmocka_unit_test(test_too_much_lowers_the_zone_for_the_next_plan),
 		cmocka_unit_test(test_a_new_body_or_consultation_drops_the_proposed_plan),

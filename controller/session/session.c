@@ -531,6 +531,7 @@ int session_start(struct session *s, const char *user, const char *program_text,
 	s->start_tick = s->r->last.tick;
 	s->seen_running = false;
 	s->stop_asked = false;
+	s->limit_stop = false;
 	s->start_seq = 0;
 	s->ended = STORE_ENDED_RUNNING;
 	memset(&s->tally, 0, sizeof(s->tally));

@@ -114,6 +114,7 @@ struct session {
 	uint32_t start_seq, stop_seq, home_seq;
 	bool seen_running;
 	bool stop_asked;
+	bool limit_stop;            /* stopped by the session itself at the session limit */
 	double start_wall_s;
 	uint64_t start_tick;
 	uint64_t last_tick;

@@ -9,6 +9,11 @@
 
 #include "session_internal.h"
 
+/* The session stops itself this long before [session] max_s: the safety's session-limit
+ * trip latches a fault that needs a technician, wrong for a person alone in the chair, so
+ * it stays a backstop that never fires while the main thread follows the telemetry. */
+#define SESSION_LIMIT_MARGIN_S 5.0
+
 static const char *const action_names[ACT_COUNT] = {
 	[ACT_STRONGER] = "stronger", [ACT_SOFTER] = "softer",     [ACT_FASTER] = "faster",
 	[ACT_SLOWER] = "slower",     [ACT_WIDER] = "wider",       [ACT_NARROWER] = "narrower",
@@ -227,9 +232,30 @@ static void check_end(struct session *s, const struct telem *t)
 		session_end(s, STORE_ENDED_FAULT, "the chair refused the start");
 		return;
 	}
-	if (s->seen_running && t->state == ST_IDLE)
-		session_end(s, s->stop_asked ? STORE_ENDED_STOPPED : STORE_ENDED_COMPLETED,
-			    s->stop_asked ? "stopped" : "the plan's end");
+	if (s->seen_running && t->state == ST_IDLE) {
+		if (s->limit_stop)
+			session_end(s, STORE_ENDED_COMPLETED, "session limit");
+		else
+			session_end(s, s->stop_asked ? STORE_ENDED_STOPPED : STORE_ENDED_COMPLETED,
+				    s->stop_asked ? "stopped" : "the plan's end");
+	}
+}
+
+/* A gentle stop a few seconds before the session limit (time running and paused, as the
+ * tick counts it): the roller released, the session completed. */
+static void check_limit(struct session *s, const struct telem *t)
+{
+	if (!s->seen_running || s->limit_stop || s->stop_asked ||
+	    (t->state != ST_RUNNING && t->state != ST_PAUSED))
+		return;
+	if (session_elapsed_s(s) < s->cfg->session.max_s - SESSION_LIMIT_MARGIN_S)
+		return;
+	struct ctl_cmd stop = {.kind = CMD_STOP};
+	if (!runner_send(s->r, &stop))
+		return; /* a stop goes by the safe lane, never refused: not reached */
+	s->limit_stop = true;
+	session_event(s, STORE_EVENT_PHASE, "session-limit", session_zone_now(s),
+		      "stopped by the session limit");
 }
 
 /* The send of a start once the chair is homed (a visit without a scan homes first). */
@@ -269,6 +295,7 @@ static void on_running(struct session *s, const struct telem *t)
 		session_set_state(s, SESSION_FINISHING);
 	}
 	tally(s, t);
+	check_limit(s, t);
 	const char *phase = phase_of(s->plan, t->phase_step);
 	int zone = session_zone_now(s);
 	if (s->seen_running && (strcmp(phase, s->last_phase) || t->phase_step != s->last_step ||
