@@ -69,7 +69,11 @@ static int follow(struct chairctl *c)
 				return rc;
 			last_status = now;
 			const char *state = session_state_of(st);
-			if (!state_under_way(state)) {
+			/* A session just started may still wait for the chair (homing): it has its
+			 * id and no end yet, and is under way too. */
+			bool starting = json_is_integer(json_object_get(st, "session_id")) &&
+					!json_object_get(st, "ended");
+			if (!state_under_way(state) && !starting) {
 				printf("session %s%s%s\n", *state ? state : "not under way",
 			       *chairctl_str(st, "ended") ? ": " : "", chairctl_str(st, "ended"));
 				json_decref(st);

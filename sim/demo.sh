@@ -23,8 +23,10 @@ cleanup() {
 trap cleanup EXIT
 trap 'echo; echo "demo: interrupted, stopping the chair"; exit 130' INT TERM
 
+# die WHY: what went wrong, and the chair's fault log when chaird still answers
 die() {
 	echo "demo: $*" >&2
+	[ -S "$tmp/panel.sock" ] && "$build/chairctl" --socket "$tmp/panel.sock" faults >&2
 	exit 1
 }
 

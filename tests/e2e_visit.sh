@@ -254,6 +254,15 @@ check "cy again: session started" ran cy.start2 0 '^session [0-9]+ started$'
 follow_pid=$!
 E2E_PIDS="$E2E_PIDS $follow_pid"
 check "cy again: running" wait_running "$T/cy.follow2"
+ctl cy.pause session pause
+check "cy again: pause" ran cy.pause 0 '^session pause: done$'
+check "cy again: status --follow sees it paused" wait_for "$T/cy.follow2" 'session paused' 10
+ctl cy.paused session status
+check "cy again: status says paused" ran cy.paused 0 '^state: paused$'
+ctl cy.resume session resume
+check "cy again: resume" ran cy.resume 0 '^session resume: done$'
+n=$(grep -c '^motion ' "$T/cy.follow2")
+check "cy again: running again" wait_count "$T/cy.follow2" '^motion ' $((n + 2)) 20
 kill -9 "$CHAIRD_PID"
 wait "$CHAIRD_PID" 2>/dev/null
 wait "$follow_pid"
@@ -266,6 +275,12 @@ rm -f "$T/panel.sock" # a killed chaird leaves its socket file behind
 start_chaird restarted any || fail "chaird did not start again after the kill"
 check "the restart says it marked the running session interrupted" \
 	grep -q '1 session(s) a crash left running marked interrupted' "$T/restarted.chaird"
+ctl users user list
+check "user list: everyone, with their height" \
+	ran users 0 '^ana +168 cm' '^bo +160 cm' '^cy +182 cm' '^ee '
+ctl cy.show user show cy
+check "user show: the profile, its limits and preferences" \
+	ran cy.show 0 '^name: cy$' '^limits:' 'areas_avoided: shoulders' '^preferences:'
 ctl cy.history2 history cy
 check "after the restart, cy's running session is interrupted and the finished one intact" \
 	ran cy.history2 0 '^history of cy: 2 sessions$' ' stopped .*neck 5 -> 2, lower-back 3 -> 3' \
