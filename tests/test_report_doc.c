@@ -126,7 +126,7 @@ static void test_html_is_standalone_printable_and_has_the_svg_trend(void **state
 	/* one chart per area scored, each with its axis label and the 30 % line */
 	assert_int_equal(count(html, "<svg "), 2);
 	assert_int_equal(count(html, "</svg>"), 2);
-	assert_int_equal(count(html, "pain (0&ndash;10)"), 2);
+	assert_int_equal(count(html, "pain (0&#8211;10)"), 2);
 	assert_int_equal(count(html, "session (date, UTC)"), 2);
 	assert_int_equal(count(html, "stroke-dasharray"), 2);
 	assert_int_equal(count(html, "30 % below the first score"), 2);

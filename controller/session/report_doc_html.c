@@ -292,7 +292,7 @@ static void chart_axes(FILE *f, const json_t *points)
 			chart_y(s) + 4, s);
 	fprintf(f,
 		"<text x=\"14\" y=\"%.1f\" text-anchor=\"middle\" transform=\"rotate(-90 14 %.1f)\">"
-		"pain (0&ndash;10)</text>\n",
+		"pain (0&#8211;10)</text>\n",
 		chart_y(5), chart_y(5));
 	/* Every label while they fit, every k-th past a dozen sessions. */
 	size_t step = n > 12 ? (n + 11) / 12 : 1;
