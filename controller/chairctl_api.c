@@ -109,7 +109,8 @@ int chairctl_call_quiet(struct chairctl *c, const char *method, json_t *params, 
 	return exit_code;
 }
 
-int chairctl_call(struct chairctl *c, const char *method, json_t *params, json_t **result, int timeout_ms)
+int chairctl_call(struct chairctl *c, const char *method, json_t *params, json_t **result,
+		  int timeout_ms)
 {
 	return chairctl_call_quiet(c, method, params, result, timeout_ms, 0, NULL);
 }
@@ -254,6 +255,17 @@ json_t *chairctl_parse_pain(const char *s)
 	if (!chairctl_parse_int("--pain score", eq + 1, 0, 10, &score))
 		return NULL;
 	return json_pack("{s:s, s:I}", "area", area, "score", (json_int_t)score);
+}
+
+const char *chairctl_pin(const char *arg)
+{
+	static char line[128];
+	if (strcmp(arg, "-"))
+		return arg;
+	if (!fgets(line, sizeof(line), stdin))
+		line[0] = '\0';
+	line[strcspn(line, "\r\n")] = '\0';
+	return line;
 }
 
 const char *chairctl_str(const json_t *obj, const char *key)

@@ -51,6 +51,9 @@ void chairctl_print_result(const struct chairctl *c, const json_t *v);
 bool chairctl_parse_int(const char *opt, const char *s, long lo, long hi, long *out);
 /* "lower-back=6" as {"area": "lower-back", "score": 6}, or NULL after a message. */
 json_t *chairctl_parse_pain(const char *s);
+/* A --pin value: "-" reads it from the first line of standard input (so it need not show in
+ * the process list), anything else is the PIN itself. */
+const char *chairctl_pin(const char *arg);
 /* A string field of obj, "" when absent. */
 const char *chairctl_str(const json_t *obj, const char *key);
 /* A number field of obj, fallback when absent. */

@@ -38,7 +38,8 @@ static void print_motion_note(const json_t *p)
 {
 	printf("motion  %6.1f s  y %4.0f mm  %-11s force %5.1f N (target %5.1f, cap %5.1f)\n",
 	       chairctl_num(p, "t_s", 0), chairctl_num(p, "y_mm", 0), chairctl_str(p, "zone"),
-	       chairctl_num(p, "force_n", 0), chairctl_num(p, "force_target_n", 0), chairctl_num(p, "cap_n", 0));
+	       chairctl_num(p, "force_n", 0), chairctl_num(p, "force_target_n", 0),
+	       chairctl_num(p, "cap_n", 0));
 }
 
 /* Monotonic seconds. */
@@ -322,7 +323,7 @@ static json_t *user_params(int argc, char **argv, const char *cmd, char **out_pa
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, "o:", lo, NULL)) != -1) {
 		if (ch == 'p')
-			pin = optarg;
+			pin = chairctl_pin(optarg);
 		else if ((ch == 'f' || ch == 'o') && format) {
 			if (ch == 'f')
 				*format = optarg;
@@ -429,7 +430,8 @@ int chairctl_cmd_history(struct chairctl *c, int argc, char **argv)
 	const json_t *sessions = json_object_get(h, "sessions");
 	const json_t *user = json_object_get(h, "user");
 	size_t n = json_array_size(sessions);
-	printf("history of %s: %zu session%s\n", *chairctl_str(user, "name") ? chairctl_str(user, "name") : argv[argc - 1],
+	const char *name = *chairctl_str(user, "name") ? chairctl_str(user, "name") : argv[argc - 1];
+	printf("history of %s: %zu session%s\n", name,
 	       n, n == 1 ? "" : "s");
 	if (n)
 		print_history_sessions(sessions);

@@ -54,7 +54,7 @@ int chairctl_cmd_user(struct chairctl *c, int argc, char **argv)
 			if (!chairctl_parse_int("--height", optarg, 100, 250, &height))
 				return CHAIRCTL_USAGE;
 		} else if (ch == 'p' && strcmp(sub, "list")) {
-			pin = optarg;
+			pin = chairctl_pin(optarg);
 		} else {
 			fprintf(stderr, "chairctl: user %s: unexpected option\n", sub);
 			return CHAIRCTL_USAGE;

@@ -38,7 +38,8 @@ double report_doc_duration_s(const json_t *session)
 	double d = report_doc_num(session, "duration_s", -1);
 	if (d >= 0)
 		return d;
-	double start = report_doc_num(session, "start_s", NAN), end = report_doc_num(session, "end_s", NAN);
+	double start = report_doc_num(session, "start_s", NAN);
+	double end = report_doc_num(session, "end_s", NAN);
 	return end >= start ? end - start : -1;
 }
 
