@@ -16,7 +16,10 @@ e2e_cleanup() {
 	done
 	rm -rf "$E2E_TMP"
 }
-trap e2e_cleanup EXIT INT TERM
+trap e2e_cleanup EXIT
+# A script interrupted or killed stops here: the cleanup runs on the way out (EXIT).
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 pass() {
 	echo "PASS: $*"
