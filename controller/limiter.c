@@ -4,6 +4,18 @@
 
 #include <math.h>
 
+double limiter_force_bound_n(double cap_n)
+{
+	if (!(cap_n > 0))
+		return 0; /* NaN too */
+	double room_n = LIMITER_HEADROOM_SHARE * cap_n;
+	if (room_n < LIMITER_HEADROOM_N)
+		room_n = LIMITER_HEADROOM_N;
+	if (room_n > LIMITER_HEADROOM_MOST * cap_n)
+		room_n = LIMITER_HEADROOM_MOST * cap_n;
+	return cap_n - room_n;
+}
+
 void limiter_reset(struct limiter *l)
 {
 	l->force_n = 0;

@@ -564,7 +564,9 @@ void tick(struct ctl *c, const struct hal_inputs *in, struct hal_outputs *out)
 		if (c->state == ST_RUNNING || c->state == ST_PAUSED)
 			feedback_apply_width(&c->feedback, &c->targets, c->est.w_mm,
 					     c->cfg->w.min_mm, c->cfg->w.max_mm);
-		double cap_n = feedback_ceiling_n(&c->feedback, c->force_cap_n);
+		/* Under the cap by the loop's headroom, or the zone's ceiling. */
+		double cap_n = feedback_ceiling_n(&c->feedback,
+						  limiter_force_bound_n(c->force_cap_n));
 		limiter_apply(&c->limiter, c->cfg, cap_n,      /* 6 limiter */
 			      c->est.force_n, c->period_s, &c->targets);
 		memset(out, 0, sizeof(*out));

@@ -38,7 +38,7 @@ double force_step(struct force_ctl *fc, const struct force_gains *g, double targ
 		/* At or past the cap: no stored integral may keep pushing. */
 		if (fc->integral_mm_s > 0)
 			fc->integral_mm_s = 0;
-		double back = -g->kp_mm_s_per_n * (measured_n - cap_n);
+		double back = -FORCE_OVER_CAP_GAIN * g->kp_mm_s_per_n * (measured_n - cap_n);
 		if (out > back)
 			out = back;
 	}

@@ -3,6 +3,14 @@
 #ifndef MOTION_FORCE_H
 #define MOTION_FORCE_H
 
+/* Past the cap the loop backs off this many times faster than its proportional gain: where
+ * the carriage carries the roller onto a rising part of the body the body comes at the
+ * roller, at some 7 mm/s on the shoulders at 8 mm/s of carriage (measured), and the
+ * proportional term alone needs 3 N past the target to retract that fast; this needs
+ * 0.7 N past the cap, which the limiter's headroom (limiter_force_bound_n) keeps under the
+ * person's own cap. A body coming faster is axes.c's to meet (its forecast drop). */
+#define FORCE_OVER_CAP_GAIN 5.0
+
 struct force_gains {
 	double kp_mm_s_per_n;
 	double ki_mm_s2_per_n;
