@@ -96,6 +96,27 @@ static double carriage(struct axes *ax, const struct chair_config *cfg, const st
 	return clamp(v, -cfg->y.speed_max_mm_s, cfg->y.speed_max_mm_s);
 }
 
+/* The force AXES_FORECAST_S ahead if it goes on rising as fast as over the last readings;
+ * the reading itself while it rises slowly, falls, or before there are readings enough.
+ * Takes force_n in. A reading that is not a number is its own forecast (the callers' checks
+ * treat it as contact) and leaves the readings as they were. */
+static double force_ahead_n(struct axes *ax, double force_n, double dt_s)
+{
+	if (!(force_n == force_n))
+		return force_n;
+	double ahead_n = force_n;
+	if (ax->force_seen == AXES_RISE_TICKS) {
+		double rise_n_s = (force_n - ax->force_seen_n[0]) / (AXES_RISE_TICKS * dt_s);
+		if (rise_n_s > AXES_RISE_MIN_N_S)
+			ahead_n += rise_n_s * AXES_FORECAST_S;
+		for (int i = 1; i < AXES_RISE_TICKS; i++)
+			ax->force_seen_n[i - 1] = ax->force_seen_n[i];
+		ax->force_seen--;
+	}
+	ax->force_seen_n[ax->force_seen++] = force_n;
+	return ahead_n;
+}
+
 static double roller(struct axes *ax, const struct chair_config *cfg, const struct estimate *est,
 		     const struct hal_inputs *in, const struct motion_targets *t, double cap_n,
 		     double dt_s)
@@ -109,12 +130,20 @@ static double roller(struct axes *ax, const struct chair_config *cfg, const stru
 		ax->z_contact_mm = est->z_mm;
 		ax->z_contact_seen = true;
 	}
+	double ahead_n = force_ahead_n(ax, est->force_n, dt_s > 0 ? dt_s : 1e-3);
 	if (!est->z_homed)
 		return 0;
 	/* "Too much" is a drop, not a slewed target: the release path down to the new cap,
-	 * then the force loop takes over from there. */
+	 * then the force loop takes over from there. A force rising so fast that it will be
+	 * past the cap before the drive could turn round (the body coming at the roller: the
+	 * carriage carrying it from the neck onto the shoulders, 60 mm/s of body at 30 mm/s of
+	 * carriage, where the force loop's back-off let a 17 N target reach 43 N) drops the
+	 * same way, from before the cap rather than after it. */
+	double drop_to_n = cap_n + fmin(Z_DROP_SLACK_N, Z_DROP_SLACK_SHARE * cap_n);
+	if (t->z_mode == Z_FORCE && ahead_n > drop_to_n)
+		ax->z_dropping = true;
 	if (ax->z_dropping) {
-		if (!(est->force_n <= cap_n + fmin(Z_DROP_SLACK_N, Z_DROP_SLACK_SHARE * cap_n)))
+		if (!(est->force_n <= drop_to_n && ahead_n <= drop_to_n))
 			return -cfg->force.release_speed_mm_s;
 		ax->z_dropping = false;
 	}

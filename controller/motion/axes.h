@@ -16,6 +16,13 @@
 #include "targets.h"
 #include "trajectory.h"
 
+/* The force a few ms ahead: its rise over the last AXES_RISE_TICKS readings, when faster
+ * than AXES_RISE_MIN_N_S (the load cell's 0.1 N steps alone never are), carried on for
+ * AXES_FORECAST_S, the Z drive's time to turn round (its velocity lag, 10 ms). */
+#define AXES_RISE_TICKS 4
+#define AXES_RISE_MIN_N_S 75.0
+#define AXES_FORECAST_S 0.010
+
 struct axes {
 	struct traj y_traj;
 	bool y_traj_live;     /* the trajectory was used last tick */
@@ -28,6 +35,8 @@ struct axes {
 	double z_contact_mm;  /* roller protrusion at the last contact with the body */
 	bool z_contact_seen;  /* since the roller last came out */
 	bool z_dropping;      /* "too much": off the body at release speed down to the cap */
+	double force_seen_n[AXES_RISE_TICKS]; /* the last force readings, oldest first */
+	int force_seen;       /* how many of them there are */
 };
 
 /* Homing takes the carriage and roller drives directly, by velocity. */
