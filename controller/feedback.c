@@ -37,6 +37,15 @@ static int clamp_level(int v)
 	       : v > FEEDBACK_LEVEL_MAX ? FEEDBACK_LEVEL_MAX : v;
 }
 
+/* A ceiling of ceiling_n under level_n, kept FEEDBACK_TOO_MUCH_GAP_N under it (0 at least). */
+static double below_level_n(double ceiling_n, double level_n)
+{
+	double most_n = level_n - FEEDBACK_TOO_MUCH_GAP_N;
+	if (ceiling_n > most_n)
+		ceiling_n = most_n;
+	return ceiling_n > 0 ? ceiling_n : 0;
+}
+
 void feedback_adjust_intensity(struct feedback *f, int delta)
 {
 	f->intensity = clamp_level(f->intensity + delta);
@@ -44,7 +53,7 @@ void feedback_adjust_intensity(struct feedback *f, int delta)
 	if (delta > 0 && level_n > 0) {
 		double lifted_n = f->ceiling_n[f->zone] + FEEDBACK_TOO_MUCH_STEP * level_n;
 		double most_n = FEEDBACK_TOO_MUCH_MAX * level_n;
-		f->ceiling_n[f->zone] = lifted_n < most_n ? lifted_n : most_n;
+		f->ceiling_n[f->zone] = below_level_n(lifted_n < most_n ? lifted_n : most_n, level_n);
 	}
 }
 
@@ -60,15 +69,28 @@ void feedback_adjust_width(struct feedback *f, int delta)
 		   : w > FEEDBACK_WIDTH_LEVELS ? FEEDBACK_WIDTH_LEVELS : w;
 }
 
-void feedback_too_much(struct feedback *f, double force_n, double fallback_n)
+/* "Too much" at level_n for zone z alone. */
+static void too_much_in(struct feedback *f, int z, double level_n)
 {
-	double level_n = force_n >= 0 ? force_n : fallback_n; /* NaN fails the comparison */
-	double *seen_n = &f->too_much_n[f->zone];
+	double *seen_n = &f->too_much_n[z];
 	/* Said again under the ceiling: the lower force is the new level. */
 	if (*seen_n > 0 && *seen_n < level_n)
 		level_n = *seen_n;
 	*seen_n = level_n;
-	f->ceiling_n[f->zone] = FEEDBACK_TOO_MUCH_DROP * level_n;
+	f->ceiling_n[z] = below_level_n(FEEDBACK_TOO_MUCH_DROP * level_n, level_n);
+}
+
+void feedback_too_much(struct feedback *f, double force_n, double fallback_n)
+{
+	double level_n = force_n >= 0 ? force_n : fallback_n; /* NaN fails the comparison */
+	too_much_in(f, f->zone, level_n);
+	/* Within the margin of a zone's edge the estimate of where the roller is may say either
+	 * zone (measured: a "too much" said on the shoulders' edge went to the upper back, and
+	 * the shoulders came back to 10 N over it): the level is both zones'. */
+	if (f->near_lo != f->zone)
+		too_much_in(f, f->near_lo, level_n);
+	if (f->near_hi != f->zone && f->near_hi != f->near_lo)
+		too_much_in(f, f->near_hi, level_n);
 }
 
 /* Zone z's ceiling, or cap_n. */

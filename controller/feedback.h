@@ -25,11 +25,20 @@
 #define FEEDBACK_TOO_MUCH_DROP 0.55
 #define FEEDBACK_TOO_MUCH_STEP 0.10
 #define FEEDBACK_TOO_MUCH_MAX 0.85
-/* A zone's ceiling holds this far around it too: on its edge the estimate of where the
- * roller is may say one zone then the other, tick after tick, and a roller travelling into
- * it must be down to the ceiling when it gets there (the tick drops it at release speed,
- * some 20 ms; 10 mm is 125 ms at the carriage's 80 mm/s). */
-#define FEEDBACK_ZONE_MARGIN_MM 10.0
+/* And never within this of it: at a light level (2-5 N) 85 % is half a newton under it,
+ * less than a wall of the body coming at the roller takes before the drop catches it
+ * (measured: 0.2 N left under a 3.6 N level, over a thousand simulated sessions). */
+#define FEEDBACK_TOO_MUCH_GAP_N 1.0
+/* A zone's ceiling holds FEEDBACK_ZONE_PROMISE_MM around it too, on the truth: on its edge
+ * the estimate of where the roller is may say one zone then the other, tick after tick, and
+ * a roller travelling into it must be down to the ceiling when it gets there. The chair
+ * holds it FEEDBACK_ZONE_MARGIN_MM around, 5 mm more: the carriage's travel while the
+ * roller drops to the ceiling (at release speed, 15-45 ms; 3.6 mm at the carriage's
+ * 80 mm/s). Measured: with the hold at 10 mm a roller crawling toward a zone at 21 N came
+ * into the 10 mm still 9 N over the zone's level, for 11 ms. A "too much" said within it
+ * is the level of every zone it reaches (feedback_too_much). */
+#define FEEDBACK_ZONE_PROMISE_MM 10.0
+#define FEEDBACK_ZONE_MARGIN_MM 15.0
 
 struct feedback {
 	int intensity;                     /* -5..+5 steps of 10 % on force and depth */
@@ -54,7 +63,8 @@ void feedback_set_zones_near(struct feedback *f, int body_zone_lo, int body_zone
 void feedback_adjust_intensity(struct feedback *f, int delta);
 void feedback_adjust_speed(struct feedback *f, int delta);
 void feedback_adjust_width(struct feedback *f, int delta);
-/* "Too much" at force_n in the current zone: that zone's ceiling drops to
+/* "Too much" at force_n in the current zone, and in the zones FEEDBACK_ZONE_MARGIN_MM up
+ * and down the back from it (feedback_set_zones_near): each one's ceiling drops to
  * FEEDBACK_TOO_MUCH_DROP of it (of the lower level, when it was too much there before).
  * A force that is not a number counts as fallback_n. */
 void feedback_too_much(struct feedback *f, double force_n, double fallback_n);
