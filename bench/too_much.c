@@ -3,7 +3,10 @@
  * then a stop), in lockstep on the simulator's truth: the time from the request to a 40 %
  * lower true contact force, its 99th percentile and worst (too_much_drop_ms_p99, goal
  * <= 50; too_much_drop_ms_max), and in the same run, for reference, the time from a stop
- * to no true force at all (stop_release_ms_p99, _max; the bound is 1 s). Simulated time, so
+ * to no true force at all (stop_release_ms_p99, _max; the bound is 1 s), the most the true
+ * force went past the person's cap (cap_excess_n_max, 0 expected) and how close under it
+ * it came (cap_margin_n_min), and the ms the true force was back at a level that was too
+ * much where the roller was (too_much_return_ms, 0 expected). Simulated time, so
  * the figures are the controller's and the simulated chair's, not this host's. A session
  * that could not run, or a "too much" never met in the 200 ms watched, is counted and
  * printed. Never fails on a figure. Run from the repository root (the rules table). */
@@ -34,8 +37,9 @@ int main(void)
 	static struct ss_world w;
 	static uint32_t drops[SESSIONS * SS_TOO_MUCH_MAX], stops[SESSIONS];
 	size_t n_drops = 0, n_stops = 0;
-	int failed = 0, never = 0;
-	char err[512];
+	int failed = 0, never = 0, returns = 0;
+	double over_n = -INFINITY;
+	char err[1024];
 	if (ss_open(&w, 8, err, sizeof(err)) != 0) {
 		fprintf(stderr, "too_much: %s\n", err);
 		return 1;
@@ -53,6 +57,8 @@ int main(void)
 			else
 				drops[n_drops++] = s.drop_ms[k];
 		}
+		over_n = fmax(over_n, s.most_over_cap_n);
+		returns += s.returns;
 		if (s.stop_release_ms >= 0)
 			stops[n_stops++] = (uint32_t)s.stop_release_ms;
 	}
@@ -68,6 +74,9 @@ int main(void)
 	printf("stop_release_ms_p99: %u\n", percentile(stops, n_stops, 99));
 	printf("stop_release_ms_max: %u\n", n_stops ? stops[n_stops - 1] : 0);
 	printf("stop_releases: %zu\n", n_stops);
+	printf("cap_excess_n_max: %.3f\n", over_n > 0 ? over_n : 0.0);
+	printf("cap_margin_n_min: %.3f\n", over_n < 0 ? -over_n : 0.0);
+	printf("too_much_return_ms: %d\n", returns);
 	printf("sessions_not_run: %d\n", failed);
 	return 0;
 }

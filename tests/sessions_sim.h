@@ -16,6 +16,8 @@
 #include "../controller/session/rules.h"
 #include "rig.h"
 
+_Static_assert(SIM_ZONE_COUNT == BODY_ZONE_COUNT, "the truth's zones are the body map's");
+
 #define SS_TOO_MUCH_MS 50          /* "too much": 40 % lower true force within this */
 #define SS_TOO_MUCH_MAX 16         /* per session, at most */
 #define SS_RUN_MIN_MS 20000        /* each session runs this long at least ... */
@@ -28,6 +30,9 @@ struct ss_world {
 	uint64_t rng;
 	uint64_t resume_tick;     /* paused: resume on this tick, 0 = not paused */
 	FILE *trace;              /* when set: every too much and every return, with the tick */
+	bool trace_all;           /* and every tick of the session */
+	void (*on_tick)(struct ss_world *w, void *arg); /* when set: after every tick */
+	void *on_tick_arg;
 	char text[PLANNER_TEXT_MAX];
 };
 
@@ -42,11 +47,14 @@ struct ss_session {
 	uint32_t drop_ms[SS_TOO_MUCH_MAX]; /* to a 40 % lower true force (UINT32_MAX: never, in
 	                                     the 200 ms watched) */
 	int returns;               /* ticks the true force was back at a level that was too much,
-	                              in the zone it was said in */
-	double return_excess_n;    /* the most it was above such a level, and that level */
+	                              where the roller truly was (ss_level_here_n) */
+	double return_excess_n;    /* the most it was at or above such a level, and that level */
 	double return_level_n;
 	int return_zone;           /* where (a body zone, FEEDBACK_ZONE_ELSEWHERE) */
-	int returns_neck;          /* of returns, those on the neck (see the test) */
+	double level_margin_n;     /* the least a level was above the true force there (the
+	                              most when none was said), and that level */
+	double level_margin_of_n;
+	int zone_disagreed;        /* "too much" said where the chair's zone was not the truth's */
 	int stop_release_ms;       /* stop -> true force 0; -1 when the run ended by itself */
 	int commands;              /* other feedback sent */
 	int guided_there;          /* "there" taken by a guided trigger point */
@@ -96,15 +104,50 @@ static inline void ss_answers(struct ss_world *w, struct consult_answers *a)
 			     c == COND_CANCER || c == COND_FEVER;
 		if (stops && ss_rand(w, 5) != 0)
 			continue;
-		bool area = condition_takes_area(c);
-		consult_answers_add(a, c, area ? (int)ss_rand(w, AREA_COUNT) : -1,
-				    area ? (int)ss_rand(w, 16) - 1 : -1);
+		/* One draw a statement: the order a call's arguments (or an assignment's two
+		 * sides) are evaluated in is the compiler's, and the same seed must give the same
+		 * sessions whichever compiler built the test. */
+		bool takes = condition_takes_area(c);
+		int area = takes ? (int)ss_rand(w, AREA_COUNT) : -1;
+		int weeks_ago = takes ? (int)ss_rand(w, 16) - 1 : -1;
+		consult_answers_add(a, c, area, weeks_ago);
 	}
-	for (int i = 1 + (int)ss_rand(w, 3); i > 0; i--)
-		a->pain_score[ss_rand(w, AREA_COUNT)] = 3 + (int)ss_rand(w, 8);
+	for (int i = 1 + (int)ss_rand(w, 3); i > 0; i--) {
+		int where = (int)ss_rand(w, AREA_COUNT);
+		a->pain_score[where] = 3 + (int)ss_rand(w, 8);
+	}
 	a->goals = 1u + ss_rand(w, (1u << GOAL_COUNT) - 1);
 	a->intensity = (enum intensity)ss_rand(w, INTENSITY_COUNT);
 	a->duration_min = 5 + (int)ss_rand(w, 26);
+}
+
+/* The consultation in words, for a failure's message: conditions (area, weeks ago), pain
+ * per area, goals, intensity, duration. */
+static inline void ss_answers_describe(const struct consult_answers *a, char *buf, size_t len)
+{
+	size_t n = 0;
+#define SS_PUT(...)                                                                   \
+	do {                                                                          \
+		if (n < len)                                                          \
+			n += (size_t)snprintf(buf + n, len - n, __VA_ARGS__);         \
+	} while (0)
+	SS_PUT("conditions:");
+	for (int i = 0; i < a->condition_count; i++) {
+		const struct consult_condition *c = &a->conditions[i];
+		SS_PUT(" %s", condition_name(c->id));
+		if (c->area >= 0)
+			SS_PUT("(%s, %d weeks)", area_name((enum area)c->area), c->weeks_ago);
+	}
+	SS_PUT("; pain:");
+	for (int z = 0; z < AREA_COUNT; z++)
+		if (a->pain_score[z] >= 0)
+			SS_PUT(" %s %d", area_name((enum area)z), a->pain_score[z]);
+	SS_PUT("; goals:");
+	for (int g = 0; g < GOAL_COUNT; g++)
+		if (a->goals & 1u << g)
+			SS_PUT(" %s", goal_name((enum goal)g));
+	SS_PUT("; %s, %d min", intensity_name(a->intensity), a->duration_min);
+#undef SS_PUT
 }
 
 static inline int ss_send(struct ss_world *w, enum cmd_kind kind, int value)
@@ -154,13 +197,38 @@ static inline void ss_feedback(struct ss_world *w, struct ss_session *out)
 	ss_send(w, menu[k].kind, menu[k].value);
 }
 
-/* Zone of the truth: the person's own zones, -1 above the neck. */
+/* The zone of the truth dy_mm from the roller: the person's own zones, and
+ * FEEDBACK_ZONE_ELSEWHERE above the neck. */
+static inline int ss_true_zone_at(const struct sim *s, double dy_mm)
+{
+	double y_mm = s->drive[HAL_AXIS_Y].position + dy_mm;
+	if (y_mm < s->person.zone_start_y_mm[SIM_ZONE_NECK])
+		return FEEDBACK_ZONE_ELSEWHERE;
+	return (int)sim_person_zone_at(&s->person, y_mm);
+}
+
 static inline int ss_true_zone(const struct sim *s)
 {
-	double y_mm = s->drive[HAL_AXIS_Y].position;
-	if (y_mm < s->person.zone_start_y_mm[SIM_ZONE_NECK])
-		return -1;
-	return (int)sim_person_zone_at(&s->person, y_mm);
+	return ss_true_zone_at(s, 0);
+}
+
+/* The lowest level that was too much where the roller truly is, in its zone or one
+ * FEEDBACK_ZONE_PROMISE_MM up or down the back (the margin the ceilings promise), but zone
+ * skip's own (-1: none); 0 where none was. Its zone to *zone. */
+static inline double ss_level_here_n(const struct sim *s, const double *level_n, int skip,
+				     int *zone)
+{
+	const int near[3] = {ss_true_zone_at(s, 0), ss_true_zone_at(s, -FEEDBACK_ZONE_PROMISE_MM),
+			     ss_true_zone_at(s, FEEDBACK_ZONE_PROMISE_MM)};
+	double lowest_n = 0;
+	for (int k = 0; k < 3; k++) {
+		double l_n = level_n[near[k]];
+		if (near[k] != skip && l_n > 0 && (lowest_n == 0 || l_n < lowest_n)) {
+			lowest_n = l_n;
+			*zone = near[k];
+		}
+	}
+	return lowest_n;
 }
 
 /* One session of the person of seed; 0, or -errno with err (no plan, a plan the loader
@@ -206,7 +274,10 @@ static inline int ss_session_run(struct ss_world *w, uint64_t seed, struct ss_se
 	if (rc == -EPERM) /* nothing left to work for this consultation: draw again */
 		return ss_session_run(w, seed + 1000003u, out, err, len);
 	if (rc != 0) {
-		snprintf(err, len, "seed %llu: planner %d: %s", (unsigned long long)seed, rc, why);
+		char said[400];
+		ss_answers_describe(&a, said, sizeof(said));
+		snprintf(err, len, "seed %llu: planner %d: %s\n  consultation: %s",
+			 (unsigned long long)seed, rc, why, said);
 		return rc;
 	}
 	struct plan *plan = NULL;
@@ -230,10 +301,12 @@ static inline int ss_session_run(struct ss_world *w, uint64_t seed, struct ss_se
 	for (int z = 0; z < FEEDBACK_ZONES; z++)
 		level_n[z] = 0;
 	uint64_t stop_at = SS_RUN_MIN_MS + ss_rand(w, SS_RUN_SPREAD_MS);
-	int watching = -1;                /* the too much being timed, its start force */
+	int watching = -1;                /* the too much being timed, its start force, zone */
+	int watch_zone = -1;
 	double watch_n = 0;
 	uint64_t watch_tick = 0;
 	out->most_over_cap_n = -1e9;
+	out->level_margin_n = INFINITY;
 	bool stopped = false;
 	uint64_t stop_tick = 0;
 	for (uint64_t i = 0; i < stop_at + 20000; i++) {
@@ -252,7 +325,10 @@ static inline int ss_session_run(struct ss_world *w, uint64_t seed, struct ss_se
 				watch_tick = c->tick;
 				watching = out->too_much++;
 				ss_send(w, CMD_TOO_MUCH, 0);
-				int z = c->feedback.zone;
+				/* The level belongs to the zone the roller truly is in. */
+				int z = ss_true_zone(s);
+				watch_zone = z;
+				out->zone_disagreed += c->feedback.zone != z;
 				if (level_n[z] == 0 || watch_n < level_n[z])
 					level_n[z] = watch_n;
 				out->drop_ms[watching] = UINT32_MAX;
@@ -261,39 +337,47 @@ static inline int ss_session_run(struct ss_world *w, uint64_t seed, struct ss_se
 			}
 		}
 		lockstep_tick(&r->ls);
+		if (w->on_tick)
+			w->on_tick(w, w->on_tick_arg);
 		double f_n = s->contact_force_n;
-		int tz = ss_true_zone(s);
-		int tfz = tz < 0 ? FEEDBACK_ZONE_ELSEWHERE : tz;
-		if (w->trace && (watching >= 0 || f_n > out->cap_n ||
-				 (level_n[tfz] > 0 && f_n >= level_n[tfz])))
+		int here_zone = -1;
+		double here_n = ss_level_here_n(s, level_n, watching >= 0 ? watch_zone : -1,
+						&here_zone);
+		if (w->trace && (w->trace_all || watching >= 0 || f_n > out->cap_n ||
+				 (here_n > 0 && f_n >= here_n)))
 			fprintf(w->trace,
-				"%llu step %u op %d z_mode %d y %.1f zone %d/%d F %.2f Ft %.2f cap %.1f ceil %.2f lvl %.2f z %.2f\n",
+				"%llu step %u op %d z_mode %d y %.1f zone %d/%d F %.2f Ft %.2f cap %.1f ceil %.2f lvl %.2f z %.2f Fe %.2f zt %.3f vz %.1f drop %d\n",
 				(unsigned long long)c->tick, c->exec.step,
 				c->exec.plan ? c->exec.plan->steps[c->exec.step].op : -1, c->targets.z_mode,
 				s->drive[HAL_AXIS_Y].position, c->telem.zone, ss_true_zone(s), f_n,
 				c->targets.z_force_n, c->force_cap_n,
 				feedback_ceiling_n(&c->feedback, c->force_cap_n),
-				level_n[tfz], c->est.z_mm);
+				here_n, c->est.z_mm, c->est.force_n,
+				s->drive[HAL_AXIS_Z].position, c->axes.z_cmd_mm_s, c->axes.z_dropping);
 		out->peak_n = fmax(out->peak_n, f_n);
 		out->most_over_cap_n = fmax(out->most_over_cap_n, f_n - out->cap_n);
+		/* Back at a level that was too much where the roller truly is: every tick, but for
+		 * the level of a "too much" still being timed (its own 50 ms are its bound). */
+		if (here_n > 0) {
+			if (here_n - f_n < out->level_margin_n) {
+				out->level_margin_n = here_n - f_n;
+				out->level_margin_of_n = here_n;
+			}
+			if (f_n >= here_n) {
+				out->returns++;
+				if (f_n - here_n >= out->return_excess_n) {
+					out->return_zone = here_zone;
+					out->return_excess_n = f_n - here_n;
+					out->return_level_n = here_n;
+				}
+			}
+		}
 		if (watching >= 0) {
 			uint64_t ms = c->tick - watch_tick;
 			if (f_n <= 0.6 * watch_n && out->drop_ms[watching] == UINT32_MAX)
 				out->drop_ms[watching] = (uint32_t)ms;
 			if (ms >= 200 || out->drop_ms[watching] != UINT32_MAX)
 				watching = -1;
-		} else {
-			int z = ss_true_zone(s);
-			int fz = z < 0 ? FEEDBACK_ZONE_ELSEWHERE : z;
-			if (level_n[fz] > 0 && f_n >= level_n[fz]) {
-				out->returns++;
-				out->returns_neck += fz == BODY_NECK;
-				if (f_n - level_n[fz] > out->return_excess_n) {
-					out->return_zone = fz;
-					out->return_excess_n = f_n - level_n[fz];
-					out->return_level_n = level_n[fz];
-				}
-			}
 		}
 		if (out->stop_release_ms == -2 && f_n <= 0.0)
 			out->stop_release_ms = (int)(c->tick - stop_tick);
