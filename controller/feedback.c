@@ -53,7 +53,8 @@ void feedback_adjust_intensity(struct feedback *f, int delta)
 	if (delta > 0 && level_n > 0) {
 		double lifted_n = f->ceiling_n[f->zone] + FEEDBACK_TOO_MUCH_STEP * level_n;
 		double most_n = FEEDBACK_TOO_MUCH_MAX * level_n;
-		f->ceiling_n[f->zone] = below_level_n(lifted_n < most_n ? lifted_n : most_n, level_n);
+		lifted_n = lifted_n < most_n ? lifted_n : most_n;
+		f->ceiling_n[f->zone] = below_level_n(lifted_n, level_n);
 	}
 }
 

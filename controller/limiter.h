@@ -20,7 +20,7 @@ struct limiter {
  * compilers, tests/test_sessions_sim.c): with the target up to the cap itself the true
  * force went 2.6 N past the target and 1.4 N past a 60 N cap (the shoulders, a 58.8 N
  * target, the carriage at 8 mm/s). With this bound, the steeper back-off past it and the
- * forecast drop of axes.c it stayed 0.5 N under at the closest, over four draws of a
+ * forecast drop of axes.c it stayed 0.44 N under at the closest, over five draws of a
  * thousand. */
 #define LIMITER_HEADROOM_N 1.5
 #define LIMITER_HEADROOM_SHARE 0.03

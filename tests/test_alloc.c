@@ -144,8 +144,8 @@ static void test_live_commands_and_a_guided_trigger_point_allocate_nothing(void 
 	program_limits(&r->cfg, &lim);
 	body_default(&body, &lim);
 	struct plan *plan = NULL;
-	assert_int_equal(program_load_text(live_program, strlen(live_program), "alloc.prog", &r->cfg,
-					   &body, 50, &plan, stderr),
+	assert_int_equal(program_load_text(live_program, strlen(live_program), "alloc.prog",
+					   &r->cfg, &body, 50, &plan, stderr),
 			 0);
 	allocations = 0;
 	struct ctl_cmd start = {.kind = CMD_START, .plan = plan};
