@@ -399,6 +399,17 @@ static void stage_executor(struct ctl *c, struct axes_override *ov)
 			c->state = ST_IDLE;
 		return;
 	case ST_IDLE:
+		/* A roller found pressing at power-up, over what the safety allows, is released
+		 * by homing (the roller retracts first; the falling force is resolving, not a
+		 * fault) rather than held there until over-force latches. */
+		if (!c->est.z_homed && !c->manual_on &&
+		    c->est.force_n > fmin(c->force_cap_n + c->cfg->force.over_force_margin_n,
+					  c->cfg->force.max_n)) {
+			c->state = ST_HOMING;
+			homing_start(&c->homing);
+			targets_rest(&c->targets, c->est.y_mm);
+			return;
+		}
 		if (c->manual_on)
 			c->targets = c->manual;
 		else

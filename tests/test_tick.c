@@ -466,6 +466,30 @@ static void test_a_dead_controller_leaves_heat_and_pump_off_by_the_hardwares_wat
 	}
 }
 
+/* A roller left out at power-up presses the person (seed 1: 97 N): an idle, unhomed chair
+ * releases them by homing on its own, the roller retracting first, before the over-force
+ * timer can latch a fault only a technician could clear. */
+static void test_a_roller_found_pressing_at_power_up_is_released_by_homing_without_a_fault(void **state)
+{
+	(void)state;
+	struct rig *r = rig_open(1);
+	rig_ticks(r, 1);
+	assert_true(rig_sim(r)->contact_force_n > 75.0);
+	double released_ms = -1;
+	for (int i = 1; i < 60000; i++) {
+		rig_ticks(r, 1);
+		assert_false(rig_ctl(r)->safety.latched);
+		if (released_ms < 0 && rig_sim(r)->contact_force_n < 1.0)
+			released_ms = i;
+		if (rig_ctl(r)->state == ST_IDLE && rig_ctl(r)->est.y_homed && rig_ctl(r)->est.z_homed)
+			break;
+	}
+	assert_true(released_ms >= 0 && released_ms < 500);
+	assert_int_equal(rig_ctl(r)->state, ST_IDLE);
+	assert_true(rig_ctl(r)->est.z_homed);
+	rig_close(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -482,6 +506,7 @@ int main(void)
 		cmocka_unit_test(test_fault_records_reach_the_main_thread_with_their_image),
 		cmocka_unit_test(test_over_force_above_the_maximum_trips_at_once_even_while_falling),
 		cmocka_unit_test(test_a_dead_controller_leaves_heat_and_pump_off_by_the_hardwares_watchdogs),
+		cmocka_unit_test(test_a_roller_found_pressing_at_power_up_is_released_by_homing_without_a_fault),
 	};
 	return cmocka_run_group_tests_name("tick", tests, NULL, NULL);
 }
