@@ -553,6 +553,55 @@ static void test_guided_trigger_point_there_is_remembered_for_the_point(void **s
 	visit_close(v);
 }
 
+/* notify.session counted while a session runs (the panel's own count). */
+struct notify_count {
+	int session_n;
+};
+
+static void count_notify(void *ctx, const char *topic, const char *method, json_t *params)
+{
+	struct notify_count *c = ctx;
+	if (!strcmp(method, "notify.session"))
+		c->session_n++;
+	json_decref(params);
+}
+
+/* A trigger point on T7, the line between the upper and the middle back: the roller holds on
+ * the boundary, its measured position a fraction of a millimetre either side of it, and the
+ * zone the panel is told of stays put instead of flickering, notify.session at the 1 Hz of
+ * session_poll plus a few for the phase and step changes. */
+static void test_roller_on_a_zone_boundary_notifies_a_few_times_a_second(void **state)
+{
+	struct visit *v = visit_open(23, 172);
+	add_user(v, "io", 172);
+	struct consult_answers a;
+	two_areas(&a);
+	consult(v, "io", &a);
+	scan(v, "io");
+	static const char text[] = "program \"edge\"\nlevel normal\n"
+				   "trigger-point T7 pressure 4 ramp 3s hold 40s release 3s\n";
+	json_t *res = NULL;
+	struct panel_error err = {0};
+	assert_int_equal(session_start(&v->s, "io", text, NULL, &res, &err), 0);
+	json_decref(res);
+	assert_true(tick_until_state(v, SESSION_RUNNING, 60));
+	tick_for(v, 8); /* there and pressing */
+	/* the roller is on the line: its raw zone is one side or the other */
+	double line_mm = v->s.plan->body.span_start_mm[BODY_MID_BACK];
+	assert_true(fabs(v->r.last.y_mm - line_mm) < 5);
+	struct notify_count c = {0};
+	session_set_notify(&v->s, count_notify, &c);
+	const double window_s = 30;
+	tick_for(v, window_s);
+	assert_int_equal(v->s.state, SESSION_RUNNING);
+	assert_true(c.session_n <= 3 * window_s);
+	assert_true(c.session_n >= window_s / 2); /* the 1 Hz ones are there */
+	session_set_notify(&v->s, NULL, NULL);
+	assert_int_equal(feedback(v, ACT_STOP), 0);
+	assert_true(tick_until_state(v, SESSION_AWAITING_PAIN, 10));
+	visit_close(v);
+}
+
 static void test_read_only_store_is_a_clear_error_and_the_chair_stays_idle(void **state)
 {
 	struct visit *v = visit_open(15, 165);
@@ -615,6 +664,7 @@ int main(void)
 		cmocka_unit_test(test_too_much_lowers_the_zone_for_the_next_plan),
 		cmocka_unit_test(test_a_new_body_or_consultation_drops_the_proposed_plan),
 		cmocka_unit_test(test_guided_trigger_point_there_is_remembered_for_the_point),
+		cmocka_unit_test(test_roller_on_a_zone_boundary_notifies_a_few_times_a_second),
 		cmocka_unit_test(test_read_only_store_is_a_clear_error_and_the_chair_stays_idle),
 		cmocka_unit_test(test_daemon_refuses_a_bad_rules_table_naming_its_line),
 	};

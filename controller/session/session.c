@@ -541,6 +541,7 @@ int session_start(struct session *s, const char *user, const char *program_text,
 	s->event_count = 0;
 	s->last_phase[0] = '\0';
 	s->last_zone = -1;
+	s->zone_known = false;
 	json_decref(s->summary);
 	s->summary = NULL;
 	/* A visit that never scanned homes first; the start follows in session_on_telem. */

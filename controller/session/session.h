@@ -122,6 +122,11 @@ struct session {
 	uint8_t last_fault;
 	uint32_t last_step;
 	int last_zone;
+	/* the zone the roller is in, with hysteresis (session_run.c) */
+	bool zone_known;            /* false until the first telemetry of the plan */
+	int zone_settled;           /* enum area, -1 above the neck */
+	int zone_candidate;         /* the zone the roller reads as while it differs, or -2 */
+	uint64_t zone_candidate_tick;
 	enum store_ended ended;
 	char end_reason[96];
 	struct session_tally tally;

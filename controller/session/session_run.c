@@ -14,6 +14,10 @@
  * it stays a backstop that never fires while the main thread follows the telemetry. */
 #define SESSION_LIMIT_MARGIN_S 5.0
 
+/* A new zone counts after this long in it, or this far past its line (zone_follow). */
+#define SESSION_ZONE_SETTLE_MS 250.0
+#define SESSION_ZONE_PAST_MM 5.0
+
 static const char *const action_names[ACT_COUNT] = {
 	[ACT_STRONGER] = "stronger", [ACT_SOFTER] = "softer",     [ACT_FASTER] = "faster",
 	[ACT_SLOWER] = "slower",     [ACT_WIDER] = "wider",       [ACT_NARROWER] = "narrower",
@@ -43,12 +47,59 @@ void session_emit(struct session *s, const char *topic, const char *method, json
 		json_decref(params);
 }
 
+/* The zone the roller reads as at y_mm on the plan's body, -1 above the neck. */
+static int zone_raw(const struct session *s, double y_mm)
+{
+	int z = body_zone_at(&s->plan->body, y_mm);
+	return z >= 0 && z < BODY_ZONE_COUNT ? z : -1;
+}
+
 int session_zone_now(const struct session *s)
 {
 	if (!s->plan)
 		return -1;
-	int z = body_zone_at(&s->plan->body, s->r->last.y_mm);
-	return z >= 0 && z < BODY_ZONE_COUNT ? z : -1;
+	return s->zone_known ? s->zone_settled : zone_raw(s, s->r->last.y_mm);
+}
+
+/* How far y_mm lies inside zone `to`, past its boundary with zone `from`. */
+static double zone_depth_mm(const struct session *s, int from, int to, double y_mm)
+{
+	const double *start = s->plan->body.span_start_mm;
+	return to > from ? y_mm - start[to] : start[to + 1] - y_mm;
+}
+
+/* Follow the roller's zone with hysteresis: a roller holding on a boundary (a trigger point
+ * on T7, between the upper and the middle back) reads a fraction of a millimetre either
+ * side of it from one tick to the next, and every flip was a notify.session (250 a second
+ * on the simulator), a phase check and a zone's minutes split at random. A new zone counts
+ * once the roller has been in it SESSION_ZONE_SETTLE_MS without a break, or is
+ * SESSION_ZONE_PAST_MM past the line: a roll across a zone takes it at once, a roller on
+ * the line keeps the zone it came from. */
+static void zone_follow(struct session *s, const struct telem *t)
+{
+	if (!s->plan)
+		return;
+	int raw = zone_raw(s, t->y_mm);
+	if (!s->zone_known) {
+		s->zone_known = true;
+		s->zone_settled = raw;
+		s->zone_candidate = -2;
+		return;
+	}
+	if (raw == s->zone_settled) {
+		s->zone_candidate = -2;
+		return;
+	}
+	if (raw != s->zone_candidate) {
+		s->zone_candidate = raw;
+		s->zone_candidate_tick = t->tick;
+	}
+	double held_ms = (double)(t->tick - s->zone_candidate_tick) * s->r->ctl.period_s * 1000.0;
+	if (held_ms >= SESSION_ZONE_SETTLE_MS ||
+	    zone_depth_mm(s, s->zone_settled, raw, t->y_mm) >= SESSION_ZONE_PAST_MM) {
+		s->zone_settled = raw;
+		s->zone_candidate = -2;
+	}
 }
 
 double session_elapsed_s(const struct session *s)
@@ -313,6 +364,7 @@ static void on_running(struct session *s, const struct telem *t)
 void session_on_telem(struct session *s, const struct telem *t)
 {
 	s->last_tick = t->tick;
+	zone_follow(s, t);
 	if (t->fault != s->last_fault && t->fault)
 		on_fault(s, t);
 	s->last_fault = t->fault;
