@@ -1,6 +1,6 @@
 /* The limiter stage alone: whatever the targets ask, what leaves is within the cap and the
  * chair's limits; NaN goes to the safe end; a force target rises at the slew rate and
- * falls to a lowered cap at once. */
+ * falls to a lowered cap at once; the force loop's bound keeps its headroom under a cap. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -111,6 +111,46 @@ static void test_a_lowered_cap_takes_the_force_target_down_at_once(void **state)
 	assert_true(t.z_force_n == 16.5);
 }
 
+/* A light cap keeps the 1.5 N floor of headroom: 3 % of 30 N (0.9 N) would be too little
+ * for the lag of the true force behind the target. */
+static void test_force_bound_is_1_5_n_under_a_cap_whose_3_percent_is_less(void **state)
+{
+	(void)state;
+	assert_true(fabs(limiter_force_bound_n(30) - 28.5) < 1e-9);
+	assert_true(fabs(limiter_force_bound_n(50) - 48.5) < 1e-9); /* exactly 1.5 N both ways */
+}
+
+/* A firm cap keeps 3 % of itself under: the lag grows with the force. */
+static void test_force_bound_is_3_percent_under_a_cap_above_50_n(void **state)
+{
+	(void)state;
+	assert_true(fabs(limiter_force_bound_n(60) - 58.2) < 1e-9);
+	assert_true(fabs(limiter_force_bound_n(100) - 97.0) < 1e-9);
+}
+
+/* A technician's light cap still presses: the headroom is at most a quarter of the cap. */
+static void test_force_bound_is_never_more_than_a_quarter_under_the_cap(void **state)
+{
+	(void)state;
+	assert_true(fabs(limiter_force_bound_n(4) - 3.0) < 1e-9);
+	assert_true(fabs(limiter_force_bound_n(2) - 1.5) < 1e-9);
+	assert_true(fabs(limiter_force_bound_n(6) - 4.5) < 1e-9); /* where both meet */
+	for (double cap_n = 0.5; cap_n <= 200; cap_n += 0.25) {
+		double bound_n = limiter_force_bound_n(cap_n);
+		assert_true(bound_n < cap_n);
+		assert_true(bound_n >= 0.75 * cap_n - 1e-9);
+	}
+}
+
+/* No cap, a negative one or NaN is no force at all. */
+static void test_force_bound_of_no_cap_or_nan_is_zero(void **state)
+{
+	(void)state;
+	assert_true(limiter_force_bound_n(0) == 0);
+	assert_true(limiter_force_bound_n(-10) == 0);
+	assert_true(limiter_force_bound_n(NAN) == 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -118,6 +158,10 @@ int main(void)
 		cmocka_unit_test(test_nan_targets_go_to_the_safe_end),
 		cmocka_unit_test(test_force_rises_at_the_slew_rate_and_never_past_the_cap),
 		cmocka_unit_test(test_a_lowered_cap_takes_the_force_target_down_at_once),
+		cmocka_unit_test(test_force_bound_is_1_5_n_under_a_cap_whose_3_percent_is_less),
+		cmocka_unit_test(test_force_bound_is_3_percent_under_a_cap_above_50_n),
+		cmocka_unit_test(test_force_bound_is_never_more_than_a_quarter_under_the_cap),
+		cmocka_unit_test(test_force_bound_of_no_cap_or_nan_is_zero),
 	};
 	return cmocka_run_group_tests_name("limiter", tests, setup, NULL);
 }
