@@ -1,10 +1,12 @@
-/* The motion core against the simulated chair: homing, force control, and the cap. */
+/* The motion core against the simulated chair: homing, force control, and the cap; and the
+ * roller's forecast drop on its own (axes_control fed load-cell readings). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "../controller/motion/axes.h"
 #include "rig.h"
 
 static void test_homing_random_bodies_and_starts_ends_homed_within_20s(void **state)
@@ -258,6 +260,106 @@ static void test_knead_tap_and_width_reach_their_setpoints(void **state)
 	rig_close(r);
 }
 
+/* The roller alone (axes_control), pressing at 10 mm out toward a target at the cap: the
+ * load cell's readings one a tick, the Z command after the last. */
+static double roller_after_readings(struct axes *ax, const struct chair_config *cfg,
+				    double cap_n, const double *force_n, int n)
+{
+	struct estimate est;
+	memset(&est, 0, sizeof(est));
+	est.z_homed = true;
+	est.z_mm = 10;
+	struct hal_inputs in;
+	memset(&in, 0, sizeof(in));
+	struct motion_targets t;
+	targets_rest(&t, 0);
+	t.z_mode = Z_FORCE;
+	t.z_force_n = cap_n;
+	struct axes_override ov = {0};
+	struct hal_outputs out;
+	for (int i = 0; i < n; i++) {
+		est.force_n = force_n[i];
+		memset(&out, 0, sizeof(out));
+		axes_control(ax, cfg, &est, &in, &t, &ov, cap_n, 0.001, &out);
+	}
+	return ax->z_cmd_mm_s;
+}
+
+/* 500 N/s, from 37 N to 39 N under a 40 N cap: 10 ms on it is 44 N, past the cap before
+ * the drive could turn round, so the roller drops at release speed now, while the reading
+ * itself is still under the cap and the force loop would push on toward its target. */
+static void test_roller_drops_when_a_fast_rise_would_pass_the_cap_in_10_ms(void **state)
+{
+	(void)state;
+	struct chair_config cfg;
+	config_defaults(&cfg);
+	struct axes ax;
+	axes_reset(&ax);
+	const double rising_n[] = {37.0, 37.5, 38.0, 38.5, 39.0};
+	double v = roller_after_readings(&ax, &cfg, 40, rising_n, 5);
+	assert_true(ax.z_dropping);
+	assert_true(v == -cfg.force.release_speed_mm_s);
+	/* The same force held still is pushed on toward the target. */
+	axes_reset(&ax);
+	const double still_n[] = {39.0, 39.0, 39.0, 39.0, 39.0};
+	assert_true(roller_after_readings(&ax, &cfg, 40, still_n, 5) > 0);
+	assert_false(ax.z_dropping);
+}
+
+/* A zone's ceiling is the cap the roller gets (the tick passes the lower of the two): a
+ * rise at 500 N/s toward a 12 N ceiling drops from 10 N. */
+static void test_roller_drops_before_a_zones_ceiling_the_same_way(void **state)
+{
+	(void)state;
+	struct chair_config cfg;
+	config_defaults(&cfg);
+	struct axes ax;
+	axes_reset(&ax);
+	const double rising_n[] = {8.0, 8.5, 9.0, 9.5, 10.0};
+	assert_true(roller_after_readings(&ax, &cfg, 12, rising_n, 5) ==
+		    -cfg.force.release_speed_mm_s);
+	assert_true(ax.z_dropping);
+}
+
+/* Below 75 N/s a rise is the load cell's steps and the body's give, not the body coming at
+ * the roller: 50 N/s at 40.6 N (a forecast of 41.1 N, past the 41 N the drop goes down to)
+ * is not forecast, 100 N/s from the same force is. */
+static void test_roller_forecasts_only_a_rise_faster_than_75_n_s(void **state)
+{
+	(void)state;
+	struct chair_config cfg;
+	config_defaults(&cfg);
+	struct axes ax;
+	axes_reset(&ax);
+	const double slow_n[] = {40.4, 40.45, 40.5, 40.55, 40.6};
+	assert_true(roller_after_readings(&ax, &cfg, 40, slow_n, 5) >
+		    -cfg.force.release_speed_mm_s);
+	assert_false(ax.z_dropping);
+	axes_reset(&ax);
+	const double fast_n[] = {40.2, 40.3, 40.4, 40.5, 40.6};
+	assert_true(roller_after_readings(&ax, &cfg, 40, fast_n, 5) ==
+		    -cfg.force.release_speed_mm_s);
+	assert_true(ax.z_dropping);
+}
+
+/* The drop goes on while the reading or its forecast is past the cap and its slack, and
+ * ends when both are back under: the force loop takes over from there. */
+static void test_roller_drop_ends_once_force_and_forecast_are_under_the_cap(void **state)
+{
+	(void)state;
+	struct chair_config cfg;
+	config_defaults(&cfg);
+	struct axes ax;
+	axes_reset(&ax);
+	const double rising_n[] = {37.0, 37.5, 38.0, 38.5, 39.0, 39.5};
+	assert_true(roller_after_readings(&ax, &cfg, 40, rising_n, 6) ==
+		    -cfg.force.release_speed_mm_s);
+	const double falling_n[] = {39.5, 39.0, 38.5, 38.0};
+	assert_true(roller_after_readings(&ax, &cfg, 40, falling_n, 4) >
+		    -cfg.force.release_speed_mm_s);
+	assert_false(ax.z_dropping);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -270,6 +372,10 @@ int main(void)
 		cmocka_unit_test(test_cap_change_mid_press_lowers_force),
 		cmocka_unit_test(test_carriage_follows_target_without_overshoot),
 		cmocka_unit_test(test_knead_tap_and_width_reach_their_setpoints),
+		cmocka_unit_test(test_roller_drops_when_a_fast_rise_would_pass_the_cap_in_10_ms),
+		cmocka_unit_test(test_roller_drops_before_a_zones_ceiling_the_same_way),
+		cmocka_unit_test(test_roller_forecasts_only_a_rise_faster_than_75_n_s),
+		cmocka_unit_test(test_roller_drop_ends_once_force_and_forecast_are_under_the_cap),
 	};
 	return cmocka_run_group_tests_name("motion", tests, NULL, NULL);
 }
