@@ -8,6 +8,9 @@ ifeq ($(origin CC),default)
 CC := gcc
 endif
 BUILD ?= build
+# The sub-makes build in parallel on every CPU unless -j was given.
+NPROC := $(shell nproc 2>/dev/null || echo 1)
+JOBS := $(if $(filter -j%,$(MAKEFLAGS)),,-j$(NPROC))
 
 DEB_BUILD_PKGS := pkg-config libgpiod-dev libmodbus-dev libcmocka-dev libsqlite3-dev \
 	libinih-dev libjansson-dev libsodium-dev
@@ -41,7 +44,7 @@ BINS := $(BUILD)/chaird $(BUILD)/chairctl $(BUILD)/chairsim
 .DEFAULT_GOAL := all
 
 all: deps
-	@$(MAKE) --no-print-directory $(BINS)
+	@$(MAKE) --no-print-directory $(JOBS) $(BINS)
 
 # Install what is missing, once per checkout (the stamp), so a build costs nothing.
 deps: build/.deps-ok
@@ -80,8 +83,8 @@ $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(BUILD)/libchair.a
 	$(CC) $(LDFLAGS) $< $(BUILD)/libchair.a $(LDLIBS) -o $@
 
 test: deps
-	@$(MAKE) --no-print-directory test-unit
-	@$(MAKE) --no-print-directory test-e2e
+	@$(MAKE) --no-print-directory $(JOBS) test-unit
+	@$(MAKE) --no-print-directory $(JOBS) test-e2e
 	@$(MAKE) --no-print-directory test-asan
 	@$(MAKE) --no-print-directory test-clang
 
@@ -92,12 +95,12 @@ test-e2e: $(BINS)
 	@BUILD=$(BUILD) tests/run_e2e.sh
 
 test-asan:
-	@$(MAKE) --no-print-directory SAN=1 BUILD=$(BUILD) test-unit
+	@$(MAKE) --no-print-directory $(JOBS) SAN=1 BUILD=$(BUILD) test-unit
 
 # The same suites built by clang: both compilers build it clean, and the simulator gives
 # the same golden trace whichever built it.
 test-clang:
-	@$(MAKE) --no-print-directory CC=clang BUILD=$(BUILD)/clang test-unit
+	@$(MAKE) --no-print-directory $(JOBS) CC=clang BUILD=$(BUILD)/clang test-unit
 
 demo: all
 	@sim/demo.sh $(BUILD)

@@ -1,15 +1,45 @@
 #!/usr/bin/env bash
-# Run every cmocka suite given on the command line from the repository root, keep each
-# suite's own summary lines, and close with the totals of test cases.
+# Run every cmocka suite given on the command line from the repository root, as many at a
+# time as there are CPUs (UNIT_JOBS overrides), keep each suite's own summary lines, printed
+# whole and in the order given, and close with the totals of test cases. The suites that
+# run on the host's real time (a real-time loop, a bus on a pty or loopback with its
+# response timeouts) run alone after the others, so another suite's load is never theirs.
 set -u
+jobs=${UNIT_JOBS:-$(nproc 2>/dev/null || echo 1)}
+alone=" test_rt test_modbus_bus test_methods test_gpio_gpiod "
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+
+run_one() {
+	"$1" >"$dir/$2.out" 2>&1
+	echo $? >"$dir/$2.rc"
+}
+
+i=0
+for bin in "$@"; do
+	if [[ "$alone" != *" $(basename "$bin") "* ]]; then
+		while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do
+			wait -n
+		done
+		run_one "$bin" "$i" &
+	fi
+	i=$((i + 1))
+done
+wait
+i=0
+for bin in "$@"; do
+	[[ "$alone" == *" $(basename "$bin") "* ]] && run_one "$bin" "$i"
+	i=$((i + 1))
+done
+
 passed=0
 failed=0
 broken=()
+i=0
 for bin in "$@"; do
 	name=$(basename "$bin")
-	out=$(mktemp)
-	"$bin" >"$out" 2>&1
-	rc=$?
+	out="$dir/$i.out"
+	rc=$(cat "$dir/$i.rc" 2>/dev/null || echo 1)
 	cat "$out"
 	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test(s)\.$/\1/p' "$out" | tail -1)
 	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test(s), listed below:$/\1/p' "$out" | tail -1)
@@ -20,7 +50,7 @@ for bin in "$@"; do
 		# A suite that crashed before its summary counts as one failure.
 		[ -z "$f" ] && failed=$((failed + 1))
 	fi
-	rm -f "$out"
+	i=$((i + 1))
 done
 [ ${#broken[@]} -gt 0 ] && echo "failing suites: ${broken[*]}"
 echo "unit: $passed passed, $failed failed"

@@ -957,7 +957,9 @@ static void test_rtu_on_a_pty_serves_every_unit_on_one_line(void **state)
 	cfg.bus.rtu_parity = 'N';
 	cfg.bus.rtu_stop_bits = 2;
 	cfg.bus.rtu_rs485 = true; /* a pty has none: reported, then RS-232 */
-	cfg.bus.response_timeout_ms = 50;
+	/* What this proves is the line, not its speed: a host busy with other suites delays
+	 * the server thread past 50 ms now and then, so a timeout here is not the bus. */
+	cfg.bus.response_timeout_ms = 500;
 	cfg.bus.cycle_ms = 0;
 	struct hal_inputs served;
 	sample_inputs(&served);
