@@ -2,14 +2,19 @@
  * made by the project's code during the ticks of a whole simulated session (homing, the
  * demo routine, pause and resume, feedback, a fault and its acknowledge), and during the
  * live commands of a run (wider, narrower, stay, skip) and a guided trigger point's
- * "there" and "eased", each command and the ticks around it. */
+ * "there" and "eased", each command and the ticks around it; and on the rt thread itself,
+ * its loop publishing process images into a snapshot ring nobody drains, until the ring is
+ * full and drops them. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <time.h>
+
 #include "../controller/program_load.h"
+#include "../controller/rt.h"
 #include "rig.h"
 
 void *__real_malloc(size_t size);
@@ -20,11 +25,16 @@ void __real_free(void *p);
 /* volatile: the compiler assumes malloc touches no globals of ours */
 static volatile int counting;
 static volatile unsigned long allocations;
+/* The rt thread's own count: set on that thread alone (mark_rt_thread), so whatever the
+ * main thread allocates meanwhile, and the thread's start-up, are not its. */
+static _Thread_local volatile int on_rt_thread;
+static _Atomic unsigned long rt_allocations;
 
 void *__wrap_malloc(size_t size);
 void *__wrap_malloc(size_t size)
 {
 	allocations += counting;
+	rt_allocations += on_rt_thread;
 	return __real_malloc(size);
 }
 
@@ -32,6 +42,7 @@ void *__wrap_calloc(size_t n, size_t size);
 void *__wrap_calloc(size_t n, size_t size)
 {
 	allocations += counting;
+	rt_allocations += on_rt_thread;
 	return __real_calloc(n, size);
 }
 
@@ -39,6 +50,7 @@ void *__wrap_realloc(void *p, size_t size);
 void *__wrap_realloc(void *p, size_t size)
 {
 	allocations += counting;
+	rt_allocations += on_rt_thread;
 	return __real_realloc(p, size);
 }
 
@@ -46,6 +58,7 @@ void __wrap_free(void *p);
 void __wrap_free(void *p)
 {
 	allocations += counting && p;
+	rt_allocations += on_rt_thread && p;
 	__real_free(p);
 }
 
@@ -87,6 +100,13 @@ static void test_the_counter_counts(void **state)
 	counting = 0;
 	assert_int_equal(allocations, 2);
 	allocations = 0;
+	/* and the rt thread's count, for the thread that is marked */
+	on_rt_thread = 1;
+	p = malloc(16);
+	free(p);
+	on_rt_thread = 0;
+	assert_int_equal(rt_allocations, 2);
+	rt_allocations = 0;
 }
 
 static void test_whole_session_ticks_allocate_nothing(void **state)
@@ -187,12 +207,61 @@ static void test_live_commands_and_a_guided_trigger_point_allocate_nothing(void 
 	rig_close(r);
 }
 
+/* The loop's hook, on the rt thread after each tick: from the end of the first tick on,
+ * what this thread allocates is counted (rt.h has no earlier hook, so the thread's start-up
+ * and its first tick are not; the snapshots after it, kept and dropped, are). */
+static void mark_rt_thread(void *arg, int64_t wake_latency_ns, int64_t compute_ns)
+{
+	on_rt_thread = 1;
+}
+
+/* The rt thread on the simulator, its snapshot ring (four places) never drained: it
+ * publishes a process image every RT_SNAPSHOT_MS until the ring is full, then drops them,
+ * and allocates for neither. The wait is for that progress, not for a time. */
+static void test_rt_loop_publishing_and_dropping_snapshots_allocates_nothing(void **state)
+{
+	(void)state;
+	struct rig *r = rig_open(11);
+	struct rt_loop *rt = calloc(1, sizeof(*rt));
+	struct rt_snapshot *buf = calloc(4, sizeof(*buf));
+	assert_non_null(rt);
+	assert_non_null(buf);
+	struct ring ring;
+	assert_int_equal(ring_init(&ring, buf, 4, sizeof(*buf)), 0);
+	r->cfg.rt.lock_memory = false; /* a test locks no memory of the host */
+	r->cfg.rt.cpu = -1;
+	rt->snapshots = &ring;
+	rt->after_tick = mark_rt_thread;
+	rt_allocations = 0;
+	char warn[256];
+	assert_int_equal(rt_start(rt, &r->cfg.rt, rig_ctl(r), &r->be, warn, sizeof(warn)), 0);
+	for (int i = 0; i < 30000 && atomic_load(&ring.dropped) == 0; i++) {
+		struct timespec ts = {0, 1000000};
+		nanosleep(&ts, NULL);
+	}
+	/* a few drops more: each one a full ring's path */
+	uint64_t drops_then = atomic_load(&ring.dropped);
+	for (int i = 0; i < 30000 && atomic_load(&ring.dropped) < drops_then + 3; i++) {
+		struct timespec ts = {0, 1000000};
+		nanosleep(&ts, NULL);
+	}
+	rt_stop(rt);
+	assert_true(atomic_load(&ring.dropped) >= drops_then + 3);
+	assert_int_equal(ring_count(&ring), 4);
+	assert_true(rt->stats.ticks > 4 * (uint64_t)rt->snapshot_every);
+	assert_int_equal(rt_allocations, 0);
+	free(buf);
+	free(rt);
+	rig_close(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_the_counter_counts),
 		cmocka_unit_test(test_whole_session_ticks_allocate_nothing),
 		cmocka_unit_test(test_live_commands_and_a_guided_trigger_point_allocate_nothing),
+		cmocka_unit_test(test_rt_loop_publishing_and_dropping_snapshots_allocates_nothing),
 	};
 	return cmocka_run_group_tests_name("alloc", tests, NULL, NULL);
 }
