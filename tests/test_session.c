@@ -602,6 +602,47 @@ static void test_roller_on_a_zone_boundary_notifies_a_few_times_a_second(void **
 	visit_close(v);
 }
 
+/* A roll over the middle of the back crosses the line between the upper and the middle back
+ * again and again: the zone told of turns within 5 mm of it (and a tick's travel), not
+ * 250 ms later, which at the roll's speed would be further into the next zone. */
+static void test_a_roll_across_a_zone_line_is_told_of_within_5_mm_past_it(void **state)
+{
+	struct visit *v = visit_open(29, 172);
+	add_user(v, "jo", 172);
+	struct consult_answers a;
+	two_areas(&a);
+	consult(v, "jo", &a);
+	scan(v, "jo");
+	static const char text[] = "program \"across\"\nlevel normal\n"
+				   "roll T4..T10 speed 8 pressure 3 for 30s\n";
+	json_t *res = NULL;
+	struct panel_error err = {0};
+	assert_int_equal(session_start(&v->s, "jo", text, NULL, &res, &err), 0);
+	json_decref(res);
+	assert_true(tick_until_state(v, SESSION_RUNNING, 60));
+	const struct body_map *b = &v->s.plan->body;
+	int crossings = 0, was = -1;
+	double worst_mm = 0;
+	for (int i = 0; i < 30000 && v->s.state == SESSION_RUNNING; i++) {
+		runner_advance(&v->r, take, v);
+		const struct telem *t = &v->r.last;
+		int raw = body_zone_at(b, t->y_mm);
+		if (t->state != ST_RUNNING || (raw != AREA_UPPER_BACK && raw != AREA_MID_BACK))
+			continue;
+		int told = session_zone_now(&v->s);
+		if (told != raw) /* how far past the line between the two */
+			worst_mm = fmax(worst_mm, raw > told ? t->y_mm - b->span_start_mm[raw]
+							     : b->span_start_mm[raw + 1] - t->y_mm);
+		crossings += was >= 0 && raw != was;
+		was = raw;
+	}
+	assert_true(crossings >= 4);
+	assert_true(worst_mm <= 5.1); /* and a tick's travel */
+	assert_int_equal(feedback(v, ACT_STOP), 0);
+	assert_true(tick_until_state(v, SESSION_AWAITING_PAIN, 10));
+	visit_close(v);
+}
+
 static void test_read_only_store_is_a_clear_error_and_the_chair_stays_idle(void **state)
 {
 	struct visit *v = visit_open(15, 165);
@@ -665,6 +706,7 @@ int main(void)
 		cmocka_unit_test(test_a_new_body_or_consultation_drops_the_proposed_plan),
 		cmocka_unit_test(test_guided_trigger_point_there_is_remembered_for_the_point),
 		cmocka_unit_test(test_roller_on_a_zone_boundary_notifies_a_few_times_a_second),
+		cmocka_unit_test(test_a_roll_across_a_zone_line_is_told_of_within_5_mm_past_it),
 		cmocka_unit_test(test_read_only_store_is_a_clear_error_and_the_chair_stays_idle),
 		cmocka_unit_test(test_daemon_refuses_a_bad_rules_table_naming_its_line),
 	};
