@@ -269,7 +269,9 @@ wait "$follow_pid"
 check "status --follow of a killed chaird: exit 3" [ $? -eq 3 ]
 ctl killed info
 check "chaird killed: exit 3, cannot be reached" ran killed 3 'cannot reach chaird'
-rm -f "$T/panel.sock" # a killed chaird leaves its socket file behind
+# A killed chaird leaves its socket file behind: the restart finds nobody answering on it
+# and takes its place.
+check "a killed chaird leaves a stale socket behind" [ -S "$T/panel.sock" ]
 # The drives' own watchdogs let go when chaird died, and may still say so: the chair may
 # come up with that fault to acknowledge, so only serving is asked of it here.
 start_chaird restarted any || fail "chaird did not start again after the kill"
