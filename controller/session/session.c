@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "../program_load.h"
+#include "plan_limits.h"
 #include "planner.h"
 #include "scan.h"
 #include "session_internal.h"
@@ -297,8 +298,10 @@ int session_consult(struct session *s, const char *user, const struct consult_an
 		panel_error_set(err, PANEL_E_PARAMS, field_of(lim.reason), "bad params");
 		return PANEL_E_PARAMS;
 	}
-	if ((rc = session_visit_for(s, &u, err)))
-		return rc;
+	/* Refuse a busy chair before the save, and leave the current visit alone until the
+	 * consultation is stored: a request that fails changes nothing. */
+	if (session_busy(s))
+		return session_refuse_state(s, err, "the chair is busy with a visit");
 	json_t *lj = session_limits_json(&lim, a), *aj = answers_json(a);
 	char *ltext = json_dumps(lj, JSON_COMPACT), *atext = json_dumps(aj, JSON_COMPACT);
 	json_decref(aj);
@@ -311,6 +314,7 @@ int session_consult(struct session *s, const char *user, const struct consult_an
 		json_decref(lj);
 		return session_store_failed(s, err, rc);
 	}
+	session_visit_for(s, &u, err); /* not busy (above): it only forgets another's visit */
 	set_user(s, &u);
 	session_drop_plan(s); /* written for the limits before */
 	s->answers = *a;
@@ -366,7 +370,8 @@ static int take_trigger(void *ctx, const struct trigger_memory *tm)
 }
 
 /* Program text to a resolved plan for this visit's body and cap, or -32004 with the
- * checker's lines as data.diagnostics. */
+ * checker's lines as data.diagnostics, or -32004 {rule: "consultation", reason} for a plan
+ * that breaks the consultation's limits. */
 static int load_checked(struct session *s, const char *text, const char *name,
 			struct plan **out, struct panel_error *err)
 {
@@ -393,7 +398,20 @@ static int load_checked(struct session *s, const char *text, const char *name,
 				"the program checker refused it");
 	}
 	free(diag);
-	return rc ? PANEL_E_REFUSED : 0;
+	if (rc)
+		return PANEL_E_REFUSED;
+	/* Any text, not only the planner's: an edited plan or an installed program must keep
+	 * what the consultation ruled out as well as its cap. */
+	char why[240];
+	if (plan_limits_check(*out, &s->limits, why, sizeof(why)) != 0) {
+		plan_free(*out);
+		*out = NULL;
+		panel_error_set(err, PANEL_E_REFUSED,
+				json_pack("{s:s, s:s}", "rule", "consultation", "reason", why),
+				"the consultation does not allow it: %s", why);
+		return PANEL_E_REFUSED;
+	}
+	return 0;
 }
 
 static json_t *summary_of_plan(const struct planner_summary *ps, const struct plan *p)
