@@ -693,6 +693,95 @@ static void test_daemon_refuses_a_bad_rules_table_naming_its_line(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+static int count_session(void *ctx, const struct store_session *ss)
+{
+	(void)ss;
+	++*(int *)ctx;
+	return 0;
+}
+
+/* A file's whole text, NUL-terminated (the caller frees it). */
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	assert_non_null(f);
+	static char buf[65536];
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	char *t = strdup(buf);
+	assert_non_null(t);
+	return t;
+}
+
+/* An installed or edited text is held to the consultation like the planner's own plans:
+ * tapping after osteoporosis is refused and nothing starts. */
+static void test_tapping_program_text_after_osteoporosis_is_refused_and_nothing_starts(void **state)
+{
+	struct visit *v = visit_open(16, 170);
+	add_user(v, "ha", 170);
+	struct consult_answers a;
+	two_areas(&a);
+	assert_int_equal(consult_answers_add(&a, COND_OSTEOPOROSIS, -1, -1), 0);
+	consult(v, "ha", &a);
+	char *text = slurp("programs/tapping.prog");
+	json_t *res = NULL;
+	struct panel_error err = {0};
+	assert_int_equal(session_start(&v->s, "ha", text, NULL, &res, &err), PANEL_E_REFUSED);
+	assert_null(res);
+	assert_string_equal(json_string_value(json_object_get(err.data, "rule")), "consultation");
+	const char *why = json_string_value(json_object_get(err.data, "reason"));
+	assert_non_null(why);
+	assert_non_null(strstr(why, "tap"));
+	assert_non_null(strstr(why, "line "));
+	panel_error_clear(&err);
+	free(text);
+	assert_int_equal(v->s.sid, 0);
+	assert_false(session_busy(&v->s));
+	tick_for(v, 2);
+	assert_int_equal(v->r.last.state, ST_IDLE);
+	struct store_user u;
+	assert_int_equal(store_user_get_by_name(v->st, "ha", &u), 0);
+	int sessions = 0;
+	assert_int_equal(store_session_history(v->st, u.id, count_session, &sessions), 0);
+	assert_int_equal(sessions, 0);
+	visit_close(v);
+}
+
+/* A consultation for another person that the store cannot keep leaves the current
+ * person's visit as it was. */
+static void test_read_only_store_refuses_another_persons_consultation_keeping_the_visit(void **state)
+{
+	struct visit *v = visit_open(17, 165);
+	add_user(v, "ia", 165);
+	add_user(v, "jo", 180);
+	struct consult_answers a;
+	two_areas(&a);
+	consult(v, "ia", &a);
+	json_t *res = NULL;
+	struct panel_error e = {0};
+	assert_int_equal(session_plan(&v->s, "ia", 0, &res, &e), 0);
+	json_decref(res);
+	res = NULL;
+	enum session_state before = v->s.state;
+	int64_t cid = v->s.consult_id;
+	store_close(v->st);
+	char path[128], err[256];
+	snprintf(path, sizeof(path), "%s/chair.db", v->dir);
+	struct store_options ro = {.readonly = 1};
+	assert_int_equal(store_open_ex(&v->st, path, &ro, err, sizeof(err)), 0);
+	v->s.st = v->st;
+	assert_int_equal(session_consult(&v->s, "jo", &a, &res, &e), PANEL_E_INTERNAL);
+	assert_non_null(strstr(e.message, "read-only"));
+	panel_error_clear(&e);
+	assert_int_equal(v->s.state, before);
+	assert_string_equal(v->s.user.name, "ia");
+	assert_true(v->s.have_limits);
+	assert_int_equal(v->s.consult_id, cid);
+	assert_non_null(v->s.plan);
+	visit_close(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -709,6 +798,10 @@ int main(void)
 		cmocka_unit_test(test_a_roll_across_a_zone_line_is_told_of_within_5_mm_past_it),
 		cmocka_unit_test(test_read_only_store_is_a_clear_error_and_the_chair_stays_idle),
 		cmocka_unit_test(test_daemon_refuses_a_bad_rules_table_naming_its_line),
+		cmocka_unit_test(
+			test_tapping_program_text_after_osteoporosis_is_refused_and_nothing_starts),
+		cmocka_unit_test(
+			test_read_only_store_refuses_another_persons_consultation_keeping_the_visit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
