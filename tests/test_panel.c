@@ -1,7 +1,8 @@
 /* The panel server over real Unix sockets in a temporary directory, in lockstep: the test
  * is the client, and the client's waits serve the server in the same thread (a pump), so
  * nothing depends on the host's timing. Every error code with its data; a refused request
- * reaches no handler; lines over 64 KiB; requests without an id; notifications to every
+ * reaches no handler; lines over 64 KiB; requests without an id (executed, unanswered); a
+ * flood served a few lines a turn; the close hook; notifications to every
  * subscriber and only to them; a client that never reads is dropped while another gets
  * everything; deferred replies, also to a client that has gone; many clients; the socket
  * itself (mode, stale socket, a live server, a path that is not a socket). */
@@ -648,19 +649,105 @@ static void test_lines_split_and_joined_any_way_are_served_in_order(void **state
 	assert_int_equal(app.calls, 2);
 }
 
-static void test_a_request_without_id_is_not_executed_and_not_answered(void **state)
+static void test_a_request_without_id_is_executed_and_not_answered(void **state)
 {
 	struct panel_client *cl = connect_client();
-	const char *note = "{\"jsonrpc\":\"2.0\",\"method\":\"count\"}\n";
-	assert_int_equal(panel_client_send_raw(cl, note, strlen(note), WAIT_MS), 0);
-	/* The next message is the answer to the next request: nothing came for the first. */
+	/* a call, a failing call and a deferred call, each without an id */
+	const char *notes = "{\"jsonrpc\":\"2.0\",\"method\":\"count\"}\n"
+			    "{\"jsonrpc\":\"2.0\",\"method\":\"fail.state\"}\n"
+			    "{\"jsonrpc\":\"2.0\",\"method\":\"later\"}\n";
+	assert_int_equal(panel_client_send_raw(cl, notes, strlen(notes), WAIT_MS), 0);
+	for (int i = 0; i < 100 && !app.handle; i++)
+		panel_poll(panel, 10);
+	assert_int_equal(app.calls, 1);
+	assert_true(app.handle != 0);
+	/* the deferred reply to a notification is dropped, not sent with id null */
+	panel_reply(panel, app.handle, json_pack("{s:b}", "late", 1));
+	/* The next message is the answer to the next request: nothing came for the others. */
 	json_t *m = raw(cl, "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"whoami\"}");
 	assert_int_equal(json_integer_value(json_object_get(m, "id")), 5);
+	assert_non_null(json_object_get(m, "result"));
 	json_decref(m);
-	assert_int_equal(app.calls, 0);
 	struct panel_stats st;
 	panel_get_stats(panel, &st);
-	assert_int_equal(st.ignored, 1);
+	assert_int_equal(st.notifications_in, 3);
+	assert_int_equal(st.errors, 0);
+}
+
+/* A flood of lines on one connection is served a few lines a turn: another connection's
+ * request waits a turn, not the whole flood, and the rest of the flood is served from its
+ * buffer in the next turns without anything new on the socket. */
+static void test_a_flood_on_one_connection_delays_another_by_a_turn_only(void **state)
+{
+	struct panel_client *flood = connect_client();
+	struct panel_client *other = connect_client();
+	char lines[100 * 48];
+	size_t len = 0;
+	for (int i = 1; i <= 100; i++)
+		len += (size_t)snprintf(lines + len, sizeof(lines) - len,
+					"{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"count\"}\n", i);
+	assert_int_equal(panel_client_send_raw(flood, lines, len, WAIT_MS), 0);
+	const char *ask = "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"whoami\"}\n";
+	assert_int_equal(panel_client_send_raw(other, ask, strlen(ask), WAIT_MS), 0);
+	json_t *m = NULL;
+	int turns = 0;
+	while (!m && turns < 100) {
+		panel_poll(panel, 10);
+		turns++;
+		if (panel_client_read_message(other, &m, 0) != 0)
+			m = NULL;
+	}
+	assert_non_null(m);
+	assert_int_equal(json_integer_value(json_object_get(m, "id")), 7);
+	json_decref(m);
+	assert_true(turns <= 3);
+	assert_true(app.calls <= 3 * 8); /* the flood's first lines only */
+	assert_int_equal(panel_poll_timeout_ms(panel, 50), 0); /* the rest waits: no sleep */
+	for (int i = 0; i < 20 && app.calls < 100; i++)
+		panel_poll(panel, 0); /* nothing new on either socket */
+	assert_int_equal(app.calls, 100);
+	assert_int_equal(panel_poll_timeout_ms(panel, 50), 50);
+	for (int id = 1; id <= 100; id++) {
+		assert_int_equal(panel_client_read_message(flood, &m, WAIT_MS), 0);
+		assert_int_equal(json_integer_value(json_object_get(m, "id")), id);
+		json_decref(m);
+	}
+}
+
+static uint64_t closed_ids[8];
+static int closed_count;
+
+static void on_close(void *a, uint64_t conn_id)
+{
+	assert_ptr_equal(a, &app);
+	if (closed_count < 8)
+		closed_ids[closed_count++] = conn_id;
+}
+
+/* The close hook names the connection that went, once, and not the ones still there. */
+static void test_the_close_hook_names_the_connection_that_went(void **state)
+{
+	closed_count = 0;
+	panel_set_on_close(panel, on_close);
+	struct panel_client *stays = connect_client();
+	struct panel_client *goes = connect_client();
+	json_t *m = raw(goes, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"whoami\"}");
+	uint64_t id = (uint64_t)json_integer_value(json_object_get(json_object_get(m, "result"),
+								    "conn_id"));
+	json_decref(m);
+	panel_client_close(goes);
+	clients[--n_clients] = NULL;
+	for (int i = 0; i < 100 && !closed_count; i++)
+		panel_poll(panel, 10);
+	assert_int_equal(closed_count, 1);
+	assert_true(closed_ids[0] == id);
+	m = raw(stays, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"whoami\"}");
+	json_decref(m);
+	assert_int_equal(closed_count, 1);
+	panel_close(panel); /* the server closing is no client going away */
+	panel = NULL;
+	assert_int_equal(closed_count, 1);
+	open_panel(0, 0);
 }
 
 static void test_mangled_requests_never_crash_and_the_next_request_is_served(void **state)
@@ -1183,7 +1270,9 @@ int main(void)
 		T(test_a_line_of_64k_is_served_one_byte_more_is_refused_and_the_next_line_is_served),
 		T(test_a_megabyte_of_garbage_is_one_error_and_the_line_after_it_is_served),
 		T(test_lines_split_and_joined_any_way_are_served_in_order),
-		T(test_a_request_without_id_is_not_executed_and_not_answered),
+		T(test_a_request_without_id_is_executed_and_not_answered),
+		T(test_a_flood_on_one_connection_delays_another_by_a_turn_only),
+		T(test_the_close_hook_names_the_connection_that_went),
 		T(test_mangled_requests_never_crash_and_the_next_request_is_served),
 		T(test_notifications_reach_every_subscriber_of_their_topic_only),
 		T(test_notifications_met_during_a_call_are_kept_for_later),

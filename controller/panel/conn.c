@@ -51,10 +51,14 @@ void panel_conn_close(struct panel *p, struct client *c)
 			i++;
 		}
 	}
+	uint64_t gone = c->conn_id;
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
 	p->client_count--;
 	p->accept_paused_until_ms = 0;
+	/* Told last, once the slot is free: the application may notify from the hook. */
+	if (p->on_close)
+		p->on_close(p->app, gone);
 }
 
 /* Whether a call of connection conn_id waits for its deferred reply. */
@@ -104,7 +108,7 @@ int panel_conn_flush(struct panel *p, struct client *c)
 			c->q_off = 0;
 		}
 	}
-	if (c->eof && !c->q_count && !has_deferred(p, c->conn_id)) {
+	if (c->eof && !c->q_count && !c->lines_pending && !has_deferred(p, c->conn_id)) {
 		panel_conn_close(p, c);
 		return -1;
 	}
@@ -166,8 +170,11 @@ static int send_msg(struct panel *p, struct client *c, json_t *msg)
 	return rc;
 }
 
+/* An error reply; none for a notification (no id): JSON-RPC answers it with nothing. */
 static int send_error(struct panel *p, struct client *c, json_t *id, struct panel_error *err)
 {
+	if (!id)
+		return 0;
 	p->st.errors++;
 	return send_msg(p, c, panel_msg_error(id, err));
 }
@@ -271,6 +278,10 @@ static void dispatch(struct panel *p, struct client *c, struct panel_request *re
 		json_decref(result);
 		return;
 	}
+	if (!req->id) {
+		json_decref(result);
+		return;
+	}
 	send_msg(p, c, panel_msg_result(req->id, result));
 }
 
@@ -288,16 +299,17 @@ static void handle_line(struct panel *p, struct client *c, const char *line, siz
 	struct panel_error err = {0};
 	json_t *reply_id = NULL;
 	if (panel_request_decode(line, len, &req, &reply_id, &err)) {
-		send_error(p, c, reply_id, &err);
+		p->st.errors++; /* not a request: answered with id null even without an id */
+		send_msg(p, c, panel_msg_error(reply_id, &err));
 		json_decref(reply_id);
 		return;
 	}
-	if (!req.id) {
-		p->st.ignored++;
-		panel_request_free(&req);
-		return;
-	}
-	p->st.requests++;
+	/* A notification (no id) is executed like a request and never answered: a panel's
+	 * fire-and-forget session.stop must stop. */
+	if (!req.id)
+		p->st.notifications_in++;
+	else
+		p->st.requests++;
 	dispatch(p, c, &req);
 	panel_request_free(&req);
 }
@@ -313,13 +325,59 @@ static int refuse_too_long(struct panel *p, struct client *c)
 			"line too long");
 	c->discarding = true;
 	c->in_len = 0;
-	return send_error(p, c, NULL, &err);
+	p->st.errors++;
+	return send_msg(p, c, panel_msg_error(NULL, &err));
 }
 
-/* Read what the socket has (one read: a busy client cannot starve the others) and serve
- * every whole line in it. */
+/* Serve at most PANEL_LINES_PER_SERVICE whole lines of c's input, looking for newlines from
+ * scan on (what came before it holds none). The rest stays buffered (c->lines_pending) for
+ * the next service: a PIN hash costs milliseconds, and a flood of them on one connection
+ * must not hold another's session.stop for seconds. */
+static void serve_lines(struct panel *p, struct client *c, size_t scan)
+{
+	uint64_t id = c->conn_id;
+	int slot = (int)(c - p->clients);
+	size_t pos = 0;
+	int lines = 0;
+	char *nl;
+	c->lines_pending = false;
+	c->served_turn = p->service_turn;
+	while (c->in_len > scan && (nl = memchr(c->in + scan, '\n', c->in_len - scan))) {
+		if (lines == PANEL_LINES_PER_SERVICE) {
+			c->lines_pending = true;
+			break;
+		}
+		size_t end = (size_t)(nl - c->in);
+		if (c->discarding) {
+			c->discarding = false; /* the tail of the line refused as too long */
+		} else {
+			handle_line(p, c, c->in + pos, end - pos);
+			lines++;
+		}
+		if (!panel_conn_at(p, slot, id))
+			return;
+		pos = scan = end + 1;
+	}
+	if (c->discarding) {
+		c->in_len = 0;
+		return;
+	}
+	size_t rest = c->in_len - pos;
+	if (!c->lines_pending && rest == LINE_CAP) {
+		refuse_too_long(p, c);
+		return;
+	}
+	memmove(c->in, c->in + pos, rest);
+	c->in_len = rest;
+}
+
+/* Read what the socket has (one read) and serve the first lines of it. */
 void panel_conn_read(struct panel *p, struct client *c)
 {
+	if (c->lines_pending) { /* not polled for input then; served from the buffer first */
+		panel_conn_serve_pending(p, c);
+		return;
+	}
 	if (c->in_len == c->in_cap) {
 		size_t cap = c->in_cap ? c->in_cap * 2 : IN_CAP_FIRST;
 		if (cap > LINE_CAP)
@@ -344,32 +402,18 @@ void panel_conn_read(struct panel *p, struct client *c)
 		return;
 	}
 	p->st.bytes_in += (uint64_t)n;
+	size_t scan = c->in_len;
+	c->in_len += (size_t)n;
+	serve_lines(p, c, scan);
+}
+
+void panel_conn_serve_pending(struct panel *p, struct client *c)
+{
 	uint64_t id = c->conn_id;
 	int slot = (int)(c - p->clients);
-	size_t scan = c->in_len, pos = 0;
-	c->in_len += (size_t)n;
-	char *nl;
-	while ((nl = memchr(c->in + scan, '\n', c->in_len - scan))) {
-		size_t end = (size_t)(nl - c->in);
-		if (c->discarding)
-			c->discarding = false; /* the tail of the line refused as too long */
-		else
-			handle_line(p, c, c->in + pos, end - pos);
-		if (!panel_conn_at(p, slot, id))
-			return;
-		pos = scan = end + 1;
-	}
-	if (c->discarding) {
-		c->in_len = 0;
-		return;
-	}
-	size_t rest = c->in_len - pos;
-	if (rest == LINE_CAP) {
-		refuse_too_long(p, c);
-		return;
-	}
-	memmove(c->in, c->in + pos, rest);
-	c->in_len = rest;
+	serve_lines(p, c, 0);
+	if ((c = panel_conn_at(p, slot, id)) && c->eof)
+		panel_conn_flush(p, c); /* closes it once the last reply went */
 }
 
 bool panel_conn_builtin(const char *name)
@@ -422,10 +466,10 @@ int panel_reply(struct panel *p, uint64_t handle, json_t *result)
 		json_decref(result);
 		return -ENOENT;
 	}
-	if (c)
+	if (c && id)
 		send_msg(p, c, panel_msg_result(id, result));
 	else
-		json_decref(result);
+		json_decref(result); /* gone, or a notification's: nobody to answer */
 	json_decref(id);
 	return c ? 0 : -ENOENT;
 }

@@ -28,10 +28,15 @@
  * - A line over PANEL_LINE_MAX bytes: -32600 (data.max_bytes), id null, the rest of it up
  *   to its newline dropped unread into memory; the connection stays usable.
  * - A duplicate key: -32700 (data.reason "duplicate key"): strict decoding refuses it.
- * - A request without an id (a JSON-RPC notification from the client) is never executed
- *   and gets no reply: a command whose outcome nobody hears is not taken. It is counted
- *   (panel_stats.ignored). A line that is not a well-formed request is answered with id
- *   null even when it has no id, as JSON-RPC asks.
+ * - A request without an id (a JSON-RPC notification from the client) is executed like any
+ *   other and never answered, as JSON-RPC 2.0 asks: a panel's fire-and-forget session.stop
+ *   stops. Its errors are not sent and a deferred reply to it is dropped. It is counted
+ *   (panel_stats.notifications_in). A line that is not a well-formed request is answered
+ *   with id null even when it has no id, as JSON-RPC asks.
+ * - At most 8 lines of one connection are served per panel_service; the rest stays in its
+ *   buffer, unread from the socket, and is served by the next panel_service even when poll
+ *   reports nothing (panel_poll_timeout_ms says 0 then). One client's flood of costly
+ *   requests delays another's by a turn or two, not by the whole flood.
  * - Over max_clients, a new connection gets one -32001 line (data.state "full") and is
  *   closed.
  * - Blank lines are skipped; a CR before the newline is taken as part of the line end.
@@ -115,6 +120,9 @@ struct panel_config {
 	/* Decides a peer's role instead of its credentials, when set (tests run as one uid). */
 	enum panel_role (*peer_role)(void *arg, uid_t uid, gid_t gid);
 	void *peer_role_arg;
+	/* Told when a connection closes (its peer went, it was dropped or refused a line), with
+	 * the app of panel_open and the conn_id its calls had; not by panel_close. May be NULL. */
+	void (*on_close)(void *app, uint64_t conn_id);
 };
 
 /* Listen at cfg->socket_path (mode 0660, group socket_group when it is set) and serve
@@ -129,12 +137,19 @@ int panel_open(struct panel **out, const struct panel_config *cfg,
  * calls not answered yet are dropped. */
 void panel_close(struct panel *p);
 
+/* Set or replace the close hook (panel_config.on_close); NULL removes it. */
+void panel_set_on_close(struct panel *p, void (*on_close)(void *app, uint64_t conn_id));
+
 /* How many pollfds panel_pollfds may fill at most: the listening socket and every client. */
 int panel_pollfd_max(const struct panel *p);
 /* Fill fds (room for max) with what the panel waits for; returns how many were filled. */
 int panel_pollfds(struct panel *p, struct pollfd *fds, int max);
-/* Serve what poll reported: new connections, requests, writable sockets. fds and n are
- * exactly what panel_pollfds filled, with poll's revents. Never blocks. */
+/* The poll timeout to use instead of timeout_ms: 0 while lines wait in a buffer (they are
+ * served by the next panel_service whatever poll says), else timeout_ms. */
+int panel_poll_timeout_ms(const struct panel *p, int timeout_ms);
+/* Serve what poll reported (new connections, requests, writable sockets), then the lines
+ * still buffered from earlier turns. fds and n are exactly what panel_pollfds filled, with
+ * poll's revents; call it after every poll, a timeout included. Never blocks. */
 void panel_service(struct panel *p, const struct pollfd *fds, int n);
 /* panel_pollfds, poll and panel_service in one, for a loop with nothing else to wait for.
  * Returns poll's result (0 on a timeout) or -errno (-EINTR on a signal). */
@@ -165,8 +180,8 @@ struct panel_stats {
 	uint64_t refused_full;  /* connections refused over max_clients */
 	uint64_t dropped_slow;  /* closed because their output queue was full */
 	uint64_t requests;      /* requests with an id, answered or deferred */
+	uint64_t notifications_in; /* requests without an id: executed, not answered */
 	uint64_t errors;        /* error replies */
-	uint64_t ignored;       /* requests without an id: not executed */
 	uint64_t too_long;      /* lines over PANEL_LINE_MAX */
 	uint64_t notifications; /* panel_notify calls that had a subscriber */
 	uint64_t bytes_in;

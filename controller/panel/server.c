@@ -191,15 +191,30 @@ int panel_pollfds(struct panel *p, struct pollfd *fds, int max)
 		struct client *c = &p->clients[i];
 		if (!c->used)
 			continue;
-		short ev = (c->eof ? 0 : POLLIN) | (c->q_count ? POLLOUT : 0);
+		/* Lines still buffered are served before more is read: the socket holds the rest. */
+		short ev = (c->eof || c->lines_pending ? 0 : POLLIN) | (c->q_count ? POLLOUT : 0);
 		fds[n] = (struct pollfd){.fd = c->fd, .events = ev};
 		p->refs[n++] = (struct poll_ref){.slot = i, .conn_id = c->conn_id};
 	}
 	return n;
 }
 
+int panel_poll_timeout_ms(const struct panel *p, int timeout_ms)
+{
+	for (int i = 0; i < p->max_clients; i++)
+		if (p->clients[i].used && p->clients[i].lines_pending)
+			return 0;
+	return timeout_ms;
+}
+
+void panel_set_on_close(struct panel *p, void (*on_close)(void *app, uint64_t conn_id))
+{
+	p->on_close = on_close;
+}
+
 void panel_service(struct panel *p, const struct pollfd *fds, int n)
 {
+	p->service_turn++;
 	for (int i = 0; i < n && i < panel_pollfd_max(p); i++) {
 		short ev = fds[i].revents;
 		if (!ev)
@@ -222,16 +237,21 @@ void panel_service(struct panel *p, const struct pollfd *fds, int n)
 		else if (ev & POLLHUP)
 			panel_conn_close(p, c);
 	}
+	/* The lines left from earlier turns, each connection's next few, in slot order. */
+	for (int i = 0; i < p->max_clients; i++) {
+		struct client *c = &p->clients[i];
+		if (c->used && c->lines_pending && c->served_turn != p->service_turn)
+			panel_conn_serve_pending(p, c);
+	}
 }
 
 int panel_poll(struct panel *p, int timeout_ms)
 {
 	int n = panel_pollfds(p, p->own_fds, panel_pollfd_max(p));
-	int rc = poll(p->own_fds, (nfds_t)n, timeout_ms);
+	int rc = poll(p->own_fds, (nfds_t)n, panel_poll_timeout_ms(p, timeout_ms));
 	if (rc < 0)
 		return -errno;
-	if (rc > 0)
-		panel_service(p, p->own_fds, n);
+	panel_service(p, p->own_fds, n);
 	return rc;
 }
 
@@ -395,6 +415,7 @@ int panel_open(struct panel **out, const struct panel_config *cfg,
 	p->app = app;
 	p->peer_role = cfg->peer_role;
 	p->peer_role_arg = cfg->peer_role_arg;
+	p->on_close = cfg->on_close;
 	p->max_clients = cfg->max_clients ? cfg->max_clients : PANEL_CLIENTS_DEFAULT;
 	p->out_max = cfg->out_max_bytes ? cfg->out_max_bytes : PANEL_OUT_MAX_DEFAULT;
 	if (cfg->technician_group && cfg->technician_group[0]) {
@@ -437,6 +458,7 @@ void panel_close(struct panel *p)
 {
 	if (!p)
 		return;
+	p->on_close = NULL; /* the application is going too: nobody went away */
 	for (int i = 0; i < p->max_clients; i++)
 		if (p->clients[i].used)
 			panel_conn_close(p, &p->clients[i]);

@@ -16,6 +16,8 @@
 #define ACCEPTS_PER_SERVICE 64
 #define IOV_MAX_SEND 64
 #define ACCEPT_PAUSE_MS 100
+/* Lines of one connection served per panel_service; the rest waits in its buffer. */
+#define PANEL_LINES_PER_SERVICE 8
 
 /* One serialised line, shared by every queue that holds it. */
 struct out_msg {
@@ -28,6 +30,8 @@ struct client {
 	bool used;
 	bool eof;          /* the peer closed its side: flush what is queued, then close */
 	bool discarding;   /* dropping the rest of a line that was too long */
+	bool lines_pending; /* whole lines wait in `in`: served next service, not polled */
+	uint64_t served_turn; /* the panel_service that last served its lines */
 	int fd;
 	uint64_t conn_id;
 	enum panel_role role;
@@ -66,6 +70,7 @@ struct panel {
 	void *peer_role_arg;
 	const struct panel_method *methods;
 	void *app;
+	void (*on_close)(void *app, uint64_t conn_id);
 	int max_clients;
 	size_t out_max;
 	struct client *clients;
@@ -75,6 +80,7 @@ struct panel {
 	struct deferred *defer;
 	size_t defer_count, defer_cap;
 	uint64_t next_handle;
+	uint64_t service_turn; /* panel_service calls */
 	struct poll_ref *refs; /* what panel_pollfds put at each index */
 	struct pollfd *own_fds; /* panel_poll's */
 	struct panel_stats st;
@@ -88,8 +94,10 @@ struct client *panel_conn_at(struct panel *p, int slot, uint64_t conn_id);
 void panel_conn_close(struct panel *p, struct client *c);
 /* Send what c's socket takes now. 0, or -1 when c was closed. */
 int panel_conn_flush(struct panel *p, struct client *c);
-/* Read what c's socket has and serve every whole line in it. */
+/* Read what c's socket has and serve its first PANEL_LINES_PER_SERVICE whole lines. */
 void panel_conn_read(struct panel *p, struct client *c);
+/* Serve the next lines c has buffered (c->lines_pending), with no read. */
+void panel_conn_serve_pending(struct panel *p, struct client *c);
 /* Whether name is a method the server serves itself (subscribe). */
 bool panel_conn_builtin(const char *name);
 
