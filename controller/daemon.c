@@ -66,7 +66,8 @@ int daemon_open(struct daemon *d, struct runner *r, const char *backend, char *e
 	session_set_notify(&d->session, methods_notify, &d->methods);
 	struct panel_config pc = {.socket_path = d->cfg->panel.socket_path,
 				  .technician_group = d->cfg->panel.technician_group,
-				  .socket_group = d->cfg->panel.socket_group};
+				  .socket_group = d->cfg->panel.socket_group,
+				  .on_close = methods_on_close};
 	int rc = panel_open(&d->panel, &pc, methods_table, &d->methods, err, (size_t)err_len);
 	if (rc)
 		return rc;
@@ -102,11 +103,12 @@ int daemon_run(struct daemon *d, volatile sig_atomic_t *stop, double duration_s)
 			fds = bigger;
 		}
 		int n = panel_pollfds(d->panel, fds, max);
-		int rc = poll(fds, (nfds_t)n, DAEMON_POLL_MS);
+		/* 0 while lines wait in a buffer: they are served this turn, not after 5 ms */
+		int rc = poll(fds, (nfds_t)n, panel_poll_timeout_ms(d->panel, DAEMON_POLL_MS));
 		turn(d); /* the chair first: a request sees the newest telemetry */
-		if (rc > 0)
+		if (rc >= 0)
 			panel_service(d->panel, fds, n);
-		else if (rc < 0 && errno != EINTR)
+		else if (errno != EINTR)
 			break;
 	}
 	free(fds);

@@ -354,17 +354,20 @@ static void test_every_method_answers_its_happy_path(void **state)
 	json_decref(r);
 	json_decref(ok_call(a->user, "users.update",
 			    json_pack("{s:s, s:i, s:s}", "name", "bo", "height_cm", 181, "pin", "")));
-	r = ok_call(a->user, "consult.submit", consult_params("ana"));
+	json_t *ana = consult_params("ana");
+	json_object_set_new(ana, "pin", json_string("4711")); /* a write to a PIN profile */
+	r = ok_call(a->user, "consult.submit", ana);
 	assert_false(json_is_true(json_object_get(r, "see_professional_first")));
 	assert_true(json_real_value(json_object_get(r, "cap_n")) > 0);
 	json_decref(r);
 	r = ok_call(a->user, "scan.start", json_pack("{s:s}", "user", "ana"));
 	assert_string_equal(str(r, "status"), "ok");
 	json_decref(r);
-	r = ok_call(a->user, "scan.adjust", json_pack("{s:s, s:i}", "user", "ana", "delta_mm", 10));
+	r = ok_call(a->user, "scan.adjust",
+		    json_pack("{s:s, s:i, s:s}", "user", "ana", "delta_mm", 10, "pin", "4711"));
 	assert_int_equal(json_integer_value(json_object_get(r, "adjust_mm")), 10);
 	json_decref(r);
-	r = ok_call(a->user, "users.get", json_pack("{s:s}", "name", "ana"));
+	r = ok_call(a->user, "users.get", json_pack("{s:s, s:s}", "name", "ana", "pin", "4711"));
 	assert_int_equal(json_integer_value(json_object_get(r, "shoulder_adjust_mm")), 10);
 	assert_true(json_is_object(json_object_get(r, "limits")));
 	json_decref(r);
@@ -375,7 +378,8 @@ static void test_every_method_answers_its_happy_path(void **state)
 	panel_client_on_notification(a->user, on_notification, &seen);
 	json_decref(ok_call(a->user, "subscribe",
 			    json_pack("{s:[sss]}", "topics", "motion", "session", "state")));
-	r = ok_call(a->user, "session.start", json_pack("{s:s, s:s}", "user", "ana", "plan", text));
+	r = ok_call(a->user, "session.start",
+		    json_pack("{s:s, s:s, s:s}", "user", "ana", "plan", text, "pin", "4711"));
 	json_int_t sid = json_integer_value(json_object_get(r, "session_id"));
 	json_decref(r);
 	free(text);
@@ -729,6 +733,143 @@ static void test_real_time_snapshots_come_every_100_ms_of_ticks(void **state)
 	free(hs);
 }
 
+/* users.get and every write to a PIN profile need its PIN from a user; a technician needs
+ * none; a refused write changes nothing. */
+static void test_a_pin_profile_is_read_and_written_only_with_its_pin(void **state)
+{
+	struct api *a = api_open(31);
+	json_decref(ok_call(a->user, "users.create",
+			    json_pack("{s:s, s:s}", "name", "ana", "pin", "4711")));
+	struct counts before, after;
+	count(a, &before);
+	json_decref(err_call(a->user, "users.get", json_pack("{s:s}", "name", "ana"),
+			     PANEL_E_AUTH));
+	json_decref(err_call(a->user, "consult.submit", consult_params("ana"), PANEL_E_AUTH));
+	json_decref(err_call(a->user, "scan.manual",
+			     json_pack("{s:s, s:i}", "user", "ana", "height_cm", 170), PANEL_E_AUTH));
+	json_decref(err_call(a->user, "scan.adjust",
+			     json_pack("{s:s, s:i}", "user", "ana", "delta_mm", 10), PANEL_E_AUTH));
+	json_decref(err_call(a->user, "session.start", json_pack("{s:s}", "user", "ana"),
+			     PANEL_E_AUTH));
+	count(a, &after);
+	assert_same(&before, &after);
+	json_t *r = ok_call(a->user, "users.get", json_pack("{s:s, s:s}", "name", "ana", "pin", "4711"));
+	assert_true(json_is_null(json_object_get(r, "limits"))); /* the refused consult kept nothing */
+	assert_int_equal(json_integer_value(json_object_get(r, "shoulder_adjust_mm")), 0);
+	json_decref(r);
+	json_t *c = consult_params("ana");
+	json_object_set_new(c, "pin", json_string("4711"));
+	json_decref(ok_call(a->user, "consult.submit", c));
+	r = ok_call(a->tech, "users.get", json_pack("{s:s}", "name", "ana"));
+	assert_true(json_is_object(json_object_get(r, "limits")));
+	json_decref(r);
+	api_close(a);
+}
+
+/* Wrong PINs for a second profile do not wipe the first one's count, and many profiles tried
+ * in turn meet the chair's own limit. */
+static void test_a_second_profile_does_not_reset_the_first_ones_wrong_pins(void **state)
+{
+	struct api *a = api_open(32);
+	static const char *const names[] = {"ana", "bo", "cy"};
+	for (int i = 0; i < 3; i++)
+		json_decref(ok_call(a->user, "users.create",
+				    json_pack("{s:s, s:s}", "name", names[i], "pin", "4711")));
+	static const char *const tries[] = {"ana", "bo", "ana", "bo", "ana"};
+	for (int i = 0; i < 5; i++)
+		json_decref(err_call(a->user, "history.list",
+				     json_pack("{s:s, s:s}", "user", tries[i], "pin", "0000"),
+				     PANEL_E_AUTH));
+	/* ana's third wrong PIN, between bo's, slowed her down */
+	json_t *d = err_call(a->user, "history.list",
+			     json_pack("{s:s, s:s}", "user", "ana", "pin", "4711"), PANEL_E_AUTH);
+	assert_true(json_number_value(json_object_get(d, "retry_after_s")) > 0);
+	json_decref(d);
+	/* five wrong PINs on the chair within 30 s: cy, never tried, waits too */
+	d = err_call(a->user, "history.list", json_pack("{s:s, s:s}", "user", "cy", "pin", "4711"),
+		     PANEL_E_AUTH);
+	assert_true(json_number_value(json_object_get(d, "retry_after_s")) > 0);
+	json_decref(d);
+	a->wall_s += METHODS_PIN_WAIT_S + 1;
+	for (int i = 0; i < 3; i++)
+		json_decref(ok_call(a->user, "history.list",
+				    json_pack("{s:s, s:s}", "user", names[i], "pin", "4711")));
+	api_close(a);
+}
+
+/* Started by a client that then closes: how many pumps until the chair is paused. */
+static int start_and_leave(struct api *a)
+{
+	panel_set_on_close(a->panel, methods_on_close); /* as chaird wires it */
+	json_decref(ok_call(a->tech, "programs.install",
+			    json_pack("{s:s, s:s}", "name", "short-knead", "text", PROGRAM)));
+	struct panel_client *cl = connect_as(a, PANEL_ROLE_USER);
+	json_decref(ok_call(cl, "users.create", json_pack("{s:s}", "name", "bo")));
+	json_decref(ok_call(cl, "consult.submit", consult_params("bo")));
+	json_decref(ok_call(cl, "scan.manual", json_pack("{s:s, s:i}", "user", "bo", "height_cm", 170)));
+	json_decref(ok_call(cl, "session.start",
+			    json_pack("{s:s, s:s}", "user", "bo", "program", "short-knead")));
+	for (int i = 0; i < 4000 && a->s.state != SESSION_RUNNING; i++)
+		pump(a);
+	assert_int_equal(a->s.state, SESSION_RUNNING);
+	for (int i = 0; i < 50; i++)
+		pump(a); /* a second of it */
+	panel_client_close(cl);
+	int pumps = 0;
+	while (pumps < 500 && (a->s.state != SESSION_PAUSED || a->r.last.state != ST_PAUSED))
+		pump(a), pumps++;
+	assert_int_equal(a->s.state, SESSION_PAUSED);
+	return pumps;
+}
+
+/* The client that started a session closes: the chair pauses within a few turns, and stops
+ * the session 30 s later; the stored session says why. */
+static void test_a_session_whose_panel_went_is_paused_then_stopped(void **state)
+{
+	struct api *a = api_open(33);
+	assert_true(start_and_leave(a) <= 5);
+	double gone_s = runner_time_s(&a->r);
+	while (a->s.state == SESSION_PAUSED && runner_time_s(&a->r) < gone_s + 29)
+		pump(a);
+	assert_int_equal(a->s.state, SESSION_PAUSED); /* the grace: still paused, not stopped */
+	for (int i = 0; i < 500 && a->s.state != SESSION_AWAITING_PAIN; i++)
+		pump(a);
+	assert_true(runner_time_s(&a->r) >= gone_s + METHODS_OWNER_GRACE_S - 1);
+	json_t *r = ok_call(a->user, "session.status", NULL);
+	assert_string_equal(str(r, "ended"), "stopped");
+	json_int_t sid = json_integer_value(json_object_get(r, "session_id"));
+	json_decref(r);
+	r = ok_call(a->user, "history.get", json_pack("{s:I}", "session_id", sid));
+	char *text = json_dumps(r, 0);
+	assert_non_null(strstr(text, "the panel that started it went away"));
+	free(text);
+	json_decref(r);
+	api_close(a);
+}
+
+/* Another client's session.resume adopts the session: no stop at the end of the grace, the
+ * program runs to its end; then a session.stop sent as a notification (no id) stops. */
+static void test_a_resume_by_another_client_adopts_the_session(void **state)
+{
+	struct api *a = api_open(34);
+	start_and_leave(a);
+	double gone_s = runner_time_s(&a->r);
+	while (runner_time_s(&a->r) < gone_s + 20)
+		pump(a);
+	json_decref(ok_call(a->user, "session.resume", NULL));
+	while (a->s.state != SESSION_AWAITING_PAIN && runner_time_s(&a->r) < gone_s + 35)
+		pump(a);
+	assert_int_equal(a->s.state, SESSION_RUNNING); /* past the grace, still running */
+	const char *stop = "{\"jsonrpc\":\"2.0\",\"method\":\"session.stop\"}\n";
+	assert_int_equal(panel_client_send_raw(a->user, stop, strlen(stop), CALL_MS), 0);
+	for (int i = 0; i < 500 && a->s.state != SESSION_AWAITING_PAIN; i++)
+		pump(a);
+	json_t *r = ok_call(a->user, "session.status", NULL); /* the next reply is this one's */
+	assert_string_equal(str(r, "ended"), "stopped");
+	json_decref(r);
+	api_close(a);
+}
+
 int main(void)
 {
 	const char *path = getenv("PANEL_EXAMPLES");
@@ -743,6 +884,10 @@ int main(void)
 		cmocka_unit_test(test_io_read_gives_every_line_drive_register_and_bus_counter),
 		cmocka_unit_test(test_config_get_shows_file_keys_by_base_name_only),
 		cmocka_unit_test(test_real_time_snapshots_come_every_100_ms_of_ticks),
+		cmocka_unit_test(test_a_pin_profile_is_read_and_written_only_with_its_pin),
+		cmocka_unit_test(test_a_second_profile_does_not_reset_the_first_ones_wrong_pins),
+		cmocka_unit_test(test_a_session_whose_panel_went_is_paused_then_stopped),
+		cmocka_unit_test(test_a_resume_by_another_client_adopts_the_session),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	if (examples)

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../session/session_internal.h"
 #include "../session/vocab.h"
 
 #define NAME_MAX_BYTES 64
@@ -150,13 +151,22 @@ static int parse_answers(const json_t *params, struct consult_answers *a,
 	return 0;
 }
 
+/* A write to the profile params[field] names: its PIN first, when it has one. */
+static int profile_pin(struct methods_ctx *m, const struct panel_call *call,
+		       const json_t *params, const char *field, struct panel_error *err)
+{
+	struct store_user u;
+	int rc = methods_user(m, params, field, &u, err);
+	return rc ? rc : methods_check_pin(m, call, &u, params, err);
+}
+
 static int m_consult_submit(void *app, struct panel_call *call, json_t *params,
 			    json_t **result, struct panel_error *err)
 {
 	struct methods_ctx *m = app;
 	struct consult_answers a;
 	int rc = parse_answers(params, &a, err);
-	if (rc)
+	if (rc || (rc = profile_pin(m, call, params, "user", err)))
 		return rc;
 	return session_consult(m->session, json_string_value(json_object_get(params, "user")), &a,
 			       result, err);
@@ -199,6 +209,9 @@ static int m_scan_adjust(void *app, struct panel_call *call, json_t *params, jso
 			 struct panel_error *err)
 {
 	struct methods_ctx *m = app;
+	int rc = profile_pin(m, call, params, "user", err);
+	if (rc)
+		return rc;
 	return session_scan_adjust(m->session, json_string_value(json_object_get(params, "user")),
 				   (int)json_integer_value(json_object_get(params, "delta_mm")),
 				   result, err);
@@ -208,6 +221,9 @@ static int m_scan_manual(void *app, struct panel_call *call, json_t *params, jso
 			 struct panel_error *err)
 {
 	struct methods_ctx *m = app;
+	int rc = profile_pin(m, call, params, "user", err);
+	if (rc)
+		return rc;
 	return session_scan_manual(m->session, json_string_value(json_object_get(params, "user")),
 				   (int)json_integer_value(json_object_get(params, "height_cm")),
 				   result, err);
@@ -232,8 +248,59 @@ static int m_session_start(void *app, struct panel_call *call, json_t *params,
 	const char *prog = json_string_value(json_object_get(params, "program"));
 	if (text && prog)
 		return bad_param(err, "program", "plan or program, not both");
-	return session_start(m->session, json_string_value(json_object_get(params, "user")), text,
-			     prog, result, err);
+	int rc = profile_pin(m, call, params, "user", err);
+	if (rc || (rc = session_start(m->session, json_string_value(json_object_get(params, "user")),
+				      text, prog, result, err)))
+		return rc;
+	/* This connection answers for the session now: its going pauses it (methods_on_close). */
+	m->owner_conn_id = call->conn_id;
+	m->owner_gone = false;
+	m->owner_paused = false;
+	return 0;
+}
+
+void methods_on_close(void *app, uint64_t conn_id)
+{
+	struct methods_ctx *m = app;
+	if (!m->owner_conn_id || conn_id != m->owner_conn_id || m->owner_gone)
+		return;
+	/* Only noted here: the hook may run inside a notification's fan-out. */
+	m->owner_gone = true;
+	m->owner_paused = false;
+	m->owner_gone_s = m->session->wall_s();
+}
+
+void methods_poll_owner(struct methods_ctx *m)
+{
+	struct session *s = m->session;
+	if (!m->owner_conn_id)
+		return;
+	if (!s->sid || s->ended != STORE_ENDED_RUNNING) {
+		m->owner_conn_id = 0; /* the session ended: nobody answers for it any more */
+		m->owner_gone = false;
+		return;
+	}
+	if (!m->owner_gone)
+		return;
+	json_t *res = NULL;
+	struct panel_error err = {0};
+	/* A person left pressed by a chair nobody controls: pause at once (as soon as the
+	 * session runs), stop after the grace; each retried next turn if the queue was full. */
+	if (m->session->wall_s() >= m->owner_gone_s + METHODS_OWNER_GRACE_S) {
+		if (session_feedback(s, ACT_STOP, &res, &err) == 0) {
+			session_event(s, STORE_EVENT_PHASE, "owner_gone", session_zone_now(s),
+				      "the panel that started it went away");
+			m->owner_conn_id = 0;
+			m->owner_gone = false;
+		}
+	} else if (!m->owner_paused && s->state == SESSION_RUNNING && s->seen_running) {
+		if (session_feedback(s, ACT_PAUSE, &res, &err) == 0)
+			m->owner_paused = true;
+	} else if (s->state == SESSION_PAUSED) {
+		m->owner_paused = true; /* paused already: the person's or ours */
+	}
+	json_decref(res);
+	panel_error_clear(&err);
 }
 
 static int m_session_feedback(void *app, struct panel_call *call, json_t *params,
@@ -253,7 +320,14 @@ static int m_session_pause(void *app, struct panel_call *call, json_t *params,
 static int m_session_resume(void *app, struct panel_call *call, json_t *params,
 			    json_t **result, struct panel_error *err)
 {
-	return session_feedback(((struct methods_ctx *)app)->session, ACT_RESUME, result, err);
+	struct methods_ctx *m = app;
+	int rc = session_feedback(m->session, ACT_RESUME, result, err);
+	if (rc == 0 && m->owner_conn_id) { /* who resumes it answers for it from now on */
+		m->owner_conn_id = call->conn_id;
+		m->owner_gone = false;
+		m->owner_paused = false;
+	}
+	return rc;
 }
 
 static int m_session_stop(void *app, struct panel_call *call, json_t *params, json_t **result,
@@ -334,17 +408,20 @@ static const struct panel_param p_consult[] = {
 	{"intensity", PANEL_P_ENUM, false, 0, 0, intensities, 0},
 	{"duration_min", PANEL_P_INT, false, CONSULT_DURATION_MIN_MIN, CONSULT_DURATION_MAX_MIN,
 	 NULL, 0},
+	P_PIN,
 	PANEL_PARAMS_END,
 };
 static const struct panel_param p_user_only[] = {P_USER, PANEL_PARAMS_END};
 static const struct panel_param p_scan_adjust[] = {
 	P_USER,
 	{"delta_mm", PANEL_P_INT, true, -80, 80, NULL, 0},
+	P_PIN,
 	PANEL_PARAMS_END,
 };
 static const struct panel_param p_scan_manual[] = {
 	P_USER,
 	{"height_cm", PANEL_P_INT, true, 150, 200, NULL, 0},
+	P_PIN,
 	PANEL_PARAMS_END,
 };
 static const struct panel_param p_plan[] = {
@@ -357,6 +434,7 @@ static const struct panel_param p_session_start[] = {
 	P_USER,
 	{"plan", PANEL_P_STRING, false, 0, 0, NULL, 60000},
 	{"program", PANEL_P_STRING, false, 0, 0, NULL, NAME_MAX_BYTES},
+	P_PIN,
 	PANEL_PARAMS_END,
 };
 static const struct panel_param p_feedback[] = {

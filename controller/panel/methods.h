@@ -17,6 +17,8 @@
 #define METHODS_PIN_TRIES 3      /* wrong PINs for a profile before it is slowed down */
 #define METHODS_PIN_WAIT_S 30.0  /* then this long before the next try */
 #define METHODS_PIN_SLOTS 16
+#define METHODS_PIN_GLOBAL_TRIES 5 /* wrong PINs over all profiles per METHODS_PIN_WAIT_S */
+#define METHODS_OWNER_GRACE_S 30.0 /* a session whose panel went: paused, stopped after this */
 
 /* A reply that waits for the chair: a fault acknowledge until its window closes. */
 struct methods_pending {
@@ -37,7 +39,15 @@ struct methods_ctx {
 		int64_t user_id;
 		int failures;
 		double until_s;    /* no try before this (wall seconds) */
+		double last_fail_s; /* the last wrong PIN (wall seconds), 0 none */
 	} pin_tries[METHODS_PIN_SLOTS];
+	double pin_wrong_s[METHODS_PIN_GLOBAL_TRIES]; /* the last wrong PINs, a ring */
+	int pin_wrong_next;
+	/* The connection that started (or resumed) the running session, and when it went. */
+	uint64_t owner_conn_id;
+	bool owner_gone;
+	bool owner_paused;         /* the pause for its going was sent */
+	double owner_gone_s;       /* wall seconds */
 };
 
 /* The whole table, ending with PANEL_METHODS_END. */
@@ -47,6 +57,12 @@ extern const struct panel_method methods_table[];
 void methods_notify(void *ctx, const char *topic, const char *method, json_t *params);
 /* Answer the deferred replies whose moment has come (each turn of the main loop). */
 void methods_poll(struct methods_ctx *m);
+/* The panel's close hook (panel_config.on_close): the connection that started the running
+ * session went, so the session is paused at the next methods_poll and stopped
+ * METHODS_OWNER_GRACE_S later unless another connection resumes it. */
+void methods_on_close(void *app, uint64_t conn_id);
+/* That pause and stop, from methods_poll. */
+void methods_poll_owner(struct methods_ctx *m);
 
 /* Handlers of methods_users.c and methods_tech.c, in the table of methods.c. */
 int methods_users_list(void *app, struct panel_call *call, json_t *params, json_t **result,

@@ -371,4 +371,5 @@ void methods_poll(struct methods_ctx *m)
 		}
 		p->handle = 0;
 	}
+	methods_poll_owner(m);
 }

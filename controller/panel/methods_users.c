@@ -1,7 +1,9 @@
 /* The profiles: users.list, create, get, update and delete, and the PIN a profile may carry
- * (libsodium's crypto_pwhash_str; three wrong tries slow the profile down). */
+ * (libsodium's crypto_pwhash_str; three wrong tries slow the profile down, and a few wrong
+ * tries over all profiles slow the chair's PIN checks down). */
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,20 +20,60 @@ static int bad_param(struct panel_error *err, const char *field, const char *exp
 	return PANEL_E_PARAMS;
 }
 
-/* The wrong-PIN record of a profile (a free or the oldest slot for a new one). */
-static int pin_slot(struct methods_ctx *m, int64_t user_id)
+/* Whether slot may be given to another profile: it remembers nothing worth keeping (no
+ * failure within METHODS_PIN_WAIT_S, no wait still running). A slot with failures is never
+ * taken, or trying a second profile would wipe the first one's count. */
+static bool pin_slot_free(const struct methods_ctx *m, int i, double now_s)
 {
-	int best = 0;
+	return m->pin_tries[i].user_id == 0 ||
+	       (now_s >= m->pin_tries[i].until_s &&
+		(m->pin_tries[i].failures == 0 ||
+		 now_s >= m->pin_tries[i].last_fail_s + METHODS_PIN_WAIT_S));
+}
+
+/* The wrong-PIN record of a profile (a free one for a new profile), or -1 with *wait_s
+ * when every slot holds another profile's failures. */
+static int pin_slot(struct methods_ctx *m, int64_t user_id, double now_s, double *wait_s)
+{
+	int free_slot = -1;
+	double soonest_s = 0;
 	for (int i = 0; i < METHODS_PIN_SLOTS; i++) {
 		if (m->pin_tries[i].user_id == user_id)
 			return i;
-		if (m->pin_tries[i].until_s < m->pin_tries[best].until_s)
-			best = i;
+		if (free_slot < 0 && pin_slot_free(m, i, now_s))
+			free_slot = i;
+		double t = fmax(m->pin_tries[i].until_s,
+				m->pin_tries[i].last_fail_s + METHODS_PIN_WAIT_S);
+		if (i == 0 || t < soonest_s)
+			soonest_s = t;
 	}
-	m->pin_tries[best].user_id = user_id;
-	m->pin_tries[best].failures = 0;
-	m->pin_tries[best].until_s = 0;
-	return best;
+	if (free_slot < 0) {
+		*wait_s = fmax(1, ceil(soonest_s - now_s));
+		return -1;
+	}
+	m->pin_tries[free_slot].user_id = user_id;
+	m->pin_tries[free_slot].failures = 0;
+	m->pin_tries[free_slot].until_s = 0;
+	m->pin_tries[free_slot].last_fail_s = 0;
+	return free_slot;
+}
+
+/* Seconds until another wrong PIN may be tried on any profile (0: now): at most
+ * METHODS_PIN_GLOBAL_TRIES wrong PINs per METHODS_PIN_WAIT_S over all profiles together,
+ * so many profiles tried in turn give no more guesses than a few. */
+static double pin_global_wait_s(const struct methods_ctx *m, double now_s)
+{
+	double oldest_s = m->pin_wrong_s[m->pin_wrong_next]; /* the ring's oldest wrong PIN */
+	if (oldest_s == 0 || now_s >= oldest_s + METHODS_PIN_WAIT_S)
+		return 0;
+	return fmax(1, ceil(oldest_s + METHODS_PIN_WAIT_S - now_s));
+}
+
+static int pin_wait(struct panel_error *err, double wait_s, const char *why)
+{
+	panel_error_set(err, PANEL_E_AUTH,
+			json_pack("{s:s, s:f}", "field", "pin", "retry_after_s", wait_s), "%s", why);
+	return PANEL_E_AUTH;
 }
 
 int methods_check_pin(struct methods_ctx *m, const struct panel_call *call,
@@ -39,24 +81,30 @@ int methods_check_pin(struct methods_ctx *m, const struct panel_call *call,
 {
 	if (!u->pin_hash[0] || call->role == PANEL_ROLE_TECHNICIAN)
 		return 0;
-	int slot = pin_slot(m, u->id);
 	double now_s = m->session->wall_s();
-	if (now_s < m->pin_tries[slot].until_s) {
-		panel_error_set(err, PANEL_E_AUTH,
-				json_pack("{s:s, s:f}", "field", "pin", "retry_after_s",
-					  ceil(m->pin_tries[slot].until_s - now_s)),
+	double wait_s = 0;
+	int slot = pin_slot(m, u->id, now_s, &wait_s);
+	if (slot < 0)
+		return pin_wait(err, wait_s, "too many wrong PINs on this chair: wait");
+	if (now_s < m->pin_tries[slot].until_s)
+		return pin_wait(err, ceil(m->pin_tries[slot].until_s - now_s),
 				"too many wrong PINs for this profile: wait");
-		return PANEL_E_AUTH;
-	}
 	const char *pin = json_string_value(json_object_get(params, "pin"));
+	if (pin && (wait_s = pin_global_wait_s(m, now_s)) > 0)
+		return pin_wait(err, wait_s, "too many wrong PINs on this chair: wait");
 	if (pin && crypto_pwhash_str_verify(u->pin_hash, pin, strlen(pin)) == 0) {
 		m->pin_tries[slot].failures = 0;
 		return 0;
 	}
 	/* A missing PIN is no try; a wrong one counts, and the third waits METHODS_PIN_WAIT_S. */
-	if (pin && ++m->pin_tries[slot].failures >= METHODS_PIN_TRIES) {
-		m->pin_tries[slot].failures = 0;
-		m->pin_tries[slot].until_s = now_s + METHODS_PIN_WAIT_S;
+	if (pin) {
+		m->pin_tries[slot].last_fail_s = now_s;
+		m->pin_wrong_s[m->pin_wrong_next] = now_s;
+		m->pin_wrong_next = (m->pin_wrong_next + 1) % METHODS_PIN_GLOBAL_TRIES;
+		if (++m->pin_tries[slot].failures >= METHODS_PIN_TRIES) {
+			m->pin_tries[slot].failures = 0;
+			m->pin_tries[slot].until_s = now_s + METHODS_PIN_WAIT_S;
+		}
 	}
 	panel_error_set(err, PANEL_E_AUTH, json_pack("{s:s, s:i}", "field", "pin",
 						     "retry_after_s", 0),
@@ -110,8 +158,14 @@ static int hash_pin(const char *pin, char hash[STORE_PIN_HASH_MAX], const char *
 {
 	if (strlen(pin) < PIN_MIN_BYTES)
 		return bad_param(err, field, "a PIN of 4 characters or more");
-	if (crypto_pwhash_str(hash, pin, strlen(pin), crypto_pwhash_OPSLIMIT_INTERACTIVE,
-			      crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
+	/* Argon2id at its least work (1 pass, 8 KiB): about 0.02 ms a hash or a check on the
+	 * development host, against about 50 ms at the interactive limits, which held the main
+	 * loop (telemetry, session.stop, "too much") that long for every PIN tried. A PIN of a
+	 * few digits falls to any offline search whatever the limits; what guards it is the
+	 * online rate limit of methods_check_pin. A hash stored with other limits still
+	 * verifies: the string carries its own parameters. */
+	if (crypto_pwhash_str(hash, pin, strlen(pin), crypto_pwhash_OPSLIMIT_MIN,
+			      crypto_pwhash_MEMLIMIT_MIN) != 0) {
 		panel_error_set(err, PANEL_E_INTERNAL, NULL, "out of memory for the PIN");
 		return PANEL_E_INTERNAL;
 	}
@@ -166,8 +220,9 @@ int methods_users_get(void *app, struct panel_call *call, json_t *params, json_t
 {
 	struct methods_ctx *m = app;
 	struct store_user u;
+	/* Conditions, limits and preferences are health data: a PIN guards them as history. */
 	int rc = methods_user(m, params, "name", &u, err);
-	if (rc)
+	if (rc || (rc = methods_check_pin(m, call, &u, params, err)))
 		return rc;
 	struct zone_pref prefs[AREA_COUNT];
 	if ((rc = store_zone_prefs_get(m->st, u.id, prefs)))
