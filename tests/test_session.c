@@ -192,11 +192,26 @@ static void plan_and_start(struct visit *v, const char *user)
 	assert_true(tick_until_state(v, SESSION_RUNNING, 60));
 }
 
+/* A feedback's waited answer (session_feedback_tagged): 0 or the error's code. */
+static void feedback_heard(void *ctx, uint64_t tag, json_t *result, struct panel_error *err)
+{
+	*(int *)ctx = result ? 0 : err->code;
+	json_decref(result);
+}
+
+/* One feedback, ticking until the chair has given its verdict when it waits for one. */
 static int feedback(struct visit *v, enum session_action a)
 {
 	json_t *res = NULL;
 	struct panel_error err = {0};
-	int rc = session_feedback(&v->s, a, &res, &err);
+	int heard = SESSION_PENDING;
+	int rc = session_feedback_tagged(&v->s, a, feedback_heard, &heard, 0, &res, &err);
+	for (int i = 0; rc == SESSION_PENDING && heard == SESSION_PENDING && i < 100; i++)
+		runner_advance(&v->r, take, v);
+	if (rc == SESSION_PENDING) {
+		assert_int_not_equal(heard, SESSION_PENDING);
+		rc = heard;
+	}
 	json_decref(res);
 	panel_error_clear(&err);
 	return rc;
@@ -782,6 +797,134 @@ static void test_read_only_store_refuses_another_persons_consultation_keeping_th
 	visit_close(v);
 }
 
+/* ---- feedback answered with the chair's verdict ---- */
+
+/* What a waited feedback answer said, for the tests below. */
+struct heard {
+	bool done;
+	int code; /* 0 taken, else the error's code */
+	char action[16];
+	char reason[64];
+};
+
+static void heard_answer(void *ctx, uint64_t tag, json_t *result, struct panel_error *err)
+{
+	struct heard *h = ctx;
+	h->done = true;
+	h->code = result ? 0 : err->code;
+	snprintf(h->action, sizeof(h->action), "%s",
+		 result ? json_string_value(json_object_get(result, "action")) : "");
+	const char *why = err ? json_string_value(json_object_get(err->data, "reason")) : NULL;
+	snprintf(h->reason, sizeof(h->reason), "%s", why ? why : "");
+	json_decref(result);
+}
+
+static int summary_feedback(struct visit *v, const char *action)
+{
+	int64_t sid = v->s.sid;
+	assert_true(tick_until_state(v, SESSION_AWAITING_PAIN, 10));
+	int after[AREA_COUNT];
+	for (int i = 0; i < AREA_COUNT; i++)
+		after[i] = -1;
+	json_t *res = NULL;
+	struct panel_error err = {0};
+	assert_int_equal(session_finish(&v->s, sid, after, &res, &err), 0);
+	json_t *fb = json_object_get(json_object_get(res, "summary"), "feedback");
+	assert_non_null(fb);
+	int n = (int)json_integer_value(json_object_get(fb, action));
+	json_decref(res);
+	return n;
+}
+
+/* A stronger is not counted until the tick has taken it, and is then answered OK. */
+static void test_stronger_is_answered_ok_once_the_tick_took_it(void **state)
+{
+	struct visit *v = visit_open(21, 170);
+	add_user(v, "ka", 170);
+	struct consult_answers a;
+	two_areas(&a);
+	consult(v, "ka", &a);
+	plan_and_start(v, "ka");
+	tick_for(v, 10);
+	struct heard h = {0};
+	json_t *res = NULL;
+	struct panel_error err = {0};
+	assert_int_equal(session_feedback_tagged(&v->s, ACT_STRONGER, heard_answer, &h, 7, &res,
+						 &err),
+			 SESSION_PENDING);
+	assert_null(res);
+	assert_false(h.done);
+	assert_int_equal(v->s.tally.feedback[ACT_STRONGER], 0);
+	assert_int_equal(v->s.intensity_steps, 0);
+	for (int i = 0; i < 10 && !h.done; i++)
+		runner_advance(&v->r, take, v);
+	assert_true(h.done);
+	assert_int_equal(h.code, 0);
+	assert_string_equal(h.action, "stronger");
+	assert_int_equal(v->r.last.cmd_result, CMD_OK);
+	assert_int_equal(v->s.tally.feedback[ACT_STRONGER], 1);
+	assert_int_equal(v->s.intensity_steps, 1);
+	assert_int_equal(feedback(v, ACT_STOP), 0);
+	assert_int_equal(summary_feedback(v, "stronger"), 1);
+	visit_close(v);
+}
+
+/* "stay" with no room left before the session limit: the tick refuses it, the person hears
+ * -32004 and the summary does not count it; one with room is counted. */
+static void test_stay_at_the_session_limit_is_refused_and_not_counted(void **state)
+{
+	struct visit *v = visit_open(22, 170);
+	add_user(v, "la", 170);
+	struct consult_answers a;
+	two_areas(&a);
+	consult(v, "la", &a);
+	plan_and_start(v, "la");
+	assert_true(tick_until_pressing_in(v, AREA_LOWER_BACK, 200) ||
+		    tick_until_pressing_in(v, AREA_SHOULDERS, 100));
+	assert_int_equal(feedback(v, ACT_STAY), 0); /* room enough: taken */
+	assert_int_equal(v->s.tally.feedback[ACT_STAY], 1);
+	/* now the limit is half a second past the run's end */
+	const struct exec *e = &v->r.ctl.exec;
+	double left_s = (double)(exec_total_ms(e) - exec_elapsed_ms(e)) / 1000.0;
+	v->cfg.session.max_s = v->r.ctl.session_s + left_s + 0.5;
+	struct heard h = {0};
+	json_t *res = NULL;
+	struct panel_error err = {0};
+	assert_int_equal(session_feedback_tagged(&v->s, ACT_STAY, heard_answer, &h, 1, &res, &err),
+			 SESSION_PENDING);
+	for (int i = 0; i < 10 && !h.done; i++)
+		runner_advance(&v->r, take, v);
+	assert_true(h.done);
+	assert_int_equal(v->r.last.cmd_result, CMD_E_LIMIT);
+	assert_int_equal(h.code, PANEL_E_REFUSED);
+	assert_true(strlen(h.reason) > 0);
+	assert_int_equal(v->s.tally.feedback[ACT_STAY], 1);
+	assert_int_equal(v->s.adjustment_count, 1);
+	assert_int_equal(feedback(v, ACT_STOP), 0);
+	assert_int_equal(summary_feedback(v, "stay"), 1);
+	visit_close(v);
+}
+
+/* A skip that reaches the tick after the run has ended (a stop just before it) is refused
+ * with the state, and nothing is counted. */
+static void test_skip_after_the_run_ended_is_refused_and_not_counted(void **state)
+{
+	struct visit *v = visit_open(23, 170);
+	add_user(v, "ma", 170);
+	struct consult_answers a;
+	two_areas(&a);
+	consult(v, "ma", &a);
+	plan_and_start(v, "ma");
+	tick_for(v, 10);
+	assert_int_equal(feedback(v, ACT_STOP), 0);
+	assert_int_equal(v->s.state, SESSION_RUNNING); /* the session has not seen it yet */
+	assert_int_equal(feedback(v, ACT_SKIP), PANEL_E_STATE);
+	assert_int_equal(v->r.last.cmd_result, CMD_E_STATE);
+	assert_int_equal(v->s.tally.feedback[ACT_SKIP], 0);
+	assert_int_equal(summary_feedback(v, "skip"), 0);
+	visit_close(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -802,6 +945,9 @@ int main(void)
 			test_tapping_program_text_after_osteoporosis_is_refused_and_nothing_starts),
 		cmocka_unit_test(
 			test_read_only_store_refuses_another_persons_consultation_keeping_the_visit),
+		cmocka_unit_test(test_stronger_is_answered_ok_once_the_tick_took_it),
+		cmocka_unit_test(test_stay_at_the_session_limit_is_refused_and_not_counted),
+		cmocka_unit_test(test_skip_after_the_run_ended_is_refused_and_not_counted),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -65,6 +65,20 @@ typedef void (*session_notify_fn)(void *ctx, const char *topic, const char *meth
 				  json_t *params);
 /* The answer to a request that waits for the chair (scan.start): result (stolen) or err. */
 typedef void (*session_done_fn)(void *ctx, json_t *result, struct panel_error *err);
+/* The answer to a feedback that waited for the tick's verdict, for the caller's tag. */
+typedef void (*session_feedback_fn)(void *ctx, uint64_t tag, json_t *result,
+				    struct panel_error *err);
+#define SESSION_PENDING 2         /* session_feedback_tagged: the answer comes through fn */
+#define SESSION_FEEDBACK_WAIT_MAX 8
+/* A feedback sent to the ring, answered once telemetry shows the tick's verdict. */
+struct session_feedback_wait {
+	uint32_t seq;
+	int action, zone;
+	double target_n, force_n; /* the reply's target, the force when it was asked */
+	uint64_t tag;
+	session_feedback_fn fn;
+	void *ctx;
+};
 
 /* What a running session counts, from telemetry, for its summary. */
 struct session_tally {
@@ -143,6 +157,9 @@ struct session {
 	/* a guided trigger point being worked */
 	char trigger_point[24];
 	double there_force_n;
+	/* feedback waiting for the tick's verdict (session_run.c) */
+	struct session_feedback_wait waiting[SESSION_FEEDBACK_WAIT_MAX];
+	int waiting_count;
 	char store_err[256];        /* the last store failure, for the daemon's log */
 };
 
@@ -183,6 +200,14 @@ int session_start(struct session *s, const char *user, const char *program_text,
 /* One feedback action of the person while a session runs. */
 int session_feedback(struct session *s, enum session_action a, json_t **result,
 		     struct panel_error *err);
+/* Whether the tick may still refuse a's command (so its answer waits for the tick). */
+bool session_feedback_waits(enum session_action a);
+/* session_feedback for a caller that can wait: a command the tick may refuse returns
+ * SESSION_PENDING once sent, and fn(ctx, tag, ...) answers it from session_on_telem when
+ * the tick took it (recorded then) or refused it (-32001 / -32004, nothing recorded).
+ * session_feedback is this with no fn: such a command is then recorded or not, unheard. */
+int session_feedback_tagged(struct session *s, enum session_action a, session_feedback_fn fn,
+			    void *ctx, uint64_t tag, json_t **result, struct panel_error *err);
 /* Where the visit is: state, session, phase, zone, times, force. */
 json_t *session_status(const struct session *s);
 /* The pain scores after a session that ended (0..10, -1 not said): summary and advice. */

@@ -361,10 +361,13 @@ static void on_running(struct session *s, const struct telem *t)
 	check_end(s, t);
 }
 
+static void feedback_answer(struct session *s, const struct telem *t);
+
 void session_on_telem(struct session *s, const struct telem *t)
 {
 	s->last_tick = t->tick;
 	zone_follow(s, t);
+	feedback_answer(s, t);
 	if (t->fault != s->last_fault && t->fault)
 		on_fault(s, t);
 	s->last_fault = t->fault;
@@ -410,10 +413,15 @@ bool session_busy(const struct session *s)
 
 /* ---- feedback ---- */
 
-static int send_cmd(struct session *s, enum cmd_kind kind, int value, struct panel_error *err)
+/* Put the command on its way; its sequence number in *seq (0 when not wanted). */
+static int send_cmd(struct session *s, enum cmd_kind kind, int value, uint32_t *seq,
+		    struct panel_error *err)
 {
 	struct ctl_cmd c = {.kind = kind, .value = value};
-	if (runner_send(s->r, &c))
+	uint32_t sent = runner_send(s->r, &c);
+	if (seq)
+		*seq = sent;
+	if (sent)
 		return 0;
 	panel_error_set(err, PANEL_E_STATE, json_pack("{s:s}", "state", session_state_name(s->state)),
 			"the chair's command queue is full: try again");
@@ -455,9 +463,118 @@ static void learn_there(struct session *s, double force_n)
 		snprintf(s->store_err, sizeof(s->store_err), "%s", store_error(s->st));
 }
 
+bool session_feedback_waits(enum session_action a)
+{
+	/* The safer lane's (too much, softer, slower, stop, pause) always take effect, and
+	 * their sequence numbers are not reported in order; resume is answered as sent. */
+	switch (a) {
+	case ACT_STRONGER: case ACT_FASTER: case ACT_WIDER: case ACT_NARROWER:
+	case ACT_STAY: case ACT_SKIP: case ACT_THERE: case ACT_EASED:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* A feedback the chair took: the tally, the steps, the stored event and the reply. */
+static json_t *feedback_record(struct session *s, enum session_action a, int zone,
+			       double target_n, double force_n)
+{
+	const struct telem *t = &s->r->last;
+	int step = a == ACT_STRONGER || a == ACT_FASTER ? 1 : a == ACT_SOFTER || a == ACT_SLOWER ? -1 : 0;
+	int *steps = a == ACT_STRONGER || a == ACT_SOFTER ? &s->intensity_steps
+		     : a == ACT_FASTER || a == ACT_SLOWER ? &s->speed_steps
+							: NULL;
+	if (steps)
+		*steps += step;
+	if (a == ACT_TOO_MUCH)
+		learn_too_much(s, zone, force_n);
+	if (a == ACT_THERE)
+		learn_there(s, force_n);
+	if (a == ACT_STOP)
+		s->stop_asked = true;
+	if (target_n > t->cap_n && t->cap_n > 0)
+		target_n = t->cap_n;
+	s->tally.feedback[a]++;
+	if (s->adjustment_count < (int)(sizeof(s->adjustments) / sizeof(s->adjustments[0]))) {
+		s->adjustments[s->adjustment_count].t_s = session_elapsed_s(s);
+		s->adjustments[s->adjustment_count].action = (int8_t)a;
+		s->adjustments[s->adjustment_count].zone = (int8_t)zone;
+		s->adjustment_count++;
+	}
+	char detail[64];
+	snprintf(detail, sizeof(detail), "force %.1f N", force_n);
+	session_event(s, STORE_EVENT_FEEDBACK, session_action_name(a), zone, detail);
+	json_t *result = json_pack("{s:s, s:f, s:s?}", "action", session_action_name(a),
+				   "force_target_n", round(target_n * 10) / 10, "zone",
+				   zone >= 0 ? area_name((enum area)zone) : NULL);
+	notify_session(s);
+	return result;
+}
+
+/* The tick's verdict on a waiting feedback as a panel error (0 when it was taken). */
+static int feedback_refusal(const struct session *s, enum session_action a, int32_t verdict,
+			    struct panel_error *err)
+{
+	if (verdict == CMD_OK)
+		return 0;
+	if (verdict == CMD_E_LIMIT) {
+		panel_error_set(err, PANEL_E_REFUSED,
+				json_pack("{s:s}", "reason", a == ACT_STAY
+							    ? "no room left before the session limit"
+							    : "past a bound of the step"),
+				"%s refused by the chair: at its limit", session_action_name(a));
+		return PANEL_E_REFUSED;
+	}
+	panel_error_set(err, PANEL_E_STATE,
+			json_pack("{s:s, s:s}", "state", session_state_name(s->state), "chair",
+				  session_chair_state(s)),
+			"%s refused by the chair: it has moved on", session_action_name(a));
+	return PANEL_E_STATE;
+}
+
+/* Answer the waiting feedback the tick has handled (telemetry's cmd_seq reached it). The
+ * telemetry carries the verdict of the last command of a tick only: one overtaken in the
+ * same tick by a later command is taken as done, as the ring took it in order. */
+static void feedback_answer(struct session *s, const struct telem *t)
+{
+	int kept = 0;
+	for (int i = 0; i < s->waiting_count; i++) {
+		if (t->cmd_seq < s->waiting[i].seq) {
+			s->waiting[kept++] = s->waiting[i];
+			continue;
+		}
+		enum session_action a = (enum session_action)s->waiting[i].action;
+		int32_t verdict = t->cmd_seq == s->waiting[i].seq ? t->cmd_result : CMD_OK;
+		struct panel_error err = {0};
+		json_t *result = NULL;
+		if (!feedback_refusal(s, a, verdict, &err))
+			result = feedback_record(s, a, s->waiting[i].zone, s->waiting[i].target_n,
+						 s->waiting[i].force_n);
+		if (s->waiting[i].fn)
+			s->waiting[i].fn(s->waiting[i].ctx, s->waiting[i].tag, result,
+					 result ? NULL : &err);
+		else
+			json_decref(result);
+		panel_error_clear(&err);
+	}
+	s->waiting_count = kept;
+}
+
 int session_feedback(struct session *s, enum session_action a, json_t **result,
 		     struct panel_error *err)
 {
+	return session_feedback_tagged(s, a, NULL, NULL, 0, result, err);
+}
+
+int session_feedback_tagged(struct session *s, enum session_action a, session_feedback_fn fn,
+			    void *ctx, uint64_t tag, json_t **result, struct panel_error *err)
+{
+	if ((int)a < 0 || a >= ACT_COUNT) {
+		panel_error_set(err, PANEL_E_PARAMS, json_pack("{s:s}", "field", "action"),
+				"bad params");
+		return PANEL_E_PARAMS;
+	}
 	bool live = s->state == SESSION_RUNNING || s->state == SESSION_PAUSED;
 	if (!live || !s->seen_running)
 		return session_refuse_state(s, err, "no session is running");
@@ -491,61 +608,36 @@ int session_feedback(struct session *s, enum session_action a, json_t **result,
 				FEEDBACK_LEVEL_MAX, step > 0 ? "up" : "down");
 		return PANEL_E_REFUSED;
 	}
-	int rc = 0;
-	switch (a) {
-	case ACT_STRONGER: rc = send_cmd(s, CMD_INTENSITY, +1, err); target_n *= 1.1; break;
-	case ACT_SOFTER: rc = send_cmd(s, CMD_INTENSITY, -1, err); target_n *= 0.9; break;
-	case ACT_FASTER: rc = send_cmd(s, CMD_SPEED, +1, err); break;
-	case ACT_SLOWER: rc = send_cmd(s, CMD_SPEED, -1, err); break;
-	case ACT_WIDER: rc = send_cmd(s, CMD_WIDTH, +1, err); break;
-	case ACT_NARROWER: rc = send_cmd(s, CMD_WIDTH, -1, err); break;
-	case ACT_STAY: rc = send_cmd(s, CMD_STAY, 0, err); break;
-	case ACT_SKIP: rc = send_cmd(s, CMD_SKIP, 0, err); break;
-	case ACT_TOO_MUCH:
-		rc = send_cmd(s, CMD_TOO_MUCH, 0, err);
-		if (t->force_n > 0 && FEEDBACK_TOO_MUCH_DROP * t->force_n < target_n)
-			target_n = FEEDBACK_TOO_MUCH_DROP * t->force_n;
-		if (!rc)
-			learn_too_much(s, zone, t->force_n);
-		break;
-	case ACT_THERE:
-		rc = send_cmd(s, CMD_THERE, 0, err);
-		if (!rc)
-			learn_there(s, t->force_n);
-		break;
-	case ACT_EASED: rc = send_cmd(s, CMD_EASED, 0, err); break;
-	case ACT_PAUSE: rc = send_cmd(s, CMD_PAUSE, 0, err); break;
-	case ACT_RESUME: rc = send_cmd(s, CMD_RESUME, 0, err); break;
-	case ACT_STOP:
-		rc = send_cmd(s, CMD_STOP, 0, err);
-		if (!rc)
-			s->stop_asked = true;
-		target_n = 0;
-		break;
-	default:
-		panel_error_set(err, PANEL_E_PARAMS, json_pack("{s:s}", "field", "action"),
-				"bad params");
-		return PANEL_E_PARAMS;
-	}
+	bool waits = session_feedback_waits(a);
+	if (waits && s->waiting_count == SESSION_FEEDBACK_WAIT_MAX)
+		return session_refuse_state(s, err, "too many feedbacks waiting for the chair");
+	static const enum cmd_kind kind[ACT_COUNT] = {
+		[ACT_STRONGER] = CMD_INTENSITY, [ACT_SOFTER] = CMD_INTENSITY,
+		[ACT_FASTER] = CMD_SPEED, [ACT_SLOWER] = CMD_SPEED, [ACT_WIDER] = CMD_WIDTH,
+		[ACT_NARROWER] = CMD_WIDTH, [ACT_STAY] = CMD_STAY, [ACT_SKIP] = CMD_SKIP,
+		[ACT_TOO_MUCH] = CMD_TOO_MUCH, [ACT_THERE] = CMD_THERE, [ACT_EASED] = CMD_EASED,
+		[ACT_PAUSE] = CMD_PAUSE, [ACT_RESUME] = CMD_RESUME, [ACT_STOP] = CMD_STOP};
+	int value = a == ACT_STRONGER || a == ACT_FASTER || a == ACT_WIDER ? +1
+		    : a == ACT_SOFTER || a == ACT_SLOWER || a == ACT_NARROWER ? -1
+									  : 0;
+	uint32_t seq = 0;
+	int rc = send_cmd(s, kind[a], value, &seq, err);
 	if (rc)
 		return rc;
-	if (steps)
-		*steps += step;
-	if (target_n > t->cap_n && t->cap_n > 0)
-		target_n = t->cap_n;
-	s->tally.feedback[a]++;
-	if (s->adjustment_count < (int)(sizeof(s->adjustments) / sizeof(s->adjustments[0]))) {
-		s->adjustments[s->adjustment_count].t_s = session_elapsed_s(s);
-		s->adjustments[s->adjustment_count].action = (int8_t)a;
-		s->adjustments[s->adjustment_count].zone = (int8_t)zone;
-		s->adjustment_count++;
+	if (a == ACT_STRONGER)
+		target_n *= 1.1;
+	else if (a == ACT_SOFTER)
+		target_n *= 0.9;
+	else if (a == ACT_TOO_MUCH && t->force_n > 0 && FEEDBACK_TOO_MUCH_DROP * t->force_n < target_n)
+		target_n = FEEDBACK_TOO_MUCH_DROP * t->force_n;
+	else if (a == ACT_STOP)
+		target_n = 0;
+	if (!waits) {
+		*result = feedback_record(s, a, zone, target_n, t->force_n);
+		return 0;
 	}
-	char detail[64];
-	snprintf(detail, sizeof(detail), "force %.1f N", (double)t->force_n);
-	session_event(s, STORE_EVENT_FEEDBACK, session_action_name(a), zone, detail);
-	*result = json_pack("{s:s, s:f, s:s?}", "action", session_action_name(a), "force_target_n",
-			    round(target_n * 10) / 10, "zone",
-			    zone >= 0 ? area_name((enum area)zone) : NULL);
-	notify_session(s);
-	return 0;
+	s->waiting[s->waiting_count++] = (struct session_feedback_wait){
+		.seq = seq, .action = a, .zone = zone, .target_n = target_n,
+		.force_n = t->force_n, .tag = tag, .fn = fn, .ctx = ctx};
+	return SESSION_PENDING;
 }
