@@ -733,6 +733,40 @@ static void test_real_time_snapshots_come_every_100_ms_of_ticks(void **state)
 	free(hs);
 }
 
+/* session.feedback waits for the chair's verdict: a stronger is answered OK once the tick
+ * took it, a stay with no room before the session limit is -32004 and not counted. */
+static void test_feedback_is_answered_with_the_chairs_verdict(void **state)
+{
+	struct api *a = api_open(26);
+	json_decref(ok_call(a->tech, "programs.install",
+			    json_pack("{s:s, s:s}", "name", "short-knead", "text", PROGRAM)));
+	json_decref(ok_call(a->user, "users.create", json_pack("{s:s}", "name", "ana")));
+	json_decref(ok_call(a->user, "consult.submit", consult_params("ana")));
+	json_decref(ok_call(a->user, "scan.manual",
+			    json_pack("{s:s, s:i}", "user", "ana", "height_cm", 170)));
+	json_decref(ok_call(a->user, "session.start",
+			    json_pack("{s:s, s:s}", "user", "ana", "program", "short-knead")));
+	for (int i = 0; i < 4000 && !(a->r.last.state == ST_RUNNING && a->r.last.force_n > 8); i++)
+		pump(a);
+	assert_int_equal(a->s.state, SESSION_RUNNING);
+	json_t *r = ok_call(a->user, "session.feedback", json_pack("{s:s}", "action", "stronger"));
+	assert_string_equal(str(r, "action"), "stronger");
+	json_decref(r);
+	assert_int_equal(a->r.last.cmd_result, CMD_OK);
+	assert_int_equal(a->s.tally.feedback[ACT_STRONGER], 1);
+	assert_int_equal(a->s.intensity_steps, 1);
+	const struct exec *e = &a->r.ctl.exec;
+	double left_s = (double)(exec_total_ms(e) - exec_elapsed_ms(e)) / 1000.0;
+	a->cfg.session.max_s = a->r.ctl.session_s + left_s + 0.5;
+	json_t *d = err_call(a->user, "session.feedback", json_pack("{s:s}", "action", "stay"),
+			     PANEL_E_REFUSED);
+	assert_non_null(json_string_value(json_object_get(d, "reason")));
+	json_decref(d);
+	assert_int_equal(a->s.tally.feedback[ACT_STAY], 0);
+	json_decref(ok_call(a->user, "session.stop", NULL));
+	api_close(a);
+}
+
 /* users.get and every write to a PIN profile need its PIN from a user; a technician needs
  * none; a refused write changes nothing. */
 static void test_a_pin_profile_is_read_and_written_only_with_its_pin(void **state)
@@ -888,6 +922,7 @@ int main(void)
 		cmocka_unit_test(test_a_second_profile_does_not_reset_the_first_ones_wrong_pins),
 		cmocka_unit_test(test_a_session_whose_panel_went_is_paused_then_stopped),
 		cmocka_unit_test(test_a_resume_by_another_client_adopts_the_session),
+		cmocka_unit_test(test_feedback_is_answered_with_the_chairs_verdict),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	if (examples)

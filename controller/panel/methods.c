@@ -197,11 +197,18 @@ static int m_scan_start(void *app, struct panel_call *call, json_t *params, json
 	struct methods_ctx *m = app;
 	if (m->scan_handle)
 		return session_refuse_state(m->session, err, "a scan is under way");
+	/* The handle first: a scan that could not be answered must not start. */
+	uint64_t h = panel_call_defer(call);
+	if (!h)
+		return -ENOMEM;
+	m->scan_handle = h;
 	int rc = session_scan_start(m->session, json_string_value(json_object_get(params, "user")),
 				    scan_done, m, err);
-	if (rc)
-		return rc;
-	m->scan_handle = panel_call_defer(call);
+	if (rc) {
+		m->scan_handle = 0;
+		if (m->panel)
+			panel_reply_error(m->panel, h, err);
+	}
 	return PANEL_DEFERRED;
 }
 
@@ -303,12 +310,41 @@ void methods_poll_owner(struct methods_ctx *m)
 	panel_error_clear(&err);
 }
 
+/* The chair's verdict on a feedback that waited for it (a session_feedback_fn). */
+static void feedback_done(void *ctx, uint64_t tag, json_t *result, struct panel_error *err)
+{
+	struct methods_ctx *m = ctx;
+	if (!m->panel) {
+		json_decref(result);
+		return;
+	}
+	if (result)
+		panel_reply(m->panel, tag, result);
+	else
+		panel_reply_error(m->panel, tag, err);
+}
+
 static int m_session_feedback(void *app, struct panel_call *call, json_t *params,
 			      json_t **result, struct panel_error *err)
 {
 	struct methods_ctx *m = app;
-	int a = session_action_lookup(json_string_value(json_object_get(params, "action")));
-	return session_feedback(m->session, (enum session_action)a, result, err);
+	enum session_action a = (enum session_action)session_action_lookup(
+		json_string_value(json_object_get(params, "action")));
+	if (!session_feedback_waits(a))
+		return session_feedback(m->session, a, result, err);
+	/* The handle first: a command the chair may refuse is answered with its verdict. */
+	uint64_t h = panel_call_defer(call);
+	if (!h)
+		return -ENOMEM;
+	int rc = session_feedback_tagged(m->session, a, feedback_done, m, h, result, err);
+	if (rc == SESSION_PENDING || !m->panel)
+		return PANEL_DEFERRED;
+	if (rc == 0)
+		panel_reply(m->panel, h, *result);
+	else
+		panel_reply_error(m->panel, h, err);
+	*result = NULL;
+	return PANEL_DEFERRED;
 }
 
 static int m_session_pause(void *app, struct panel_call *call, json_t *params,
