@@ -94,25 +94,30 @@ int daemon_run(struct daemon *d, volatile sig_atomic_t *stop, double duration_s)
 	if (!fds)
 		return -ENOMEM;
 	double until_s = monotonic_s() + duration_s;
-	while (!*stop && (duration_s <= 0 || monotonic_s() < until_s)) {
+	int result = 0; /* why the loop ended early: chaird says so */
+	while (!result && !*stop && (duration_s <= 0 || monotonic_s() < until_s)) {
 		if (panel_pollfd_max(d->panel) > max) {
-			max = panel_pollfd_max(d->panel);
-			struct pollfd *bigger = realloc(fds, (size_t)max * sizeof(*fds));
-			if (!bigger)
+			struct pollfd *bigger =
+				realloc(fds, (size_t)panel_pollfd_max(d->panel) * sizeof(*fds));
+			if (!bigger) {
+				result = -ENOMEM;
 				break;
+			}
 			fds = bigger;
+			max = panel_pollfd_max(d->panel);
 		}
 		int n = panel_pollfds(d->panel, fds, max);
 		/* 0 while lines wait in a buffer: they are served this turn, not after 5 ms */
 		int rc = poll(fds, (nfds_t)n, panel_poll_timeout_ms(d->panel, DAEMON_POLL_MS));
+		int poll_errno = errno; /* before turn() may change it */
 		turn(d); /* the chair first: a request sees the newest telemetry */
 		if (rc >= 0)
 			panel_service(d->panel, fds, n);
-		else if (errno != EINTR)
-			break;
+		else if (poll_errno != EINTR)
+			result = -poll_errno;
 	}
 	free(fds);
-	return 0;
+	return result;
 }
 
 void daemon_stop(struct daemon *d)
