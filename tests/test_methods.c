@@ -904,6 +904,29 @@ static void test_a_resume_by_another_client_adopts_the_session(void **state)
 	api_close(a);
 }
 
+/* A PIN stored with the old interactive limits still verifies, and is hashed again with the
+ * cheap ones once it did. */
+static void test_an_old_pin_hash_verifies_and_is_made_cheap(void **state)
+{
+	struct api *a = api_open(35);
+	json_decref(ok_call(a->user, "users.create",
+			    json_pack("{s:s, s:s}", "name", "ana", "pin", "4711")));
+	struct store_user u;
+	assert_int_equal(store_user_get_by_name(a->st, "ana", &u), 0);
+	assert_int_equal(crypto_pwhash_str(u.pin_hash, "4711", 4, crypto_pwhash_OPSLIMIT_INTERACTIVE,
+					   crypto_pwhash_MEMLIMIT_INTERACTIVE), 0);
+	assert_int_equal(store_user_update(a->st, &u), 0);
+	json_decref(err_call(a->user, "users.get", json_pack("{s:s, s:s}", "name", "ana", "pin", "0000"),
+			     PANEL_E_AUTH));
+	json_decref(ok_call(a->user, "users.get",
+			    json_pack("{s:s, s:s}", "name", "ana", "pin", "4711")));
+	assert_int_equal(store_user_get_by_name(a->st, "ana", &u), 0);
+	assert_int_equal(crypto_pwhash_str_needs_rehash(u.pin_hash, crypto_pwhash_OPSLIMIT_MIN,
+							crypto_pwhash_MEMLIMIT_MIN), 0);
+	assert_int_equal(crypto_pwhash_str_verify(u.pin_hash, "4711", 4), 0);
+	api_close(a);
+}
+
 int main(void)
 {
 	const char *path = getenv("PANEL_EXAMPLES");
@@ -922,6 +945,7 @@ int main(void)
 		cmocka_unit_test(test_a_second_profile_does_not_reset_the_first_ones_wrong_pins),
 		cmocka_unit_test(test_a_session_whose_panel_went_is_paused_then_stopped),
 		cmocka_unit_test(test_a_resume_by_another_client_adopts_the_session),
+		cmocka_unit_test(test_an_old_pin_hash_verifies_and_is_made_cheap),
 		cmocka_unit_test(test_feedback_is_answered_with_the_chairs_verdict),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);

@@ -76,6 +76,26 @@ static int pin_wait(struct panel_error *err, double wait_s, const char *why)
 	return PANEL_E_AUTH;
 }
 
+static int hash_pin(const char *pin, char hash[STORE_PIN_HASH_MAX], const char *field,
+		    struct panel_error *err);
+
+/* A PIN hashed with other limits (the interactive ones of earlier versions, about 50 ms a
+ * check) hashed again with ours once it verified, so the profile's next checks are cheap.
+ * Best effort: a store that cannot take it keeps the old hash, which still verifies. */
+static void rehash_pin(struct methods_ctx *m, const struct store_user *u, const char *pin)
+{
+	if (crypto_pwhash_str_needs_rehash(u->pin_hash, crypto_pwhash_OPSLIMIT_MIN,
+					   crypto_pwhash_MEMLIMIT_MIN) == 0)
+		return;
+	struct store_user nu = *u;
+	struct panel_error err = {0};
+	if (hash_pin(pin, nu.pin_hash, "pin", &err) == 0 && store_user_update(m->st, &nu) == 0 &&
+	    m->session->have_user && m->session->user.id == nu.id)
+		snprintf(m->session->user.pin_hash, sizeof(m->session->user.pin_hash), "%s",
+			 nu.pin_hash);
+	panel_error_clear(&err);
+}
+
 int methods_check_pin(struct methods_ctx *m, const struct panel_call *call,
 		      const struct store_user *u, const json_t *params, struct panel_error *err)
 {
@@ -94,6 +114,7 @@ int methods_check_pin(struct methods_ctx *m, const struct panel_call *call,
 		return pin_wait(err, wait_s, "too many wrong PINs on this chair: wait");
 	if (pin && crypto_pwhash_str_verify(u->pin_hash, pin, strlen(pin)) == 0) {
 		m->pin_tries[slot].failures = 0;
+		rehash_pin(m, u, pin);
 		return 0;
 	}
 	/* A missing PIN is no try; a wrong one counts, and the third waits METHODS_PIN_WAIT_S. */
