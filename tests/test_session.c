@@ -925,6 +925,40 @@ static void test_skip_after_the_run_ended_is_refused_and_not_counted(void **stat
 	visit_close(v);
 }
 
+/* Strongers sent faster than the tick answers them count towards the range while they
+ * wait: the sixth in a row is refused at once, the five are taken. */
+static void test_strongers_waiting_for_the_tick_count_towards_the_range(void **state)
+{
+	struct visit *v = visit_open(24, 170);
+	add_user(v, "na", 170);
+	struct consult_answers a;
+	two_areas(&a);
+	consult(v, "na", &a);
+	plan_and_start(v, "na");
+	tick_for(v, 10);
+	struct heard h[FEEDBACK_LEVEL_MAX] = {{0}};
+	json_t *res = NULL;
+	struct panel_error err = {0};
+	for (int i = 0; i < FEEDBACK_LEVEL_MAX; i++)
+		assert_int_equal(session_feedback_tagged(&v->s, ACT_STRONGER, heard_answer, &h[i],
+							 (uint64_t)i, &res, &err),
+				 SESSION_PENDING);
+	assert_int_equal(session_feedback_tagged(&v->s, ACT_STRONGER, heard_answer, &h[0], 9, &res,
+						 &err),
+			 PANEL_E_REFUSED);
+	panel_error_clear(&err);
+	for (int i = 0; i < 20 && !h[FEEDBACK_LEVEL_MAX - 1].done; i++)
+		runner_advance(&v->r, take, v);
+	for (int i = 0; i < FEEDBACK_LEVEL_MAX; i++) {
+		assert_true(h[i].done);
+		assert_int_equal(h[i].code, 0);
+	}
+	assert_int_equal(v->s.intensity_steps, FEEDBACK_LEVEL_MAX);
+	assert_int_equal(v->s.tally.feedback[ACT_STRONGER], FEEDBACK_LEVEL_MAX);
+	assert_int_equal(feedback(v, ACT_STOP), 0);
+	visit_close(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -948,6 +982,7 @@ int main(void)
 		cmocka_unit_test(test_stronger_is_answered_ok_once_the_tick_took_it),
 		cmocka_unit_test(test_stay_at_the_session_limit_is_refused_and_not_counted),
 		cmocka_unit_test(test_skip_after_the_run_ended_is_refused_and_not_counted),
+		cmocka_unit_test(test_strongers_waiting_for_the_tick_count_towards_the_range),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

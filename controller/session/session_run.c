@@ -600,7 +600,10 @@ int session_feedback_tagged(struct session *s, enum session_action a, session_fe
 	int *steps = a == ACT_STRONGER || a == ACT_SOFTER ? &s->intensity_steps
 		     : a == ACT_FASTER || a == ACT_SLOWER ? &s->speed_steps
 							: NULL;
-	if (steps && abs(*steps + step) > FEEDBACK_LEVEL_MAX) {
+	int waiting_same = 0; /* sent, not yet recorded: they count towards the range too */
+	for (int i = 0; i < s->waiting_count; i++)
+		waiting_same += s->waiting[i].action == (int)a;
+	if (steps && abs(*steps + step * (1 + waiting_same)) > FEEDBACK_LEVEL_MAX) {
 		panel_error_set(err, PANEL_E_REFUSED,
 				json_pack("{s:s, s:i}", "reason", "at the end of its range", "steps",
 					  *steps),
