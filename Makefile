@@ -8,9 +8,10 @@ ifeq ($(origin CC),default)
 CC := gcc
 endif
 BUILD ?= build
-# The sub-makes build in parallel on every CPU unless -j was given.
+# The sub-makes build in parallel on every CPU unless -j was given (expanded in the recipes:
+# only there does MAKEFLAGS show a -j).
 NPROC := $(shell nproc 2>/dev/null || echo 1)
-JOBS := $(if $(filter -j%,$(MAKEFLAGS)),,-j$(NPROC))
+JOBS = $(if $(filter -j%,$(MAKEFLAGS)),,-j$(NPROC))
 
 DEB_BUILD_PKGS := pkg-config libgpiod-dev libmodbus-dev libcmocka-dev libsqlite3-dev \
 	libinih-dev libjansson-dev libsodium-dev
