@@ -927,6 +927,45 @@ static void test_an_old_pin_hash_verifies_and_is_made_cheap(void **state)
 	api_close(a);
 }
 
+/* docs/panel-api.md has a section with an example for every method the table serves, and
+ * none for a method it does not: the reference cannot drift from the code. */
+static void test_the_api_reference_documents_every_method_and_no_other(void **state)
+{
+	(void)state;
+	FILE *f = fopen("docs/panel-api.md", "r");
+	assert_non_null(f);
+	static char doc[256 * 1024];
+	size_t n = fread(doc, 1, sizeof(doc) - 1, f);
+	fclose(f);
+	doc[n] = '\0';
+	int documented = 0;
+	for (const struct panel_method *m = methods_table; m->name; m++) {
+		char heading[96];
+		snprintf(heading, sizeof(heading), "\n#### `%s`", m->name);
+		const char *at = strstr(doc, heading);
+		if (!at)
+			fail_msg("docs/panel-api.md has no section for %s", m->name);
+		const char *next = strstr(at + 1, "\n#### ");
+		const char *req = strstr(at, "\"method\": \"");
+		if (!req || (next && req > next))
+			fail_msg("docs/panel-api.md: %s has no request example", m->name);
+		documented++;
+	}
+	int headings = 0;
+	for (const char *p = strstr(doc, "\n#### `"); p; p = strstr(p + 1, "\n#### `")) {
+		char name[64];
+		if (sscanf(p, "\n#### `%63[^`]`", name) != 1)
+			continue;
+		bool known = !strcmp(name, "subscribe"); /* the server's own */
+		for (const struct panel_method *m = methods_table; m->name && !known; m++)
+			known = !strcmp(m->name, name);
+		if (!known)
+			fail_msg("docs/panel-api.md documents %s, which chaird does not serve", name);
+		headings++;
+	}
+	assert_true(headings >= documented);
+}
+
 int main(void)
 {
 	const char *path = getenv("PANEL_EXAMPLES");
@@ -947,6 +986,7 @@ int main(void)
 		cmocka_unit_test(test_a_resume_by_another_client_adopts_the_session),
 		cmocka_unit_test(test_an_old_pin_hash_verifies_and_is_made_cheap),
 		cmocka_unit_test(test_feedback_is_answered_with_the_chairs_verdict),
+		cmocka_unit_test(test_the_api_reference_documents_every_method_and_no_other),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	if (examples)
