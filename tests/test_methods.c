@@ -831,13 +831,16 @@ static void test_a_second_profile_does_not_reset_the_first_ones_wrong_pins(void 
 	api_close(a);
 }
 
-/* Started by a client that then closes: how many pumps until the chair is paused. */
-static int start_and_leave(struct api *a)
+/* Started by a client that then closes (watching: subscribed to the session, as a panel is):
+ * how many pumps until the chair is paused. */
+static int start_and_leave(struct api *a, bool watching)
 {
 	panel_set_on_close(a->panel, methods_on_close); /* as chaird wires it */
 	json_decref(ok_call(a->tech, "programs.install",
 			    json_pack("{s:s, s:s}", "name", "short-knead", "text", PROGRAM)));
 	struct panel_client *cl = connect_as(a, PANEL_ROLE_USER);
+	if (watching) /* a panel on the chair's screen, following the session */
+		json_decref(ok_call(cl, "subscribe", json_pack("{s:[s]}", "topics", "session")));
 	json_decref(ok_call(cl, "users.create", json_pack("{s:s}", "name", "bo")));
 	json_decref(ok_call(cl, "consult.submit", consult_params("bo")));
 	json_decref(ok_call(cl, "scan.manual", json_pack("{s:s, s:i}", "user", "bo", "height_cm", 170)));
@@ -852,8 +855,26 @@ static int start_and_leave(struct api *a)
 	int pumps = 0;
 	while (pumps < 500 && (a->s.state != SESSION_PAUSED || a->r.last.state != ST_PAUSED))
 		pump(a), pumps++;
-	assert_int_equal(a->s.state, SESSION_PAUSED);
+	assert_int_equal(a->s.state, watching ? SESSION_PAUSED : SESSION_RUNNING);
 	return pumps;
+}
+
+/* A one-shot client (chairctl session start) watches nothing and exits: the session goes on,
+ * the person's own controls and its end are its owners. */
+static void test_a_session_started_by_a_client_that_watches_nothing_goes_on_after_it(void **state)
+{
+	struct api *a = api_open(35);
+	start_and_leave(a, false);
+	double gone_s = runner_time_s(&a->r);
+	while ((a->s.state == SESSION_RUNNING || a->s.state == SESSION_FINISHING) &&
+	       runner_time_s(&a->r) < gone_s + 35)
+		pump(a);
+	if (a->s.state != SESSION_RUNNING) { /* the short program ran to its end, unpaused */
+		json_t *r = ok_call(a->user, "session.status", NULL);
+		assert_string_equal(str(r, "ended"), "completed");
+		json_decref(r);
+	}
+	api_close(a);
 }
 
 /* The client that started a session closes: the chair pauses within a few turns, and stops
@@ -861,7 +882,7 @@ static int start_and_leave(struct api *a)
 static void test_a_session_whose_panel_went_is_paused_then_stopped(void **state)
 {
 	struct api *a = api_open(33);
-	assert_true(start_and_leave(a) <= 5);
+	assert_true(start_and_leave(a, true) <= 5);
 	double gone_s = runner_time_s(&a->r);
 	while (a->s.state == SESSION_PAUSED && runner_time_s(&a->r) < gone_s + 29)
 		pump(a);
@@ -886,7 +907,7 @@ static void test_a_session_whose_panel_went_is_paused_then_stopped(void **state)
 static void test_a_resume_by_another_client_adopts_the_session(void **state)
 {
 	struct api *a = api_open(34);
-	start_and_leave(a);
+	start_and_leave(a, true);
 	double gone_s = runner_time_s(&a->r);
 	while (runner_time_s(&a->r) < gone_s + 20)
 		pump(a);
@@ -984,6 +1005,7 @@ int main(void)
 		cmocka_unit_test(test_a_second_profile_does_not_reset_the_first_ones_wrong_pins),
 		cmocka_unit_test(test_a_session_whose_panel_went_is_paused_then_stopped),
 		cmocka_unit_test(test_a_resume_by_another_client_adopts_the_session),
+		cmocka_unit_test(test_a_session_started_by_a_client_that_watches_nothing_goes_on_after_it),
 		cmocka_unit_test(test_an_old_pin_hash_verifies_and_is_made_cheap),
 		cmocka_unit_test(test_feedback_is_answered_with_the_chairs_verdict),
 		cmocka_unit_test(test_the_api_reference_documents_every_method_and_no_other),

@@ -497,6 +497,12 @@ void panel_call_set_role(struct panel_call *call, enum panel_role role)
 	call->role = role;
 }
 
+unsigned panel_call_topics(const struct panel_call *call)
+{
+	const struct client *c = panel_conn_at(call->panel, call->slot, call->conn_id);
+	return c ? c->topics : 0;
+}
+
 int panel_notify(struct panel *p, enum panel_topic topic, const char *method, json_t *params)
 {
 	if ((unsigned)topic >= PANEL_TOPIC_COUNT || !panel_subscriber_count(p, topic)) {

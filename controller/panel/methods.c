@@ -247,6 +247,12 @@ static int m_plan_propose(void *app, struct panel_call *call, json_t *params, js
 			    d ? (int)json_integer_value(d) : 0, result, err);
 }
 
+static bool watches_session(const struct panel_call *call)
+{
+	return panel_call_topics(call) &
+	       (1u << PANEL_TOPIC_STATE | 1u << PANEL_TOPIC_SESSION);
+}
+
 static int m_session_start(void *app, struct panel_call *call, json_t *params,
 			   json_t **result, struct panel_error *err)
 {
@@ -259,8 +265,10 @@ static int m_session_start(void *app, struct panel_call *call, json_t *params,
 	if (rc || (rc = session_start(m->session, json_string_value(json_object_get(params, "user")),
 				      text, prog, result, err)))
 		return rc;
-	/* This connection answers for the session now: its going pauses it (methods_on_close). */
-	m->owner_conn_id = call->conn_id;
+	/* A panel that watches the session (subscribed to its state or progress) answers for
+	 * it now: its going pauses it (methods_on_close). A one-shot client such as chairctl,
+	 * which starts a session and exits, leaves it to the person's own controls. */
+	m->owner_conn_id = watches_session(call) ? call->conn_id : 0;
 	m->owner_gone = false;
 	m->owner_paused = false;
 	return 0;
@@ -358,8 +366,10 @@ static int m_session_resume(void *app, struct panel_call *call, json_t *params,
 {
 	struct methods_ctx *m = app;
 	int rc = session_feedback(m->session, ACT_RESUME, result, err);
-	if (rc == 0 && m->owner_conn_id) { /* who resumes it answers for it from now on */
-		m->owner_conn_id = call->conn_id;
+	/* Whoever resumes it takes it over: a watching panel answers for it from now on, a
+	 * one-shot client leaves it to the person's own controls, as a start by one does. */
+	if (rc == 0 && m->owner_conn_id) {
+		m->owner_conn_id = watches_session(call) ? call->conn_id : 0;
 		m->owner_gone = false;
 		m->owner_paused = false;
 	}

@@ -165,6 +165,8 @@ int panel_reply_error(struct panel *p, uint64_t handle, struct panel_error *err)
 /* Raise or lower the role of the call's connection from now on (auth.login/logout on a
  * connection that has no credentials of its own). */
 void panel_call_set_role(struct panel_call *call, enum panel_role role);
+/* The topics the call's connection is subscribed to: bit (1u << enum panel_topic). */
+unsigned panel_call_topics(const struct panel_call *call);
 
 /* Queue the notification method(params) to every subscriber of topic; params is stolen.
  * Serialised once, whatever the number of subscribers. Returns how many were sent to
