@@ -108,19 +108,11 @@ static int parse_condition(const json_t *v, int i, struct consult_answers *a,
 	return 0;
 }
 
-static int parse_answers(const json_t *params, struct consult_answers *a,
-			 struct panel_error *err)
+/* pain: [{area, score 0-10}], each area once, into score[] (left -1 where not said). */
+static int parse_pain(const json_t *pain, int score_by_area[AREA_COUNT], struct panel_error *err)
 {
-	consult_answers_init(a);
-	json_t *v;
 	size_t i;
-	json_t *conds = json_object_get(params, "conditions");
-	json_array_foreach(conds, i, v) {
-		int rc = parse_condition(v, (int)i, a, err);
-		if (rc)
-			return rc;
-	}
-	json_t *pain = json_object_get(params, "pain");
+	json_t *v;
 	json_array_foreach(pain, i, v) {
 		const char *area;
 		json_int_t score;
@@ -136,10 +128,28 @@ static int parse_answers(const json_t *params, struct consult_answers *a,
 			return bad_param(err, field, "area: an area of PANEL.md");
 		if (score < 0 || score > 10)
 			return bad_param(err, field, "score: a whole number 0..10");
-		if (a->pain_score[aid] >= 0)
+		if (score_by_area[aid] >= 0)
 			return bad_param(err, field, "each area once");
-		a->pain_score[aid] = (int)score;
+		score_by_area[aid] = (int)score;
 	}
+	return 0;
+}
+
+static int parse_answers(const json_t *params, struct consult_answers *a,
+			 struct panel_error *err)
+{
+	consult_answers_init(a);
+	json_t *v;
+	size_t i;
+	json_t *conds = json_object_get(params, "conditions");
+	json_array_foreach(conds, i, v) {
+		int rc = parse_condition(v, (int)i, a, err);
+		if (rc)
+			return rc;
+	}
+	int rc = parse_pain(json_object_get(params, "pain"), a->pain_score, err);
+	if (rc)
+		return rc;
 	json_t *g = json_object_get(params, "goals");
 	json_array_foreach(g, i, v) a->goals |= 1u << goal_lookup(json_string_value(v));
 	const char *inten = json_string_value(json_object_get(params, "intensity"));
@@ -396,27 +406,9 @@ static int m_session_finish(void *app, struct panel_call *call, json_t *params,
 	int after[AREA_COUNT];
 	for (int a = 0; a < AREA_COUNT; a++)
 		after[a] = -1;
-	json_t *v;
-	size_t i;
-	json_array_foreach(json_object_get(params, "pain"), i, v) {
-		const char *area;
-		json_int_t score;
-		char field[32];
-		snprintf(field, sizeof(field), "pain[%zu]", i);
-		if (!json_is_object(v) ||
-		    json_unpack_ex(v, NULL, JSON_STRICT, "{s:s, s:I}", "area", &area, "score",
-				   &score) != 0 ||
-		    !json_is_integer(json_object_get(v, "score")))
-			return bad_param(err, field, "{area, score 0-10}");
-		int aid = area_lookup(area);
-		if (aid < 0)
-			return bad_param(err, field, "area: an area of PANEL.md");
-		if (score < 0 || score > 10)
-			return bad_param(err, field, "score: a whole number 0..10");
-		if (after[aid] >= 0)
-			return bad_param(err, field, "each area once");
-		after[aid] = (int)score;
-	}
+	int rc = parse_pain(json_object_get(params, "pain"), after, err);
+	if (rc)
+		return rc;
 	return session_finish(m->session,
 			      (int64_t)json_integer_value(json_object_get(params, "session_id")),
 			      after, result, err);
