@@ -14,9 +14,9 @@ NPROC := $(shell nproc 2>/dev/null || echo 1)
 JOBS = $(if $(filter -j%,$(MAKEFLAGS)),,-j$(NPROC))
 
 DEB_BUILD_PKGS := pkg-config libgpiod-dev libmodbus-dev libcmocka-dev libsqlite3-dev \
-	libinih-dev libjansson-dev libsodium-dev
-DEB_TEST_PKGS := socat mbpoll python3-pymodbus rt-tests clang libclang-rt-14-dev gpiod
-PKGS := libgpiod libmodbus cmocka sqlite3 inih jansson libsodium
+	libinih-dev libjansson-dev libsodium-dev libmicrohttpd-dev
+DEB_TEST_PKGS := socat mbpoll python3-pymodbus rt-tests clang libclang-rt-14-dev gpiod chromium
+PKGS := libgpiod libmodbus cmocka sqlite3 inih jansson libsodium libmicrohttpd
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wno-unused-parameter
@@ -56,7 +56,16 @@ build/.deps-ok:
 		echo "installing:$$missing"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null \
 		|| { echo "could not install:$$missing" >&2; exit 1; }; fi
+	@command -v npm >/dev/null 2>&1 || { echo "installing: nodejs npm"; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null \
+		|| { echo "could not install: nodejs npm" >&2; exit 1; }; }
 	@mkdir -p build && touch $@
+
+# The browser tests' npm packages, exactly as the lock file says.
+BROWSER_NPM := tests/browser/node_modules/.package-lock.json
+$(BROWSER_NPM): tests/browser/package-lock.json tests/browser/package.json
+	@echo "  NPM ci tests/browser"
+	@cd tests/browser && npm ci --no-audit --no-fund --loglevel=error >/dev/null
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -92,7 +101,7 @@ test: deps
 test-unit: $(BINS) $(TEST_BINS)
 	@BUILD=$(BUILD) tests/run_unit.sh $(TEST_BINS)
 
-test-e2e: $(BINS)
+test-e2e: $(BINS) $(BROWSER_NPM)
 	@BUILD=$(BUILD) tests/run_e2e.sh
 
 test-asan:
