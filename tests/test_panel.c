@@ -144,7 +144,7 @@ static int h_later(void *a, struct panel_call *call, json_t *params, json_t **re
 static int h_login(void *a, struct panel_call *call, json_t *params, json_t **result,
 		   struct panel_error *err)
 {
-	panel_call_set_role(call, PANEL_ROLE_TECHNICIAN);
+	panel_call_raise_role(call, PANEL_ROLE_TECHNICIAN, 600.0);
 	return 0;
 }
 

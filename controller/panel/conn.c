@@ -37,7 +37,8 @@ static struct out_msg *msg_make(const json_t *msg)
 
 void panel_conn_close(struct panel *p, struct client *c)
 {
-	close(c->fd);
+	if (c->fd >= 0)
+		close(c->fd);
 	for (size_t i = 0; i < c->q_count; i++)
 		msg_unref(c->q[(c->q_head + i) % c->q_cap]);
 	free(c->q);
@@ -121,6 +122,11 @@ int panel_conn_flush(struct panel *p, struct client *c)
  * Returns 0, or -1 when the client was closed. */
 static int client_queue(struct panel *p, struct client *c, struct out_msg *m)
 {
+	if (c->sink) { /* its front end keeps (and bounds) what it has not sent yet */
+		p->st.bytes_out += m->len;
+		c->sink(c->sink_arg, m->data, m->len);
+		return 0;
+	}
 	if (c->q_bytes && c->q_bytes + m->len > p->out_max) {
 		p->st.dropped_slow++;
 		panel_conn_close(p, c);
@@ -157,7 +163,7 @@ struct client *panel_conn_at(struct panel *p, int slot, uint64_t conn_id)
 }
 
 /* Serialise msg (dropped here) and queue it to one client. */
-static int send_msg(struct panel *p, struct client *c, json_t *msg)
+int panel_conn_send(struct panel *p, struct client *c, json_t *msg)
 {
 	struct out_msg *m = msg_make(msg);
 	json_decref(msg);
@@ -176,7 +182,7 @@ static int send_error(struct panel *p, struct client *c, json_t *id, struct pane
 	if (!id)
 		return 0;
 	p->st.errors++;
-	return send_msg(p, c, panel_msg_error(id, err));
+	return panel_conn_send(p, c, panel_msg_error(id, err));
 }
 
 /* --- dispatch -------------------------------------------------------------------------- */
@@ -238,6 +244,9 @@ static void dispatch(struct panel *p, struct client *c, struct panel_request *re
 		send_error(p, c, req->id, &err);
 		return;
 	}
+	int64_t now = panel_now_ms(p);
+	c->role = panel_conn_role_now(c, now);
+	c->last_call_ms = now; /* any call keeps a raise alive, a refused one too */
 	if (m->role == PANEL_ROLE_TECHNICIAN && c->role != PANEL_ROLE_TECHNICIAN) {
 		panel_error_set(&err, PANEL_E_ROLE,
 				json_pack("{s:s,s:s}", "role", panel_role_name(c->role), "required",
@@ -282,10 +291,10 @@ static void dispatch(struct panel *p, struct client *c, struct panel_request *re
 		json_decref(result);
 		return;
 	}
-	send_msg(p, c, panel_msg_result(req->id, result));
+	panel_conn_send(p, c, panel_msg_result(req->id, result));
 }
 
-/* One line of client c, without its newline. */
+/* One line of client c, without its newline; blank lines are skipped. */
 static void handle_line(struct panel *p, struct client *c, const char *line, size_t len)
 {
 	if (len && line[len - 1] == '\r')
@@ -295,12 +304,17 @@ static void handle_line(struct panel *p, struct client *c, const char *line, siz
 		i++;
 	if (i == len)
 		return;
+	panel_conn_serve_text(p, c, line, len);
+}
+
+void panel_conn_serve_text(struct panel *p, struct client *c, const char *line, size_t len)
+{
 	struct panel_request req;
 	struct panel_error err = {0};
 	json_t *reply_id = NULL;
 	if (panel_request_decode(line, len, &req, &reply_id, &err)) {
 		p->st.errors++; /* not a request: answered with id null even without an id */
-		send_msg(p, c, panel_msg_error(reply_id, &err));
+		panel_conn_send(p, c, panel_msg_error(reply_id, &err));
 		json_decref(reply_id);
 		return;
 	}
@@ -326,7 +340,7 @@ static int refuse_too_long(struct panel *p, struct client *c)
 	c->discarding = true;
 	c->in_len = 0;
 	p->st.errors++;
-	return send_msg(p, c, panel_msg_error(NULL, &err));
+	return panel_conn_send(p, c, panel_msg_error(NULL, &err));
 }
 
 /* Serve at most PANEL_LINES_PER_SERVICE whole lines of c's input, looking for newlines from
@@ -467,7 +481,7 @@ int panel_reply(struct panel *p, uint64_t handle, json_t *result)
 		return -ENOENT;
 	}
 	if (c && id)
-		send_msg(p, c, panel_msg_result(id, result));
+		panel_conn_send(p, c, panel_msg_result(id, result));
 	else
 		json_decref(result); /* gone, or a notification's: nobody to answer */
 	json_decref(id);
@@ -489,12 +503,38 @@ int panel_reply_error(struct panel *p, uint64_t handle, struct panel_error *err)
 	return c ? 0 : -ENOENT;
 }
 
-void panel_call_set_role(struct panel_call *call, enum panel_role role)
+enum panel_role panel_conn_role_now(struct client *c, int64_t now_ms)
+{
+	if (c->raised && now_ms - c->last_call_ms > c->raise_idle_ms) {
+		c->raised = false;
+		c->role = c->base_role;
+	}
+	return c->role;
+}
+
+void panel_call_raise_role(struct panel_call *call, enum panel_role role, double idle_s)
 {
 	struct client *c = panel_conn_at(call->panel, call->slot, call->conn_id);
-	if (c)
+	if (c) {
+		if (!c->raised)
+			c->base_role = c->role;
+		c->raised = true;
 		c->role = role;
+		c->raise_idle_ms = (int64_t)(idle_s * 1000.0);
+		c->last_call_ms = panel_now_ms(call->panel);
+	}
 	call->role = role;
+}
+
+void panel_call_drop_role(struct panel_call *call)
+{
+	struct client *c = panel_conn_at(call->panel, call->slot, call->conn_id);
+	if (c && c->raised) {
+		c->raised = false;
+		c->role = c->base_role;
+	}
+	if (c)
+		call->role = c->role;
 }
 
 unsigned panel_call_topics(const struct panel_call *call)

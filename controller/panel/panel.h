@@ -123,6 +123,10 @@ struct panel_config {
 	/* Told when a connection closes (its peer went, it was dropped or refused a line), with
 	 * the app of panel_open and the conn_id its calls had; not by panel_close. May be NULL. */
 	void (*on_close)(void *app, uint64_t conn_id);
+	/* Monotonic milliseconds for raised roles' idle time, when set (tests); else the
+	 * system's monotonic clock. */
+	int64_t (*clock_ms)(void *arg);
+	void *clock_arg;
 };
 
 /* Listen at cfg->socket_path (mode 0660, group socket_group when it is set) and serve
@@ -162,9 +166,11 @@ uint64_t panel_call_defer(struct panel_call *call);
 int panel_reply(struct panel *p, uint64_t handle, json_t *result);
 int panel_reply_error(struct panel *p, uint64_t handle, struct panel_error *err);
 
-/* Raise or lower the role of the call's connection from now on (auth.login/logout on a
- * connection that has no credentials of its own). */
-void panel_call_set_role(struct panel_call *call, enum panel_role role);
+/* Raise the role of the call's connection from now on (auth.login), for as long as it keeps
+ * calling: a connection idle for idle_s seconds falls back to the role it had before. */
+void panel_call_raise_role(struct panel_call *call, enum panel_role role, double idle_s);
+/* Back to the role the connection had before any raise (auth.logout). */
+void panel_call_drop_role(struct panel_call *call);
 /* The topics the call's connection is subscribed to: bit (1u << enum panel_topic). */
 unsigned panel_call_topics(const struct panel_call *call);
 
@@ -176,6 +182,29 @@ int panel_notify(struct panel *p, enum panel_topic topic, const char *method, js
 int panel_subscriber_count(const struct panel *p, enum panel_topic topic);
 
 int panel_client_count(const struct panel *p);
+
+/* A connection without a socket, for a front end that carries the protocol itself (the web
+ * server: one per browser session). Its requests come whole through panel_submit; its
+ * replies and notifications go to sink, each one JSON text with its newline, in order, as
+ * they are produced: at once, or later for a deferred reply or a notification. The sink
+ * copies what it keeps and must not call the panel. It is counted among max_clients, has
+ * no output queue (the front end bounds its own), and its peer fields (uid, gid, pid) are
+ * 0. The close hook is told when it is detached. */
+typedef void (*panel_sink_fn)(void *arg, const char *json, size_t len);
+/* Returns 0 with *conn_id, or -EMFILE over max_clients. */
+int panel_attach(struct panel *p, enum panel_role role, panel_sink_fn sink, void *sink_arg,
+		 uint64_t *conn_id);
+/* Serve one request (JSON text of at most PANEL_LINE_MAX bytes; newlines inside it are
+ * white space) exactly as a socket line is served: role, params, handler. Returns 0, or
+ * -ENOENT when conn_id is not attached, -E2BIG for a text too long (refused with -32600 to
+ * the sink, as on the socket). */
+int panel_submit(struct panel *p, uint64_t conn_id, const char *json, size_t len);
+/* The connection's role now (an idle raise counted as gone); PANEL_ROLE_ANY when unknown. */
+enum panel_role panel_conn_role(struct panel *p, uint64_t conn_id);
+/* Its topics: bit (1u << enum panel_topic); 0 when unknown. */
+unsigned panel_conn_topics(const struct panel *p, uint64_t conn_id);
+/* Close it: its deferred calls are dropped and the close hook told. Unknown: no-op. */
+void panel_detach(struct panel *p, uint64_t conn_id);
 
 struct panel_stats {
 	uint64_t accepted;      /* connections taken */

@@ -37,9 +37,11 @@ int panel_topic_lookup(const char *name)
 	return -1;
 }
 
-/* Monotonic milliseconds, for the accept back-off. */
-static int64_t now_ms(void)
+/* Monotonic milliseconds, for the accept back-off and raised roles. */
+int64_t panel_now_ms(const struct panel *p)
 {
+	if (p->clock_ms)
+		return p->clock_ms(p->clock_arg);
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
@@ -130,7 +132,7 @@ static void accept_clients(struct panel *p)
 		if (fd < 0) {
 			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
 				/* else poll would report it again at once, and again */
-				p->accept_paused_until_ms = now_ms() + ACCEPT_PAUSE_MS;
+				p->accept_paused_until_ms = panel_now_ms(p) + ACCEPT_PAUSE_MS;
 			return;
 		}
 		if (p->client_count >= p->max_clients) {
@@ -181,7 +183,7 @@ int panel_pollfd_max(const struct panel *p)
 int panel_pollfds(struct panel *p, struct pollfd *fds, int max)
 {
 	int n = 0;
-	if (p->accept_paused_until_ms && now_ms() >= p->accept_paused_until_ms)
+	if (p->accept_paused_until_ms && panel_now_ms(p) >= p->accept_paused_until_ms)
 		p->accept_paused_until_ms = 0;
 	if (!p->accept_paused_until_ms && n < max) {
 		fds[n] = (struct pollfd){.fd = p->listen_fd, .events = POLLIN};
@@ -189,7 +191,7 @@ int panel_pollfds(struct panel *p, struct pollfd *fds, int max)
 	}
 	for (int i = 0; i < p->max_clients && n < max; i++) {
 		struct client *c = &p->clients[i];
-		if (!c->used)
+		if (!c->used || c->fd < 0)
 			continue;
 		/* Lines still buffered are served before more is read: the socket holds the rest. */
 		short ev = (c->eof || c->lines_pending ? 0 : POLLIN) | (c->q_count ? POLLOUT : 0);
@@ -416,6 +418,8 @@ int panel_open(struct panel **out, const struct panel_config *cfg,
 	p->peer_role = cfg->peer_role;
 	p->peer_role_arg = cfg->peer_role_arg;
 	p->on_close = cfg->on_close;
+	p->clock_ms = cfg->clock_ms;
+	p->clock_arg = cfg->clock_arg;
 	p->max_clients = cfg->max_clients ? cfg->max_clients : PANEL_CLIENTS_DEFAULT;
 	p->out_max = cfg->out_max_bytes ? cfg->out_max_bytes : PANEL_OUT_MAX_DEFAULT;
 	if (cfg->technician_group && cfg->technician_group[0]) {

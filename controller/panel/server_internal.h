@@ -39,6 +39,14 @@ struct client {
 	gid_t gid;
 	pid_t pid;
 	unsigned topics;   /* bit (1u << enum panel_topic) */
+	/* A connection without a socket (fd -1): its output goes to sink, unqueued. */
+	panel_sink_fn sink;
+	void *sink_arg;
+	/* A raised role (auth.login) lasts while the connection keeps calling. */
+	bool raised;
+	enum panel_role base_role; /* the role before the raise */
+	int64_t raise_idle_ms;
+	int64_t last_call_ms;
 	char *in;
 	size_t in_len, in_cap;
 	struct out_msg **q; /* a ring: q_count messages from q_head, the first from q_off */
@@ -71,6 +79,8 @@ struct panel {
 	const struct panel_method *methods;
 	void *app;
 	void (*on_close)(void *app, uint64_t conn_id);
+	int64_t (*clock_ms)(void *arg);
+	void *clock_arg;
 	int max_clients;
 	size_t out_max;
 	struct client *clients;
@@ -87,6 +97,17 @@ struct panel {
 };
 
 extern const char *const panel_topic_names[PANEL_TOPIC_COUNT + 1];
+
+/* Monotonic milliseconds. */
+int64_t panel_now_ms(const struct panel *p);
+/* The client that is connection conn_id (any slot), else NULL. */
+struct client *panel_conn_find(struct panel *p, uint64_t conn_id);
+/* c's role now: a raise idle for longer than it may is dropped first. */
+enum panel_role panel_conn_role_now(struct client *c, int64_t now_ms);
+/* Serialise msg (dropped here) and queue it to c. 0, or -1 when c was closed. */
+int panel_conn_send(struct panel *p, struct client *c, json_t *msg);
+/* Serve one request text of c as a line is served (its reply or error to c). */
+void panel_conn_serve_text(struct panel *p, struct client *c, const char *text, size_t len);
 
 /* The client at slot if it is still connection conn_id, else NULL. */
 struct client *panel_conn_at(struct panel *p, int slot, uint64_t conn_id);
