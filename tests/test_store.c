@@ -1151,6 +1151,32 @@ static int collect_faults(void *ctx, const struct store_fault *fl)
 	return 0;
 }
 
+static void test_a_setting_reads_back_replaces_and_survives_reopening(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st = open_ok(f);
+	char v[STORE_SETTING_MAX];
+	assert_int_equal(store_setting_get(st, "technician_pin", v, sizeof(v)), -ENOENT);
+	assert_int_equal(store_setting_set(st, "technician_pin", "first"), 0);
+	assert_int_equal(store_setting_set(st, "technician_pin", "$argon2id$second"), 0);
+	assert_int_equal(store_setting_get(st, "technician_pin", v, sizeof(v)), 0);
+	assert_string_equal(v, "$argon2id$second");
+	char small[4];
+	assert_int_equal(store_setting_get(st, "technician_pin", small, sizeof(small)), -ENAMETOOLONG);
+	/* Bad names and values are refused and change nothing. */
+	assert_int_equal(store_setting_set(st, "Bad-Key", "x"), -EINVAL);
+	assert_int_equal(store_setting_set(st, "", "x"), -EINVAL);
+	char big[STORE_SETTING_MAX + 1];
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	assert_int_equal(store_setting_set(st, "technician_pin", big), -EINVAL);
+	store_close(st);
+	st = open_ok(f);
+	assert_int_equal(store_setting_get(st, "technician_pin", v, sizeof(v)), 0);
+	assert_string_equal(v, "$argon2id$second");
+	store_close(st);
+}
+
 static void test_fault_list_is_oldest_first_and_max_keeps_the_latest(void **state)
 {
 	struct fixture *f = *state;
@@ -1250,6 +1276,7 @@ int main(void)
 		T(test_corrupt_or_foreign_file_is_an_eio_naming_it),
 		T(test_missing_directory_is_enoent_naming_it),
 		T(test_program_checksum_is_blake2b_stable_and_follows_the_text),
+		T(test_a_setting_reads_back_replaces_and_survives_reopening),
 		T(test_fault_list_is_oldest_first_and_max_keeps_the_latest),
 		T(test_a_callback_stops_a_listing_and_may_not_call_the_store),
 		T(test_an_in_memory_database_serves_other_suites_and_is_gone_at_close),

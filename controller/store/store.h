@@ -30,12 +30,13 @@
 
 #include "../session/vocab.h"
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 #define STORE_NAME_MAX 64         /* bytes of a user or program name, without the NUL */
 #define STORE_PIN_HASH_MAX 128    /* crypto_pwhash_STRBYTES, with the NUL */
 #define STORE_CHECKSUM_HEX 64     /* BLAKE2b-256 as hex, without the NUL */
 #define STORE_EVENT_ACTION_MAX 32 /* with the NUL */
 #define STORE_EVENT_DETAIL_MAX 160
+#define STORE_SETTING_MAX 256   /* bytes of a setting's value, with the NUL */
 
 struct store;
 
@@ -224,5 +225,11 @@ int store_fault_add(struct store *st, double t_s, const char *code, const char *
 		    const char *text);
 /* The last max faults (max <= 0: all), oldest first (by time, then by order of logging). */
 int store_fault_list(struct store *st, int max, store_fault_fn fn, void *ctx);
+
+/* The chair's own settings that are data, not configuration (the technician's PIN hash):
+ * a key of [a-z_] and a value of text. get: -ENOENT when never set, -ENAMETOOLONG when it
+ * does not fit out. */
+int store_setting_get(struct store *st, const char *key, char *out, size_t out_len);
+int store_setting_set(struct store *st, const char *key, const char *value);
 
 #endif

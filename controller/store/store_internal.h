@@ -43,6 +43,8 @@ enum store_sql {
 	SQL_PROGRAM_REMOVE,
 	SQL_FAULT_INSERT,
 	SQL_FAULT_LIST,
+	SQL_SETTING_GET,
+	SQL_SETTING_SET,
 	SQL_COUNT
 };
 extern const char *const store_sql_text[SQL_COUNT];

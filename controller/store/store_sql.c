@@ -68,4 +68,8 @@ const char *const store_sql_text[SQL_COUNT] = {
 	/* The last ?1 (all when negative), oldest first. */
 	[SQL_FAULT_LIST] = "SELECT id, t_s, code, where_text, text FROM (SELECT * FROM faults"
 			   " ORDER BY t_s DESC, id DESC LIMIT ?) ORDER BY t_s, id",
+
+	[SQL_SETTING_GET] = "SELECT value FROM settings WHERE key = ?",
+	[SQL_SETTING_SET] = "INSERT INTO settings (key, value) VALUES (?, ?)"
+			    " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
 };
