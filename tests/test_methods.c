@@ -948,6 +948,100 @@ static void test_an_old_pin_hash_verifies_and_is_made_cheap(void **state)
 	api_close(a);
 }
 
+/* The one table of who may do what, walked method by method: every technician method is
+ * refused to a user before its params are even looked at, and no method is refused to a
+ * technician for its role. The web server serves the same table (e2e_web walks it there). */
+static void test_every_method_of_the_table_holds_its_role(void **state)
+{
+	(void)state;
+	struct api *a = api_open(1);
+	int technician_only = 0;
+	for (const struct panel_method *m = methods_table; m->name; m++) {
+		json_t *res = NULL;
+		struct panel_error e = {0};
+		int rc = panel_client_call(a->user, m->name, json_object(), &res, &e, CALL_MS);
+		json_decref(res);
+		if (m->role == PANEL_ROLE_TECHNICIAN) {
+			technician_only++;
+			if (rc != -EREMOTEIO || e.code != PANEL_E_ROLE)
+				fail_msg("%s: a user was not refused for the role (%d)", m->name, e.code);
+		} else if (rc == -EREMOTEIO && e.code == PANEL_E_ROLE) {
+			fail_msg("%s: a user was refused for the role", m->name);
+		}
+		panel_error_clear(&e);
+		if (!strcmp(m->name, "auth.logout") || !strcmp(m->name, "tech.set_pin"))
+			continue; /* the technician's own connection keeps its role and PIN */
+		rc = panel_client_call(a->tech, m->name, json_object(), &res, &e, CALL_MS);
+		json_decref(res);
+		if (rc == -EREMOTEIO && e.code == PANEL_E_ROLE)
+			fail_msg("%s: a technician was refused for the role", m->name);
+		panel_error_clear(&e);
+	}
+	assert_true(technician_only >= 7);
+	api_close(a);
+}
+
+/* auth.login with the technician PIN raises a user's connection; a wrong PIN is refused,
+ * and each further wrong one in a row waits twice as long; a try in the wait is refused
+ * unchecked; every wrong PIN is in the fault log; logout drops the role again. */
+static void test_the_technician_pin_raises_a_user_and_wrong_pins_wait_longer(void **state)
+{
+	(void)state;
+	struct api *a = api_open(1);
+	json_t *d = err_call(a->user, "auth.login", json_pack("{s:s}", "pin", "2468"), PANEL_E_STATE);
+	assert_string_equal(json_string_value(json_object_get(d, "state")), "no_pin");
+	json_decref(d);
+	json_decref(err_call(a->user, "tech.set_pin", json_pack("{s:s}", "pin", "2468"), PANEL_E_ROLE));
+	json_decref(err_call(a->tech, "tech.set_pin", json_pack("{s:s}", "pin", "12"), PANEL_E_PARAMS));
+	json_decref(ok_call(a->tech, "tech.set_pin", json_pack("{s:s}", "pin", "2468")));
+	char hash[STORE_SETTING_MAX];
+	assert_int_equal(store_setting_get(a->st, "technician_pin", hash, sizeof(hash)), 0);
+	assert_null(strstr(hash, "2468"));
+	assert_int_equal(crypto_pwhash_str_verify(hash, "2468", 4), 0);
+
+	int waits[3];
+	for (int i = 0; i < 3; i++) {
+		d = err_call(a->user, "auth.login", json_pack("{s:s}", "pin", "1111"), PANEL_E_AUTH);
+		waits[i] = (int)json_integer_value(json_object_get(d, "retry_after_s"));
+		json_decref(d);
+		/* In the wait even the right PIN is refused, unchecked, and the wait stays. */
+		d = err_call(a->user, "auth.login", json_pack("{s:s}", "pin", "2468"), PANEL_E_AUTH);
+		assert_true(json_integer_value(json_object_get(d, "retry_after_s")) <= waits[i]);
+		json_decref(d);
+		a->wall_s += waits[i];
+	}
+	assert_int_equal(waits[0], 1);
+	assert_int_equal(waits[1], 2);
+	assert_int_equal(waits[2], 4);
+	json_t *r = ok_call(a->tech, "faults.list", NULL);
+	int refused = 0;
+	size_t i;
+	json_t *f;
+	json_array_foreach(json_object_get(r, "faults"), i, f)
+		refused += !strcmp(json_string_value(json_object_get(f, "code")), "login_refused");
+	json_decref(r);
+	assert_int_equal(refused, 3);
+
+	json_decref(err_call(a->user, "io.read", NULL, PANEL_E_ROLE));
+	r = ok_call(a->user, "auth.login", json_pack("{s:s}", "pin", "2468"));
+	assert_string_equal(json_string_value(json_object_get(r, "role")), "technician");
+	assert_true(json_number_value(json_object_get(r, "idle_timeout_s")) == METHODS_AUTH_IDLE_S);
+	json_decref(r);
+	json_decref(ok_call(a->user, "io.read", NULL));
+	r = ok_call(a->user, "server.info", NULL);
+	assert_string_equal(json_string_value(json_object_get(r, "role")), "technician");
+	json_decref(r);
+	/* Right again: the count of wrong ones starts over. */
+	d = err_call(a->user, "auth.login", json_pack("{s:s}", "pin", "1111"), PANEL_E_AUTH);
+	assert_int_equal(json_integer_value(json_object_get(d, "retry_after_s")), 1);
+	json_decref(d);
+	r = ok_call(a->user, "auth.logout", NULL);
+	assert_string_equal(json_string_value(json_object_get(r, "role")), "user");
+	json_decref(r);
+	json_decref(err_call(a->user, "io.read", NULL, PANEL_E_ROLE));
+	api_close(a);
+}
+
 /* docs/panel-api.md has a section with an example for every method the table serves, and
  * none for a method it does not: the reference cannot drift from the code. */
 static void test_the_api_reference_documents_every_method_and_no_other(void **state)
@@ -1008,6 +1102,8 @@ int main(void)
 		cmocka_unit_test(test_a_session_started_by_a_client_that_watches_nothing_goes_on_after_it),
 		cmocka_unit_test(test_an_old_pin_hash_verifies_and_is_made_cheap),
 		cmocka_unit_test(test_feedback_is_answered_with_the_chairs_verdict),
+		cmocka_unit_test(test_every_method_of_the_table_holds_its_role),
+		cmocka_unit_test(test_the_technician_pin_raises_a_user_and_wrong_pins_wait_longer),
 		cmocka_unit_test(test_the_api_reference_documents_every_method_and_no_other),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);

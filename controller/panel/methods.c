@@ -496,6 +496,10 @@ static const struct panel_param p_report[] = {
 	P_PIN,
 	PANEL_PARAMS_END,
 };
+static const struct panel_param p_pin[] = {
+	{"pin", PANEL_P_STRING, true, 0, 0, NULL, PIN_MAX_BYTES},
+	PANEL_PARAMS_END,
+};
 static const struct panel_param p_program_name[] = {
 	{"name", PANEL_P_STRING, true, 0, 0, NULL, NAME_MAX_BYTES},
 	PANEL_PARAMS_END,
@@ -517,6 +521,9 @@ static const struct panel_param p_faults_list[] = {
 
 const struct panel_method methods_table[] = {
 	{"server.info", PANEL_ROLE_ANY, NULL, m_server_info},
+	{"auth.login", PANEL_ROLE_ANY, p_pin, methods_auth_login},
+	{"auth.logout", PANEL_ROLE_ANY, NULL, methods_auth_logout},
+	{"tech.set_pin", PANEL_ROLE_TECHNICIAN, p_pin, methods_tech_set_pin},
 	{"users.list", PANEL_ROLE_USER, NULL, methods_users_list},
 	{"users.create", PANEL_ROLE_USER, p_users_create, methods_users_create},
 	{"users.get", PANEL_ROLE_USER, p_users_name, methods_users_get},
