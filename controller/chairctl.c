@@ -215,7 +215,8 @@ static int api_main(int argc, char **argv)
 		{"scan", chairctl_cmd_scan},	      {"plan", chairctl_cmd_plan},
 		{"session", chairctl_cmd_session}, {"history", chairctl_cmd_history},
 		{"report", chairctl_cmd_report},   {"info", chairctl_cmd_info},
-		{"faults", chairctl_cmd_faults},
+		{"faults", chairctl_cmd_faults},   {"tech", chairctl_cmd_tech},
+		{"program", chairctl_cmd_program},
 	};
 	static struct chair_config cfg;
 	struct chairctl c = {0};
@@ -246,13 +247,21 @@ static int api_main(int argc, char **argv)
 	return CHAIRCTL_USAGE;
 }
 
+/* chairctl [options] program install|remove|list: the chair's programs, over the socket
+ * (the other program commands work on files, offline). */
+static bool program_over_api(int argc, char **argv)
+{
+	return argc >= 3 && (!strcmp(argv[2], "install") || !strcmp(argv[2], "remove") ||
+			     !strcmp(argv[2], "list"));
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		usage(stdout);
 		return 0;
 	}
-	if (argc < 2 || strcmp(argv[1], "program") != 0)
+	if (argc < 2 || strcmp(argv[1], "program") != 0 || program_over_api(argc, argv))
 		return api_main(argc, argv);
 	if (argc < 3) {
 		usage(stderr);

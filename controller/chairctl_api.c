@@ -298,6 +298,11 @@ void chairctl_usage_api(FILE *f)
 	      "  chairctl history NAME [--pin PIN]\n"
 	      "  chairctl report NAME --format csv|html -o FILE [--pin PIN]\n"
 	      "  chairctl info\n"
-	      "  chairctl faults\n",
+	      "  chairctl faults\n"
+	      "Technician's commands (root or the technician group):\n"
+	      "  chairctl tech set-pin [--pin PIN|-]   (without --pin: read from standard input)\n"
+	      "  chairctl program install FILE [--name NAME]\n"
+	      "  chairctl program remove NAME\n"
+	      "  chairctl program list\n",
 	      f);
 }

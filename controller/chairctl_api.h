@@ -69,6 +69,8 @@ int chairctl_cmd_history(struct chairctl *c, int argc, char **argv);
 int chairctl_cmd_report(struct chairctl *c, int argc, char **argv);
 int chairctl_cmd_info(struct chairctl *c, int argc, char **argv);
 int chairctl_cmd_faults(struct chairctl *c, int argc, char **argv);
+int chairctl_cmd_tech(struct chairctl *c, int argc, char **argv);
+int chairctl_cmd_program(struct chairctl *c, int argc, char **argv);
 
 /* The usage lines of the API commands. */
 void chairctl_usage_api(FILE *f);

@@ -91,11 +91,14 @@ start_pty_pair() {
 }
 
 # daemon_keys: what chaird as the daemon (no --demo, --program or --console) needs beside
-# the chair: its store and socket in this run's folder, the rules tables of this checkout.
+# the chair: its store and socket in this run's folder, the rules tables of this checkout,
+# and no web panel (a script that wants one says so with web_keys instead).
 daemon_keys() {
 	printf '[store]\npath = %s/chair.db\n[panel]\nsocket = %s/panel.sock\n' "$E2E_TMP" "$E2E_TMP"
 	printf '[session]\nrules = %s/controller/data/consultation.rules\n' "$PWD"
 	printf 'advice = %s/controller/data/care-advice.rules\n' "$PWD"
+	printf '[web]\nlisten = %s\n' "${E2E_WEB_LISTEN:-off}"
+	printf 'root = %s/controller/web/www\n' "$PWD"
 }
 
 # tcp_config FILE PORT [EXTRA_LINES]: chaird on Modbus TCP to chairsim
