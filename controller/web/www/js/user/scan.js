@@ -1,0 +1,154 @@
+// The body scan: progress from notify.scan, then the shoulder line on the outline with
+// "higher" / "lower" nudges (scan.adjust), and the height instead when a scan cannot be done
+// (scan.manual). A chair still getting ready (homing) is waited for, and the scan starts then.
+
+import { $, h, fill } from './dom.js';
+import { visit } from './state.js';
+import { E } from '../api.js';
+import { bodyFigure } from '../body.js';
+import * as plan from './plan.js';
+
+const NUDGE_MM = 10;
+let ctx;
+let fig;
+let waitingForIdle = false;
+let busy = false;
+
+export function init(c) {
+  ctx = c;
+  fig = bodyFigure({ side: 'back', caption: 'Your back', live: true, idPrefix: 'scan' });
+  fill($('scan-body'), fig.el);
+  $('scan-start').addEventListener('click', start);
+  $('scan-up').addEventListener('click', () => nudge(-NUDGE_MM));
+  $('scan-down').addEventListener('click', () => nudge(NUDGE_MM));
+  $('scan-manual-open').addEventListener('click', () => {
+    $('scan-manual').hidden = false;
+    $('scan-height').focus();
+  });
+  $('scan-manual').addEventListener('submit', manual);
+  $('scan-next').addEventListener('click', () => plan.enter(ctx));
+}
+
+// scanning: chaird says a scan is under way already (a reload during it).
+export function enter(c, { scanning } = {}) {
+  ctx = c || ctx;
+  const fresh = ctx.screen() !== 'scan';
+  if (fresh) {
+    fill($('scan-messages'), ((visit.limits && visit.limits.messages) || []).map((m) => h('li', { text: m })));
+    setProgress(0);
+    $('scan-status').textContent = '';
+    $('scan-adjust').hidden = true;
+    $('scan-manual').hidden = true;
+    $('scan-next').hidden = true;
+    $('scan-start').hidden = false;
+    fig.setShoulder(null);
+    fig.setMarks({ avoided: (visit.limits && visit.limits.areas_avoided) || [] });
+  }
+  if (scanning) {
+    $('scan-start').hidden = true;
+    $('scan-status').textContent = 'Scanning…';
+  }
+  ctx.show('scan');
+}
+
+function setProgress(fraction) {
+  const pct = Math.round(Math.max(0, Math.min(1, fraction)) * 100);
+  $('scan-bar').style.width = pct + '%';
+  $('scan-progress').setAttribute('aria-valuenow', String(pct));
+  $('scan-progress').dataset.fraction = String(fraction);
+}
+
+export function onScan(p) {
+  if (typeof p.fraction === 'number') setProgress(p.fraction);
+  fig.setRoller({ y_mm: p.y_mm, force_n: p.force_n || 0, cap_n: 40 });
+  if (typeof p.fraction === 'number') $('scan-status').textContent = `Scanning… ${Math.round(p.fraction * 100)} %`;
+}
+
+export function onState(c, p) {
+  if (waitingForIdle && p.state === 'idle' && ctx.screen() === 'scan') {
+    waitingForIdle = false;
+    start();
+  }
+}
+
+async function start() {
+  if (busy) return;
+  busy = true;
+  $('scan-start').hidden = true;
+  $('scan-status').textContent = 'Scanning… keep still and lean back.';
+  ctx.clearAlert();
+  try {
+    const r = await ctx.rpc('scan.start', { user: visit.user });
+    setProgress(1);
+    shown(r, 'Found your shoulders.');
+  } catch (e) {
+    if (e.code === E.STATE && e.data && e.data.chair && e.data.chair !== 'idle') {
+      // The chair finds its home positions after it starts: the scan follows once it is idle.
+      $('scan-status').textContent = 'The chair is getting ready; the scan starts in a moment.';
+      waitingForIdle = true;
+      pollIdle();
+    } else {
+      $('scan-start').hidden = false;
+      $('scan-status').textContent = '';
+      if (e.code === E.RULE) {
+        $('scan-status').textContent = e.data && e.data.status === 'nobody'
+          ? 'Nobody seems to be sitting in the chair. Sit back and try again, or give your height.'
+          : 'The scan did not find your shoulders. Try again, or give your height.';
+        $('scan-manual').hidden = false;
+      } else ctx.alertError(e, 'The scan');
+    }
+  } finally {
+    busy = false;
+  }
+}
+
+// When no state notification comes (a stream not open yet), ask now and then, for a while.
+async function pollIdle() {
+  for (let i = 0; i < 60 && waitingForIdle; i++) {
+    await new Promise((r) => setTimeout(r, 1000));
+    if (!waitingForIdle || ctx.screen() !== 'scan') return;
+    try {
+      const info = await ctx.rpc('server.info');
+      if (info.chair_state === 'idle' && waitingForIdle) {
+        waitingForIdle = false;
+        start();
+        return;
+      }
+    } catch (e) {
+      /* the stream's reconnection will tell */
+    }
+  }
+}
+
+function shown(r, text) {
+  visit.landmarks = r.landmarks || null;
+  visit.shoulderMm = r.shoulder_y_mm;
+  fig.setLandmarks(visit.landmarks);
+  fig.setShoulder(r.shoulder_y_mm);
+  const adj = r.adjust_mm ? ` (moved ${r.adjust_mm > 0 ? '+' : ''}${r.adjust_mm} mm)` : '';
+  $('scan-shoulder').textContent = `${Math.round(r.shoulder_y_mm)} mm${adj}`;
+  $('scan-shoulder').dataset.mm = String(r.shoulder_y_mm);
+  $('scan-status').textContent = text;
+  $('scan-adjust').hidden = false;
+  $('scan-next').hidden = false;
+  $('scan-manual').hidden = true;
+}
+
+async function nudge(delta_mm) {
+  try {
+    const r = await ctx.rpc('scan.adjust', { user: visit.user, delta_mm });
+    shown(r, delta_mm < 0 ? 'Moved the line higher.' : 'Moved the line lower.');
+  } catch (e) {
+    ctx.alertError(e, 'Moving the shoulder line');
+  }
+}
+
+async function manual(ev) {
+  ev.preventDefault();
+  try {
+    const r = await ctx.rpc('scan.manual', { user: visit.user, height_cm: parseInt($('scan-height').value, 10) });
+    shown(r, 'The chair will use your height.');
+  } catch (e) {
+    ctx.alertError(e, 'Your height');
+  }
+}
