@@ -1,0 +1,85 @@
+// The fault log, the fault latched now and its acknowledge, and the process image: the one
+// a fault was seen in when the log keeps it (its `image`), else the image as it is now.
+import { techCall, describe, say, el, fill, when } from './common.js';
+import { imageView } from './image.js';
+import { listen } from '/js/api.js';
+
+const $ = (id) => document.getElementById(id);
+let faults = [];
+
+// An image as chaird keeps it: drawn like the live view (an object) or as its lines (text).
+function imageOf(image) {
+  return typeof image === 'string' ? el('pre', { class: 't-pre' }, image) : imageView(image, 'h3', 'img');
+}
+
+function showImage(f) {
+  fill($('image'), imageOf(f.image));
+  $('image-caption').textContent = `The process image fault #${f.id} (${f.code}) was seen in.`;
+  $('image-card').scrollIntoView({ block: 'start' });
+}
+
+async function showImageNow() {
+  try {
+    const io = await techCall('io.read');
+    const { backend, state, tick, image_tick, age_ms, ...image } = io;
+    fill($('image'), imageOf(image));
+    $('image-caption').textContent = `The process image now (tick ${image_tick}, the chair ${state}): ` +
+      'the log keeps each fault\'s description, not its image.';
+  } catch (e) {
+    $('image-caption').textContent = `The process image could not be read: ${describe(e)}`;
+  }
+}
+
+async function load() {
+  try {
+    const r = await techCall('faults.list', { max: 100 });
+    faults = r.faults;
+    const latched = $('latched');
+    latched.textContent = r.latched ? r.latched : 'None: the chair has no fault latched.';
+    latched.className = 't-big' + (r.latched ? ' t-alarm' : '');
+    $('ack').disabled = !r.latched;
+    const rows = [...faults].reverse().map((f) => el('tr', { 'data-id': f.id },
+      el('td', { class: 't-num' }, f.id),
+      el('td', {}, when(f.when)),
+      el('th', { scope: 'row', class: 't-mono' }, f.code),
+      el('td', {}, f.where || '—'),
+      el('td', {}, f.text),
+      el('td', {}, f.image
+        ? el('button', { type: 'button', class: 't-btn t-quiet', 'aria-label': `Process image of fault ${f.id}`,
+          onclick: () => showImage(f) }, 'Show')
+        : el('span', { class: 't-muted' }, 'not kept'))));
+    fill($('log').tBodies[0], rows);
+    say($('log-msg'), rows.length ? `${rows.length} fault${rows.length > 1 ? 's' : ''} logged, newest first.`
+      : 'No fault is logged.');
+    const withImage = [...faults].reverse().find((f) => f.image);
+    if (withImage) showImage(withImage);
+    else await showImageNow();
+  } catch (e) {
+    say($('log-msg'), describe(e), 'bad');
+  }
+}
+
+// The acknowledge is answered once the chair's window for it closed: cleared, or refused with
+// the cause still there.
+async function ack() {
+  const b = $('ack');
+  b.disabled = true;
+  say($('ack-msg'), 'Acknowledging…');
+  try {
+    await techCall('faults.ack');
+    say($('ack-msg'), 'The fault is cleared.', 'ok');
+  } catch (e) {
+    say($('ack-msg'), `Not cleared: ${describe(e)}`, 'bad');
+  }
+  await load();
+}
+
+$('ack').addEventListener('click', ack);
+load();
+// A fault that latches or clears while the page is open shows without a reload.
+listen(['faults', 'state'], {
+  open: load,
+  message: (method) => {
+    if (method === 'notify.fault' || method === 'notify.state') load();
+  },
+});
