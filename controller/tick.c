@@ -473,6 +473,7 @@ static void fill_telemetry(struct ctl *c, const struct hal_outputs *out)
 	struct telem *t = &c->telem;
 	const struct estimate *e = &c->est;
 	t->tick = c->tick;
+	t->clock_ns = c->clock_ns;
 	t->state = (uint8_t)c->state;
 	t->fault = c->safety.latched ? (uint8_t)c->safety.first.code : 0;
 	t->fault_where = c->safety.latched ? (int8_t)c->safety.first.where : -1;

@@ -116,6 +116,7 @@ void safe_lane_take(struct safe_lane *lane, struct lane_take *lt);
 /* One tick of telemetry, compact enough to stream every tick. */
 struct telem {
 	uint64_t tick;
+	int64_t clock_ns;         /* CLOCK_MONOTONIC when the tick's period began; 0 lockstep */
 	uint8_t state;
 	uint8_t fault;            /* enum fault_code latched, 0 = none */
 	int8_t fault_where;

@@ -181,8 +181,11 @@ static json_t *motion_params(const struct session *s, const struct telem *t)
 		json_array_append_new(air, json_real(t->airbag_kpa[i]));
 	for (int i = 0; i < HAL_HEATER_COUNT; i++)
 		json_array_append_new(heat, json_real(t->heater_c[i]));
-	return json_pack("{s:f, s:f, s:s?, s:f, s:f, s:f, s:f, s:f, s:f, s:o, s:o}", "t_s",
-			 (double)t->tick * s->r->ctl.period_s, "y_mm", t->y_mm, "zone",
+	/* tick_clock_s: the monotonic clock of the tick that measured this, so a panel (a
+	 * bench) can tell how late it shows it; 0 in lockstep. */
+	return json_pack("{s:f, s:f, s:f, s:s?, s:f, s:f, s:f, s:f, s:f, s:f, s:o, s:o}", "t_s",
+			 (double)t->tick * s->r->ctl.period_s, "tick_clock_s",
+			 (double)t->clock_ns / 1e9, "y_mm", t->y_mm, "zone",
 			 zone >= 0 ? area_name((enum area)zone) : NULL, "force_n", t->force_n,
 			 "force_target_n", t->force_target_n, "cap_n", t->cap_n, "knead_rpm",
 			 t->knead_rpm, "tap_rpm", t->tap_rpm, "width_mm", t->w_mm, "airbags", air,
