@@ -31,7 +31,7 @@ export async function enter(c) {
       h('button', { type: 'button', class: 'profile', 'data-user': u.name,
         'aria-label': u.has_pin ? `${u.name}, needs a PIN` : u.name,
         on: { click: () => choose(u) } }, u.name + (u.has_pin ? ' 🔒' : '')))));
-    if (!users.length) fill($('profile-list'), h('p', { class: 'muted', text: 'No profiles yet: add yours below.' }));
+    $('profiles-none').hidden = users.length > 0;
   } catch (e) {
     ctx.alertError(e, 'Reading the profiles');
   }

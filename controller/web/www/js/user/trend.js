@@ -10,7 +10,7 @@ const H = 320;
 const L = 56;   // left margin: the scale
 const R = 24;
 const T = 20;
-const B = 48;   // bottom margin: the sessions
+const B = 56;   // bottom margin: the sessions
 
 export function drawTrend(box, hist) {
   const trend = (hist && hist.trend) || [];
@@ -21,7 +21,7 @@ export function drawTrend(box, hist) {
   }
   const index = new Map(sessions.map((x, i) => [x.session_id, i]));
   const n = Math.max(2, sessions.length);
-  const x = (i) => L + ((W - L - R) * i) / (n - 1);
+  const x = (i) => (sessions.length === 1 ? (L + W - R) / 2 : L + ((W - L - R) * i) / (n - 1));
   const y = (score) => T + ((H - T - B) * (10 - score)) / 10;
   const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', id: 'trend-chart',
     'aria-labelledby': 'h-trend trend-desc' });
@@ -35,7 +35,7 @@ export function drawTrend(box, hist) {
     const d = new Date(ss.start_s * 1000);
     svg.append(s('text', { x: x(i), y: H - B + 24, 'text-anchor': 'middle', text: `${i + 1} · ${d.getDate()}/${d.getMonth() + 1}` }));
   });
-  svg.append(s('text', { x: L, y: H - 6, text: 'session · day/month' }));
+  svg.append(s('text', { x: W - R, y: H - 4, 'text-anchor': 'end', text: 'session · day/month' }));
   trend.slice(0, 6).forEach((t, k) => {
     const pts = t.points
       .filter((p) => index.has(p.session_id))
@@ -64,6 +64,7 @@ export function drawTrend(box, hist) {
 function change(t) {
   if (t.change_pct === null || t.change_pct === undefined) return '–';
   const pct = Math.abs(Math.round(t.change_pct));
+  if (pct === 0) return 'no change';
   const dir = t.direction === 'better' ? 'less pain' : t.direction === 'worse' ? 'more pain' : 'no change';
   return `${pct} % ${dir}${t.meaningful ? ', a real change' : ''}`;
 }

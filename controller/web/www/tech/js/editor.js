@@ -8,6 +8,7 @@ export class Editor {
     this.gutter = gutter;
     this.backdrop = backdrop;
     this.marks = new Map(); // line number (1-based) → 'error' | 'warning'
+    this.notes = new Map(); // line number → the checker's messages for it
     this.lineCount = 0;
     this.ta.addEventListener('input', () => this.render());
     this.ta.addEventListener('scroll', () => this.follow());
@@ -24,9 +25,11 @@ export class Editor {
     this.render();
   }
 
-  // Mark lines: a Map of line number to kind; an empty Map clears.
-  mark(marks) {
+  // Mark lines: a Map of line number to kind, and to the messages shown on a hover of its
+  // number; empty Maps clear.
+  mark(marks, notes) {
     this.marks = marks;
+    this.notes = notes || new Map();
     this.lineCount = -1; // draw again even if the number of lines is the same
     this.render();
   }
@@ -57,6 +60,7 @@ export class Editor {
         if (kind) {
           row.className = 't-bad-line';
           row.dataset.kind = kind;
+          if (this.notes.has(i)) row.title = this.notes.get(i);
         }
         numbers.push(row);
       }

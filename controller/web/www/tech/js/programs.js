@@ -123,11 +123,13 @@ function nameToUse(text) {
 function showFindings(name, diagnostics, text) {
   const lines = text.split('\n');
   const marks = new Map();
+  const notes = new Map();
   const items = diagnostics.map((d) => {
     const f = parseDiagnostic(name, d);
     const kind = f.kind === 'error' ? 'error' : 'warning';
     if (f.line > 0) {
       if (marks.get(f.line) !== 'error') marks.set(f.line, kind);
+      notes.set(f.line, (notes.has(f.line) ? notes.get(f.line) + '\n' : '') + f.message);
     }
     const li = el('li', { class: kind === 'error' ? '' : 't-warning', 'data-line': f.line || null,
       'data-kind': kind });
@@ -145,7 +147,7 @@ function showFindings(name, diagnostics, text) {
         : null));
     return li;
   });
-  editor.mark(marks);
+  editor.mark(marks, notes);
   fill($('findings'), items);
   return [...marks.keys()].sort((a, b) => a - b);
 }

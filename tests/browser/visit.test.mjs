@@ -1,0 +1,237 @@
+// A whole visit on the end user's panel, clicked through in headless Chromium for a new
+// profile: profile, consultation on the body outline, the "see a professional first" screen
+// for another person, scan with a nudge of the shoulder line, plan, the live session with
+// stronger, softer, "too much", a reload in the middle and stop, the pain after and the
+// summary with its trend. What the page shows is checked against what chaird reports on its
+// socket at the same moment; axe-core on every screen; a screenshot of every screen.
+
+import { startChaird, Rpc, launchBrowser, newPage, shot, axe, check, run, waitFor, freePort } from './lib.mjs';
+
+// How far the page and the socket may be apart: both get the same 20 Hz samples, the page
+// over the web's event stream, so between the two reads at most a few samples pass.
+const SAME_MOMENT_S = 0.5;   // chair's clock between the page's sample and the socket's latest
+const ROLLER_MM_S = 80;      // the carriage's top speed (CHAIR.md)
+const REMAINING_S = 2.5;     // notify.session comes at 1 Hz
+
+let chaird;
+let rpc;
+let browser;
+let page;
+
+const showing = () => page.evaluate(() => document.body.dataset.showing);
+const onScreen = (name, timeout_ms = 15000) =>
+  waitFor(async () => (await showing()) === name, { timeout_ms, what: `the ${name} screen` });
+
+async function screen(name) {
+  await shot(page, name);
+  const bad = await axe(page);
+  check(`axe: no serious or critical violation on the ${name} screen`, bad.length === 0, bad.join('\n'));
+}
+
+// The live readouts as the page has them now.
+const liveNow = () => page.evaluate(() => {
+  const d = document.getElementById('live').dataset;
+  return {
+    t_s: Number(d.tS), y_mm: Number(d.yMm), force_n: Number(d.forceN), remaining_s: Number(d.remainingS),
+    y_text: document.getElementById('live-y').textContent, force_text: document.getElementById('live-force').textContent,
+    phase: document.getElementById('live-phase').dataset.phase, phase_text: document.getElementById('live-phase').textContent,
+    state: d.state,
+  };
+});
+
+// The page's position, force and phase against chaird's at the same moment.
+async function compareLive(when) {
+  await waitFor(async () => (await liveNow()).t_s > 0, { what: 'a motion sample on the page' });
+  const shown = await liveNow();
+  const latest = rpc.motion[rpc.motion.length - 1];
+  const same = rpc.motionAt(shown.t_s);
+  const status = await rpc.call('session.status');
+  check(`${when}: the page's motion sample is chaird's latest within ${SAME_MOMENT_S} s`,
+    latest && Math.abs(latest.t_s - shown.t_s) <= SAME_MOMENT_S, { page: shown.t_s, socket: latest && latest.t_s });
+  check(`${when}: position and force on the page are chaird's for that sample`,
+    same && same.y_mm === shown.y_mm && same.force_n === shown.force_n, { page: shown, socket: same });
+  const dt = latest ? Math.abs(latest.t_s - shown.t_s) : 1;
+  check(`${when}: the position shown is chaird's within the roller's travel in that time`,
+    latest && Math.abs(latest.y_mm - shown.y_mm) <= ROLLER_MM_S * dt + 1, { page: shown.y_mm, socket: latest && latest.y_mm, dt });
+  check(`${when}: the page says the position in mm and the force in N as sent`,
+    shown.y_text === `${Math.round(shown.y_mm)} mm` && shown.force_text === `${shown.force_n.toFixed(1)} N`, shown);
+  // A phase may change between the two reads: the same within a second.
+  const phaseOk = await waitFor(async () => {
+    const p = await liveNow();
+    const s = rpc.last['notify.session'];
+    return s && p.phase === s.phase && p.phase_text === s.phase;
+  }, { timeout_ms: 2000, what: 'the same phase' }).catch(() => false);
+  check(`${when}: the phase on the page is chaird's`, phaseOk, { page: (await liveNow()).phase, socket: rpc.last['notify.session'] });
+  check(`${when}: the time left is chaird's within ${REMAINING_S} s`,
+    Math.abs(status.remaining_s - shown.remaining_s) <= REMAINING_S, { page: shown.remaining_s, socket: status.remaining_s });
+}
+
+// Press a session button and wait for the page to say what the chair did.
+async function press(selector, what) {
+  const before = await page.textContent('#live-message');
+  await page.click(selector);
+  const said = await waitFor(async () => {
+    const t = await page.textContent('#live-message');
+    return t && t !== before ? t : null;
+  }, { what: `an answer to ${what}` }).catch(() => '');
+  check(`${what}: the page says what the chair did`, said.length > 0, said);
+  return said;
+}
+
+await run('visit', [
+  ['chaird, the socket and the browser start', async () => {
+    // A fixed port, so that the page finds chaird again after the restart at the end.
+    chaird = await startChaird({ port: await freePort() });
+    rpc = await Rpc.connect(chaird.socket);
+    await rpc.subscribe(['state', 'motion', 'session', 'scan']);
+    browser = await launchBrowser();
+    page = await newPage(browser, chaird.url.replace(/\/$/, ''));
+    await page.goto(chaird.url);
+    await onScreen('profiles');
+    await waitFor(async () => (await page.textContent('#conn')) === 'connected', { what: 'the event stream' });
+    check('the page connects and offers the profiles', true);
+    await screen('profiles');
+  }],
+
+  ['a condition that needs a professional first', async () => {
+    await page.fill('#add-name', 'dee');
+    await page.click('#add-submit');
+    await onScreen('consult');
+    await page.click('label.chip:has(input[value="dvt"])');
+    await page.click('#consult-submit');
+    await onScreen('professional');
+    const said = await page.textContent('#pro-reason');
+    check('blood clots: the page says to see a professional first, naming why', /physician/i.test(said), said);
+    await screen('professional');
+    await page.click('#pro-done');
+    await onScreen('profiles');
+  }],
+
+  ['the consultation on the body outline', async () => {
+    await page.fill('#add-name', 'tess');
+    await page.fill('#add-height', '170');
+    await page.click('#add-submit');
+    await onScreen('consult');
+    check('the new profile is chaird\'s', (await rpc.call('users.list')).users.some((u) => u.name === 'tess' && u.height_cm === 170));
+    await page.click('#back-lower-back');
+    await page.click('#pain-list li[data-area="lower-back"] [data-act="more"]');
+    await page.click('#front-shoulders');
+    await page.click('#pain-list li[data-area="shoulders"] [data-act="less"]');
+    const pressed = await page.getAttribute('#back-lower-back', 'aria-pressed');
+    const scores = await page.$$eval('#pain-list output', (o) => o.map((x) => `${x.id}=${x.textContent}`));
+    check('tapped areas are marked and rated', pressed === 'true' && scores.join() === 'pain-score-lower-back=6,pain-score-shoulders=4', scores);
+    await page.click('label.chip:has(input[value="back-pain"])');
+    await page.click('label.chip:has(input[name="duration"][value="5"])');
+    await screen('consult');
+    await page.click('#consult-submit');
+    await onScreen('scan');
+    const st = await rpc.call('session.status');
+    check('chaird has the consultation', st.state === 'consulted' && st.user === 'tess', st);
+  }],
+
+  ['the scan with its progress and a nudge', async () => {
+    await screen('scan');
+    await page.click('#scan-start');
+    const mid = await waitFor(async () => {
+      const f = Number(await page.getAttribute('#scan-progress', 'data-fraction'));
+      return f > 0.3 && f < 0.9 ? f : null;
+    }, { timeout_ms: 40000, every_ms: 100, what: 'the scan under way' });
+    check('the scan\'s progress moves on the page', mid > 0);
+    await shot(page, 'scan-progress');
+    await waitFor(() => page.isVisible('#scan-adjust'), { timeout_ms: 40000, what: 'the scan\'s end' });
+    const shown = Number(await page.getAttribute('#scan-shoulder', 'data-mm'));
+    const u = (await rpc.call('users.list')).users.find((x) => x.name === 'tess');
+    // The profile keeps it in whole mm.
+    check('the shoulder line shown is the one chaird keeps', Math.abs(u.shoulder_y_mm - shown) <= 0.5, { page: shown, chaird: u.shoulder_y_mm });
+    await page.click('#scan-down');
+    await waitFor(async () => Number(await page.getAttribute('#scan-shoulder', 'data-mm')) > shown, { what: 'the nudge' });
+    const u2 = (await rpc.call('users.list')).users.find((x) => x.name === 'tess');
+    check('"lower" moves the shoulder line 10 mm down, kept by chaird', u2.shoulder_adjust_mm === 10, u2);
+    await screen('scan-done');
+  }],
+
+  ['the plan in words', async () => {
+    await page.click('#scan-next');
+    await onScreen('plan');
+    await waitFor(() => page.isEnabled('#plan-start'), { what: 'the plan' });
+    const phases = await page.$$eval('#plan-phases li', (l) => l.map((x) => x.dataset.phase));
+    check('the plan lists its phases', phases.length >= 3 && phases.includes('Lower back'), phases);
+    await screen('plan');
+  }],
+
+  ['the live session', async () => {
+    await page.click('#plan-start');
+    await onScreen('session');
+    await waitFor(async () => (await rpc.call('session.status')).state === 'running', { timeout_ms: 20000, what: 'the session running' });
+    const red = await page.$eval('#btn-too-much', (b) => [getComputedStyle(b).backgroundColor, b.offsetParent !== null]);
+    check('"too much" is on the screen, red', red[1] && red[0] === 'rgb(176, 0, 32)', red);
+    await compareLive('running');
+    await screen('session');
+    await press('#btn-stronger', 'stronger');
+    await press('#btn-softer', 'softer');
+    await press('#btn-too-much', 'too much');
+  }],
+
+  ['a reload in the middle of the session', async () => {
+    await page.reload();
+    await onScreen('session');
+    await waitFor(async () => (await liveNow()).t_s > 0, { what: 'motion after the reload' });
+    const st = await rpc.call('session.status');
+    check('after a reload the page finds the session, still running', st.state === 'running', st);
+    await compareLive('after the reload');
+    await shot(page, 'session-reloaded');
+  }],
+
+  ['stop, the pain after and the summary', async () => {
+    await page.click('#btn-stop');
+    await onScreen('after', 20000);
+    const st = await rpc.call('session.status');
+    check('stop: the page asks for the pain after when chaird does', st.state === 'awaiting_pain_after', st);
+    const areas = await page.$$eval('#after-list li', (l) => l.map((x) => x.dataset.area));
+    check('the pain after asks for the consultation\'s areas', [...areas].sort().join() === 'lower-back,shoulders', areas);
+    for (let i = 0; i < 3; i++) await page.click('#after-list li[data-area="lower-back"] [data-act="less"]');
+    await screen('after');
+    await page.click('#after-submit');
+    await onScreen('summary');
+    await waitFor(() => page.$('#trend-chart'), { what: 'the trend chart' });
+    const ended = await page.getAttribute('#summary-ended', 'data-ended');
+    const fb = await page.textContent('#summary-feedback');
+    const pain = await page.$$eval('#summary-pain tbody tr', (r) => r.map((x) => x.dataset.area + ':' + [...x.cells].slice(1).map((c) => c.textContent).join('>')));
+    const advice = await page.$$eval('#summary-advice li', (l) => l.length);
+    const hist = await rpc.call('history.list', { user: 'tess' });
+    const stored = hist.sessions[0];
+    check('the summary says it was stopped, as chaird stored it', ended === 'stopped' && stored.ended === 'stopped', { ended, stored: stored.ended });
+    check('the summary counts softer and too much', /softer 1×/.test(fb) && /"too much" 1×/.test(fb), fb);
+    check('the pain before and after are the ones stored', pain.includes('lower-back:6>3') && pain.includes('shoulders:4>4') &&
+      stored.pain.some((p) => p.area === 'lower-back' && p.before === 6 && p.after === 3), { pain, stored: stored.pain });
+    check('care advice is shown', advice > 0, advice);
+    const line = await page.$$eval('#trend-chart g[data-area]', (g) => g.map((x) => x.dataset.area));
+    check('the pain trend is drawn for each area', line.includes('lower-back') && line.includes('shoulders'), line);
+    await screen('summary');
+  }],
+
+  ['chaird restarts', async () => {
+    await chaird.restart();
+    rpc = await Rpc.connect(chaird.socket);
+    await waitFor(async () => (await page.textContent('#conn')) === 'connected' &&
+      (await page.evaluate(() => document.body.dataset.conn)) === 'open', { timeout_ms: 20000, what: 'the page to reconnect' });
+    check('after chaird restarted the page is connected again', true);
+    await page.click('#summary-done');
+    await onScreen('profiles');
+    const names = await waitFor(async () => {
+      const n = await page.$$eval('#profile-list button', (b) => b.map((x) => x.dataset.user));
+      return n.length ? n : null;
+    }, { what: 'the profiles' }).catch(() => []);
+    check('and lists the profiles chaird keeps', names.includes('tess') && names.includes('dee'), names);
+  }],
+
+  ['nothing went wrong on the page', async () => {
+    check('no script error and no CSP refusal on the page', page.problems.length === 0, page.problems.join('\n'));
+    check('no request left the panel\'s origin', page.outside.length === 0, page.outside.join('\n'));
+  }],
+], {
+  onFailure: async () => {
+    if (page) await shot(page, 'visit-failed');
+    if (chaird) console.log(chaird.log().split('\n').slice(-15).join('\n'));
+  },
+});
