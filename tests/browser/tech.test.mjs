@@ -110,12 +110,23 @@ try {
   await faults(page);
   await config(page);
 
-  // ---- log out: back to a user ----
+  // ---- log out: back to a user, and a page still open says its session ended ----
+  const other = await context.newPage();
+  h.watch(other);
+  await other.goto(`${chair.url}tech/io.html`);
+  await h.until('a second tab shows the IO view',
+    () => other.locator('#io-inputs [data-io]').count().then((n) => n > 0), 5000);
   await page.goto(`${chair.url}tech/`);
   await Promise.all([page.waitForURL(`${chair.url}login.html`, { timeout: 5000 }), page.click('#logout')]);
   const after = await context.request.get(`${chair.url}tech/`);
   h.check('after log out the technician pages are refused again', after.status() === 403,
     `HTTP ${after.status()}`);
+  await h.until('the tab still open says the technician session ended, with the way back',
+    () => other.evaluate(() => {
+      const box = document.getElementById('session-lost');
+      return /session has ended/.test(box.textContent) && box.querySelector('a[href="/login.html"]') !== null;
+    }), 5000);
+  await other.close();
   h.check('no page error and no CSP violation on any page', h.pageErrors().length === 0,
     h.pageErrors().join(' | '));
   await context.close();
