@@ -105,8 +105,10 @@ function chairdIni(dir, port, extra) {
 
 // Start chaird; resolves once it says where the panel is. { url, socket, dir, log(), stop(),
 // restart() }. port 0: a free one chosen by chaird (a restart then gets another).
-export async function startChaird({ port = 0, extra = '' } = {}) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chair-browser-'));
+// A string instead of the options names the run (the temp folder's prefix).
+export async function startChaird(opts = {}) {
+  const { port = 0, extra = '', name = 'browser' } = typeof opts === 'string' ? { name: opts } : opts;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `chair-${name.replace(/[^a-z0-9]/gi, '')}-`));
   tempDirs.add(dir);
   const ini = path.join(dir, 'chair.ini');
   fs.writeFileSync(ini, chairdIni(dir, port, extra));
@@ -291,6 +293,44 @@ export async function axe(page) {
     .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.targets.join(', ')}`);
 }
 
+// --- the same, in the words of the technician pages' test ------------------------------
+
+// The socket client whose call() resolves with the whole reply ({result} or {error}).
+export async function connectSocket(socketPath) {
+  const rpc = await Rpc.connect(socketPath);
+  return {
+    rpc,
+    call: (method, params = {}) => rpc.call(method, params).then((result) => ({ result }),
+      (e) => (e instanceof RpcError ? { error: { code: e.code, message: e.message, data: e.data } } : Promise.reject(e))),
+    subscribe: (topics) => rpc.subscribe(topics),
+    close: () => rpc.close(),
+  };
+}
+
+export const launch = launchBrowser;
+
+const watched = [];
+
+// Record a page's script errors and CSP refusals; pageErrors() lists them all.
+export function watch(page) {
+  page.on('pageerror', (e) => watched.push(`page error: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy|Refused to/.test(m.text())) watched.push(`console: ${m.text()}`);
+  });
+  return page;
+}
+
+export const pageErrors = () => watched.slice();
+
+// axe-core on the page as one check.
+export async function axeCheck(page, label) {
+  const bad = await axe(page);
+  return check(`axe: no serious or critical violation on ${label}`, bad.length === 0, bad.join('\n'));
+}
+
+// waitFor in the order (what, fn, timeout_ms).
+export const until = (what, fn, timeout_ms = 10000) => waitFor(fn, { what, timeout_ms });
+
 // --- checks and their count --------------------------------------------------------------
 
 let passed = 0;
@@ -306,6 +346,13 @@ export function check(name, ok, detail) {
     console.log(`FAIL: ${name}${detail !== undefined ? `\n  ${String(typeof detail === 'string' ? detail : JSON.stringify(detail)).replace(/\n/g, '\n  ')}` : ''}`);
   }
   return !!ok;
+}
+
+// The count, after stopping everything; exits 0 only when all passed.
+export async function finish() {
+  await cleanup();
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exit(failed ? 1 : 0);
 }
 
 // Run the steps of a test in turn; a step that throws is a failure and ends the test (the
@@ -327,8 +374,6 @@ export async function run(title, steps, { onFailure } = {}) {
       break;
     }
   }
-  await cleanup();
   console.log(`${title}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  console.log(`${passed} passed, ${failed} failed`);
-  process.exit(failed ? 1 : 0);
+  await finish();
 }
