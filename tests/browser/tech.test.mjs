@@ -26,6 +26,19 @@ const TECH_METHODS = [
   ['tech.set_pin', { pin: '12345678' }],
 ];
 
+// A check that waits: passes once fn() is true, fails after timeout_ms.
+const seen = (what, fn, timeout_ms) =>
+  h.until(what, fn, timeout_ms).then(() => h.check(what, true), (e) => h.check(what, false, e.message));
+
+// Every request a page makes, for the check that none leaves the panel's origin.
+const outside = [];
+const mind = (page) => {
+  h.watch(page);
+  page.on('request', (r) => {
+    if (!r.url().startsWith(chair.url)) outside.push(r.url());
+  });
+};
+
 const chair = await h.startChaird('tech');
 const sock = await h.connectSocket(chair.socket);
 const browser = await h.launch();
@@ -37,7 +50,7 @@ try {
 
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
-  h.watch(page);
+  mind(page);
 
   // ---- a user: every technician page refused by the server, every technician method too ----
   for (const p of TECH_PAGES) {
@@ -73,16 +86,25 @@ try {
     await h.until(`the login button is free for try ${i}`,
       () => page.evaluate(() => !document.getElementById('login-btn').disabled), 10000);
     await page.fill('#pin', '0000');
+    // The page keeps the wait it showed in data-retry-after-s: cleared first, so that the one
+    // read is this try's (the countdown's words may be over by the time they are read).
+    await page.evaluate(() => document.getElementById('login-msg').removeAttribute('data-retry-after-s'));
     await page.click('#login-btn');
-    await h.until(`wrong PIN ${i}: a wait is shown`,
-      () => page.evaluate(() => /Wait \d+ s/.test(document.getElementById('login-msg').textContent)), 5000);
-    waits.push(Number(await page.getAttribute('#login-msg', 'data-retry-after-s')));
+    // What the page shows the moment the refusal came (the wait is set with its words).
+    const shown = await h.until(`wrong PIN ${i}: a wait is shown`, () => page.evaluate(() => {
+      const msg = document.getElementById('login-msg');
+      return msg.hasAttribute('data-retry-after-s') && {
+        wait_s: Number(msg.dataset.retryAfterS), text: msg.textContent,
+        held: document.getElementById('login-btn').disabled,
+      };
+    }), 5000);
+    waits.push(shown.wait_s);
+    h.check(`wrong PIN ${i}: the page says it was refused and how long to wait, the button held`,
+      /Wrong PIN/.test(shown.text) && /Wait \d+ s/.test(shown.text) && shown.held, shown);
     h.check(`wrong PIN ${i}: still on the login page`, new URL(page.url()).pathname === '/login.html');
   }
   h.check('the second wrong PIN shows a wait', waits[1] > 0, `waits ${waits}`);
   h.check('the wait grows from the first wrong PIN to the second', waits[1] > waits[0], `waits ${waits}`);
-  h.check('the button is held while the wait runs',
-    await page.evaluate(() => document.getElementById('login-btn').disabled));
   await h.shot(page, 'tech-login-wrong');
   await h.axeCheck(page, 'login, after a wrong PIN');
   const logged = await sock.call('faults.list', {});
@@ -95,7 +117,7 @@ try {
   await page.fill('#pin', PIN);
   await Promise.all([page.waitForURL(`${chair.url}tech/`, { timeout: 10000 }), page.click('#login-btn')]);
   h.check('the right PIN goes on to /tech/', new URL(page.url()).pathname === '/tech/');
-  await h.until('the home page shows the role technician',
+  await seen('the home page shows the role technician',
     () => page.evaluate(() => document.getElementById('info-role').textContent === 'technician'), 5000);
   await h.until('the chair is homed and idle', async () => {
     const r = await sock.call('server.info', {});
@@ -112,7 +134,7 @@ try {
 
   // ---- log out: back to a user, and a page still open says its session ended ----
   const other = await context.newPage();
-  h.watch(other);
+  mind(other);
   await other.goto(`${chair.url}tech/io.html`);
   await h.until('a second tab shows the IO view',
     () => other.locator('#io-inputs [data-io]').count().then((n) => n > 0), 5000);
@@ -121,7 +143,7 @@ try {
   const after = await context.request.get(`${chair.url}tech/`);
   h.check('after log out the technician pages are refused again', after.status() === 403,
     `HTTP ${after.status()}`);
-  await h.until('the tab still open says the technician session ended, with the way back',
+  await seen('the tab still open says the technician session ended, with the way back',
     () => other.evaluate(() => {
       const box = document.getElementById('session-lost');
       return /session has ended/.test(box.textContent) && box.querySelector('a[href="/login.html"]') !== null;
@@ -129,6 +151,7 @@ try {
   await other.close();
   h.check('no page error and no CSP violation on any page', h.pageErrors().length === 0,
     h.pageErrors().join(' | '));
+  h.check('no page made a request outside the panel', outside.length === 0, outside.join(' '));
   await context.close();
 } catch (e) {
   h.check(`the run went to its end (${e.message.split('\n')[0]})`, false);
@@ -137,7 +160,7 @@ try {
   sock.close();
   await chair.stop();
 }
-h.finish();
+await h.finish();
 
 // ---- programs: a good one by upload, a bad one pasted, the timeline, remove ----
 async function programs(page) {
@@ -147,7 +170,7 @@ async function programs(page) {
     () => page.evaluate((t) => document.getElementById('prog-text').value === t, GOOD), 5000);
   h.check('the upload names the program after its file', (await page.inputValue('#prog-name')) === 'short');
   await page.click('#install-btn');
-  await h.until('the good program appears in the list',
+  await seen('the good program appears in the list',
     () => page.locator('#programs tr[data-name="short"]').count().then((n) => n === 1), 5000);
   const listed = await sock.call('programs.list', {});
   h.check('the good program is installed (programs.list over the socket)',
@@ -185,7 +208,7 @@ async function programs(page) {
 
   // The timeline of the good one, drawn from the page's own elements.
   await page.click('button[aria-label="Timeline of short"]');
-  await h.until('the timeline is drawn',
+  await seen('the timeline is drawn',
     () => page.locator('#plot svg[role="img"] path, #plot svg[role="img"] polyline').count().then((n) => n > 0), 10000);
   h.check('the timeline holds no script or foreign content',
     (await page.locator('#plot script, #plot foreignObject').count()) === 0);
@@ -195,7 +218,7 @@ async function programs(page) {
   // Remove: asked twice.
   await page.click('button[aria-label="Remove short"]');
   await page.click('button[aria-label="Yes, remove short"]');
-  await h.until('the removed program leaves the list',
+  await seen('the removed program leaves the list',
     () => page.locator('#programs tr[data-name="short"]').count().then((n) => n === 0), 5000);
   const gone = await sock.call('programs.list', {});
   h.check('the program is removed (programs.list over the socket)',
@@ -246,7 +269,7 @@ async function ioView(page) {
     missing.join(', '));
   await page.click('#io-pause');
   const tick0 = Number(await page.evaluate(() => document.body.dataset.imageTick));
-  await h.until('the IO view refreshes by itself',
+  await seen('the IO view refreshes by itself',
     () => page.evaluate((t) => Number(document.body.dataset.imageTick) > t, tick0), 5000);
   await h.shot(page, 'tech-io');
   await h.axeCheck(page, 'live IO');
@@ -259,19 +282,19 @@ async function jog(page) {
     () => page.evaluate(() => /0 to 1300 mm/.test(document.getElementById('axes').textContent)), 5000);
   await page.fill('#jog-y', '5000');
   await page.click('form[data-axis="y"] button[type="submit"]');
-  await h.until('a jog outside the limits is refused, saying why',
+  await seen('a jog outside the limits is refused, saying why',
     () => page.evaluate(() => /refused: outside the chair's limits/.test(document.getElementById('jog-msg').textContent)), 5000);
   await h.shot(page, 'tech-jog-refused');
   // A short way: the carriage jogs slowly (about 5 mm/s).
   await page.fill('#jog-y', String(JOG_Y_MM));
   await page.click('form[data-axis="y"] button[type="submit"]');
-  await h.until('a jog within the limits is taken',
+  await seen('a jog within the limits is taken',
     () => page.evaluate((y) => document.getElementById('jog-msg').textContent.includes(`Y moving to ${y} mm`), JOG_Y_MM), 5000);
-  await h.until(`the carriage gets to ${JOG_Y_MM} mm (io.read over the socket)`, async () => {
+  await seen(`the carriage gets to ${JOG_Y_MM} mm (io.read over the socket)`, async () => {
     const r = await sock.call('io.read', {});
     return r.result && Math.abs(r.result.y_mm - JOG_Y_MM) < 1;
   }, 20000);
-  await h.until('the page shows the carriage where it is',
+  await seen('the page shows the carriage where it is',
     () => page.evaluate((y) => Math.abs(Number(document.getElementById('now-y').textContent) - y) < 1, JOG_Y_MM), 5000);
   await h.shot(page, 'tech-jog');
   await h.axeCheck(page, 'jog');
@@ -289,7 +312,7 @@ async function faults(page) {
     JSON.stringify(rows) === JSON.stringify(want), `page ${rows}, socket ${want}`);
   h.check('the latched fault is as faults.list says, and acknowledge only with one latched',
     (await page.isDisabled('#ack')) === !r.latched);
-  await h.until('the process image is shown',
+  await seen('the process image is shown',
     () => page.locator('#image [data-io^="img.drives"]').count().then((n) => n > 0), 5000);
   await h.shot(page, 'tech-faults');
   await h.axeCheck(page, 'faults');
