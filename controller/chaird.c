@@ -244,7 +244,7 @@ static void print_bus_counters(const struct chair_config *cfg, const struct hal_
 }
 
 
-/* The daemon: the panel API on its socket until SIGTERM (or duration_s). */
+/* The daemon: the panel API on its socket and the web until SIGTERM (or duration_s). */
 static int serve_panel(struct daemon *d, struct runner *r, const char *backend,
 		       double duration_s)
 {
@@ -254,6 +254,11 @@ static int serve_panel(struct daemon *d, struct runner *r, const char *backend,
 		return 2;
 	}
 	fprintf(stderr, "chaird: serving the panel API on %s\n", d->cfg->panel.socket_path);
+	if (d->web) {
+		char url[96];
+		web_url(d->web, url, sizeof(url));
+		fprintf(stderr, "chaird: panel at %s\n", url); /* tests and make demo read it */
+	}
 	int rc = daemon_run(d, &stop_requested, duration_s);
 	if (rc)
 		fprintf(stderr, "chaird: the main loop ended: %s\n", strerror(-rc));

@@ -11,8 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <netinet/in.h>
 
-enum key_type { K_DBL, K_INT, K_BOOL, K_STR, K_PATH, K_BACKEND, K_BUS, K_PARITY, K_LINE };
+enum key_type {
+	K_DBL, K_INT, K_BOOL, K_STR, K_PATH, K_BACKEND, K_BUS, K_PARITY, K_LINE, K_LISTEN, K_NAMES,
+	K_DIR
+};
 
 struct key_desc {
 	const char *section;
@@ -114,6 +120,16 @@ static const struct key_desc keys[] = {
 	{"panel", "socket", K_PATH, CFG(panel.socket_path), 0, CONFIG_PATH_MAX},
 	{"panel", "technician_group", K_STR, CFG(panel.technician_group), 0, CONFIG_GROUP_MAX},
 	{"panel", "socket_group", K_STR, CFG(panel.socket_group), 0, CONFIG_GROUP_MAX},
+	{"web", "listen", K_LISTEN, CFG(web.listen), 0, CONFIG_LISTEN_MAX},
+	{"web", "root", K_DIR, CFG(web.root), 0, CONFIG_PATH_MAX},
+	{"web", "server_name", K_NAMES, CFG(web.server_name), 0, CONFIG_NAMES_MAX},
+	{"web", "max_connections", K_INT, CFG(web.max_connections), 4, 1000},
+	{"web", "max_sessions", K_INT, CFG(web.max_sessions), 1, 256},
+	{"web", "max_streams", K_INT, CFG(web.max_streams), 1, 256},
+	{"web", "max_streams_per_session", K_INT, CFG(web.max_streams_per_session), 1, 16},
+	{"web", "timeout_s", K_DBL, CFG(web.timeout_s), 1, 300},
+	{"web", "session_idle_s", K_DBL, CFG(web.session_idle_s), 10, 86400},
+	{"web", "stream_grace_s", K_DBL, CFG(web.stream_grace_s), 0.1, 60},
 	{"store", "path", K_PATH, CFG(store.path), 0, CONFIG_PATH_MAX},
 	{"safety", "unit_age_limit_ms", K_INT, CFG(unit_age_limit_ms), 5, 5000},
 	{"safety", "drive_comm_timeout_ms", K_INT, CFG(drive_comm_timeout_ms), 10, 10000},
@@ -342,6 +358,17 @@ void config_defaults(struct chair_config *cfg)
 	snprintf(cfg->panel.socket_path, sizeof(cfg->panel.socket_path), "%s",
 		 "/run/chaird/panel.sock");
 	cfg->panel.technician_group[0] = '\0'; /* root only, until a chair names its group */
+	cfg->web = (struct web_api_config){
+		.listen = "127.0.0.1:8080",
+		.root = "/usr/share/chaird/www",
+		.max_connections = 64,
+		.max_sessions = 32,
+		.max_streams = 32,
+		.max_streams_per_session = 4,
+		.timeout_s = 10,
+		.session_idle_s = 600,
+		.stream_grace_s = 5,
+	};
 	snprintf(cfg->store.path, sizeof(cfg->store.path), "%s", "/var/lib/chaird/chair.db");
 	cfg->unit_age_limit_ms = 100;
 	cfg->drive_comm_timeout_ms = drive_comm_timeout_from_bus(&cfg->hal.bus);
@@ -569,6 +596,55 @@ static bool is_path(const char *value)
 	return value[strlen(value) - 1] != '/';
 }
 
+int config_listen_split(const char *text, char *host, size_t host_len, int *port)
+{
+	if (!strcmp(text, "off")) {
+		*port = -1;
+		if (host_len)
+			host[0] = '\0';
+		return 0;
+	}
+	const char *colon = strrchr(text, ':');
+	if (!colon || colon == text)
+		return -EINVAL;
+	const char *h = text;
+	size_t hlen = (size_t)(colon - text);
+	bool v6 = text[0] == '[';
+	if (v6) {
+		if (hlen < 3 || text[hlen - 1] != ']')
+			return -EINVAL;
+		h++;
+		hlen -= 2;
+	}
+	char addr[INET6_ADDRSTRLEN];
+	if (hlen == 0 || hlen >= sizeof(addr))
+		return -EINVAL;
+	memcpy(addr, h, hlen);
+	addr[hlen] = '\0';
+	unsigned char bin[sizeof(struct in6_addr)];
+	if (inet_pton(v6 ? AF_INET6 : AF_INET, addr, bin) != 1)
+		return -EINVAL;
+	long long p;
+	if (!colon[1] || parse_whole(colon + 1, &p) || p < 0 || p > 65535 || colon[1] == '+' ||
+	    colon[1] == '-')
+		return -EINVAL;
+	if (hlen >= host_len)
+		return -EINVAL;
+	memcpy(host, addr, hlen + 1);
+	*port = (int)p;
+	return 0;
+}
+
+/* Host names for [web] server_name: letters, digits, '.', '-', and IPv6 literals in
+ * brackets, separated by spaces; anything else would never match a Host header. */
+static bool is_host_list(const char *value)
+{
+	for (const char *p = value; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr(".-[]: ", *p))
+			return false;
+	return true;
+}
+
 static int on_key(void *user, const char *section, const char *key, const char *value)
 {
 	struct parse_ctx *pc = user;
@@ -637,6 +713,33 @@ static int on_key(void *user, const char *section, const char *key, const char *
 		if (!is_path(value))
 			return fail(pc, section, key, value,
 				    "expected a file path (no control characters, not a folder)");
+		snprintf(field, (size_t)k->max, "%s", value);
+		return 1;
+	case K_LISTEN: {
+		char host[INET6_ADDRSTRLEN];
+		int port;
+		if (strlen(value) >= (size_t)k->max ||
+		    config_listen_split(value, host, sizeof(host), &port))
+			return fail(pc, section, key, value,
+				    "expected ADDRESS:PORT (127.0.0.1:8080, [::1]:8080; port 0: any "
+				    "free one) or off");
+		snprintf(field, (size_t)k->max, "%s", value);
+		return 1;
+	}
+	case K_NAMES:
+		if (strlen(value) >= (size_t)k->max)
+			return fail(pc, section, key, value, "too long");
+		if (!is_host_list(value))
+			return fail(pc, section, key, value,
+				    "expected host names separated by spaces");
+		snprintf(field, (size_t)k->max, "%s", value);
+		return 1;
+	case K_DIR:
+		if (strlen(value) >= (size_t)k->max)
+			return fail(pc, section, key, value, "too long");
+		if (!is_path(value) && strcmp(value, "/"))
+			return fail(pc, section, key, value,
+				    "expected a folder path (no control characters, no trailing /)");
 		snprintf(field, (size_t)k->max, "%s", value);
 		return 1;
 	default:
@@ -793,6 +896,15 @@ static int validate(const struct chair_config *cfg, struct problem *p)
 			       cfg->hal.bus.reconnect_min_ms, cfg->hal.bus.reconnect_max_ms);
 	if (check_width(&cfg->width, &cfg->w, p))
 		return -EINVAL;
+	/* Streams stay open for good: they must leave connections for the requests. */
+	if (!(cfg->web.max_streams < cfg->web.max_connections))
+		return problem(p, "web", "max_streams", "web", "max_connections",
+			       "[web] max_streams %d must be below max_connections %d",
+			       cfg->web.max_streams, cfg->web.max_connections);
+	if (!(cfg->web.max_streams_per_session <= cfg->web.max_streams))
+		return problem(p, "web", "max_streams_per_session", "web", "max_streams",
+			       "[web] max_streams_per_session %d must not exceed max_streams %d",
+			       cfg->web.max_streams_per_session, cfg->web.max_streams);
 	return check_drive_comm_timeout(cfg, p);
 }
 
@@ -879,6 +991,8 @@ bool config_key_at(size_t i, struct config_key_info *info)
 		[K_PATH] = CONFIG_VALUE_TEXT,
 		[K_BACKEND] = CONFIG_VALUE_CHOICE, [K_BUS] = CONFIG_VALUE_CHOICE,
 		[K_PARITY] = CONFIG_VALUE_CHOICE, [K_LINE] = CONFIG_VALUE_CHOICE,
+		[K_LISTEN] = CONFIG_VALUE_CHOICE, [K_NAMES] = CONFIG_VALUE_TEXT,
+		[K_DIR] = CONFIG_VALUE_TEXT,
 	};
 	const struct key_desc *k = &keys[i];
 	*info = (struct config_key_info){k->section, k->key, kind[k->type], k->min, k->max};
@@ -906,6 +1020,9 @@ static void describe_value(const struct key_desc *k, const struct chair_config *
 		return;
 	case K_STR:
 	case K_PATH:
+	case K_LISTEN:
+	case K_NAMES:
+	case K_DIR:
 		snprintf(buf, len, "%s", field);
 		return;
 	case K_BACKEND:
@@ -970,6 +1087,16 @@ void config_describe(FILE *out)
 			break;
 		case K_PATH:
 			snprintf(accepted, sizeof(accepted), "file path, under %g bytes", k->max);
+			break;
+		case K_DIR:
+			snprintf(accepted, sizeof(accepted), "folder path, under %g bytes", k->max);
+			break;
+		case K_LISTEN:
+			snprintf(accepted, sizeof(accepted), "ADDRESS:PORT (numeric; port 0: any) or off");
+			break;
+		case K_NAMES:
+			snprintf(accepted, sizeof(accepted), "host names, space separated, under %g bytes",
+				 k->max);
 			break;
 		default:
 			snprintf(accepted, sizeof(accepted), "%s", enum_expected(k->type) + 9);

@@ -120,6 +120,22 @@ struct panel_api_config {
 	char socket_group[CONFIG_GROUP_MAX];     /* its members may connect; "" chaird's own */
 };
 
+/* The web server of the panel (docs/web.md): the page files, POST /api, GET /api/events. */
+#define CONFIG_LISTEN_MAX 64 /* "[v6 address]:port" or "off", its NUL included */
+#define CONFIG_NAMES_MAX 256
+struct web_api_config {
+	char listen[CONFIG_LISTEN_MAX];       /* "HOST:PORT" (numeric), port 0 any free; "off" */
+	char root[CONFIG_PATH_MAX];           /* the folder the page files are served from */
+	char server_name[CONFIG_NAMES_MAX];   /* more host names it answers to, space separated */
+	int max_connections;                  /* HTTP connections at once */
+	int max_sessions;                     /* browser sessions (each a panel connection) */
+	int max_streams;                      /* event streams at once, all sessions */
+	int max_streams_per_session;
+	double timeout_s;                     /* a request's whole time; an idle connection's */
+	double session_idle_s;                /* a session unused this long is closed */
+	double stream_grace_s;                /* a session whose last stream closed waits this long */
+};
+
 /* Profiles, sessions, programs and the fault log (SQLite). */
 struct store_config {
 	char path[CONFIG_PATH_MAX];
@@ -141,6 +157,7 @@ struct chair_config {
 	struct rt_config rt;
 	struct session_config session;
 	struct panel_api_config panel;
+	struct web_api_config web;
 	struct store_config store;
 	int unit_age_limit_ms;       /* data older than this from any unit is a fault */
 	int drive_comm_timeout_ms;   /* the drives' own watchdog */
@@ -185,6 +202,11 @@ struct config_key_info {
 /* The i-th key of the table into *info; false past the last. The [gpio.in] and
  * [gpio.out] line keys are not in the table (their names are hal_gpio_*_name). */
 bool config_key_at(size_t i, struct config_key_info *info);
+
+/* Split a [web] listen value: "127.0.0.1:8080", "[::1]:0" (numeric addresses only, no
+ * name lookup) into host (without brackets) and port; "off" gives *port -1. Returns 0 or
+ * -EINVAL. */
+int config_listen_split(const char *text, char *host, size_t host_len, int *port);
 
 /* Cross-checks between keys (a minimum below its maximum, a cap below the hard limit). */
 int config_validate(const struct chair_config *cfg, char *err, int err_len);

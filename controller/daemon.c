@@ -1,4 +1,5 @@
-/* The daemon's main loop: one poll over the panel's sockets, a 5 ms turn; each turn takes
+/* The daemon's main loop: one poll over the panel's sockets and the web server's descriptor,
+ * a 5 ms turn; each turn takes
  * the telemetry the tick published (runner_drain, never waiting), hands it to the session,
  * answers what waits for the chair, and lets the session do its timed work. */
 #include "daemon.h"
@@ -72,7 +73,13 @@ int daemon_open(struct daemon *d, struct runner *r, const char *backend, char *e
 	if (rc)
 		return rc;
 	d->methods.panel = d->panel;
-	return 0;
+	rc = web_open(&d->web, &d->cfg->web, d->panel, err, (size_t)err_len);
+	if (rc) {
+		panel_close(d->panel);
+		d->panel = NULL;
+		d->methods.panel = NULL;
+	}
+	return rc;
 }
 
 /* One turn: what the chair said since the last, then the timed work. */
@@ -87,34 +94,45 @@ static void turn(struct daemon *d)
 	session_poll(&d->session, monotonic_s());
 }
 
+/* Room in *fds for every descriptor the panel and the web server may ask for. */
+static int grow_pollfds(struct daemon *d, struct pollfd **fds, int *max)
+{
+	int want = panel_pollfd_max(d->panel) + web_pollfd_max(d->web);
+	if (want <= *max)
+		return 0;
+	struct pollfd *bigger = realloc(*fds, (size_t)want * sizeof(**fds));
+	if (!bigger)
+		return -ENOMEM;
+	*fds = bigger;
+	*max = want;
+	return 0;
+}
+
 int daemon_run(struct daemon *d, volatile sig_atomic_t *stop, double duration_s)
 {
-	int max = panel_pollfd_max(d->panel);
-	struct pollfd *fds = calloc((size_t)max, sizeof(*fds));
-	if (!fds)
-		return -ENOMEM;
+	int max = 0;
+	struct pollfd *fds = NULL;
 	double until_s = monotonic_s() + duration_s;
 	int result = 0; /* why the loop ended early: chaird says so */
 	while (!result && !*stop && (duration_s <= 0 || monotonic_s() < until_s)) {
-		if (panel_pollfd_max(d->panel) > max) {
-			struct pollfd *bigger =
-				realloc(fds, (size_t)panel_pollfd_max(d->panel) * sizeof(*fds));
-			if (!bigger) {
-				result = -ENOMEM;
-				break;
-			}
-			fds = bigger;
-			max = panel_pollfd_max(d->panel);
+		if (grow_pollfds(d, &fds, &max)) {
+			result = -ENOMEM;
+			break;
 		}
 		int n = panel_pollfds(d->panel, fds, max);
+		int n_web = web_pollfds(d->web, fds + n, max - n);
 		/* 0 while lines wait in a buffer: they are served this turn, not after 5 ms */
-		int rc = poll(fds, (nfds_t)n, panel_poll_timeout_ms(d->panel, DAEMON_POLL_MS));
+		int timeout_ms = panel_poll_timeout_ms(d->panel, DAEMON_POLL_MS);
+		timeout_ms = web_poll_timeout_ms(d->web, timeout_ms);
+		int rc = poll(fds, (nfds_t)(n + n_web), timeout_ms);
 		int poll_errno = errno; /* before turn() may change it */
 		turn(d); /* the chair first: a request sees the newest telemetry */
-		if (rc >= 0)
+		if (rc >= 0) {
 			panel_service(d->panel, fds, n);
-		else if (poll_errno != EINTR)
+			web_service(d->web, fds + n, n_web);
+		} else if (poll_errno != EINTR) {
 			result = -poll_errno;
+		}
 	}
 	free(fds);
 	return result;
@@ -128,6 +146,8 @@ void daemon_stop(struct daemon *d)
 	session_fini(&d->session, "chaird stopped");
 	if (d->session.store_err[0])
 		fprintf(stderr, "chaird: storage: %s\n", d->session.store_err);
+	web_close(d->web); /* its sessions are panel connections: before the panel */
+	d->web = NULL;
 	panel_close(d->panel);
 	d->panel = NULL;
 	d->methods.panel = NULL;
