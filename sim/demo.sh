@@ -85,6 +85,9 @@ path = $tmp/chair.db
 [session]
 rules = controller/data/consultation.rules
 advice = controller/data/care-advice.rules
+[web]
+listen = 127.0.0.1:0
+root = controller/web/www
 INI
 "$build/chaird" --config "$tmp/chair.ini" >"$tmp/chaird.log" 2>&1 &
 chaird_pid=$!
