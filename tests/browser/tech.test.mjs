@@ -19,6 +19,9 @@ const GOOD = fs.readFileSync(path.join(ROOT, 'tests/e2e/short.prog'), 'utf8');
 const BAD = 'program "bad one"\nlevel normal\nkneed lower-back for 1m\n' +
   'knead lower-back for 20s speed 3 pressure 3\n\nfoo upper-back\n';
 const JOG_Y_MM = 20;
+const MARKUP_NAME = '<b>bold</b>';
+const MARKUP_PROG = 'program "<script>window.markupRan = 1</script>"\nlevel normal\n' +
+  'knead lower-back for 20s speed 3 pressure 3\n';
 const TECH_PAGES = ['index', 'programs', 'io', 'jog', 'faults', 'config'];
 const TECH_METHODS = [
   ['io.read', {}], ['config.get', {}], ['jog', { axis: 'y', target: 300 }], ['faults.ack', {}],
@@ -225,6 +228,21 @@ async function programs(page) {
     gone.result && !gone.result.programs.some((p) => p.name === 'short'));
   await h.shot(page, 'tech-programs');
   await h.axeCheck(page, 'programs');
+
+  // Markup in a name and a title is shown as text, in the list and in the timeline.
+  const put = await sock.call('programs.install', { name: MARKUP_NAME, text: MARKUP_PROG });
+  h.check('a program whose name and title hold markup is installed over the socket', !put.error,
+    JSON.stringify(put.error));
+  await page.reload();
+  await seen('the name with markup is listed as its text',
+    () => page.$$eval('#programs tbody th', (ths, n) => ths.some((th) => th.textContent === n), MARKUP_NAME), 5000);
+  h.check('the name with markup made no element', (await page.locator('#programs tbody b').count()) === 0);
+  await page.click(`button[aria-label="Timeline of ${MARKUP_NAME}"]`);
+  await seen('the title with markup is drawn as text in the timeline',
+    () => page.$$eval('#plot svg text', (ts) => ts.some((t) => t.textContent.includes('<script>'))), 10000);
+  h.check('the timeline of a title with markup runs no script',
+    (await page.locator('#plot script').count()) === 0 && !(await page.evaluate(() => window.markupRan)));
+  await sock.call('programs.remove', { name: MARKUP_NAME });
 }
 
 // ---- the IO view shows what io.read over the socket reports ----

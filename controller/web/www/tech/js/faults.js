@@ -23,7 +23,7 @@ async function showImageNow() {
     const io = await techCall('io.read');
     const { backend, state, tick, image_tick, age_ms, ...image } = io;
     fill($('image'), imageOf(image));
-    $('image-caption').textContent = `The process image now (tick ${image_tick}, the chair ${state}): ` +
+    $('image-caption').textContent = `The process image now (tick ${image_tick}, the chair's state ${state}): ` +
       'the log keeps each fault\'s description, not its image.';
   } catch (e) {
     $('image-caption').textContent = `The process image could not be read: ${describe(e)}`;

@@ -14,8 +14,14 @@ const ATTRIBUTES = new Set(['x', 'y', 'x1', 'y1', 'x2', 'y2', 'cx', 'cy', 'r', '
   'opacity', 'font-family', 'font-size', 'font-weight', 'text-anchor', 'dominant-baseline',
   'transform', 'dx', 'dy', 'preserveAspectRatio']);
 
-// A colour or length may not smuggle a reference to elsewhere (url(...) of another document).
+// A colour or length may not smuggle a reference to elsewhere (url(...) of another document);
+// a transform is only its own functions of numbers.
 const SAFE_VALUE = /^[^()<>"'`\\]*$|^url\(#[A-Za-z0-9_-]+\)$/;
+const SAFE_TRANSFORM = /^(\s*(translate|rotate|scale|matrix|skewX|skewY)\([-+0-9.eE,\s]*\))+\s*$/;
+
+function safe(name, v) {
+  return name === 'transform' ? SAFE_TRANSFORM.test(v) : SAFE_VALUE.test(v);
+}
 
 // Copy node (an element of the parsed document) and what it holds, keeping only what draws.
 function copy(node) {
@@ -23,7 +29,7 @@ function copy(node) {
   if (node.namespaceURI !== SVG_NS || !ELEMENTS.has(name)) return null;
   const out = document.createElementNS(SVG_NS, name);
   for (const a of node.attributes) {
-    if (a.namespaceURI === null && ATTRIBUTES.has(a.name) && SAFE_VALUE.test(a.value)) {
+    if (a.namespaceURI === null && ATTRIBUTES.has(a.name) && safe(a.name, a.value)) {
       out.setAttribute(a.name, a.value);
     }
   }
