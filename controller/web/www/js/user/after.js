@@ -57,8 +57,23 @@ function render() {
   if (!scores.size) fill($('after-list'), h('li', { text: 'No pain area was given before the massage.' }));
 }
 
+let submitting = false;
+
+// The pain after was given elsewhere (chairctl, another screen): the summary as stored.
+export async function finishedElsewhere(c) {
+  ctx = c || ctx;
+  if (submitting || !visit.session_id) return;
+  try {
+    const got = await ctx.rpc('history.get', { session_id: visit.session_id });
+    await summary({ summary: got, pain: got.pain, advice: got.advice });
+  } catch (e) {
+    ctx.alertError(e, 'Reading the summary');
+  }
+}
+
 async function finish(ev) {
   ev.preventDefault();
+  submitting = true;
   $('after-submit').disabled = true;
   try {
     const pain = [...scores].map(([area, score]) => ({ area, score }));
@@ -67,6 +82,7 @@ async function finish(ev) {
   } catch (e) {
     ctx.alertError(e, 'Saving how you feel');
   } finally {
+    submitting = false;
     $('after-submit').disabled = false;
   }
 }

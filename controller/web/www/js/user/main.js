@@ -108,6 +108,7 @@ function onMessage(method, p) {
     if (p.fault) alertError({ message: `The chair stopped for safety (${p.fault}). Ask a technician to check it.` });
     scan.onState(ctx, p);
     session.onState(ctx, p);
+    if (p.session === 'done' && was === 'awaiting_pain_after' && current === 'after') after.finishedElsewhere(ctx);
     if (p.session !== was && ['running', 'paused', 'scanning', 'awaiting_pain_after'].includes(p.session)) refresh(false);
     return;
   }

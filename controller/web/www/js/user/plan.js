@@ -44,7 +44,7 @@ function render(sum) {
   fill($('plan-phases'), sum.phases.map((ph) => h('li', { 'data-phase': ph.name },
     h('span', { class: 'when', text: duration(ph.s) }),
     h('strong', { text: ph.name }),
-    ph.area ? ` on the ${areaName(ph.area).toLowerCase()}` : '',
+    ph.area && !ph.name.toLowerCase().includes(areaName(ph.area).toLowerCase()) ? ` on the ${areaName(ph.area).toLowerCase()}` : '',
     h('br'),
     h('span', { class: 'muted', text: capital(listWords(ph.techniques.map(techniqueName))) }))));
   const avoided = (visit.limits && visit.limits.areas_avoided) || [];
