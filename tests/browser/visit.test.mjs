@@ -22,10 +22,24 @@ const showing = () => page.evaluate(() => document.body.dataset.showing);
 const onScreen = (name, timeout_ms = 15000) =>
   waitFor(async () => (await showing()) === name, { timeout_ms, what: `the ${name} screen` });
 
+// Every visible control of the page, buttons, chips, fields and the body's areas, that is
+// smaller than 48 px either way.
+const smallTargets = () => page.evaluate(() => {
+  const small = [];
+  for (const el of document.querySelectorAll('button, .chip, [role="button"], input:not([type="checkbox"]):not([type="radio"]), select')) {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 && r.height === 0) continue; // not shown
+    if (r.width < 48 || r.height < 48) small.push(`${el.id || el.dataset.area || el.textContent.trim()}: ${Math.round(r.width)}x${Math.round(r.height)}`);
+  }
+  return small;
+});
+
 async function screen(name) {
   await shot(page, name);
   const bad = await axe(page);
   check(`axe: no serious or critical violation on the ${name} screen`, bad.length === 0, bad.join('\n'));
+  const small = await smallTargets();
+  check(`every control on the ${name} screen is 48 px or more`, small.length === 0, small.join(', '));
 }
 
 // The live readouts as the page has them now.

@@ -7,33 +7,34 @@ import { s } from './user/dom.js';
 import { areaName } from './user/words.js';
 
 const W = 200;
-const H = 470;
+const H = 480;
 
 // Shapes of each area in the figure's coordinates: [x, y, width, height, corner radius].
+// No side is under 30 units, so that at 1.5 px a unit (the consultation's figures) every
+// area is a touch target of at least 48 px.
 const BACK = {
-  neck: [[88, 56, 24, 20, 6]],
-  shoulders: [[48, 76, 104, 22, 11]],
-  'upper-back': [[58, 98, 84, 38, 4]],
-  'mid-back': [[60, 136, 80, 40, 4]],
-  'lower-back': [[62, 176, 76, 38, 4]],
-  sacrum: [[76, 214, 48, 24, 8]],
-  glutes: [[60, 238, 80, 36, 14]],
-  thighs: [[62, 276, 36, 86, 12], [102, 276, 36, 86, 12]],
-  arms: [[24, 84, 24, 170, 12], [152, 84, 24, 170, 12]],
-  calves: [[66, 366, 30, 66, 12], [104, 366, 30, 66, 12]],
-  feet: [[62, 436, 34, 22, 10], [104, 436, 34, 22, 10]],
+  neck: [[84, 48, 32, 32, 8]],
+  shoulders: [[46, 80, 108, 32, 14]],
+  'upper-back': [[56, 112, 88, 38, 4]],
+  'mid-back': [[56, 150, 88, 38, 4]],
+  'lower-back': [[56, 188, 88, 38, 4]],
+  sacrum: [[70, 226, 60, 32, 10]],
+  glutes: [[56, 258, 88, 34, 14]],
+  thighs: [[60, 292, 38, 80, 12], [102, 292, 38, 80, 12]],
+  arms: [[10, 112, 32, 160, 14], [158, 112, 32, 160, 14]],
+  calves: [[63, 376, 33, 64, 12], [104, 376, 33, 64, 12]],
+  feet: [[60, 444, 36, 32, 10], [104, 444, 36, 32, 10]],
 };
 const FRONT = {
-  neck: BACK.neck, shoulders: BACK.shoulders, arms: BACK.arms,
-  thighs: [[62, 262, 36, 100, 12], [102, 262, 36, 100, 12]],
+  neck: BACK.neck, shoulders: BACK.shoulders, arms: BACK.arms, thighs: BACK.thighs,
   calves: BACK.calves, feet: BACK.feet,
 };
 // The front's torso is outline only: the chair works the back.
-const FRONT_TORSO = [58, 98, 84, 164, 18];
+const FRONT_TORSO = [56, 112, 88, 180, 18];
 
 // Where the areas sit in the figure (their middle) and along the back in mm for a body of
 // average build; a scan's landmarks replace the mm.
-const FIG_Y = { neck: 66, shoulders: 87, 'upper-back': 117, 'mid-back': 156, 'lower-back': 195, sacrum: 226, glutes: 256, thighs: 318 };
+const FIG_Y = { neck: 64, shoulders: 96, 'upper-back': 131, 'mid-back': 169, 'lower-back': 207, sacrum: 242, glutes: 275, thighs: 332 };
 const DEFAULT_MM = { neck: 174, shoulders: 267, 'upper-back': 351, 'mid-back': 456, 'lower-back': 598, sacrum: 721, glutes: 845, thighs: 1115 };
 const ORDER = ['neck', 'shoulders', 'upper-back', 'mid-back', 'lower-back', 'sacrum', 'glutes', 'thighs'];
 
@@ -50,7 +51,7 @@ function makeMap(landmarks) {
     const [m0, f0] = pts[i - 1];
     const [m1, f1] = pts[i];
     const f = f0 + ((y_mm - m0) * (f1 - f0)) / (m1 - m0);
-    return Math.max(24, Math.min(370, f));
+    return Math.max(20, Math.min(380, f));
   };
 }
 
@@ -64,9 +65,9 @@ export function bodyFigure({ side = 'back', caption, onTap, live = false, idPref
   const areas = {};
   const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, role: onTap ? 'group' : 'img',
     'aria-label': caption || (side === 'front' ? 'Body from the front' : 'Body from the back') });
-  svg.append(s('circle', { class: 'body-outline', cx: 100, cy: 30, r: 25 }));
+  svg.append(s('circle', { class: 'body-outline', cx: 100, cy: 25, r: 22 }));
   if (side === 'front') svg.append(s('g', { class: 'body-outline' }, rect(FRONT_TORSO)));
-  else svg.append(s('rect', { class: 'body-outline', x: 56, y: 74, width: 88, height: 200, rx: 16 }));
+  else svg.append(s('rect', { class: 'body-outline', x: 54, y: 80, width: 92, height: 214, rx: 16 }));
   for (const [area, list] of Object.entries(shapes)) {
     const g = s('g', { class: 'body-area', 'data-area': area }, list.map(rect));
     if (onTap) {
@@ -103,7 +104,7 @@ export function bodyFigure({ side = 'back', caption, onTap, live = false, idPref
     }
   }
   const el = document.createElement('figure');
-  el.className = 'body-fig' + (live ? ' live' : '');
+  el.className = 'body-fig' + (live ? ' live' : '') + (onTap ? ' tap' : '');
   el.append(svg);
   if (caption) {
     const fc = document.createElement('figcaption');
