@@ -120,6 +120,7 @@ demo: all
 
 bench: all $(BENCH_BINS)
 	@for b in $(BENCH_BINS); do echo "== $$b"; $$b || exit 1; done
+	@$(MAKE) --no-print-directory -s $(BROWSER_NPM) && echo "== bench/panel_web.mjs" && node bench/panel_web.mjs $(BUILD)/chaird
 
 fuzz: deps
 	@$(MAKE) --no-print-directory -f tests/fuzz/Makefile
