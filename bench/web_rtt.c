@@ -46,6 +46,7 @@
 #include "../controller/panel/client.h"
 
 #define RUN_S 10.0
+#define INFO_RUN_S 3.0
 #define TURN_NS 10000000 /* one call on each transport every 10 ms */
 #define CALLS_MAX 2000
 #define STREAMS 20
@@ -660,38 +661,44 @@ static void note(struct rtt *r, int64_t start_ns, bool ok, bool refused, const c
 		fprintf(stderr, "web_rtt: session.feedback over %s failed\n", what);
 }
 
-static void web_feedback(struct http_conn *c, const char *action, struct rtt *r)
+/* One call over the web, timed; params a JSON object's text. */
+static void web_timed(struct http_conn *c, const char *method, const char *params,
+		      struct rtt *r)
 {
-	char params[64];
-	snprintf(params, sizeof(params), "{\"action\":\"%s\"}", action);
 	int64_t a = now_ns();
-	json_t *reply = web_rpc(c, "session.feedback", params);
+	json_t *reply = web_rpc(c, method, params);
 	json_t *err = json_object_get(reply, "error");
 	bool refused = json_integer_value(json_object_get(err, "code")) == PANEL_E_REFUSED;
 	note(r, a, reply && !err, refused, "the web");
 	json_decref(reply);
 }
 
-static void socket_feedback(struct panel_client *cl, const char *action, struct rtt *r)
+static void socket_timed(struct panel_client *cl, const char *method, const char *params,
+			 struct rtt *r)
 {
 	json_t *res = NULL;
 	struct panel_error e = {0};
+	json_t *p = json_loads(params, 0, NULL); /* parsed before the clock starts */
 	int64_t a = now_ns();
-	int rc = panel_client_call(cl, "session.feedback", json_pack("{s:s}", "action", action),
-				   &res, &e, CALL_MS);
+	int rc = panel_client_call(cl, method, p, &res, &e, CALL_MS);
 	note(r, a, rc == 0, rc == -EREMOTEIO && e.code == PANEL_E_REFUSED, "the socket");
 	panel_error_clear(&e);
 	json_decref(res);
 }
 
-/* RUN_S of turns: each a call on both transports, the order swapped every turn, the
- * action alternating over the calls (each transport gets stronger and softer in turn). */
-static void feedback_run(struct panel_client *cl, struct http_conn *web, struct rtt *w,
-			 struct rtt *s)
+/* run_s of turns, one every 10 ms: each a call of method on both transports, the order
+ * swapped every turn; with two actions, the action alternates over the calls (each
+ * transport gets both in turn). */
+static void paired_run(struct panel_client *cl, struct http_conn *web, const char *method,
+		       const char *const actions[2], double run_s, struct rtt *w, struct rtt *s)
 {
+	char params[2][64];
+	for (int i = 0; i < 2; i++)
+		snprintf(params[i], sizeof(params[i]), actions ? "{\"action\":\"%s\"}" : "{}",
+			 actions ? actions[i] : "");
 	struct timespec next;
 	clock_gettime(CLOCK_MONOTONIC, &next);
-	int64_t end = now_ns() + (int64_t)(RUN_S * 1e9);
+	int64_t end = now_ns() + (int64_t)(run_s * 1e9);
 	for (int turn = 0; w->calls < CALLS_MAX && s->calls < CALLS_MAX && now_ns() < end;
 	     turn++) {
 		next.tv_nsec += TURN_NS;
@@ -701,11 +708,11 @@ static void feedback_run(struct panel_client *cl, struct http_conn *web, struct 
 		}
 		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
 		if (turn % 2 == 0) {
-			web_feedback(web, "stronger", w);
-			socket_feedback(cl, "softer", s);
+			web_timed(web, method, params[0], w);
+			socket_timed(cl, method, params[1], s);
 		} else {
-			socket_feedback(cl, "stronger", s);
-			web_feedback(web, "softer", w);
+			socket_timed(cl, method, params[0], s);
+			web_timed(web, method, params[1], w);
 		}
 	}
 }
@@ -753,9 +760,12 @@ static int run_all(struct panel_client *cl)
 	/* The readers start counting once the run starts: what came before is set aside. */
 	for (int i = 0; i < STREAMS; i++)
 		streams[i].lags = 0;
-	static struct rtt w, s;
-	feedback_run(cl, &web, &w, &s);
+	static struct rtt w, s, wi, si;
+	static const char *const feedback[2] = {"stronger", "softer"};
+	paired_run(cl, &web, "session.feedback", feedback, RUN_S, &w, &s);
 	long long after = web_overruns(&web);
+	/* The transports' own cost: a call answered at once, not at the chair's next turn. */
+	paired_run(cl, &web, "server.info", NULL, INFO_RUN_S, &wi, &si);
 	stop_all_streams();
 	double w50 = pct(w.ms, w.calls, 0.50), w99 = pct(w.ms, w.calls, 0.99);
 	double wmax = pct(w.ms, w.calls, 1.0);
@@ -774,6 +784,12 @@ static int run_all(struct panel_client *cl)
 	printf("socket_rtt_failed: %d\n", s.failed);
 	printf("web_rtt_ratio_vs_socket: %.2f\n", s99 > 0 ? w99 / s99 : 0);
 	printf("web_rtt_p50_ratio_vs_socket: %.2f\n", s50 > 0 ? w50 / s50 : 0);
+	printf("web_info_rtt_p50_ms: %.3f\n", pct(wi.ms, wi.calls, 0.50));
+	printf("web_info_rtt_p99_ms: %.3f\n", pct(wi.ms, wi.calls, 0.99));
+	printf("socket_info_rtt_p50_ms: %.3f\n", pct(si.ms, si.calls, 0.50));
+	printf("socket_info_rtt_p99_ms: %.3f\n", pct(si.ms, si.calls, 0.99));
+	printf("web_info_rtt_calls: %d\n", wi.calls);
+	printf("web_info_rtt_failed: %d\n", wi.failed + si.failed);
 	printf("rt_overruns_before: %lld\n", before);
 	printf("rt_overruns_after: %lld\n", after);
 	print_lags();
