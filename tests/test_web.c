@@ -1,0 +1,922 @@
+/* The web server over real libmicrohttpd on 127.0.0.1 (a free port) with a real panel and a
+ * small method table, spoken to with plain sockets: the page files and their types, the
+ * headers on every answer, every way of walking out of the root, Host and Origin, the
+ * refusals of POST /api (415, 413, 405), ids put back with several requests of one browser
+ * waiting, a deferred reply, events, the stream limits, a slow client cut, the technician
+ * pages, and a session closed after its last stream's grace but not across a reload. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../controller/panel/panel.h"
+#include "../controller/web/web.h"
+
+#define RESP_MAX (128 * 1024)
+#define WAIT_S 5.0 /* the bound of every wait for a condition */
+
+static char dir[64], root[96], sock_path[128];
+static struct panel *panel;
+static struct web *web;
+static int port;
+
+static struct app {
+	uint64_t handles[4];
+	int n_handles;
+	uint64_t closed[8];
+	int n_closed;
+} app;
+
+struct resp {
+	int status;
+	char text[RESP_MAX + 1]; /* the whole answer, headers and body */
+	size_t len;
+	const char *body;
+};
+
+/* ---- the panel's side: a few methods ------------------------------------------------ */
+
+static const struct panel_param echo_params[] = {
+	{.name = "text", .type = PANEL_P_STRING, .required = true, .max_len = 64},
+	PANEL_PARAMS_END,
+};
+
+static int h_echo(void *a, struct panel_call *call, json_t *params, json_t **result,
+		  struct panel_error *err)
+{
+	*result = json_deep_copy(params);
+	return 0;
+}
+
+static int h_later(void *a, struct panel_call *call, json_t *params, json_t **result,
+		   struct panel_error *err)
+{
+	struct app *ap = a;
+	if (ap->n_handles < 4)
+		ap->handles[ap->n_handles++] = panel_call_defer(call);
+	return PANEL_DEFERRED;
+}
+
+static int h_poke(void *a, struct panel_call *call, json_t *params, json_t **result,
+		  struct panel_error *err)
+{
+	panel_notify(call->panel, PANEL_TOPIC_MOTION, "notify.motion",
+		     json_pack("{s:f}", "y_mm", 12.5));
+	panel_notify(call->panel, PANEL_TOPIC_STATE, "notify.state",
+		     json_pack("{s:s}", "state", "idle"));
+	return 0;
+}
+
+static int h_login(void *a, struct panel_call *call, json_t *params, json_t **result,
+		   struct panel_error *err)
+{
+	panel_call_raise_role(call, PANEL_ROLE_TECHNICIAN, 600);
+	return 0;
+}
+
+static const struct panel_method methods[] = {
+	{"echo", PANEL_ROLE_USER, echo_params, h_echo},
+	{"later", PANEL_ROLE_USER, NULL, h_later},
+	{"poke", PANEL_ROLE_USER, NULL, h_poke},
+	{"login", PANEL_ROLE_USER, NULL, h_login},
+	{"tech.only", PANEL_ROLE_TECHNICIAN, NULL, h_echo},
+	PANEL_METHODS_END,
+};
+
+static void on_close(void *a, uint64_t conn_id)
+{
+	struct app *ap = a;
+	if (ap->n_closed < 8)
+		ap->closed[ap->n_closed++] = conn_id;
+}
+
+/* ---- the page files ---------------------------------------------------------------- */
+
+static void put(const char *rel, const char *text)
+{
+	char p[256];
+	snprintf(p, sizeof(p), "%s/%s", root, rel);
+	FILE *f = fopen(p, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void make_root(void)
+{
+	char p[256], q[256];
+	snprintf(root, sizeof(root), "%s/www", dir);
+	assert_int_equal(mkdir(root, 0755), 0);
+	snprintf(p, sizeof(p), "%s/sub", root);
+	assert_int_equal(mkdir(p, 0755), 0);
+	snprintf(p, sizeof(p), "%s/tech", root);
+	assert_int_equal(mkdir(p, 0755), 0);
+	put("index.html", "<!doctype html><title>home</title>INDEX\n");
+	put("login.html", "<!doctype html><title>login</title>LOGIN\n");
+	put("sub/index.html", "SUBINDEX\n");
+	put("tech/index.html", "TECHPAGE\n");
+	put("app.js", "export const x = 1;\n");
+	put("style.css", "body{}\n");
+	put("img.svg", "<svg xmlns='http://www.w3.org/2000/svg'/>\n");
+	put("pic.png", "PNG\n");
+	put("data.json", "{}\n");
+	put("favicon.ico", "ICO\n");
+	put("font.woff2", "WOFF\n");
+	put("thing.xyz", "XYZ\n");
+	put(".hidden.html", "HIDDEN\n");
+	snprintf(p, sizeof(p), "%s/secret.txt", dir); /* outside the root */
+	FILE *f = fopen(p, "w");
+	assert_non_null(f);
+	fputs("SECRET\n", f);
+	fclose(f);
+	snprintf(p, sizeof(p), "%s/link.html", root); /* a link to a file inside the root */
+	assert_int_equal(symlink("index.html", p), 0);
+	snprintf(p, sizeof(p), "%s/out.txt", root);
+	snprintf(q, sizeof(q), "%s/secret.txt", dir);
+	assert_int_equal(symlink(q, p), 0);
+	snprintf(p, sizeof(p), "%s/linkdir", root); /* a link to a folder inside the root */
+	assert_int_equal(symlink("sub", p), 0);
+}
+
+static int rm_tree(const char *path)
+{
+	char cmd[300];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", path);
+	return system(cmd);
+}
+
+/* ---- the loop and a plain HTTP client ---------------------------------------------- */
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* One turn of the daemon's loop: the panel and the web in one poll. */
+static void pump(void)
+{
+	struct pollfd fds[128];
+	int n = panel_pollfds(panel, fds, 120);
+	int m = web_pollfds(web, fds + n, 128 - n);
+	int timeout_ms = web_poll_timeout_ms(web, panel_poll_timeout_ms(panel, 2));
+	poll(fds, (nfds_t)(n + m), timeout_ms);
+	panel_service(panel, fds, n);
+	web_service(web, fds + n, m);
+}
+
+static int connect_web(void)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0); /* the backlog */
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	return fd;
+}
+
+static void send_all(int fd, const char *data, size_t len)
+{
+	double until = now_s() + WAIT_S;
+	while (len && now_s() < until) {
+		ssize_t n = send(fd, data, len, MSG_NOSIGNAL);
+		if (n > 0) {
+			data += n;
+			len -= (size_t)n;
+		} else if (n < 0 && errno != EAGAIN) {
+			return; /* the server closed: its answer says why */
+		} else {
+			pump();
+		}
+	}
+}
+
+/* Read into r until the peer closes (every request says Connection: close), or until the
+ * text has want in it (an event stream stays open). Returns false at the bound. */
+static bool read_until(int fd, struct resp *r, const char *want)
+{
+	double until = now_s() + WAIT_S;
+	while (now_s() < until) {
+		if (want && strstr(r->text, want))
+			return true;
+		ssize_t n = recv(fd, r->text + r->len, RESP_MAX - r->len, 0);
+		if (n == 0)
+			return !want;
+		if (n > 0) {
+			r->len += (size_t)n;
+			r->text[r->len] = '\0';
+			continue;
+		}
+		if (errno != EAGAIN)
+			return !want;
+		pump();
+	}
+	return false;
+}
+
+static void parse(struct resp *r)
+{
+	r->status = 0;
+	sscanf(r->text, "HTTP/1.%*d %d", &r->status);
+	char *end = strstr(r->text, "\r\n\r\n");
+	r->body = end ? end + 4 : r->text + r->len;
+}
+
+/* The value of header name in r (the first), or NULL; copied into a static buffer. */
+static const char *header(const struct resp *r, const char *name)
+{
+	static char value[512];
+	const char *end = strstr(r->text, "\r\n\r\n");
+	for (const char *p = strstr(r->text, "\r\n"); p && (!end || p < end);
+	     p = strstr(p + 2, "\r\n")) {
+		size_t n = strlen(name);
+		if (!strncasecmp(p + 2, name, n) && p[2 + n] == ':') {
+			const char *v = p + 3 + n;
+			while (*v == ' ')
+				v++;
+			size_t len = strcspn(v, "\r");
+			if (len >= sizeof(value))
+				len = sizeof(value) - 1;
+			memcpy(value, v, len);
+			value[len] = '\0';
+			return value;
+		}
+	}
+	return NULL;
+}
+
+/* Send a whole request text and read the whole answer. */
+static struct resp *raw(const char *text, size_t len)
+{
+	struct resp *r = calloc(1, sizeof(*r));
+	assert_non_null(r);
+	int fd = connect_web();
+	send_all(fd, text, len);
+	read_until(fd, r, NULL);
+	close(fd);
+	parse(r);
+	return r;
+}
+
+static char host_hdr[64];
+
+/* method path with extra header lines (each ending \r\n) and a body (NULL: none). */
+static struct resp *req(const char *method, const char *path, const char *extra,
+			const char *body)
+{
+	size_t blen = body ? strlen(body) : 0;
+	size_t cap = blen + 2048;
+	char *text = malloc(cap);
+	assert_non_null(text);
+	int n = snprintf(text, cap, "%s %s HTTP/1.1\r\n%s%sConnection: close\r\n", method, path,
+			 strstr(extra ? extra : "", "Host:") ? "" : host_hdr, extra ? extra : "");
+	if (body)
+		n += snprintf(text + n, cap - (size_t)n, "Content-Length: %zu\r\n", blen);
+	n += snprintf(text + n, cap - (size_t)n, "\r\n");
+	if (body)
+		memcpy(text + n, body, blen);
+	struct resp *r = raw(text, (size_t)n + blen);
+	free(text);
+	return r;
+}
+
+static char cookie[128]; /* "Cookie: chair_session=...\r\n" of the last session made */
+
+static void take_cookie(const struct resp *r)
+{
+	const char *sc = header(r, "Set-Cookie");
+	assert_non_null(sc);
+	char value[100];
+	assert_int_equal(sscanf(sc, "chair_session=%99[0-9a-f]", value), 1);
+	snprintf(cookie, sizeof(cookie), "Cookie: chair_session=%s\r\n", value);
+}
+
+/* POST /api of body, as this session when with_cookie. */
+static struct resp *api(const char *body, bool with_cookie)
+{
+	char extra[256];
+	snprintf(extra, sizeof(extra), "Content-Type: application/json\r\n%s",
+		 with_cookie ? cookie : "");
+	return req("POST", "/api", extra, body);
+}
+
+static void new_session(void)
+{
+	struct resp *r = api("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"echo\","
+			     "\"params\":{\"text\":\"hi\"}}",
+			     false);
+	assert_int_equal(r->status, 200);
+	take_cookie(r);
+	free(r);
+}
+
+/* ---- set-up ------------------------------------------------------------------------ */
+
+static int setup(void **state)
+{
+	snprintf(dir, sizeof(dir), "%s/tweb.XXXXXX", P_tmpdir);
+	if (!mkdtemp(dir))
+		return -1;
+	make_root();
+	snprintf(sock_path, sizeof(sock_path), "%s/panel.sock", dir);
+	memset(&app, 0, sizeof(app));
+	struct panel_config pc = {.socket_path = sock_path, .on_close = on_close};
+	char err[256];
+	if (panel_open(&panel, &pc, methods, &app, err, sizeof(err))) {
+		fprintf(stderr, "panel_open: %s\n", err);
+		return -1;
+	}
+	struct web_api_config wc = {.listen = "127.0.0.1:0", .server_name = "chair.local",
+				    .max_connections = 16, .max_sessions = 4, .max_streams = 4,
+				    .max_streams_per_session = 2, .timeout_s = 1,
+				    .session_idle_s = 600, .stream_grace_s = 0.3};
+	snprintf(wc.root, sizeof(wc.root), "%s", root);
+	if (web_open(&web, &wc, panel, err, sizeof(err))) {
+		fprintf(stderr, "web_open: %s\n", err);
+		return -1;
+	}
+	port = web_port(web);
+	snprintf(host_hdr, sizeof(host_hdr), "Host: 127.0.0.1:%d\r\n", port);
+	cookie[0] = '\0';
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	web_close(web);
+	web = NULL;
+	panel_close(panel);
+	panel = NULL;
+	rm_tree(dir);
+	return 0;
+}
+
+/* ---- the tests --------------------------------------------------------------------- */
+
+static void assert_security_headers(const struct resp *r)
+{
+	const char *csp = header(r, "Content-Security-Policy");
+	if (!csp)
+		fail_msg("no CSP on a %d answer", r->status);
+	assert_non_null(strstr(csp, "default-src 'self'"));
+	assert_non_null(strstr(csp, "frame-ancestors 'none'"));
+	assert_non_null(strstr(csp, "object-src 'none'"));
+	assert_string_equal(header(r, "X-Content-Type-Options"), "nosniff");
+	assert_string_equal(header(r, "Referrer-Policy"), "no-referrer");
+	assert_string_equal(header(r, "X-Frame-Options"), "DENY");
+}
+
+static void test_web_port_is_real_and_url_names_it(void **state)
+{
+	assert_true(port > 0);
+	char url[64], want[64];
+	web_url(web, url, sizeof(url));
+	snprintf(want, sizeof(want), "http://127.0.0.1:%d/", port);
+	assert_string_equal(url, want);
+}
+
+static void test_web_serves_files_with_their_types(void **state)
+{
+	static const struct {
+		const char *path, *type, *text;
+	} files[] = {
+		{"/", "text/html; charset=utf-8", "INDEX"},
+		{"/index.html", "text/html; charset=utf-8", "INDEX"},
+		{"/sub/", "text/html; charset=utf-8", "SUBINDEX"},
+		{"/app.js", "text/javascript; charset=utf-8", "export"},
+		{"/style.css", "text/css; charset=utf-8", "body"},
+		{"/img.svg", "image/svg+xml", "svg"},
+		{"/pic.png", "image/png", "PNG"},
+		{"/data.json", "application/json", "{}"},
+		{"/favicon.ico", "image/x-icon", "ICO"},
+		{"/font.woff2", "font/woff2", "WOFF"},
+		{"/login.html", "text/html; charset=utf-8", "LOGIN"},
+	};
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		struct resp *r = req("GET", files[i].path, NULL, NULL);
+		if (r->status != 200)
+			fail_msg("%s: %d", files[i].path, r->status);
+		assert_string_equal(header(r, "Content-Type"), files[i].type);
+		assert_non_null(strstr(r->body, files[i].text));
+		assert_security_headers(r);
+		free(r);
+	}
+	struct resp *r = req("HEAD", "/app.js", NULL, NULL);
+	assert_int_equal(r->status, 200);
+	assert_string_equal(r->body, "");
+	free(r);
+	r = req("GET", "/sub", NULL, NULL); /* a folder without its slash: sent to it */
+	assert_int_equal(r->status, 301);
+	assert_string_equal(header(r, "Location"), "/sub/");
+	free(r);
+	const char *missing[] = {"/thing.xyz", "/nothing.html", "/sub/nothing.js", "/api/other"};
+	for (size_t i = 0; i < sizeof(missing) / sizeof(missing[0]); i++) {
+		r = req("GET", missing[i], NULL, NULL);
+		if (r->status != 404)
+			fail_msg("%s: %d", missing[i], r->status);
+		assert_security_headers(r);
+		free(r);
+	}
+}
+
+static void test_web_refuses_every_way_out_of_the_root(void **state)
+{
+	const char *paths[] = {
+		"/../secret.txt",
+		"/sub/../../secret.txt",
+		"/%2e%2e/secret.txt",
+		"/%2E%2E/secret.txt",
+		"/sub/%2e%2e/%2e%2e/secret.txt",
+		"/%252e%252e/secret.txt",
+		"/%252e%252e%252fsecret.txt",
+		"/..%2fsecret.txt",
+		"/..%5csecret.txt",
+		"/..\\secret.txt",
+		"/sub\\..\\..\\secret.txt",
+		"/index.html%00.png",
+		"/%00",
+		"/link.html",
+		"/out.txt",
+		"/linkdir/index.html",
+		"/linkdir/",
+		"/.hidden.html",
+		"/./index.html",
+		"//index.html",
+		"/sub/./index.html",
+	};
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		struct resp *r = req("GET", paths[i], NULL, NULL);
+		if (r->status == 200 || r->status == 0)
+			fail_msg("%s: %d", paths[i], r->status);
+		assert_null(strstr(r->text, "SECRET"));
+		assert_null(strstr(r->text, "HIDDEN"));
+		assert_null(strstr(r->text, dir)); /* never a path of the machine */
+		assert_security_headers(r);
+		free(r);
+	}
+}
+
+static void test_web_host_must_be_its_own(void **state)
+{
+	char good[3][64];
+	snprintf(good[0], sizeof(good[0]), "Host: 127.0.0.1:%d\r\n", port);
+	snprintf(good[1], sizeof(good[1]), "Host: localhost:%d\r\n", port);
+	snprintf(good[2], sizeof(good[2]), "Host: chair.local:%d\r\n", port);
+	for (int i = 0; i < 3; i++) {
+		struct resp *r = req("GET", "/", good[i], NULL);
+		assert_int_equal(r->status, 200);
+		free(r);
+	}
+	char bad[4][64];
+	snprintf(bad[0], sizeof(bad[0]), "Host: evil.example:%d\r\n", port);
+	snprintf(bad[1], sizeof(bad[1]), "Host: 127.0.0.1:%d\r\n", port + 1);
+	snprintf(bad[2], sizeof(bad[2]), "Host: 127.0.0.1\r\n");
+	snprintf(bad[3], sizeof(bad[3]), "Host: chair.local.evil.example:%d\r\n", port);
+	for (int i = 0; i < 4; i++) {
+		struct resp *r = req("GET", "/", bad[i], NULL);
+		assert_int_equal(r->status, 421);
+		assert_security_headers(r);
+		assert_null(strstr(r->body, "INDEX"));
+		free(r);
+		r = req("POST", "/api", bad[i], "{}");
+		assert_int_equal(r->status, 421);
+		assert_string_equal(header(r, "Cache-Control"), "no-store");
+		free(r);
+	}
+	struct resp *r = raw("GET / HTTP/1.0\r\n\r\n", 18); /* no Host at all */
+	assert_true(r->status >= 400);
+	free(r);
+}
+
+static void test_web_origin_and_fetch_site_must_be_its_own(void **state)
+{
+	char extra[256];
+	snprintf(extra, sizeof(extra), "Content-Type: application/json\r\nOrigin: http://127.0.0.1:%d\r\n",
+		 port);
+	struct resp *r = req("POST", "/api", extra,
+			     "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"echo\",\"params\":{\"text\":\"a\"}}");
+	assert_int_equal(r->status, 200);
+	free(r);
+	const char *bad[] = {
+		"Origin: http://evil.example\r\n",
+		"Origin: null\r\n",
+		"Origin: https://127.0.0.1\r\n",
+		"Sec-Fetch-Site: cross-site\r\n",
+		"Sec-Fetch-Site: same-site\r\n",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(extra, sizeof(extra), "Content-Type: application/json\r\n%s", bad[i]);
+		r = req("POST", "/api", extra,
+			"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"echo\",\"params\":{\"text\":\"a\"}}");
+		if (r->status != 403)
+			fail_msg("%s: %d", bad[i], r->status);
+		assert_security_headers(r);
+		free(r);
+	}
+	r = req("GET", "/", "Sec-Fetch-Site: cross-site\r\n", NULL);
+	assert_int_equal(r->status, 403);
+	free(r);
+	r = req("GET", "/", "Sec-Fetch-Site: none\r\n", NULL); /* typed in the address bar */
+	assert_int_equal(r->status, 200);
+	free(r);
+}
+
+static void test_web_api_refuses_wrong_method_type_and_size(void **state)
+{
+	struct resp *r = req("GET", "/api", NULL, NULL);
+	assert_int_equal(r->status, 405);
+	assert_string_equal(header(r, "Allow"), "POST");
+	assert_security_headers(r);
+	free(r);
+	r = req("PUT", "/index.html", NULL, "x");
+	assert_int_equal(r->status, 405);
+	free(r);
+	r = req("POST", "/api/events", "Content-Type: application/json\r\n", "{}");
+	assert_int_equal(r->status, 405);
+	free(r);
+	r = req("POST", "/api", "Content-Type: text/plain\r\n", "{}");
+	assert_int_equal(r->status, 415);
+	assert_security_headers(r);
+	free(r);
+	r = req("POST", "/api", "Content-Type: application/x-www-form-urlencoded\r\n", "a=b");
+	assert_int_equal(r->status, 415);
+	free(r);
+	r = req("POST", "/api", NULL, "{}");
+	assert_int_equal(r->status, 415);
+	free(r);
+	char *big = malloc(WEB_BODY_MAX + 2);
+	assert_non_null(big);
+	memset(big, ' ', WEB_BODY_MAX + 1);
+	big[WEB_BODY_MAX + 1] = '\0';
+	r = req("POST", "/api", "Content-Type: application/json\r\n", big);
+	assert_int_equal(r->status, 413);
+	assert_security_headers(r);
+	free(r);
+	/* The same without a length (chunked): read, dropped, refused. */
+	char *text = malloc(WEB_BODY_MAX + 4096);
+	assert_non_null(text);
+	int n = snprintf(text, 4096,
+			 "POST /api HTTP/1.1\r\n%sContent-Type: application/json\r\n"
+			 "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n%zx\r\n",
+			 host_hdr, (size_t)WEB_BODY_MAX + 1);
+	memcpy(text + n, big, WEB_BODY_MAX + 1);
+	n += WEB_BODY_MAX + 1;
+	n += snprintf(text + n, 64, "\r\n0\r\n\r\n");
+	r = raw(text, (size_t)n);
+	assert_int_equal(r->status, 413);
+	free(r);
+	free(text);
+	free(big);
+	/* A body of exactly 64 KiB is taken (and is not JSON: the panel says so). */
+	char *full = malloc(WEB_BODY_MAX + 1);
+	assert_non_null(full);
+	memset(full, ' ', WEB_BODY_MAX);
+	full[0] = '[';
+	full[WEB_BODY_MAX - 1] = ']';
+	full[WEB_BODY_MAX] = '\0';
+	r = req("POST", "/api", "Content-Type: application/json; charset=utf-8\r\n", full);
+	assert_int_equal(r->status, 200);
+	assert_non_null(strstr(r->body, "\"id\":null"));
+	free(r);
+	free(full);
+}
+
+static void test_web_api_answers_and_sets_a_strict_cookie(void **state)
+{
+	struct resp *r = api("{\"jsonrpc\":\"2.0\",\"id\":\"x-1\",\"method\":\"echo\","
+			     "\"params\":{\"text\":\"hello\"}}",
+			     false);
+	assert_int_equal(r->status, 200);
+	assert_string_equal(header(r, "Content-Type"), "application/json");
+	assert_string_equal(header(r, "Cache-Control"), "no-store");
+	assert_security_headers(r);
+	const char *sc = header(r, "Set-Cookie");
+	assert_non_null(sc);
+	assert_non_null(strstr(sc, "HttpOnly"));
+	assert_non_null(strstr(sc, "SameSite=Strict"));
+	assert_non_null(strstr(sc, "Path=/"));
+	char value[100] = "";
+	assert_int_equal(sscanf(sc, "chair_session=%99[0-9a-f]", value), 1);
+	assert_int_equal(strlen(value), 64); /* 256 bits */
+	json_t *reply = json_loads(r->body, 0, NULL);
+	assert_non_null(reply);
+	assert_string_equal(json_string_value(json_object_get(reply, "id")), "x-1");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(reply, "result"),
+								"text")),
+			    "hello");
+	json_decref(reply);
+	take_cookie(r);
+	free(r);
+	/* The session is kept: no new cookie; a technician method is refused to a user. */
+	r = api("{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tech.only\"}", true);
+	assert_int_equal(r->status, 200);
+	assert_null(header(r, "Set-Cookie"));
+	assert_non_null(strstr(r->body, "-32002"));
+	free(r);
+	/* Without an id: executed, not answered. Malformed: -32700 with id null. */
+	r = api("{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"params\":{\"text\":\"n\"}}", true);
+	assert_int_equal(r->status, 204);
+	free(r);
+	r = api("{\"jsonrpc\":\"2.0\",\"id\":3,", true);
+	assert_int_equal(r->status, 200);
+	assert_non_null(strstr(r->body, "-32700"));
+	free(r);
+	r = api("{\"jsonrpc\":\"2.0\",\"id\":3,\"id\":4,\"method\":\"echo\"}", true);
+	assert_int_equal(r->status, 200);
+	assert_non_null(strstr(r->body, "-32700"));
+	free(r);
+	/* An unknown cookie (chaird restarted) just gets a new session. */
+	snprintf(cookie, sizeof(cookie), "Cookie: chair_session=%064d\r\n", 0);
+	r = api("{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"echo\",\"params\":{\"text\":\"z\"}}",
+		true);
+	assert_int_equal(r->status, 200);
+	assert_non_null(header(r, "Set-Cookie"));
+	free(r);
+}
+
+/* Start a POST /api on its own connection without waiting for the answer. */
+static int start_api(const char *body)
+{
+	char text[1024];
+	int n = snprintf(text, sizeof(text),
+			 "POST /api HTTP/1.1\r\n%s%sContent-Type: application/json\r\n"
+			 "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+			 host_hdr, cookie, strlen(body), body);
+	int fd = connect_web();
+	send_all(fd, text, (size_t)n);
+	return fd;
+}
+
+static void pump_until_handles(int n)
+{
+	double until = now_s() + WAIT_S;
+	while (app.n_handles < n && now_s() < until)
+		pump();
+	assert_int_equal(app.n_handles, n);
+}
+
+static json_t *finish(int fd)
+{
+	struct resp *r = calloc(1, sizeof(*r));
+	assert_non_null(r);
+	assert_true(read_until(fd, r, NULL));
+	close(fd);
+	parse(r);
+	assert_int_equal(r->status, 200);
+	json_t *reply = json_loads(r->body, 0, NULL);
+	assert_non_null(reply);
+	free(r);
+	return reply;
+}
+
+static void test_web_ids_are_restored_with_requests_in_flight(void **state)
+{
+	new_session();
+	/* Two deferred calls of one browser with the same id (two tabs), then a quick one. */
+	int a = start_api("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"later\"}");
+	pump_until_handles(1);
+	int b = start_api("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"later\"}");
+	pump_until_handles(2);
+	struct resp *r = api("{\"jsonrpc\":\"2.0\",\"id\":[\"odd\"],\"method\":\"echo\","
+			     "\"params\":{\"text\":\"quick\"}}",
+			     true);
+	assert_int_equal(r->status, 200);
+	assert_non_null(strstr(r->body, "quick")); /* answered while the others wait */
+	free(r);
+	/* The second answered first: each reply reaches its own request, with id 1. */
+	assert_int_equal(panel_reply(panel, app.handles[1], json_pack("{s:s}", "who", "b")), 0);
+	assert_int_equal(panel_reply(panel, app.handles[0], json_pack("{s:s}", "who", "a")), 0);
+	json_t *ra = finish(a), *rb = finish(b);
+	assert_int_equal(json_integer_value(json_object_get(ra, "id")), 1);
+	assert_int_equal(json_integer_value(json_object_get(rb, "id")), 1);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(ra, "result"), "who")),
+			    "a");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(rb, "result"), "who")),
+			    "b");
+	json_decref(ra);
+	json_decref(rb);
+}
+
+static int open_stream(const char *topics, struct resp *r, bool with_cookie)
+{
+	char text[512];
+	int n = snprintf(text, sizeof(text),
+			 "GET /api/events?topics=%s HTTP/1.1\r\n%s%s\r\n", topics, host_hdr,
+			 with_cookie ? cookie : "");
+	int fd = connect_web();
+	send_all(fd, text, (size_t)n);
+	memset(r, 0, sizeof(*r));
+	return fd;
+}
+
+static void test_web_events_carry_the_subscribed_notifications(void **state)
+{
+	new_session();
+	struct resp *motion = calloc(1, sizeof(*motion)), *state_only = calloc(1, sizeof(*state_only));
+	assert_non_null(motion);
+	assert_non_null(state_only);
+	int fm = open_stream("motion", motion, true);
+	assert_true(read_until(fm, motion, "retry: 1000\n\n"));
+	parse(motion);
+	assert_int_equal(motion->status, 200);
+	assert_non_null(strstr(header(motion, "Content-Type"), "text/event-stream"));
+	assert_string_equal(header(motion, "Cache-Control"), "no-store");
+	assert_security_headers(motion);
+	int fs = open_stream("state", state_only, true);
+	assert_true(read_until(fs, state_only, "retry: 1000\n\n"));
+	struct resp *r = api("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"poke\"}", true);
+	assert_int_equal(r->status, 200);
+	free(r);
+	assert_true(read_until(fm, motion, "\"notify.motion\""));
+	assert_non_null(strstr(motion->text, "data: {"));
+	assert_true(read_until(fs, state_only, "\"notify.state\""));
+	assert_null(strstr(state_only->text, "notify.motion")); /* each stream its own topics */
+	assert_null(strstr(motion->text, "notify.state"));
+	/* Refused: an unknown topic, and a third stream of one session (two per session). */
+	r = req("GET", "/api/events?topics=state,secrets", cookie, NULL);
+	assert_int_equal(r->status, 400);
+	free(r);
+	r = req("GET", "/api/events?topics=state", cookie, NULL);
+	assert_int_equal(r->status, 503);
+	assert_non_null(header(r, "Retry-After"));
+	assert_security_headers(r);
+	free(r);
+	close(fm);
+	close(fs);
+	free(motion);
+	free(state_only);
+}
+
+static void test_web_stream_limit_over_all_sessions(void **state)
+{
+	struct resp *rs = calloc(4, sizeof(*rs));
+	assert_non_null(rs);
+	int fds[4];
+	for (int i = 0; i < 4; i++) { /* max_streams 4, each from a new browser */
+		fds[i] = open_stream("state", &rs[i], false);
+		assert_true(read_until(fds[i], &rs[i], "retry: 1000"));
+	}
+	struct resp *r = req("GET", "/api/events?topics=state", NULL, NULL);
+	assert_int_equal(r->status, 503);
+	assert_non_null(header(r, "Retry-After"));
+	free(r);
+	/* Requests still pass meanwhile. */
+	r = req("GET", "/index.html", NULL, NULL);
+	assert_int_equal(r->status, 200);
+	free(r);
+	for (int i = 0; i < 4; i++)
+		close(fds[i]);
+	free(rs);
+}
+
+static bool closed_conn(uint64_t n_before)
+{
+	return app.n_closed > (int)n_before;
+}
+
+static void test_web_session_detached_after_grace_kept_over_a_reload(void **state)
+{
+	new_session();
+	struct resp *r = calloc(1, sizeof(*r));
+	assert_non_null(r);
+	int fd = open_stream("state", r, true);
+	assert_true(read_until(fd, r, "retry: 1000"));
+	/* A reload: the stream goes and another comes at once. The session stays. */
+	close(fd);
+	fd = open_stream("state", r, true);
+	assert_true(read_until(fd, r, "retry: 1000"));
+	double until = now_s() + 1.0; /* more than three times the 0.3 s grace */
+	while (now_s() < until)
+		pump();
+	assert_int_equal(app.n_closed, 0);
+	/* The screen goes for good: detached once the grace is over. */
+	close(fd);
+	until = now_s() + WAIT_S;
+	while (!closed_conn(0) && now_s() < until)
+		pump();
+	assert_int_equal(app.n_closed, 1);
+	/* Its cookie now is a new session's. */
+	struct resp *again = api("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"echo\","
+				 "\"params\":{\"text\":\"x\"}}",
+				 true);
+	assert_int_equal(again->status, 200);
+	assert_non_null(header(again, "Set-Cookie"));
+	free(again);
+	free(r);
+}
+
+static void test_web_tech_pages_for_a_technician_only(void **state)
+{
+	struct resp *r = req("GET", "/tech/", NULL, NULL);
+	assert_int_equal(r->status, 403);
+	assert_non_null(strstr(r->body, "/login.html"));
+	assert_null(strstr(r->body, "TECHPAGE"));
+	assert_security_headers(r);
+	free(r);
+	new_session();
+	r = req("GET", "/tech/index.html", cookie, NULL);
+	assert_int_equal(r->status, 403);
+	free(r);
+	r = req("GET", "/tech", cookie, NULL);
+	assert_int_equal(r->status, 403);
+	free(r);
+	r = api("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"login\"}", true);
+	assert_int_equal(r->status, 200);
+	free(r);
+	r = req("GET", "/tech/", cookie, NULL);
+	assert_int_equal(r->status, 200);
+	assert_non_null(strstr(r->body, "TECHPAGE"));
+	free(r);
+	r = api("{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tech.only\"}", true);
+	assert_null(strstr(r->body, "-32002"));
+	free(r);
+}
+
+static void test_web_slow_client_is_cut(void **state)
+{
+	/* A byte at a time, never a whole request: cut after timeout_s (1 s here). */
+	int fd = connect_web();
+	const char *text = "GET /index.html HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ";
+	bool closed = false;
+	double until = now_s() + WAIT_S;
+	size_t i = 0;
+	double next_byte = 0;
+	while (!closed && now_s() < until) {
+		if (now_s() >= next_byte) {
+			char c = i < strlen(text) ? text[i] : 'a'; /* a header that never ends */
+			if (send(fd, &c, 1, MSG_NOSIGNAL) < 0)
+				closed = true;
+			i++;
+			next_byte = now_s() + 0.05;
+		}
+		char buf[256];
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+		if (n == 0 || (n < 0 && errno != EAGAIN))
+			closed = true;
+		pump();
+	}
+	close(fd);
+	assert_true(closed);
+	struct web_stats st;
+	web_get_stats(web, &st);
+	assert_true(st.slow_closed >= 1);
+	struct resp *r = req("GET", "/", NULL, NULL); /* others are served */
+	assert_int_equal(r->status, 200);
+	free(r);
+}
+
+static void test_web_off_opens_nothing(void **state)
+{
+	struct web_api_config wc = {.listen = "off"};
+	struct web *w = (struct web *)1;
+	char err[128];
+	assert_int_equal(web_open(&w, &wc, panel, err, sizeof(err)), 0);
+	assert_null(w);
+	assert_int_equal(web_pollfd_max(NULL), 0);
+	struct web_api_config missing = {.listen = "127.0.0.1:0", .max_connections = 4,
+					 .max_sessions = 1, .max_streams = 1,
+					 .max_streams_per_session = 1, .timeout_s = 1};
+	snprintf(missing.root, sizeof(missing.root), "%s/none", dir);
+	assert_int_equal(web_open(&w, &missing, panel, err, sizeof(err)), -ENOENT);
+	assert_non_null(strstr(err, "[web] root"));
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_web_port_is_real_and_url_names_it),
+		T(test_web_serves_files_with_their_types),
+		T(test_web_refuses_every_way_out_of_the_root),
+		T(test_web_host_must_be_its_own),
+		T(test_web_origin_and_fetch_site_must_be_its_own),
+		T(test_web_api_refuses_wrong_method_type_and_size),
+		T(test_web_api_answers_and_sets_a_strict_cookie),
+		T(test_web_ids_are_restored_with_requests_in_flight),
+		T(test_web_events_carry_the_subscribed_notifications),
+		T(test_web_stream_limit_over_all_sessions),
+		T(test_web_session_detached_after_grace_kept_over_a_reload),
+		T(test_web_tech_pages_for_a_technician_only),
+		T(test_web_slow_client_is_cut),
+		T(test_web_off_opens_nothing),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
