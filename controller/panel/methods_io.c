@@ -130,6 +130,7 @@ int methods_config_get(void *app, struct panel_call *call, json_t *params, json_
 	keep_base_name(shown->store.path);
 	keep_base_name(shown->hal.bus.rtu_device);
 	keep_base_name(shown->hal.gpiochip);
+	keep_base_name(shown->web.root);
 	config_write_ini(shown, f);
 	fclose(f);
 	free(shown);
