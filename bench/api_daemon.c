@@ -96,7 +96,8 @@ static int write_config(const char *path, const char *rules, const char *advice)
 		"[rt]\nmax_late_periods = 200\n"
 		"[store]\npath = %s/chair.db\n"
 		"[panel]\nsocket = %s\ntechnician_group = %d\n"
-		"[session]\nrules = %s\nadvice = %s\n",
+		"[session]\nrules = %s\nadvice = %s\n"
+		"[web]\nlisten = off\n", /* the socket's figures, without the web panel */
 		dir, sock_path, (int)getgid(), rules, advice);
 	return fclose(f) ? -errno : 0;
 }
