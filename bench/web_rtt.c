@@ -5,20 +5,23 @@
  * a visit over the socket as bench/api_daemon.c does (a profile, a consultation, a body from
  * a height, a 5-minute plan, session.start), opens 20 event streams
  * (`GET /api/events?topics=motion,session,state`, each a browser session of its own) read
- * continuously by a thread each, then for RUN_S:
+ * continuously by a thread each, then:
  *
- * - web_rtt_p50_ms, web_rtt_p99_ms: `POST /api` session.feedback on one HTTP/1.1 keep-alive
- *   connection, timed from the first byte sent to the last byte of the reply (goal: p99 <= 5);
+ * - web_rtt_p50_ms, web_rtt_p99_ms: for RUN_S, `POST /api` session.feedback on one HTTP/1.1
+ *   keep-alive connection (plain sockets), timed from writing the request to the reply read
+ *   whole (goal: p99 <= 5);
  * - socket_rtt_p50_ms, socket_rtt_p99_ms: the same call on the Unix socket, the reference,
  *   in the same loop: every 10 ms one call on each, the order swapped every turn and the
- *   action alternating stronger/softer, so both see the same chair and the same streams;
- *   web_rtt_ratio_vs_socket is the ratio of the p99s;
+ *   action alternating stronger/softer (the session unharmed), so both see the same chair and
+ *   the same streams; web_rtt_ratio_vs_socket is the ratio of the p99s;
+ * - web_info_rtt_* / socket_info_rtt_*: then INFO_RUN_S of server.info the same way, a call
+ *   answered at once (feedback waits for the chair's verdict): the transports' own cost;
  * - rt_overruns_before / rt_overruns_after: server.info's rt_overruns (over the web) around
- *   the run;
+ *   the feedback run;
  * - web_streams_open_at_end: how many of the 20 streams were still open and reading, and
- *   web_sse_lag_c_p50_ms / _p99_ms: what those plain C readers saw of notify.motion's lag,
- *   CLOCK_MONOTONIC at the reader less the sample's tick_clock_s (the same clock: no
- *   conversion), the reference for the browser's figure (bench/panel_web.mjs).
+ *   web_sse_lag_c_p50_ms / _p99_ms: what those plain C readers saw of notify.motion's lag
+ *   over both runs, CLOCK_MONOTONIC at the reader less the sample's tick_clock_s (the same
+ *   clock: no conversion), a reference for the browser's figure (bench/panel_web.mjs).
  *
  * chaird is stopped with SIGTERM. Never fails on a figure; fails only when the bench itself
  * cannot run. */
@@ -58,6 +61,7 @@ static char dir[PATH_MAX], sock_path[PATH_MAX + 16];
 static int web_port;
 static atomic_bool stop_streams;
 static atomic_int ready_streams;
+static atomic_bool counting_lags; /* the readers keep lags only during the runs */
 
 static int64_t now_ns(void)
 {
@@ -434,7 +438,7 @@ static void on_event(struct stream *s, const char *data, int64_t arrived_ns)
 		s->motions++;
 		double tick_s = json_number_value(
 			json_object_get(json_object_get(m, "params"), "tick_clock_s"));
-		if (tick_s > 0 && s->lags < LAGS_MAX)
+		if (tick_s > 0 && s->lags < LAGS_MAX && atomic_load(&counting_lags))
 			s->lag_ms[s->lags++] = ((double)arrived_ns / 1e9 - tick_s) * 1e3;
 	} else if (method && !strcmp(method, "notify.session")) {
 		s->sessions++;
@@ -757,15 +761,14 @@ static int run_all(struct panel_client *cl)
 	if (start_streams())
 		return -1;
 	long long before = web_overruns(&web);
-	/* The readers start counting once the run starts: what came before is set aside. */
-	for (int i = 0; i < STREAMS; i++)
-		streams[i].lags = 0;
+	atomic_store(&counting_lags, true); /* what came before the runs is set aside */
 	static struct rtt w, s, wi, si;
 	static const char *const feedback[2] = {"stronger", "softer"};
 	paired_run(cl, &web, "session.feedback", feedback, RUN_S, &w, &s);
 	long long after = web_overruns(&web);
 	/* The transports' own cost: a call answered at once, not at the chair's next turn. */
 	paired_run(cl, &web, "server.info", NULL, INFO_RUN_S, &wi, &si);
+	atomic_store(&counting_lags, false);
 	stop_all_streams();
 	double w50 = pct(w.ms, w.calls, 0.50), w99 = pct(w.ms, w.calls, 0.99);
 	double wmax = pct(w.ms, w.calls, 1.0);
