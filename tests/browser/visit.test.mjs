@@ -109,6 +109,7 @@ await run('visit', [
 
   ['a condition that needs a professional first', async () => {
     await page.fill('#add-name', 'dee');
+    await page.fill('#add-pin', '4711');
     await page.click('#add-submit');
     await onScreen('consult');
     await page.click('label.chip:has(input[value="dvt"])');
@@ -237,6 +238,20 @@ await run('visit', [
       return n.length ? n : null;
     }, { what: 'the profiles' }).catch(() => []);
     check('and lists the profiles chaird keeps', names.includes('tess') && names.includes('dee'), names);
+  }],
+
+  ['a profile with a PIN', async () => {
+    await page.click('#profile-list button[data-user="dee"]');
+    await waitFor(() => page.isVisible('#pin-form'), { what: 'the PIN form' });
+    await page.fill('#pin-input', '0000');
+    await page.click('#pin-form button[type="submit"]');
+    await waitFor(() => page.isVisible('#alert'), { what: 'the refusal' });
+    check('a wrong PIN is refused, and the page stays', (await showing()) === 'profiles', await page.textContent('#alert'));
+    await screen('profiles-pin');
+    await page.fill('#pin-input', '4711');
+    await page.click('#pin-form button[type="submit"]');
+    await onScreen('consult');
+    check('the right PIN opens the consultation', (await page.textContent('#who')).includes('dee'));
   }],
 
   ['nothing went wrong on the page', async () => {

@@ -29,8 +29,7 @@ export async function enter(c) {
     const { users } = await ctx.rpc('users.list');
     fill($('profile-list'), users.map((u) => h('div', { role: 'listitem' },
       h('button', { type: 'button', class: 'profile', 'data-user': u.name,
-        'aria-label': u.has_pin ? `${u.name}, needs a PIN` : u.name,
-        on: { click: () => choose(u) } }, u.name + (u.has_pin ? ' 🔒' : '')))));
+        on: { click: () => choose(u) } }, u.name, u.has_pin ? h('span', { class: 'tag', text: 'PIN' }) : null))));
     $('profiles-none').hidden = users.length > 0;
   } catch (e) {
     ctx.alertError(e, 'Reading the profiles');
