@@ -65,7 +65,7 @@ const ctx = { show, rpc, alertError, clearAlert, setUser, screen: () => current 
 async function follow(status, first) {
   const st = status.state;
   if (status.user && status.user !== visit.user && (first || ['running', 'paused', 'finishing', 'awaiting_pain_after', 'scanning'].includes(st))) {
-    if (visit.user !== status.user) visit.pin = null;
+    visit.pin = null; // another person's visit: their PIN is not known here
     setUser(status.user);
   }
   if (status.session_id) visit.session_id = status.session_id;
