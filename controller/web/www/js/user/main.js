@@ -75,6 +75,13 @@ async function follow(status, first) {
     return;
   }
   if (st === 'scanning') return scan.enter(ctx, { scanning: true });
+  if (current === 'session') {
+    // The session went while the page could not see it (chaird restarted: it is stored
+    // as interrupted): say so, and start again from the profiles.
+    await profiles.enter(ctx);
+    alertError({ message: 'The massage was interrupted: the chair restarted. It is kept in your history.' });
+    return;
+  }
   if (!first) return;
   if (st === 'consulted' && visit.user) return scan.enter(ctx, {});
   if ((st === 'scanned' || st === 'planned') && visit.user) return plan.enter(ctx);
