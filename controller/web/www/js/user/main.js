@@ -84,7 +84,11 @@ async function follow(status, first) {
   }
   if (!first) return;
   if (st === 'consulted' && visit.user) return scan.enter(ctx, {});
-  if ((st === 'scanned' || st === 'planned') && visit.user) return plan.enter(ctx);
+  if (st === 'scanned' && visit.user) {
+    scan.enter(ctx, {});
+    return scan.recover(ctx);
+  }
+  if (st === 'planned' && visit.user) return plan.enter(ctx);
   return profiles.enter(ctx);
 }
 

@@ -64,7 +64,22 @@ export function onScan(p) {
   if (typeof p.fraction === 'number') $('scan-status').textContent = `Scanning… ${Math.round(p.fraction * 100)} %`;
 }
 
+// The body chaird keeps for the visit, shown again (a page loaded after the scan): a nudge
+// of 0 mm answers with it and changes nothing.
+export async function recover(c) {
+  ctx = c || ctx;
+  try {
+    const r = await ctx.rpc('scan.adjust', { user: visit.user, delta_mm: 0 });
+    setProgress(1);
+    $('scan-start').hidden = true;
+    shown(r, 'Found your shoulders.');
+  } catch (e) {
+    /* no scan kept (a height was given): the start stays offered */
+  }
+}
+
 export function onState(c, p) {
+  if (p.session === 'scanned' && !busy && ctx.screen() === 'scan' && $('scan-adjust').hidden) recover();
   if (waitingForIdle && p.state === 'idle' && ctx.screen() === 'scan') {
     waitingForIdle = false;
     start();
