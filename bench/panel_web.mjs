@@ -20,9 +20,10 @@
 //   stamps each notify.motion on arrival with performance.timeOrigin + performance.now()
 //   (wall clock, ms). The sample's tick_clock_s (CLOCK_MONOTONIC, s) is put on the wall clock
 //   with an offset measured here, at an edge of Date.now()'s millisecond against
-//   process.hrtime (CLOCK_MONOTONIC on Linux). node_sse_lag_*: a plain node reader of
-//   /api/events in the same run, stamped with process.hrtime (no conversion), the
-//   reference. rt_overruns (server.info) before and after.
+//   process.hrtime (CLOCK_MONOTONIC on Linux); page_clock_error_ms checks the page's clock
+//   against it. node_sse_lag_*: a plain node reader of /api/events in the same window,
+//   stamped with process.hrtime (no conversion), the reference, and alone in a window of
+//   the same length before the page is loaded; rt_overruns (server.info) over each window.
 
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
