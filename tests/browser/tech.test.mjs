@@ -18,6 +18,9 @@ const GOOD = fs.readFileSync(path.join(ROOT, 'tests/e2e/short.prog'), 'utf8');
 // Two lines the checker refuses (3 and 6); the lines between are good.
 const BAD = 'program "bad one"\nlevel normal\nkneed lower-back for 1m\n' +
   'knead lower-back for 20s speed 3 pressure 3\n\nfoo upper-back\n';
+// A bound for what the page does at once (a call, a redraw): generous, as it only costs time
+// when something is wrong, and a loaded host may be slow.
+const SOON_MS = 15000;
 const JOG_Y_MM = 20;
 const MARKUP_NAME = '<b>bold</b>';
 const MARKUP_PROG = 'program "<script>window.markupRan = 1</script>"\nlevel normal\n' +
@@ -87,7 +90,7 @@ try {
   const waits = [];
   for (let i = 1; i <= 2; i++) {
     await h.until(`the login button is free for try ${i}`,
-      () => page.evaluate(() => !document.getElementById('login-btn').disabled), 10000);
+      () => page.evaluate(() => !document.getElementById('login-btn').disabled), SOON_MS);
     await page.fill('#pin', '0000');
     // The page keeps the wait it showed in data-retry-after-s: cleared first, so that the one
     // read is this try's (the countdown's words may be over by the time they are read).
@@ -100,7 +103,7 @@ try {
         wait_s: Number(msg.dataset.retryAfterS), text: msg.textContent,
         held: document.getElementById('login-btn').disabled,
       };
-    }), 5000);
+    }), SOON_MS);
     waits.push(shown.wait_s);
     h.check(`wrong PIN ${i}: the page says it was refused and how long to wait, the button held`,
       /Wrong PIN/.test(shown.text) && /Wait \d+ s/.test(shown.text) && shown.held, shown);
@@ -116,12 +119,12 @@ try {
 
   // ---- the right PIN once the wait is over: on to /tech/ ----
   await h.until('the wait is over',
-    () => page.evaluate(() => !document.getElementById('login-btn').disabled), 10000);
+    () => page.evaluate(() => !document.getElementById('login-btn').disabled), SOON_MS);
   await page.fill('#pin', PIN);
-  await Promise.all([page.waitForURL(`${chair.url}tech/`, { timeout: 10000 }), page.click('#login-btn')]);
+  await Promise.all([page.waitForURL(`${chair.url}tech/`, { timeout: SOON_MS }), page.click('#login-btn')]);
   h.check('the right PIN goes on to /tech/', new URL(page.url()).pathname === '/tech/');
   await seen('the home page shows the role technician',
-    () => page.evaluate(() => document.getElementById('info-role').textContent === 'technician'), 5000);
+    () => page.evaluate(() => document.getElementById('info-role').textContent === 'technician'), SOON_MS);
   await h.until('the chair is homed and idle', async () => {
     const r = await sock.call('server.info', {});
     return r.result && r.result.homed && r.result.chair_state === 'idle';
@@ -140,9 +143,9 @@ try {
   mind(other);
   await other.goto(`${chair.url}tech/io.html`);
   await h.until('a second tab shows the IO view',
-    () => other.locator('#io-inputs [data-io]').count().then((n) => n > 0), 5000);
+    () => other.locator('#io-inputs [data-io]').count().then((n) => n > 0), SOON_MS);
   await page.goto(`${chair.url}tech/`);
-  await Promise.all([page.waitForURL(`${chair.url}login.html`, { timeout: 5000 }), page.click('#logout')]);
+  await Promise.all([page.waitForURL(`${chair.url}login.html`, { timeout: SOON_MS }), page.click('#logout')]);
   const after = await context.request.get(`${chair.url}tech/`);
   h.check('after log out the technician pages are refused again', after.status() === 403,
     `HTTP ${after.status()}`);
@@ -150,7 +153,7 @@ try {
     () => other.evaluate(() => {
       const box = document.getElementById('session-lost');
       return /session has ended/.test(box.textContent) && box.querySelector('a[href="/login.html"]') !== null;
-    }), 5000);
+    }), SOON_MS);
   await other.close();
   h.check('no page error and no CSP violation on any page', h.pageErrors().length === 0,
     h.pageErrors().join(' | '));
@@ -170,11 +173,11 @@ async function programs(page) {
   await page.goto(`${chair.url}tech/programs.html`);
   await page.setInputFiles('#prog-file', { name: 'short.prog', mimeType: 'text/plain', buffer: Buffer.from(GOOD) });
   await h.until('the uploaded file is in the editor',
-    () => page.evaluate((t) => document.getElementById('prog-text').value === t, GOOD), 5000);
+    () => page.evaluate((t) => document.getElementById('prog-text').value === t, GOOD), SOON_MS);
   h.check('the upload names the program after its file', (await page.inputValue('#prog-name')) === 'short');
   await page.click('#install-btn');
   await seen('the good program appears in the list',
-    () => page.locator('#programs tr[data-name="short"]').count().then((n) => n === 1), 5000);
+    () => page.locator('#programs tr[data-name="short"]').count().then((n) => n === 1), SOON_MS);
   const listed = await sock.call('programs.list', {});
   h.check('the good program is installed (programs.list over the socket)',
     listed.result && listed.result.programs.some((p) => p.name === 'short'));
@@ -185,7 +188,7 @@ async function programs(page) {
   await page.fill('#prog-text', BAD);
   await page.click('#install-btn');
   await h.until('the checker\'s refusal is shown',
-    () => page.locator('#findings li').count().then((n) => n > 0), 5000);
+    () => page.locator('#findings li').count().then((n) => n > 0), SOON_MS);
   const ref = await sock.call('programs.install', { name: 'bad-one', text: BAD });
   const diags = ref.error && ref.error.data ? ref.error.data.diagnostics : [];
   const want = [...new Set(diags.map((d) => Number(/^bad-one:(\d+):/.exec(d)[1])))].sort((a, b) => a - b);
@@ -212,7 +215,7 @@ async function programs(page) {
   // The timeline of the good one, drawn from the page's own elements.
   await page.click('button[aria-label="Timeline of short"]');
   await seen('the timeline is drawn',
-    () => page.locator('#plot svg[role="img"] path, #plot svg[role="img"] polyline').count().then((n) => n > 0), 10000);
+    () => page.locator('#plot svg[role="img"] path, #plot svg[role="img"] polyline').count().then((n) => n > 0), SOON_MS);
   h.check('the timeline holds no script or foreign content',
     (await page.locator('#plot script, #plot foreignObject').count()) === 0);
   await h.shot(page, 'tech-programs-plot');
@@ -222,7 +225,7 @@ async function programs(page) {
   await page.click('button[aria-label="Remove short"]');
   await page.click('button[aria-label="Yes, remove short"]');
   await seen('the removed program leaves the list',
-    () => page.locator('#programs tr[data-name="short"]').count().then((n) => n === 0), 5000);
+    () => page.locator('#programs tr[data-name="short"]').count().then((n) => n === 0), SOON_MS);
   const gone = await sock.call('programs.list', {});
   h.check('the program is removed (programs.list over the socket)',
     gone.result && !gone.result.programs.some((p) => p.name === 'short'));
@@ -235,11 +238,11 @@ async function programs(page) {
     JSON.stringify(put.error));
   await page.reload();
   await seen('the name with markup is listed as its text',
-    () => page.$$eval('#programs tbody th', (ths, n) => ths.some((th) => th.textContent === n), MARKUP_NAME), 5000);
+    () => page.$$eval('#programs tbody th', (ths, n) => ths.some((th) => th.textContent === n), MARKUP_NAME), SOON_MS);
   h.check('the name with markup made no element', (await page.locator('#programs tbody b').count()) === 0);
   await page.click(`button[aria-label="Timeline of ${MARKUP_NAME}"]`);
   await seen('the title with markup is drawn as text in the timeline',
-    () => page.$$eval('#plot svg text', (ts) => ts.some((t) => t.textContent.includes('<script>'))), 10000);
+    () => page.$$eval('#plot svg text', (ts) => ts.some((t) => t.textContent.includes('<script>'))), SOON_MS);
   h.check('the timeline of a title with markup runs no script',
     (await page.locator('#plot script').count()) === 0 && !(await page.evaluate(() => window.markupRan)));
   await sock.call('programs.remove', { name: MARKUP_NAME });
@@ -249,7 +252,7 @@ async function programs(page) {
 async function ioView(page) {
   await page.goto(`${chair.url}tech/io.html`);
   await h.until('the IO view is drawn',
-    () => page.locator('#io-bus td[data-io]').count().then((n) => n > 0), 5000);
+    () => page.locator('#io-bus td[data-io]').count().then((n) => n > 0), SOON_MS);
   await page.click('#io-pause');
   const r = (await sock.call('io.read', {})).result;
   const shown = await page.$$eval('[data-io]', (cells) =>
@@ -288,7 +291,7 @@ async function ioView(page) {
   await page.click('#io-pause');
   const tick0 = Number(await page.evaluate(() => document.body.dataset.imageTick));
   await seen('the IO view refreshes by itself',
-    () => page.evaluate((t) => Number(document.body.dataset.imageTick) > t, tick0), 5000);
+    () => page.evaluate((t) => Number(document.body.dataset.imageTick) > t, tick0), SOON_MS);
   await h.shot(page, 'tech-io');
   await h.axeCheck(page, 'live IO');
 }
@@ -297,23 +300,23 @@ async function ioView(page) {
 async function jog(page) {
   await page.goto(`${chair.url}tech/jog.html`);
   await h.until('the axes are drawn with their limits',
-    () => page.evaluate(() => /0 to 1300 mm/.test(document.getElementById('axes').textContent)), 5000);
+    () => page.evaluate(() => /0 to 1300 mm/.test(document.getElementById('axes').textContent)), SOON_MS);
   await page.fill('#jog-y', '5000');
   await page.click('form[data-axis="y"] button[type="submit"]');
   await seen('a jog outside the limits is refused, saying why',
-    () => page.evaluate(() => /refused: outside the chair's limits/.test(document.getElementById('jog-msg').textContent)), 5000);
+    () => page.evaluate(() => /refused: outside the chair's limits/.test(document.getElementById('jog-msg').textContent)), SOON_MS);
   await h.shot(page, 'tech-jog-refused');
   // A short way: the carriage jogs slowly (about 5 mm/s).
   await page.fill('#jog-y', String(JOG_Y_MM));
   await page.click('form[data-axis="y"] button[type="submit"]');
   await seen('a jog within the limits is taken',
-    () => page.evaluate((y) => document.getElementById('jog-msg').textContent.includes(`Y moving to ${y} mm`), JOG_Y_MM), 5000);
+    () => page.evaluate((y) => document.getElementById('jog-msg').textContent.includes(`Y moving to ${y} mm`), JOG_Y_MM), SOON_MS);
   await seen(`the carriage gets to ${JOG_Y_MM} mm (io.read over the socket)`, async () => {
     const r = await sock.call('io.read', {});
     return r.result && Math.abs(r.result.y_mm - JOG_Y_MM) < 1;
   }, 20000);
   await seen('the page shows the carriage where it is',
-    () => page.evaluate((y) => Math.abs(Number(document.getElementById('now-y').textContent) - y) < 1, JOG_Y_MM), 5000);
+    () => page.evaluate((y) => Math.abs(Number(document.getElementById('now-y').textContent) - y) < 1, JOG_Y_MM), SOON_MS);
   await h.shot(page, 'tech-jog');
   await h.axeCheck(page, 'jog');
 }
@@ -323,7 +326,7 @@ async function faults(page) {
   await page.goto(`${chair.url}tech/faults.html`);
   const r = (await sock.call('faults.list', {})).result;
   await h.until('the fault log is drawn',
-    () => page.locator('#log tbody tr').count().then((n) => n === r.faults.length), 5000);
+    () => page.locator('#log tbody tr').count().then((n) => n === r.faults.length), SOON_MS);
   const rows = await page.$$eval('#log tbody tr', (trs) => trs.map((tr) => tr.dataset.id));
   const want = r.faults.map((f) => String(f.id)).reverse();
   h.check('the fault log shows every logged fault, newest first',
@@ -331,7 +334,7 @@ async function faults(page) {
   h.check('the latched fault is as faults.list says, and acknowledge only with one latched',
     (await page.isDisabled('#ack')) === !r.latched);
   await seen('the process image is shown',
-    () => page.locator('#image [data-io^="img.drives"]').count().then((n) => n > 0), 5000);
+    () => page.locator('#image [data-io^="img.drives"]').count().then((n) => n > 0), SOON_MS);
   await h.shot(page, 'tech-faults');
   await h.axeCheck(page, 'faults');
 }
@@ -349,7 +352,7 @@ async function config(page) {
     else if (line.includes('=')) want.push([`${section}.${line.slice(0, line.indexOf('=')).trim()}`, line.slice(line.indexOf('=') + 1).trim()]);
   }
   await h.until('the configuration is drawn',
-    () => page.locator('#cfg tr[data-key]').count().then((n) => n === want.length), 5000);
+    () => page.locator('#cfg tr[data-key]').count().then((n) => n === want.length), SOON_MS);
   const shown = await page.$$eval('#cfg tr[data-key]', (trs) => trs.map((tr) => [tr.dataset.key, tr.querySelector('td').textContent]));
   h.check('every key of config.get is shown with its value',
     JSON.stringify(shown) === JSON.stringify(want), `${shown.length} shown, ${want.length} in config.get`);

@@ -40,10 +40,12 @@ export function describe(e) {
   return parts.join(' ');
 }
 
-// Show text in a message box (kind: '', 'bad', 'ok', 'warn'); '' text empties it.
+// Show text in a message box (kind: '', 'bad', 'ok', 'warn'); '' text empties it. The same
+// words again are left alone, so a live region is not read out at every refresh.
 export function say(box, text, kind) {
-  box.className = 't-msg' + (kind ? ` t-${kind}` : '');
-  box.textContent = text;
+  const cls = 't-msg' + (kind ? ` t-${kind}` : '');
+  if (box.className !== cls) box.className = cls;
+  if (box.textContent !== text) box.textContent = text;
 }
 
 let lostShown = false;

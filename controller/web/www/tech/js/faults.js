@@ -1,8 +1,9 @@
 // The fault log, the fault latched now and its acknowledge, and the process image: the one
 // a fault was seen in when the log keeps it (its `image`), else the image as it is now.
-import { techCall, describe, say, el, fill, when } from './common.js';
+// Read every 2 s rather than from the event stream: a technician's page lives by its calls
+// alone, and chaird closes a browser's session soon after its last stream went.
+import { techCall, describe, say, el, fill, when, every } from './common.js';
 import { imageView } from './image.js';
-import { listen } from '/js/api.js';
 
 const $ = (id) => document.getElementById(id);
 let faults = [];
@@ -12,10 +13,12 @@ function imageOf(image) {
   return typeof image === 'string' ? el('pre', { class: 't-pre' }, image) : imageView(image, 'h3', 'img');
 }
 
+let acking = false;
+let chosen = 0; // the fault whose image the technician asked for
+
 function showImage(f) {
   fill($('image'), imageOf(f.image));
   $('image-caption').textContent = `The process image fault #${f.id} (${f.code}) was seen in.`;
-  $('image-card').scrollIntoView({ block: 'start' });
 }
 
 async function showImageNow() {
@@ -37,7 +40,7 @@ async function load() {
     const latched = $('latched');
     latched.textContent = r.latched ? r.latched : 'None: the chair has no fault latched.';
     latched.className = 't-big' + (r.latched ? ' t-alarm' : '');
-    $('ack').disabled = !r.latched;
+    $('ack').disabled = !r.latched || acking;
     const rows = [...faults].reverse().map((f) => el('tr', { 'data-id': f.id },
       el('td', { class: 't-num' }, f.id),
       el('td', {}, when(f.when)),
@@ -46,12 +49,17 @@ async function load() {
       el('td', {}, f.text),
       el('td', {}, f.image
         ? el('button', { type: 'button', class: 't-btn t-quiet', 'aria-label': `Process image of fault ${f.id}`,
-          onclick: () => showImage(f) }, 'Show')
+          onclick: () => {
+            chosen = f.id;
+            showImage(f);
+            $('image-card').scrollIntoView({ block: 'start' });
+          } }, 'Show')
         : el('span', { class: 't-muted' }, 'not kept'))));
     fill($('log').tBodies[0], rows);
     say($('log-msg'), rows.length ? `${rows.length} fault${rows.length > 1 ? 's' : ''} logged, newest first.`
       : 'No fault is logged.');
-    const withImage = [...faults].reverse().find((f) => f.image);
+    const withImage = faults.find((f) => f.id === chosen && f.image) ||
+      [...faults].reverse().find((f) => f.image);
     if (withImage) showImage(withImage);
     else await showImageNow();
   } catch (e) {
@@ -62,8 +70,8 @@ async function load() {
 // The acknowledge is answered once the chair's window for it closed: cleared, or refused with
 // the cause still there.
 async function ack() {
-  const b = $('ack');
-  b.disabled = true;
+  acking = true;
+  $('ack').disabled = true;
   say($('ack-msg'), 'Acknowledging…');
   try {
     await techCall('faults.ack');
@@ -71,15 +79,9 @@ async function ack() {
   } catch (e) {
     say($('ack-msg'), `Not cleared: ${describe(e)}`, 'bad');
   }
+  acking = false;
   await load();
 }
 
 $('ack').addEventListener('click', ack);
-load();
-// A fault that latches or clears while the page is open shows without a reload.
-listen(['faults', 'state'], {
-  open: load,
-  message: (method) => {
-    if (method === 'notify.fault' || method === 'notify.state') load();
-  },
-});
+every(2000, load);
