@@ -300,11 +300,11 @@ static enum MHD_Result first_call(struct web *w, struct MHD_Connection *conn, co
 	case ROUTE_EVENTS:
 		if (strcmp(method, MHD_HTTP_METHOD_GET))
 			return answer_405(w, conn, "GET", true);
-		return open_events(w, conn, req);
+		return MHD_YES; /* answered once the request is whole: then it may stay open */
 	case ROUTE_STATIC:
 		if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
 			return answer_405(w, conn, "GET, HEAD", false);
-		return web_static(w, conn, url, web_session_find(w, conn));
+		return MHD_YES;
 	default:
 		return web_answer_text(w, conn, 404, "not found\n", true);
 	}
@@ -323,8 +323,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		req->seen = true;
 		return first_call(w, conn, url, method, req);
 	}
-	if (req->route != ROUTE_API)
-		return MHD_NO; /* every other route answered at its first call */
+	/* An answer queued at the first call closes the connection (libmicrohttpd cannot know
+	 * the body was read): only refusals are answered that early. */
+	if (req->route != ROUTE_API) {
+		if (*upload_data_size) { /* a body on a GET: read and dropped */
+			*upload_data_size = 0;
+			return MHD_YES;
+		}
+		if (req->route == ROUTE_EVENTS)
+			return open_events(w, conn, req);
+		return web_static(w, conn, url, web_session_find(w, conn));
+	}
 	if (req->call)
 		return resumed_api(w, conn, req);
 	if (*upload_data_size) {
@@ -357,7 +366,8 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 	const union MHD_ConnectionInfo *ci =
 		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 	req->wc = ci ? ci->socket_context : NULL;
-	(void)w;
+	if (req->wc) /* a request line came: the whole request has timeout_s from now */
+		req->wc->deadline_s = web_now_s() + w->cfg.timeout_s;
 	size_t path_len = strcspn(uri, "?");
 	for (size_t i = 0; i < path_len; i++) {
 		if (uri[i] == '\\')
