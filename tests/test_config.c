@@ -296,6 +296,45 @@ static void test_shipped_config_loads(void **state)
 	assert_int_equal(rc, 0);
 }
 
+/* [web]: an address the server can bind without a name lookup, host names, a folder; each
+ * bad value refused with its line, and the streams leave connections for requests. */
+static void test_web_keys_refuse_what_cannot_be_served(void **state)
+{
+	(void)state;
+	const char *bad_listen[] = {"localhost:8080", "127.0.0.1", "127.0.0.1:65536",
+				    "127.0.0.1:-1", "127.0.0.1:+80", "127.0.0.1:", ":8080",
+				    "::1:8080", "[::1]8080", "[::1]:", "[127.0.0.1]:80",
+				    "127.0.0.1:80x", "on", "0x7f000001:80"};
+	for (size_t i = 0; i < sizeof(bad_listen) / sizeof(bad_listen[0]); i++)
+		assert_refused_on_line_4("web", "listen", bad_listen[i]);
+	assert_refused_on_line_4("web", "server_name", "chair.local/evil");
+	assert_refused_on_line_4("web", "server_name", "chair.local,other");
+	assert_refused_on_line_4("web", "root", "/usr/share/chaird/www/");
+	assert_refused_on_line_4("web", "max_connections", "0");
+	struct chair_config c;
+	config_defaults(&c);
+	char err[256] = "";
+	assert_int_equal(config_load_string("[web]\nmax_connections = 20\nmax_streams = 20\n",
+					    "chair.ini", &c, err, sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err, "chair.ini:3: [web] max_streams 20 must be below max_connections 20");
+	const char *good[] = {"off", "[::1]:0", "0.0.0.0:80", "127.0.0.1:0", "192.168.1.20:8080"};
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		char ini[128];
+		snprintf(ini, sizeof(ini), "[web]\nlisten = %s\nserver_name = chair.local [::1]\n",
+			 good[i]);
+		assert_int_equal(config_load_string(ini, "chair.ini", &c, err, sizeof(err)), 0);
+		assert_string_equal(c.web.listen, good[i]);
+	}
+	char host[64];
+	int port;
+	assert_int_equal(config_listen_split("[::1]:8080", host, sizeof(host), &port), 0);
+	assert_string_equal(host, "::1");
+	assert_int_equal(port, 8080);
+	assert_int_equal(config_listen_split("off", host, sizeof(host), &port), 0);
+	assert_int_equal(port, -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -311,6 +350,7 @@ int main(void)
 		cmocka_unit_test(test_rt_keys_for_hardware_default_to_hard_real_time),
 		cmocka_unit_test(test_missing_file_is_an_error),
 		cmocka_unit_test(test_shipped_config_loads),
+		cmocka_unit_test(test_web_keys_refuse_what_cannot_be_served),
 	};
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
 }
