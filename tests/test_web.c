@@ -882,6 +882,25 @@ static void test_web_slow_client_is_cut(void **state)
 	free(r);
 }
 
+/* Closing with a request waiting and a stream open: both end, nothing leaks (ASan). */
+static void test_web_close_with_a_request_waiting_and_a_stream_open(void **state)
+{
+	new_session();
+	int a = start_api("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"later\"}");
+	pump_until_handles(1);
+	struct resp *r = calloc(1, sizeof(*r));
+	assert_non_null(r);
+	int fd = open_stream("state", r, true);
+	assert_true(read_until(fd, r, "retry: 1000"));
+	web_close(web);
+	web = NULL;
+	memset(r, 0, sizeof(*r));
+	assert_true(read_until(a, r, NULL)); /* the request was answered or cut, not left */
+	close(a);
+	close(fd);
+	free(r);
+}
+
 static void test_web_off_opens_nothing(void **state)
 {
 	struct web_api_config wc = {.listen = "off"};
@@ -916,6 +935,7 @@ int main(void)
 		T(test_web_session_detached_after_grace_kept_over_a_reload),
 		T(test_web_tech_pages_for_a_technician_only),
 		T(test_web_slow_client_is_cut),
+		T(test_web_close_with_a_request_waiting_and_a_stream_open),
 		T(test_web_off_opens_nothing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
