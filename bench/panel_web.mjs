@@ -435,6 +435,13 @@ async function main() {
   }
 }
 
+// Whatever way node goes (an exception, a signal), chaird and the folder go with it.
+process.on('exit', () => {
+  if (chaird && chaird.exitCode === null && chaird.signalCode === null) chaird.kill('SIGKILL');
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(1));
+
 let failed = false;
 try {
   await main();
