@@ -346,7 +346,7 @@ static int setup(void **state)
 	struct web_api_config wc = {.listen = "127.0.0.1:0", .server_name = "chair.local",
 				    .max_connections = 16, .max_sessions = 4, .max_streams = 4,
 				    .max_streams_per_session = 2, .timeout_s = 1,
-				    .session_idle_s = 600, .stream_grace_s = 0.3};
+				    .session_idle_s = 600, .stream_grace_s = 1.0};
 	snprintf(wc.root, sizeof(wc.root), "%s", root);
 	if (web_open(&web, &wc, panel, err, sizeof(err))) {
 		fprintf(stderr, "web_open: %s\n", err);
@@ -802,7 +802,7 @@ static void test_web_session_detached_after_grace_kept_over_a_reload(void **stat
 	close(fd);
 	fd = open_stream("state", r, true);
 	assert_true(read_until(fd, r, "retry: 1000"));
-	double until = now_s() + 1.0; /* more than three times the 0.3 s grace */
+	double until = now_s() + 2.2; /* more than twice the 1 s grace */
 	while (now_s() < until)
 		pump();
 	assert_int_equal(app.n_closed, 0);
