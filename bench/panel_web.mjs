@@ -93,9 +93,12 @@ async function startChaird() {
     const m = /chaird: panel at (http:\/\/127\.0\.0\.1:\d+)\//.exec(chairdLog);
     if (m) origin = m[1];
   };
+  let spawnError = null;
+  chaird.on('error', (e) => { spawnError = e; });
   chaird.stdout.on('data', take);
   chaird.stderr.on('data', take);
   return waitFor(() => {
+    if (spawnError) throw new Error(`${CHAIRD}: ${spawnError.message}`);
     if (chaird.exitCode !== null) throw new Error(`chaird exited ${chaird.exitCode}`);
     return origin;
   }, 20000, 'chaird to say "panel at"');
@@ -103,7 +106,8 @@ async function startChaird() {
 
 // SIGTERM, SIGKILL after 10 s; its exit status.
 async function stopChaird() {
-  if (!chaird || chaird.exitCode !== null || chaird.signalCode !== null) return chaird ? chaird.exitCode : -1;
+  if (!chaird || !chaird.pid) return -1;
+  if (chaird.exitCode !== null || chaird.signalCode !== null) return chaird.exitCode === null ? -1 : chaird.exitCode;
   const gone = new Promise((r) => chaird.once('exit', (code) => r(code)));
   chaird.kill('SIGTERM');
   const t = setTimeout(() => chaird.kill('SIGKILL'), 10000);
