@@ -447,6 +447,20 @@ static void test_every_method_answers_its_happy_path(void **state)
 		pump(a);
 	r = ok_call(a->user, "faults.list", NULL);
 	assert_string_equal(str(r, "latched"), "io");
+	json_t *logged = json_array_get(json_object_get(r, "faults"), 0);
+	assert_null(json_object_get(logged, "image")); /* the machine's image: a technician's */
+	json_decref(r);
+	/* The technician sees what the chair read and wrote when it latched: the fault tick's
+	 * telemetry, the rt thread's image of the drives and lines, both with their ticks. */
+	r = ok_call(a->tech, "faults.list", NULL);
+	logged = json_array_get(json_object_get(r, "faults"), 0);
+	json_t *image = json_object_get(logged, "image");
+	json_t *at = json_object_get(image, "tick"), *full = json_object_get(image, "image");
+	assert_true(json_integer_value(json_object_get(at, "tick")) > 0);
+	assert_true(json_is_boolean(json_object_get(json_object_get(at, "inputs"), "estop_n")));
+	assert_true(json_is_object(json_object_get(json_object_get(full, "drives"), "drive_z")));
+	assert_true(json_integer_value(json_object_get(full, "tick")) <=
+		    json_integer_value(json_object_get(at, "tick")));
 	json_decref(r);
 	r = ok_call(a->tech, "faults.ack", NULL);
 	assert_true(json_is_true(json_object_get(r, "cleared")));

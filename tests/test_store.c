@@ -901,7 +901,7 @@ static void test_readonly_open_maps_every_write_to_erofs_and_changes_nothing(voi
 	struct store_session_start b = {.user_id = u.id, .program_name = "p", .plan_text = ""};
 	no_pain(b.pain_before);
 	assert_int_equal(store_session_begin(st, &b, &sid), -EROFS);
-	assert_int_equal(store_fault_add(st, 1.0, "io", "", "bus"), -EROFS);
+	assert_int_equal(store_fault_add(st, 1.0, "io", "", "bus", NULL), -EROFS);
 	assert_int_equal(store_program_put(st, "p", "program p\n", 1.0), -EROFS);
 	assert_int_equal(store_user_delete(st, u.id), -EROFS);
 	/* Reading still works after the refusals. */
@@ -1141,12 +1141,14 @@ static void test_program_checksum_is_blake2b_stable_and_follows_the_text(void **
 struct fault_log {
 	int n;
 	char codes[128];
+	char images[128];
 };
 
 static int collect_faults(void *ctx, const struct store_fault *fl)
 {
 	struct fault_log *l = ctx;
 	sprintf(l->codes + strlen(l->codes), "%s@%g,", fl->code, fl->t_s);
+	sprintf(l->images + strlen(l->images), "%s|", fl->image);
 	l->n++;
 	return 0;
 }
@@ -1177,21 +1179,22 @@ static void test_a_setting_reads_back_replaces_and_survives_reopening(void **sta
 	store_close(st);
 }
 
-static void test_fault_list_is_oldest_first_and_max_keeps_the_latest(void **state)
+static void test_fault_list_is_oldest_first_keeps_each_image_and_max_keeps_the_latest(void **state)
 {
 	struct fixture *f = *state;
 	struct store *st = open_ok(f);
-	assert_int_equal(store_fault_add(st, 30.0, "late", "", "late"), 0);
-	assert_int_equal(store_fault_add(st, 10.0, "over_force", "axis z", "force above cap"), 0);
-	assert_int_equal(store_fault_add(st, 20.0, "unit_stale", "unit 3", "silent"), 0);
-	assert_int_equal(store_fault_add(st, 20.0, "estop", NULL, "stop pressed"), 0);
+	assert_int_equal(store_fault_add(st, 30.0, "late", "", "late", NULL), 0);
+	assert_int_equal(store_fault_add(st, 10.0, "over_force", "axis z", "force above cap", "{\"y_mm\":612.0}"), 0);
+	assert_int_equal(store_fault_add(st, 20.0, "unit_stale", "unit 3", "silent", ""), 0);
+	assert_int_equal(store_fault_add(st, 20.0, "estop", NULL, "stop pressed", NULL), 0);
 	struct fault_log l = {0};
 	assert_int_equal(store_fault_list(st, 0, collect_faults, &l), 0);
 	assert_string_equal(l.codes, "over_force@10,unit_stale@20,estop@20,late@30,");
+	assert_string_equal(l.images, "{\"y_mm\":612.0}||||"); /* kept with its fault, "" none */
 	memset(&l, 0, sizeof(l));
 	assert_int_equal(store_fault_list(st, 2, collect_faults, &l), 0);
 	assert_string_equal(l.codes, "estop@20,late@30,");
-	assert_int_equal(store_fault_add(st, 1.0, "", "", "x"), -EINVAL);
+	assert_int_equal(store_fault_add(st, 1.0, "", "", "x", NULL), -EINVAL);
 	store_close(st);
 }
 
@@ -1277,7 +1280,7 @@ int main(void)
 		T(test_missing_directory_is_enoent_naming_it),
 		T(test_program_checksum_is_blake2b_stable_and_follows_the_text),
 		T(test_a_setting_reads_back_replaces_and_survives_reopening),
-		T(test_fault_list_is_oldest_first_and_max_keeps_the_latest),
+		T(test_fault_list_is_oldest_first_keeps_each_image_and_max_keeps_the_latest),
 		T(test_a_callback_stops_a_listing_and_may_not_call_the_store),
 		T(test_an_in_memory_database_serves_other_suites_and_is_gone_at_close),
 	};

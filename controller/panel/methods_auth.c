@@ -41,7 +41,7 @@ static void auth_failed(struct methods_ctx *m, const struct panel_call *call, do
 	snprintf(text, sizeof(text), "wrong technician PIN (%d in a row)", m->auth_failures);
 	fprintf(stderr, "chaird: %s on connection %llu\n", text,
 		(unsigned long long)call->conn_id);
-	store_fault_add(m->st, now_s, "login_refused", "panel", text);
+	store_fault_add(m->st, now_s, "login_refused", "panel", text, NULL);
 }
 
 int methods_auth_login(void *app, struct panel_call *call, json_t *params, json_t **result,

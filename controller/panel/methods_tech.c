@@ -304,11 +304,22 @@ int methods_jog(void *app, struct panel_call *call, json_t *params, json_t **res
 	return 0;
 }
 
+struct fault_listing {
+	json_t *list;
+	bool images; /* a technician's listing: each fault with its process image */
+};
+
 static int take_fault(void *ctx, const struct store_fault *f)
 {
-	json_array_append_new(ctx, json_pack("{s:I, s:f, s:s, s:s, s:s}", "id", (json_int_t)f->id,
-					     "when", f->t_s, "code", f->code, "where",
-					     f->where_text, "text", f->text));
+	struct fault_listing *fl = ctx;
+	json_t *o = json_pack("{s:I, s:f, s:s, s:s, s:s}", "id", (json_int_t)f->id, "when",
+			      f->t_s, "code", f->code, "where", f->where_text, "text", f->text);
+	json_t *image = fl->images && f->image[0] ? json_loads(f->image, 0, NULL) : NULL;
+	if (o && image)
+		json_object_set_new(o, "image", image);
+	else
+		json_decref(image);
+	json_array_append_new(fl->list, o);
 	return 0;
 }
 
@@ -318,7 +329,8 @@ int methods_faults_list(void *app, struct panel_call *call, json_t *params, json
 	struct methods_ctx *m = app;
 	json_t *mx = json_object_get(params, "max");
 	json_t *list = json_array();
-	int rc = store_fault_list(m->st, mx ? (int)json_integer_value(mx) : 100, take_fault, list);
+	struct fault_listing fl = {list, call->role == PANEL_ROLE_TECHNICIAN};
+	int rc = store_fault_list(m->st, mx ? (int)json_integer_value(mx) : 100, take_fault, &fl);
 	if (rc) {
 		json_decref(list);
 		return storage_failed(err, rc);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../process_image.h"
 #include "session_internal.h"
 
 /* The session stops itself this long before [session] max_s: the safety's session-limit
@@ -229,6 +230,24 @@ void session_set_state(struct session *s, enum session_state st)
 	notify_state(s, &s->r->last);
 }
 
+/* What the chair read and wrote when the fault latched, kept with it for the technician:
+ * the fault tick's own telemetry (exact), and the rt thread's latest full image (drive
+ * registers, bus counters; at most 100 ms of ticks from it, its tick says which). NULL when
+ * there is no memory for it: the fault is logged without. */
+static char *fault_image(const struct session *s, const struct telem *t)
+{
+	json_t *o = json_pack("{s:o}", "tick", process_telem_json(t));
+	const struct rt_snapshot *snap = runner_snapshot(s->r);
+	if (o && snap) {
+		json_t *img = json_pack("{s:I}", "tick", (json_int_t)snap->tick);
+		process_image_json(img, snap);
+		json_object_set_new(o, "image", img);
+	}
+	char *text = o ? json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(7)) : NULL;
+	json_decref(o);
+	return text;
+}
+
 /* A fault latched: logged, told, and an event of the session it ends. */
 static void on_fault(struct session *s, const struct telem *t)
 {
@@ -239,8 +258,10 @@ static void on_fault(struct session *s, const struct telem *t)
 	fault_describe(&rec, text, sizeof(text));
 	const char *name = t->fault < FAULT_COUNT ? fault_table[t->fault].name : "fault";
 	double when_s = s->wall_s();
-	if (s->st && store_fault_add(s->st, when_s, name, "", text) != 0)
+	char *image = fault_image(s, t);
+	if (s->st && store_fault_add(s->st, when_s, name, "", text, image) != 0)
 		snprintf(s->store_err, sizeof(s->store_err), "%s", store_error(s->st));
+	free(image);
 	session_emit(s, "faults", "notify.fault",
 		     json_pack("{s:s, s:s, s:s, s:f, s:b}", "code", name, "text", text, "where", "",
 			       "when", when_s, "latched", true));

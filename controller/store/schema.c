@@ -82,11 +82,13 @@ static const char schema_v2[] =
 	" level_n REAL NOT NULL CHECK (level_n >= 0),"
 	" PRIMARY KEY (user_id, point)) WITHOUT ROWID;";
 
-/* Version 3: the chair's own settings (the technician's PIN hash). */
+/* Version 3: the chair's own settings (the technician's PIN hash), and the process image
+ * kept with a fault. */
 static const char schema_v3[] =
 	"CREATE TABLE settings ("
 	" key TEXT PRIMARY KEY NOT NULL CHECK (length(key) BETWEEN 1 AND 64),"
-	" value TEXT NOT NULL) WITHOUT ROWID;";
+	" value TEXT NOT NULL) WITHOUT ROWID;"
+	"ALTER TABLE faults ADD COLUMN image TEXT NOT NULL DEFAULT '';";
 
 /* The programs a version-1 chair installed get the checksum version 2 keeps. */
 static int schema_v2_checksums(struct store *st)
@@ -117,7 +119,7 @@ const struct store_migration store_migrations[STORE_SCHEMA_VERSION] = {
 	{1, "users, consultations, sessions, programs, faults", schema_v1, NULL},
 	{2, "zone preferences, trigger memory, shoulder adjustment, program checksums",
 	 schema_v2, schema_v2_checksums},
-	{3, "settings (the technician's PIN)", schema_v3, NULL},
+	{3, "settings (the technician's PIN), a fault's process image", schema_v3, NULL},
 };
 
 /* Apply one step and its version bump in one transaction. */

@@ -217,12 +217,13 @@ struct store_fault {
 	const char *code;       /* the fault's stable name (fault_table[].name) */
 	const char *where_text; /* "axis y", "unit 3", "" */
 	const char *text;
+	const char *image;      /* the process image when it latched, JSON text; "" none */
 };
 typedef int (*store_fault_fn)(void *ctx, const struct store_fault *f);
 
-/* Log a fault. */
+/* Log a fault; image (JSON text, NULL for none) is what the chair read and wrote then. */
 int store_fault_add(struct store *st, double t_s, const char *code, const char *where_text,
-		    const char *text);
+		    const char *text, const char *image);
 /* The last max faults (max <= 0: all), oldest first (by time, then by order of logging). */
 int store_fault_list(struct store *st, int max, store_fault_fn fn, void *ctx);
 

@@ -115,7 +115,7 @@ int store_program_remove(struct store *st, const char *name)
 }
 
 int store_fault_add(struct store *st, double t_s, const char *code, const char *where_text,
-		    const char *text)
+		    const char *text, const char *image)
 {
 	STORE_ENTER(st);
 	if (!code || !*code || !text)
@@ -127,6 +127,7 @@ int store_fault_add(struct store *st, double t_s, const char *code, const char *
 	sqlite3_bind_text(s, 2, code, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, where_text ? where_text : "", -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 4, text, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, image ? image : "", -1, SQLITE_STATIC);
 	int rc = store_step_done(s);
 	sqlite3_clear_bindings(s);
 	if (rc != SQLITE_OK)
@@ -147,6 +148,7 @@ int store_fault_list(struct store *st, int max, store_fault_fn fn, void *ctx)
 			.code = store_col_text(s, 2),
 			.where_text = store_col_text(s, 3),
 			.text = store_col_text(s, 4),
+			.image = store_col_text(s, 5),
 		};
 		st->in_callback = 1;
 		ret = fn(ctx, &f);

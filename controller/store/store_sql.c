@@ -64,9 +64,10 @@ const char *const store_sql_text[SQL_COUNT] = {
 	[SQL_PROGRAM_LIST] = "SELECT name, text, checksum, installed_s FROM programs ORDER BY name",
 	[SQL_PROGRAM_REMOVE] = "DELETE FROM programs WHERE name = ?",
 
-	[SQL_FAULT_INSERT] = "INSERT INTO faults (t_s, code, where_text, text) VALUES (?, ?, ?, ?)",
+	[SQL_FAULT_INSERT] = "INSERT INTO faults (t_s, code, where_text, text, image)"
+			     " VALUES (?, ?, ?, ?, ?)",
 	/* The last ?1 (all when negative), oldest first. */
-	[SQL_FAULT_LIST] = "SELECT id, t_s, code, where_text, text FROM (SELECT * FROM faults"
+	[SQL_FAULT_LIST] = "SELECT id, t_s, code, where_text, text, image FROM (SELECT * FROM faults"
 			   " ORDER BY t_s DESC, id DESC LIMIT ?) ORDER BY t_s, id",
 
 	[SQL_SETTING_GET] = "SELECT value FROM settings WHERE key = ?",
