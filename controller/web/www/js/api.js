@@ -19,10 +19,14 @@ export const E = {
 
 let nextId = 1;
 
-// Call method with params; resolves with its result, rejects with an RpcError.
-export async function call(method, params) {
+// Call method with params; resolves with its result, rejects with an RpcError. A call
+// that waits for the chair (scan.start) may pass { timeoutMs }: past it the request is
+// abandoned and the call rejects with E.NETWORK, data.reason "timeout".
+export async function call(method, params, opts = {}) {
   const req = { jsonrpc: '2.0', id: nextId++, method };
   if (params !== undefined) req.params = params;
+  const abort = opts.timeoutMs ? new AbortController() : null;
+  const timer = abort ? setTimeout(() => abort.abort(), opts.timeoutMs) : 0;
   let res;
   try {
     res = await fetch('/api', {
@@ -31,10 +35,14 @@ export async function call(method, params) {
       credentials: 'same-origin',
       cache: 'no-store',
       body: JSON.stringify(req),
+      signal: abort ? abort.signal : undefined,
     });
   } catch (e) {
-    throw new RpcError(E.NETWORK, 'the chair does not answer', { reason: String(e) });
+    clearTimeout(timer);
+    const reason = abort && abort.signal.aborted ? 'timeout' : String(e);
+    throw new RpcError(E.NETWORK, 'the chair does not answer', { reason });
   }
+  clearTimeout(timer);
   let msg;
   try {
     msg = await res.json();
