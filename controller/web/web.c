@@ -1,12 +1,9 @@
-/* The web server: libmicrohttpd in external polling mode (its epoll set is one descriptor in
- * the daemon's poll), the routes, and the checks every request passes before anything is
- * served: its Host is the panel's own, its Origin (when sent) too, it is not cross-site, its
- * path was not encoded to hide something. What each route does is in web_session.c (API,
- * events) and web_static.c (page files). */
+/* The web server's life: libmicrohttpd in external polling mode (its epoll set is one
+ * descriptor in the daemon's poll), the host names it answers to, the connections it keeps
+ * an eye on (a slow one is cut) and the timed work. Requests are web_request.c's. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,70 +17,11 @@
 
 #define WEB_SWEEP_S 0.1 /* how often the timed work runs */
 
-static const char CSP[] = "default-src 'self'; script-src 'self'; style-src 'self'; "
-			  "img-src 'self' data:; connect-src 'self'; object-src 'none'; "
-			  "base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
-
 double web_now_s(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-void web_add_headers(struct MHD_Response *r, bool api)
-{
-	MHD_add_response_header(r, "Content-Security-Policy", CSP);
-	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
-	MHD_add_response_header(r, "X-Frame-Options", "DENY");
-	if (api)
-		MHD_add_response_header(r, "Cache-Control", "no-store");
-}
-
-enum MHD_Result web_queue(struct web *w, struct MHD_Connection *conn, unsigned status,
-			  struct MHD_Response *r, bool api, struct web_session *new_session)
-{
-	if (!r)
-		return MHD_NO;
-	web_add_headers(r, api);
-	if (new_session) {
-		char cookie[WEB_COOKIE_HEX + 80];
-		snprintf(cookie, sizeof(cookie), "%s=%s; Path=/; HttpOnly; SameSite=Strict",
-			 WEB_COOKIE_NAME, new_session->cookie);
-		MHD_add_response_header(r, "Set-Cookie", cookie);
-	}
-	if (status >= 400)
-		w->stats.refused++;
-	enum MHD_Result ret = MHD_queue_response(conn, status, r);
-	MHD_destroy_response(r);
-	return ret;
-}
-
-enum MHD_Result web_answer_text(struct web *w, struct MHD_Connection *conn, unsigned status,
-				const char *text, bool api)
-{
-	struct MHD_Response *r =
-		MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_MUST_COPY);
-	if (!r)
-		return MHD_NO;
-	MHD_add_response_header(r, "Content-Type", "text/plain; charset=utf-8");
-	if (status == 503)
-		MHD_add_response_header(r, "Retry-After", "5");
-	return web_queue(w, conn, status, r, api, NULL);
-}
-
-static enum MHD_Result answer_405(struct web *w, struct MHD_Connection *conn, const char *allow,
-				  bool api)
-{
-	static const char text[] = "method not allowed\n";
-	struct MHD_Response *r = MHD_create_response_from_buffer(
-		sizeof(text) - 1, (void *)text, MHD_RESPMEM_PERSISTENT);
-	if (!r)
-		return MHD_NO;
-	MHD_add_response_header(r, "Content-Type", "text/plain; charset=utf-8");
-	MHD_add_response_header(r, "Allow", allow);
-	return web_queue(w, conn, 405, r, api, NULL);
 }
 
 /* The Host headers the panel answers to: its address and port, localhost:port for a
@@ -116,286 +54,6 @@ static void build_hosts(struct web *w)
 	char *save = NULL;
 	for (char *tok = strtok_r(names, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
 		add_host(w, tok);
-}
-
-static bool host_allowed(const struct web *w, const char *host)
-{
-	for (int i = 0; i < w->host_count; i++)
-		if (!strcasecmp(w->hosts[i], host))
-			return true;
-	return false;
-}
-
-/* 0 when the request may be served; else the status that refuses it. DNS rebinding brings a
- * foreign Host, a cross-site page a foreign Origin or Sec-Fetch-Site. */
-static unsigned check_origin(struct web *w, struct MHD_Connection *conn, bool api)
-{
-	const char *host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Host");
-	if (!host || !host_allowed(w, host))
-		return 421;
-	const char *origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
-	if (origin && (strncasecmp(origin, "http://", 7) || !host_allowed(w, origin + 7)))
-		return 403;
-	const char *site = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Sec-Fetch-Site");
-	if (site && !strcasecmp(site, "cross-site"))
-		return 403;
-	if (site && api && strcasecmp(site, "same-origin") && strcasecmp(site, "none"))
-		return 403;
-	return 0;
-}
-
-static bool json_content_type(struct MHD_Connection *conn)
-{
-	const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
-	static const char want[] = "application/json";
-	if (!ct || strncasecmp(ct, want, sizeof(want) - 1))
-		return false;
-	char next = ct[sizeof(want) - 1];
-	return next == '\0' || next == ';' || next == ' ';
-}
-
-static bool body_too_long(struct MHD_Connection *conn)
-{
-	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
-	if (!cl)
-		return false;
-	char *end;
-	errno = 0;
-	unsigned long long n = strtoull(cl, &end, 10);
-	return errno || end == cl || n > WEB_BODY_MAX;
-}
-
-static struct web_session *session_or_null(struct web *w, struct MHD_Connection *conn,
-					   bool *created)
-{
-	*created = false;
-	return web_session_get(w, conn, created);
-}
-
-/* GET /api/events?topics=state,motion: a stream of those notifications. */
-static enum MHD_Result open_events(struct web *w, struct MHD_Connection *conn,
-				   struct web_req *req)
-{
-	const char *list = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "topics");
-	unsigned topics = 0;
-	char buf[256];
-	if (!list || strlen(list) >= sizeof(buf))
-		return web_answer_text(w, conn, 400, "topics= expected\n", true);
-	snprintf(buf, sizeof(buf), "%s", list);
-	char *save = NULL;
-	for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		int t = panel_topic_lookup(tok);
-		if (t < 0)
-			return web_answer_text(w, conn, 400, "unknown topic\n", true);
-		topics |= 1u << t;
-	}
-	if (!topics)
-		return web_answer_text(w, conn, 400, "topics= expected\n", true);
-	bool created;
-	struct web_session *s = session_or_null(w, conn, &created);
-	if (!s)
-		return web_answer_text(w, conn, 503, "too many sessions\n", true);
-	struct web_stream *st = web_stream_open(w, s, conn, topics);
-	if (!st)
-		return web_answer_text(w, conn, 503, "too many event streams\n", true);
-	struct MHD_Response *r = MHD_create_response_from_callback(
-		MHD_SIZE_UNKNOWN, 4096, web_stream_read, st, web_stream_done);
-	if (!r) {
-		web_stream_done(st);
-		return MHD_NO;
-	}
-	MHD_add_response_header(r, "Content-Type", "text/event-stream; charset=utf-8");
-	req->stream = st;
-	if (req->wc)
-		req->wc->deadline_s = 0; /* a stream stays; the keep-alive shows it lives */
-	return web_queue(w, conn, 200, r, true, created ? s : NULL);
-}
-
-static enum MHD_Result answer_call(struct web *w, struct MHD_Connection *conn,
-				   struct web_call *c, struct web_session *new_session)
-{
-	struct MHD_Response *r = MHD_create_response_from_buffer(c->reply_len, c->reply,
-								 MHD_RESPMEM_MUST_COPY);
-	if (!r)
-		return MHD_NO;
-	MHD_add_response_header(r, "Content-Type", "application/json");
-	return web_queue(w, conn, 200, r, true, new_session);
-}
-
-/* The body is whole: hand it to the panel; answer now or suspend until the reply. */
-static enum MHD_Result submit_api(struct web *w, struct MHD_Connection *conn,
-				  struct web_req *req)
-{
-	if (req->body_too_big)
-		return web_answer_text(w, conn, 413, "request body over 64 KiB\n", true);
-	bool created;
-	struct web_session *s = session_or_null(w, conn, &created);
-	if (!s)
-		return web_answer_text(w, conn, 503, "too many sessions\n", true);
-	bool no_reply = false;
-	struct web_call *c = web_call_submit(s, conn, req->body ? req->body : "", req->body_len,
-					     &no_reply);
-	if (!c && no_reply) {
-		struct MHD_Response *r =
-			MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
-		return web_queue(w, conn, 204, r, true, created ? s : NULL);
-	}
-	if (!c)
-		return web_answer_text(w, conn, 503, "the chair cannot take it now\n", true);
-	req->call = c;
-	req->created = created;
-	if (c->reply)
-		return answer_call(w, conn, c, created ? s : NULL);
-	/* A deferred reply (scan.start waits for the scan): nothing blocks meanwhile; the cookie
-	 * of a new session goes with the reply. */
-	c->suspended = true;
-	c->deadline_s = web_now_s() + WEB_DEFERRED_MAX_S;
-	if (req->wc)
-		req->wc->deadline_s = 0;
-	MHD_suspend_connection(conn);
-	return MHD_YES;
-}
-
-/* A suspended call was resumed: its reply came, its session went, or it waited too long. */
-static enum MHD_Result resumed_api(struct web *w, struct MHD_Connection *conn,
-				   struct web_req *req)
-{
-	struct web_call *c = req->call;
-	if (c->reply)
-		return answer_call(w, conn, c, req->created ? c->s : NULL);
-	if (!c->s)
-		return web_answer_text(w, conn, 503, "the session was closed\n", true);
-	return web_answer_text(w, conn, 504, "the chair did not answer in time\n", true);
-}
-
-static enum MHD_Result first_call(struct web *w, struct MHD_Connection *conn, const char *url,
-				  const char *method, struct web_req *req)
-{
-	if (!strcmp(url, "/api"))
-		req->route = ROUTE_API;
-	else if (!strcmp(url, "/api/events"))
-		req->route = ROUTE_EVENTS;
-	else if (!strncmp(url, "/api/", 5))
-		req->route = ROUTE_REFUSED;
-	else
-		req->route = ROUTE_STATIC;
-	bool api = req->route != ROUTE_STATIC;
-	unsigned refused = check_origin(w, conn, api);
-	if (refused == 421)
-		return web_answer_text(w, conn, 421, "not this panel's host name\n", api);
-	if (refused)
-		return web_answer_text(w, conn, refused, "cross-site request refused\n", api);
-	if (req->raw_bad)
-		return web_answer_text(w, conn, 400, "bad path\n", api);
-	switch (req->route) {
-	case ROUTE_API:
-		if (strcmp(method, MHD_HTTP_METHOD_POST))
-			return answer_405(w, conn, "POST", true);
-		if (!json_content_type(conn))
-			return web_answer_text(w, conn, 415, "Content-Type application/json expected\n",
-					       true);
-		if (body_too_long(conn))
-			return web_answer_text(w, conn, 413, "request body over 64 KiB\n", true);
-		return MHD_YES; /* the body comes next */
-	case ROUTE_EVENTS:
-		if (strcmp(method, MHD_HTTP_METHOD_GET))
-			return answer_405(w, conn, "GET", true);
-		return MHD_YES; /* answered once the request is whole: then it may stay open */
-	case ROUTE_STATIC:
-		if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
-			return answer_405(w, conn, "GET, HEAD", false);
-		return MHD_YES;
-	default:
-		return web_answer_text(w, conn, 404, "not found\n", true);
-	}
-}
-
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-				  const char *method, const char *version,
-				  const char *upload_data, size_t *upload_data_size,
-				  void **req_cls)
-{
-	struct web *w = cls;
-	struct web_req *req = *req_cls;
-	if (!req)
-		return MHD_NO;
-	if (!req->seen) {
-		req->seen = true;
-		return first_call(w, conn, url, method, req);
-	}
-	/* An answer queued at the first call closes the connection (libmicrohttpd cannot know
-	 * the body was read): only refusals are answered that early. */
-	if (req->route != ROUTE_API) {
-		if (*upload_data_size) { /* a body on a GET: read and dropped */
-			*upload_data_size = 0;
-			return MHD_YES;
-		}
-		if (req->route == ROUTE_EVENTS)
-			return open_events(w, conn, req);
-		return web_static(w, conn, url, web_session_find(w, conn));
-	}
-	if (req->call)
-		return resumed_api(w, conn, req);
-	if (*upload_data_size) {
-		size_t n = *upload_data_size;
-		*upload_data_size = 0;
-		if (req->body_too_big || req->body_len + n > WEB_BODY_MAX) {
-			req->body_too_big = true; /* read and dropped: the answer says why */
-			return MHD_YES;
-		}
-		char *more = realloc(req->body, req->body_len + n + 1);
-		if (!more)
-			return MHD_NO;
-		req->body = more;
-		memcpy(req->body + req->body_len, upload_data, n);
-		req->body_len += n;
-		req->body[req->body_len] = '\0';
-		return MHD_YES;
-	}
-	return submit_api(w, conn, req);
-}
-
-/* The raw request URI, before libmicrohttpd decodes it: a path that had to encode a NUL, a
- * '%' (double encoding), a '/' or a '\' is refused whatever it decodes to. */
-static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
-{
-	struct web *w = cls;
-	struct web_req *req = calloc(1, sizeof(*req));
-	if (!req)
-		return NULL;
-	const union MHD_ConnectionInfo *ci =
-		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-	req->wc = ci ? ci->socket_context : NULL;
-	if (req->wc) /* a request line came: the whole request has timeout_s from now */
-		req->wc->deadline_s = web_now_s() + w->cfg.timeout_s;
-	size_t path_len = strcspn(uri, "?");
-	for (size_t i = 0; i < path_len; i++) {
-		if (uri[i] == '\\')
-			req->raw_bad = true;
-		if (uri[i] != '%' || i + 2 >= path_len)
-			continue;
-		char hex[3] = {uri[i + 1], uri[i + 2], '\0'};
-		if (!strcmp(hex, "00") || !strcasecmp(hex, "25") || !strcasecmp(hex, "2f") ||
-		    !strcasecmp(hex, "5c"))
-			req->raw_bad = true;
-	}
-	return req;
-}
-
-static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
-			 enum MHD_RequestTerminationCode toe)
-{
-	struct web *w = cls;
-	struct web_req *req = *req_cls;
-	*req_cls = NULL;
-	if (!req)
-		return;
-	if (req->call)
-		web_call_free(req->call);
-	if (req->wc) /* the next request on this connection has timeout_s from now */
-		req->wc->deadline_s = web_now_s() + w->cfg.timeout_s;
-	free(req->body);
-	free(req);
 }
 
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
@@ -481,10 +139,10 @@ static int start_mhd(struct web *w, char *err, size_t err_len)
 		flags |= MHD_USE_IPv6;
 	errno = 0;
 	w->mhd = MHD_start_daemon(
-		flags, (uint16_t)w->port, NULL, NULL, on_request, w, MHD_OPTION_SOCK_ADDR, &ss,
+		flags, (uint16_t)w->port, NULL, NULL, web_on_request, w, MHD_OPTION_SOCK_ADDR, &ss,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)w->cfg.max_connections,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)(w->cfg.timeout_s + 0.5),
-		MHD_OPTION_URI_LOG_CALLBACK, on_uri, w, MHD_OPTION_NOTIFY_COMPLETED, on_completed, w,
+		MHD_OPTION_URI_LOG_CALLBACK, web_on_uri, w, MHD_OPTION_NOTIFY_COMPLETED, web_on_completed, w,
 		MHD_OPTION_NOTIFY_CONNECTION, on_connection, w, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 		(size_t)(32 * 1024), MHD_OPTION_END);
 	if (!w->mhd) {

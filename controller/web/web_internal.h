@@ -1,5 +1,6 @@
-/* The web server's own: what web.c (HTTP, routes, checks), web_session.c (browser sessions,
- * the panel connections behind them, event streams) and web_static.c (page files) share. */
+/* The web server's own: what web.c (the daemon, its connections), web_request.c (routes,
+ * checks, answers), web_session.c (browser sessions, the panel connections behind them,
+ * event streams) and web_static.c (page files) share. */
 #ifndef WEB_INTERNAL_H
 #define WEB_INTERNAL_H
 
@@ -129,7 +130,13 @@ void web_sessions_close_all(struct web *w);
 enum MHD_Result web_static(struct web *w, struct MHD_Connection *conn, const char *url,
 			   struct web_session *s);
 
-/* web.c */
+/* web_request.c: libmicrohttpd's callbacks, and the answers */
+enum MHD_Result web_on_request(void *cls, struct MHD_Connection *conn, const char *url,
+			       const char *method, const char *version, const char *upload_data,
+			       size_t *upload_data_size, void **req_cls);
+void *web_on_uri(void *cls, const char *uri, struct MHD_Connection *conn);
+void web_on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
+		      enum MHD_RequestTerminationCode toe);
 /* Headers every response carries; api adds Cache-Control: no-store. */
 void web_add_headers(struct MHD_Response *r, bool api);
 /* A short text answer. */
