@@ -3,8 +3,8 @@
 # chaird says where its panel is; the pages are served with their headers. Then a session
 # runs twice from the socket, each time on a fresh chaird: once alone, once while
 # tests/e2e/web_attack.py attacks the web server (technician methods as a user, wrong Host
-# and Origin, oversized, malformed and slow requests, traversal, a flood of event streams,
-# a wrong PIN). Every attack is refused, and the session's notify.motion samples, keyed by
+# and Origin, oversized, malformed and slow requests, traversal, a flood of event streams
+# and one of idle connections, a wrong PIN). Every attack is refused, and the session's notify.motion samples, keyed by
 # the chair's virtual time, are the same both times.
 # Usage: BUILD=build tests/e2e_web.sh
 set -u
@@ -16,6 +16,7 @@ PY=/usr/bin/python3
 TIMEOUT_S=2
 MAX_STREAMS=6
 PER_SESSION=2
+MAX_CONNECTIONS=32
 
 # web_config FILE: the daemon on the sim with the web on a free loopback port
 web_config() {
@@ -23,7 +24,8 @@ web_config() {
 		daemon_keys
 		printf '[web]\nlisten = 127.0.0.1:0\nroot = %s/controller/web/www\n' "$PWD"
 		printf 'timeout_s = %s\nmax_streams = %s\n' "$TIMEOUT_S" "$MAX_STREAMS"
-		printf 'max_streams_per_session = %s\nmax_connections = 32\n' "$PER_SESSION"
+		printf 'max_streams_per_session = %s\nmax_connections = %s\n' "$PER_SESSION" \
+			"$MAX_CONNECTIONS"
 		printf 'stream_grace_s = 1\n'
 	} >"$1"
 }
@@ -76,7 +78,7 @@ fi
 # --- the same session under attack ------------------------------------------------------
 if start_chaird attacked; then
 	$PY tests/e2e/web_attack.py attack "$T/panel.sock" "$PORT" docs/panel-api.md \
-		"$T/attacked.json" "$TIMEOUT_S" "$MAX_STREAMS" "$PER_SESSION" \
+		"$T/attacked.json" "$TIMEOUT_S" "$MAX_STREAMS" "$PER_SESSION" "$MAX_CONNECTIONS" \
 		>"$T/attack.out" 2>"$T/attack.err"
 	while read -r line; do
 		case $line in

@@ -4,13 +4,14 @@
         start a session (a new profile, consultation, height, the proposed plan) with no
         feedback and keep its notify.motion samples (y_mm, force_n, force_target_n) keyed by
         t_s from the first sample, virtual time in lockstep; then stop it
-    web_attack.py attack SOCKET PORT DOCS OUT.json
+    web_attack.py attack SOCKET PORT DOCS OUT.json TIMEOUT_S MAX_STREAMS PER_SESSION MAX_CONN
         the same, with every attack of the list below over HTTP meanwhile; prints one
         "PASS: ..." or "FAIL: ..." line per check
 
 The attacks: every technician method of DOCS (docs/panel-api.md) as a user; a wrong Host, a
 wrong Origin, a cross-site fetch; a body over 64 KiB, malformed JSON, a wrong type; a request
-sent a byte a second; traversal; a flood of event streams past the limits; and a wrong and a
+sent a byte a second; traversal; a flood of event streams past the limits, then of idle
+connections past the connection limit; and a wrong and a
 right technician PIN (auth.login), after which the technician pages open.
 """
 import json
@@ -359,6 +360,39 @@ def attack_flood(port, c, max_streams, per_session):
         s.close()
 
 
+def attack_connections(port, c, max_connections, timeout_s):
+    """Idle connections past max_connections: those over it closed at once, the rest after
+    timeout_s; then the panel serves again."""
+    socks = []
+    for _ in range(max_connections + 8):
+        try:
+            socks.append(socket.create_connection(("127.0.0.1", port), timeout=5))
+        except OSError:
+            pass
+    for s in socks:
+        s.setblocking(False)
+    closed = set()
+    deadline = time.monotonic() + timeout_s + 15
+    while len(closed) < len(socks) and time.monotonic() < deadline:
+        for i, s in enumerate(socks):
+            if i in closed:
+                continue
+            try:
+                if s.recv(1) == b"":
+                    closed.add(i)
+            except BlockingIOError:
+                pass
+            except OSError:
+                closed.add(i)
+        time.sleep(0.05)
+    for s in socks:
+        s.close()
+    c.check(f"{len(socks)} idle connections ({max_connections} allowed): every one closed",
+            len(closed) == len(socks), f"{len(closed)} closed")
+    status, _, _ = Http(port).request("GET", "/index.html")
+    c.check("after the connection flood the page is served", status == 200, f"HTTP {status}")
+
+
 def main():
     mode = sys.argv[1]
     if mode == "trace":
@@ -367,6 +401,7 @@ def main():
         return 0
     sock_path, port, docs, out = sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
     timeout_s, max_streams, per_session = float(sys.argv[6]), int(sys.argv[7]), int(sys.argv[8])
+    max_connections = int(sys.argv[9])
     c = Checks()
     setup = Panel(sock_path)
     setup.call("tech.set_pin", {"pin": PIN})  # the socket's root peer is a technician
@@ -381,6 +416,7 @@ def main():
         h = attack_roles(port, docs, c)
         for w in workers:
             w.join()
+        attack_connections(port, c, max_connections, timeout_s)  # alone: it takes them all
         attack_login(h, c)
 
     trace, _ = run_session(sock_path, during=attacks)
