@@ -786,6 +786,32 @@ static void test_web_stream_limit_over_all_sessions(void **state)
 	free(rs);
 }
 
+/* A new browser refused a stream does not keep a session it never got the cookie of. */
+static void test_web_refused_stream_keeps_no_session(void **state)
+{
+	struct resp *rs = calloc(4, sizeof(*rs));
+	assert_non_null(rs);
+	int fds[4];
+	for (int i = 0; i < 4; i++) { /* two browsers, two streams each: every stream taken */
+		if (i % 2 == 0)
+			new_session();
+		fds[i] = open_stream("state", &rs[i], true);
+		assert_true(read_until(fds[i], &rs[i], "retry: 1000"));
+	}
+	struct web_stats before, after;
+	web_get_stats(web, &before);
+	assert_int_equal(before.sessions, 2);
+	struct resp *r = req("GET", "/api/events?topics=state", NULL, NULL);
+	assert_int_equal(r->status, 503);
+	assert_null(header(r, "Set-Cookie"));
+	free(r);
+	web_get_stats(web, &after);
+	assert_int_equal(after.sessions, 2);
+	for (int i = 0; i < 4; i++)
+		close(fds[i]);
+	free(rs);
+}
+
 static bool closed_conn(uint64_t n_before)
 {
 	return app.n_closed > (int)n_before;
@@ -932,6 +958,7 @@ int main(void)
 		T(test_web_ids_are_restored_with_requests_in_flight),
 		T(test_web_events_carry_the_subscribed_notifications),
 		T(test_web_stream_limit_over_all_sessions),
+		T(test_web_refused_stream_keeps_no_session),
 		T(test_web_session_detached_after_grace_kept_over_a_reload),
 		T(test_web_tech_pages_for_a_technician_only),
 		T(test_web_slow_client_is_cut),

@@ -116,13 +116,6 @@ static bool body_too_long(struct MHD_Connection *conn)
 	return errno || end == cl || n > WEB_BODY_MAX;
 }
 
-static struct web_session *session_or_null(struct web *w, struct MHD_Connection *conn,
-					   bool *created)
-{
-	*created = false;
-	return web_session_get(w, conn, created);
-}
-
 /* GET /api/events?topics=state,motion: a stream of those notifications. */
 static enum MHD_Result open_events(struct web *w, struct MHD_Connection *conn,
 				   struct web_req *req)
@@ -143,12 +136,15 @@ static enum MHD_Result open_events(struct web *w, struct MHD_Connection *conn,
 	if (!topics)
 		return web_answer_text(w, conn, 400, "topics= expected\n", true);
 	bool created;
-	struct web_session *s = session_or_null(w, conn, &created);
+	struct web_session *s = web_session_get(w, conn, &created);
 	if (!s)
 		return web_answer_text(w, conn, 503, "too many sessions\n", true);
 	struct web_stream *st = web_stream_open(w, s, conn, topics);
-	if (!st)
+	if (!st) {
+		if (created) /* the browser never learns its cookie: not kept */
+			web_session_detach(w, s);
 		return web_answer_text(w, conn, 503, "too many event streams\n", true);
+	}
 	struct MHD_Response *r = MHD_create_response_from_callback(
 		MHD_SIZE_UNKNOWN, 4096, web_stream_read, st, web_stream_done);
 	if (!r) {
@@ -180,7 +176,7 @@ static enum MHD_Result submit_api(struct web *w, struct MHD_Connection *conn,
 	if (req->body_too_big)
 		return web_answer_text(w, conn, 413, "request body over 64 KiB\n", true);
 	bool created;
-	struct web_session *s = session_or_null(w, conn, &created);
+	struct web_session *s = web_session_get(w, conn, &created);
 	if (!s)
 		return web_answer_text(w, conn, 503, "too many sessions\n", true);
 	bool no_reply = false;
