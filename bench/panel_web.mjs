@@ -370,7 +370,8 @@ async function eventLag(browser, origin, rpc) {
   const t0 = monoMs();
   await visit(rpc);
   out('panel_visit_to_running_s', ((monoMs() - t0) / 1000).toFixed(1));
-  // The reference first: the same window with the plain reader alone, no browser.
+  // The reference first: the same window with the plain reader alone, the browser idle
+  // (launched, no page open).
   const reader = nodeReader(origin);
   await sleep(1000);
   reader.lags.length = 0;
@@ -410,15 +411,15 @@ async function eventLag(browser, origin, rpc) {
   out('node_sse_lag_max_ms', quantile(withPage, 1).toFixed(2));
   out('node_sse_lag_samples', withPage.length);
   out('web_event_lag_ratio_vs_node', (quantile(lags, 0.99) / quantile(withPage, 0.99)).toFixed(2));
-  out('node_sse_lag_p99_ms_no_browser', quantile(alone, 0.99).toFixed(2));
-  out('node_sse_lag_p50_ms_no_browser', quantile(alone, 0.5).toFixed(2));
+  out('node_sse_lag_p99_ms_no_page', quantile(alone, 0.99).toFixed(2));
+  out('node_sse_lag_p50_ms_no_page', quantile(alone, 0.5).toFixed(2));
   out('clock_offset_bracket_ms', Math.max(clockBefore.spread, clockAfter.spread).toFixed(4));
   out('clock_offset_drift_ms', (clockAfter.offset - clockBefore.offset).toFixed(3));
   out('page_clock_error_ms', probe.err.toFixed(3));
   out('page_clock_probe_rtt_ms', probe.rtt.toFixed(3));
   out('page_screen_during_lag', shows);
-  out('rt_overruns_no_browser', alone1 - alone0);
-  out('rt_overruns_with_browser', after - before);
+  out('rt_overruns_no_page', alone1 - alone0);
+  out('rt_overruns_with_page', after - before);
   out('rt_overruns_total', after);
   out('session_state_after_lag', (await rpc('session.status')).state);
 }
