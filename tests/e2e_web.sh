@@ -64,6 +64,23 @@ if start_chaird base; then
 	curl -s -D "$T/api.h" -o /dev/null "http://127.0.0.1:$PORT/js/api.js"
 	check "GET /js/api.js: text/javascript" \
 		grep -qi '^content-type: text/javascript' "$T/api.h"
+	# --- what cannot be served is refused at start -------------------------------------
+	{
+		printf '[store]\npath = %s/other.db\n[panel]\nsocket = %s/other.sock\n' "$T" "$T"
+		printf '[session]\nrules = %s/controller/data/consultation.rules\n' "$PWD"
+		printf 'advice = %s/controller/data/care-advice.rules\n' "$PWD"
+		printf '[web]\nroot = %s/controller/web/www\nlisten = 127.0.0.1:%s\n' "$PWD" "$PORT"
+	} >"$T/busy.ini"
+	"$BUILD/chaird" --config "$T/busy.ini" --lockstep --duration-s 1 >"$T/busy.out" 2>&1
+	rc=$?
+	check "its port taken: chaird exits 2 naming [web] listen" \
+		bash -c "[ $rc -eq 2 ] && grep -q '\[web\] listen 127.0.0.1:$PORT: cannot listen' '$T/busy.out'"
+	sed "s|^root = .*|root = $T/no-such-folder|; s|^listen = .*|listen = 127.0.0.1:0|" \
+		"$T/busy.ini" >"$T/noroot.ini"
+	"$BUILD/chaird" --config "$T/noroot.ini" --lockstep --duration-s 1 >"$T/noroot.out" 2>&1
+	rc=$?
+	check "no page folder: chaird exits 2 naming [web] root" \
+		bash -c "[ $rc -eq 2 ] && grep -q '\[web\] root .*no-such-folder: No such file' '$T/noroot.out'"
 	# --- the session alone ------------------------------------------------------------
 	if $PY tests/e2e/web_attack.py trace "$T/panel.sock" "$T/alone.json" 2>"$T/alone.err"; then
 		pass "a session alone: its motion trace"
