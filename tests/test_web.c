@@ -817,7 +817,7 @@ static bool closed_conn(uint64_t n_before)
 	return app.n_closed > (int)n_before;
 }
 
-static void test_web_session_detached_after_grace_kept_over_a_reload(void **state)
+static void test_web_session_detached_after_grace_kept_over_a_reload_or_calls(void **state)
 {
 	new_session();
 	struct resp *r = calloc(1, sizeof(*r));
@@ -838,13 +838,34 @@ static void test_web_session_detached_after_grace_kept_over_a_reload(void **stat
 	while (!closed_conn(0) && now_s() < until)
 		pump();
 	assert_int_equal(app.n_closed, 1);
-	/* Its cookie now is a new session's. */
+	/* Its cookie now is a new session's. A page that calls on after its last stream went
+	 * (a technician's page without one) keeps its session past the grace. */
 	struct resp *again = api("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"echo\","
 				 "\"params\":{\"text\":\"x\"}}",
 				 true);
 	assert_int_equal(again->status, 200);
 	assert_non_null(header(again, "Set-Cookie"));
+	take_cookie(again);
 	free(again);
+	fd = open_stream("state", r, true);
+	assert_true(read_until(fd, r, "retry: 1000"));
+	close(fd);
+	until = now_s() + WAIT_S; /* the stream is seen gone: its grace starts */
+	struct web_stats st;
+	do {
+		pump();
+		web_get_stats(web, &st);
+	} while (st.streams > 0 && now_s() < until);
+	assert_int_equal(st.streams, 0);
+	again = api("{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"echo\",\"params\":{\"text\":\"y\"}}",
+		    true);
+	assert_int_equal(again->status, 200);
+	assert_null(header(again, "Set-Cookie"));
+	free(again);
+	until = now_s() + 2.2;
+	while (now_s() < until)
+		pump();
+	assert_int_equal(app.n_closed, 1); /* only the first */
 	free(r);
 }
 
@@ -959,7 +980,7 @@ int main(void)
 		T(test_web_events_carry_the_subscribed_notifications),
 		T(test_web_stream_limit_over_all_sessions),
 		T(test_web_refused_stream_keeps_no_session),
-		T(test_web_session_detached_after_grace_kept_over_a_reload),
+		T(test_web_session_detached_after_grace_kept_over_a_reload_or_calls),
 		T(test_web_tech_pages_for_a_technician_only),
 		T(test_web_slow_client_is_cut),
 		T(test_web_close_with_a_request_waiting_and_a_stream_open),

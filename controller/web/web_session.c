@@ -3,7 +3,8 @@
  * may wait at once, a deferred one among them) and the browser's id is put back in the
  * reply; its notifications go to its event streams, each bounded. A session is closed
  * (panel_detach) when unused for session_idle_s, or stream_grace_s after its last stream
- * went: a reload reconnects well within that and the chair notices nothing. */
+ * went when it made no call since: a reload reconnects well within that and the chair
+ * notices nothing, and a page that calls without a stream keeps it. */
 #include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -439,7 +440,10 @@ void web_sessions_sweep(struct web *w, double now_s)
 			}
 		if (s->streams > 0 || s->calls)
 			continue;
+		/* A screen that went makes no call after its stream; a browser that calls on
+		 * (a technician's page without a stream) is left to the idle time. */
 		bool grace_over = s->streamless_since_s > 0 &&
+				  s->last_used_s <= s->streamless_since_s &&
 				  now_s - s->streamless_since_s >= w->cfg.stream_grace_s;
 		if (grace_over || now_s - s->last_used_s >= w->cfg.session_idle_s)
 			web_session_detach(w, s);
