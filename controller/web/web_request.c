@@ -279,7 +279,10 @@ enum MHD_Result web_on_request(void *cls, struct MHD_Connection *conn, const cha
 		}
 		if (req->route == ROUTE_EVENTS)
 			return open_events(w, conn, req);
-		return web_static(w, conn, url, web_session_find(w, conn));
+		struct web_session *s = web_session_find(w, conn);
+		if (s) /* a page loaded shows the browser is still there */
+			s->last_used_s = web_now_s();
+		return web_static(w, conn, url, s);
 	}
 	if (req->call)
 		return resumed_api(w, conn, req);
