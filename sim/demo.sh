@@ -65,6 +65,10 @@ echo "chairsim: the simulated chair on Modbus TCP 127.0.0.1:$port"
 # not the chair's, so the demo tolerates 200 missed periods (a chair ships with 20), bus
 # data 250 ms old (100 ms shipped) and a drive watchdog of 100 ms (60 ms shipped; with the
 # 50 ms Z release that is the 150 ms release bound on TCP).
+# The panel at the usual 127.0.0.1:8080 when that is free, so the address is the one to
+# remember; else on any free port (chaird prints which).
+web_port=8080
+(exec 3<>/dev/tcp/127.0.0.1/8080) 2>/dev/null && web_port=0
 cat >"$tmp/chair.ini" <<INI
 [rt]
 max_late_periods = 200
@@ -86,7 +90,7 @@ path = $tmp/chair.db
 rules = controller/data/consultation.rules
 advice = controller/data/care-advice.rules
 [web]
-listen = 127.0.0.1:0
+listen = 127.0.0.1:$web_port
 root = controller/web/www
 INI
 "$build/chaird" --config "$tmp/chair.ini" >"$tmp/chaird.log" 2>&1 &
@@ -99,6 +103,12 @@ done
 grep -q "serving the panel API" "$tmp/chaird.log" || { cat "$tmp/chaird.log" >&2; die "chaird did not start"; }
 sed 's/^/  /' "$tmp/chaird.log"
 ctl info || die "chaird does not answer"
+panel_url=$(sed -n 's/^chaird: panel at \(http:[^ ]*\)$/\1/p' "$tmp/chaird.log")
+step "The control panel: open $panel_url in a browser to watch the visit live"
+echo "  (the chair's screen: the visit below appears there as it happens; /tech/ is the"
+echo "  technician's, behind the PIN of chairctl tech set-pin)"
+# A person at a terminal gets a moment to open it; a script does not wait.
+[ -t 1 ] && sleep "${DEMO_OPEN_S:-8}"
 
 step "Ana sits down: a profile"
 ctl user add ana --height 168 || die "user add failed"
