@@ -327,6 +327,28 @@ static void test_a_raised_role_lasts_while_used_falls_back_when_idle_or_dropped(
 	sink_clear(&s);
 }
 
+static void test_polls_do_not_keep_a_raise_alive_and_drop_role_lowers_it(void **state)
+{
+	struct sink s = {0};
+	uint64_t c = attach(&s);
+	submit(c, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"login\"}");
+	const char *poll = "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tech.only\"}";
+	for (int i = 0; i < 4; i++) { /* a page refreshing every 20 ms, nobody touching it */
+		pause_ms(20);
+		assert_int_equal(panel_submit_ex(panel, c, poll, strlen(poll), PANEL_SUBMIT_POLL), 0);
+	}
+	assert_int_equal(s.count, 5);
+	assert_non_null(json_object_get(s.msgs[2], "result")); /* served while the raise lasted */
+	assert_int_equal(error_code(s.msgs[4]), PANEL_E_ROLE);  /* 80 ms after the login: gone */
+	assert_int_equal(panel_conn_role(panel, c), PANEL_ROLE_USER);
+	submit(c, "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"login\"}");
+	assert_int_equal(panel_conn_role(panel, c), PANEL_ROLE_TECHNICIAN);
+	panel_conn_drop_role(panel, c);
+	assert_int_equal(panel_conn_role(panel, c), PANEL_ROLE_USER);
+	panel_conn_drop_role(panel, 999); /* unknown: nothing */
+	sink_clear(&s);
+}
+
 static void test_a_technician_attached_stays_one_through_logout(void **state)
 {
 	struct sink s = {0};
@@ -349,6 +371,7 @@ int main(void)
 		T(test_a_deferred_reply_comes_later_and_detach_drops_it),
 		T(test_attach_past_max_clients_is_refused),
 		T(test_a_raised_role_lasts_while_used_falls_back_when_idle_or_dropped),
+		T(test_polls_do_not_keep_a_raise_alive_and_drop_role_lowers_it),
 		T(test_a_technician_attached_stays_one_through_logout),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -246,7 +246,8 @@ static void dispatch(struct panel *p, struct client *c, struct panel_request *re
 	}
 	int64_t now = panel_now_ms(p);
 	c->role = panel_conn_role_now(c, now);
-	c->last_call_ms = now; /* any call keeps a raise alive, a refused one too */
+	if (!c->polling) /* a person's call keeps a raise alive (a refused one too), a poll not */
+		c->last_call_ms = now;
 	if (m->role == PANEL_ROLE_TECHNICIAN && c->role != PANEL_ROLE_TECHNICIAN) {
 		panel_error_set(&err, PANEL_E_ROLE,
 				json_pack("{s:s,s:s}", "role", panel_role_name(c->role), "required",

@@ -38,6 +38,12 @@ int panel_attach(struct panel *p, enum panel_role role, panel_sink_fn sink, void
 
 int panel_submit(struct panel *p, uint64_t conn_id, const char *json, size_t len)
 {
+	return panel_submit_ex(p, conn_id, json, len, 0);
+}
+
+int panel_submit_ex(struct panel *p, uint64_t conn_id, const char *json, size_t len,
+		    unsigned flags)
+{
 	struct client *c = panel_conn_find(p, conn_id);
 	if (!c || !c->sink)
 		return -ENOENT;
@@ -53,8 +59,22 @@ int panel_submit(struct panel *p, uint64_t conn_id, const char *json, size_t len
 		panel_conn_send(p, c, panel_msg_error(NULL, &err));
 		return -E2BIG;
 	}
+	c->polling = (flags & PANEL_SUBMIT_POLL) != 0;
+	uint64_t id = c->conn_id;
+	int slot = (int)(c - p->clients);
 	panel_conn_serve_text(p, c, json, len);
+	if ((c = panel_conn_at(p, slot, id)))
+		c->polling = false;
 	return 0;
+}
+
+void panel_conn_drop_role(struct panel *p, uint64_t conn_id)
+{
+	struct client *c = panel_conn_find(p, conn_id);
+	if (c && c->raised) {
+		c->raised = false;
+		c->role = c->base_role;
+	}
 }
 
 enum panel_role panel_conn_role(struct panel *p, uint64_t conn_id)

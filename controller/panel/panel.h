@@ -199,6 +199,15 @@ int panel_attach(struct panel *p, enum panel_role role, panel_sink_fn sink, void
  * -ENOENT when conn_id is not attached, -E2BIG for a text too long (refused with -32600 to
  * the sink, as on the socket). */
 int panel_submit(struct panel *p, uint64_t conn_id, const char *json, size_t len);
+/* panel_submit with flags: PANEL_SUBMIT_POLL, a call the front end makes by itself (a page
+ * refreshing its view): served the same, but it does not count as the connection's use,
+ * so a raised role left on a refreshing page still falls back after its idle time. */
+#define PANEL_SUBMIT_POLL 1u
+int panel_submit_ex(struct panel *p, uint64_t conn_id, const char *json, size_t len,
+		    unsigned flags);
+/* Back to the role the connection had before any raise, from outside a call (the web
+ * server, when a raised browser leaves the technician's pages). Unknown: no-op. */
+void panel_conn_drop_role(struct panel *p, uint64_t conn_id);
 /* The connection's role now (an idle raise counted as gone); PANEL_ROLE_ANY when unknown. */
 enum panel_role panel_conn_role(struct panel *p, uint64_t conn_id);
 /* Its topics: bit (1u << enum panel_topic); 0 when unknown. */

@@ -47,6 +47,7 @@ struct client {
 	enum panel_role base_role; /* the role before the raise */
 	int64_t raise_idle_ms;
 	int64_t last_call_ms;
+	bool polling;      /* the call being served is a front end's own refresh */
 	char *in;
 	size_t in_len, in_cap;
 	struct out_msg **q; /* a ring: q_count messages from q_head, the first from q_off */

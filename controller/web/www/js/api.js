@@ -21,7 +21,9 @@ let nextId = 1;
 
 // Call method with params; resolves with its result, rejects with an RpcError. A call
 // that waits for the chair (scan.start) may pass { timeoutMs }: past it the request is
-// abandoned and the call rejects with E.NETWORK, data.reason "timeout".
+// abandoned and the call rejects with E.NETWORK, data.reason "timeout". A call the page
+// makes by itself on a timer passes { poll: true }: it does not count as a person using
+// the page, so a technician login left open on a refreshing page still ends when idle.
 export async function call(method, params, opts = {}) {
   const req = { jsonrpc: '2.0', id: nextId++, method };
   if (params !== undefined) req.params = params;
@@ -31,7 +33,9 @@ export async function call(method, params, opts = {}) {
   try {
     res = await fetch('/api', {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
+      headers: opts.poll
+        ? { 'Content-Type': 'application/json', 'X-Chair-Poll': '1' }
+        : { 'Content-Type': 'application/json' },
       credentials: 'same-origin',
       cache: 'no-store',
       body: JSON.stringify(req),
