@@ -590,6 +590,59 @@ static void test_see_professional_is_an_answer_and_refuses_the_start(void **stat
 	api_close(a);
 }
 
+/* session.stop during the body scan: the roller pressing on the back lets go (on the
+ * simulator's truth), the scan's own caller hears it was stopped, and a scan may start again. */
+static void test_stop_during_the_scan_lets_go_and_answers_the_scan(void **state)
+{
+	(void)state;
+	struct api *a = api_open(27);
+	json_decref(ok_call(a->user, "users.create", json_pack("{s:s, s:i}", "name", "cy", "height_cm", 172)));
+	json_decref(ok_call(a->user, "consult.submit", consult_params("cy")));
+	for (int i = 0; i < 20000 && a->r.last.state != ST_IDLE; i++) /* a power-up homing first */
+		pump(a);
+	const char *line = "{\"jsonrpc\":\"2.0\",\"id\":77,\"method\":\"scan.start\",\"params\":{\"user\":\"cy\"}}\n";
+	assert_int_equal(panel_client_send_raw(a->user, line, strlen(line), CALL_MS), 0);
+	struct sim *sim = hal_sim_get(&a->hs);
+	int pumps;
+	for (pumps = 0; pumps < 20000 && !(a->r.last.state == ST_SCANNING && sim->contact_force_n > 2.0); pumps++)
+		pump(a);
+	if (!(sim->contact_force_n > 2.0)) {
+		json_t *got = NULL;
+		panel_client_read_message(a->user, &got, 0);
+		fail_msg("after %d pumps: state %d, true force %.2f N: %s", pumps, a->r.last.state,
+			 sim->contact_force_n, got ? json_dumps(got, 0) : "-");
+	}
+	json_t *r = ok_call(a->tech, "session.stop", NULL);
+	assert_string_equal(str(r, "stopped"), "scan");
+	json_decref(r);
+	json_t *m = NULL;
+	for (int i = 0; i < 100 && !m; i++) {
+		pump(a);
+		if (panel_client_read_message(a->user, &m, 0) != 0)
+			m = NULL;
+	}
+	assert_non_null(m);
+	assert_int_equal(json_integer_value(json_object_get(m, "id")), 77);
+	json_t *e = json_object_get(m, "error");
+	assert_int_equal(json_integer_value(json_object_get(e, "code")), PANEL_E_REFUSED);
+	assert_string_equal(str(json_object_get(e, "data"), "status"), "stopped");
+	json_decref(m);
+	int ms_to_let_go = -1;
+	for (int i = 0; i < 2000 && ms_to_let_go < 0; i++) {
+		pump(a);
+		if (sim->contact_force_n < 0.5)
+			ms_to_let_go = (i + 1) * TICKS_PER_PUMP;
+	}
+	assert_true(ms_to_let_go >= 0 && ms_to_let_go <= 1000);
+	json_decref(err_call(a->user, "session.stop", NULL, PANEL_E_STATE)); /* nothing to stop */
+	for (int i = 0; i < 2000 && a->r.last.state != ST_IDLE; i++)
+		pump(a);
+	r = ok_call(a->user, "scan.start", json_pack("{s:s}", "user", "cy"));
+	assert_string_equal(str(r, "status"), "ok");
+	json_decref(r);
+	api_close(a);
+}
+
 static void test_jog_refused_while_not_idle_and_outside_limits(void **state)
 {
 	struct api *a = api_open(24);
@@ -1104,6 +1157,7 @@ int main(void)
 		cmocka_unit_test(test_every_method_answers_its_happy_path),
 		cmocka_unit_test(test_every_error_code_and_nothing_changes),
 		cmocka_unit_test(test_see_professional_is_an_answer_and_refuses_the_start),
+		cmocka_unit_test(test_stop_during_the_scan_lets_go_and_answers_the_scan),
 		cmocka_unit_test(test_jog_refused_while_not_idle_and_outside_limits),
 		cmocka_unit_test(test_session_of_an_installed_program_and_feedback_within_its_range),
 		cmocka_unit_test(test_io_read_gives_every_line_drive_register_and_bus_counter),

@@ -128,10 +128,13 @@ static void scan_failed(struct session *s, const char *status, const char *reaso
 	session_set_state(s, s->have_body ? SESSION_SCANNED
 			     : s->have_limits ? SESSION_CONSULTED : SESSION_IDLE);
 	struct panel_error err = {0};
-	panel_error_set(&err, PANEL_E_REFUSED,
-			json_pack("{s:s, s:s, s:s, s:[ss]}", "rule", "scan", "status", status,
-				  "reason", reason, "offer", "scan.start", "scan.manual"),
-			"the scan found no body to work on: %s", reason);
+	json_t *data = json_pack("{s:s, s:s, s:s, s:[ss]}", "rule", "scan", "status", status,
+				 "reason", reason, "offer", "scan.start", "scan.manual");
+	if (!strcmp(status, "stopped"))
+		panel_error_set(&err, PANEL_E_REFUSED, data, "the scan was stopped: %s", reason);
+	else
+		panel_error_set(&err, PANEL_E_REFUSED, data, "the scan found no body to work on: %s",
+				reason);
 	scan_answer(s, NULL, &err);
 }
 
@@ -247,6 +250,18 @@ void session_scan_on_telem(struct session *s, const struct telem *t)
 	}
 	if (step == SCAN_DONE)
 		scan_finished(s);
+}
+
+int session_scan_stop(struct session *s, json_t **result, struct panel_error *err)
+{
+	if (!s->scan)
+		return session_refuse_state(s, err, "no scan is under way");
+	/* The safe lane takes a stop whatever else is queued: the roller lets go now. */
+	struct ctl_cmd stop = {.kind = CMD_STOP};
+	runner_send(s->r, &stop);
+	scan_failed(s, "stopped", "stopped by the person in the chair");
+	*result = json_pack("{s:s, s:s}", "action", "stop", "stopped", "scan");
+	return 0;
 }
 
 void session_scan_abort(struct session *s)
