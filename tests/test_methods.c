@@ -153,7 +153,7 @@ static struct api *api_open(uint64_t seed)
 	session_init(&a->s, &a->r, &a->cfg, a->st, a->rules, a->advice);
 	a->s.wall_s = test_wall_s;
 	a->m = (struct methods_ctx){.session = &a->s, .st = a->st, .r = &a->r, .cfg = &a->cfg,
-				    .backend = "sim"};
+				    .backend = "sim", .clock_s = test_wall_s};
 	session_set_notify(&a->s, methods_notify, &a->m);
 	struct panel_config pc = {.socket_path = a->sock, .peer_role = role_of_peer,
 				  .peer_role_arg = a};

@@ -18,8 +18,8 @@
 #define METHODS_PIN_WAIT_S 30.0  /* then this long before the next try */
 #define METHODS_PIN_SLOTS 16
 #define METHODS_PIN_GLOBAL_TRIES 5 /* wrong PINs over all profiles per METHODS_PIN_WAIT_S */
-#define METHODS_OWNER_GRACE_S 30.0
-#define METHODS_AUTH_IDLE_S 600.0 /* a technician login lasts while used, 10 idle minutes */ /* a session whose panel went: paused, stopped after this */
+#define METHODS_OWNER_GRACE_S 30.0 /* a session whose panel went: paused, stopped after this */
+#define METHODS_AUTH_IDLE_S 600.0  /* a technician login lasts while used, 10 idle minutes */
 
 /* A reply that waits for the chair: a fault acknowledge until its window closes. */
 struct methods_pending {
@@ -49,9 +49,10 @@ struct methods_ctx {
 	bool owner_gone;
 	bool owner_paused;         /* the pause for its going was sent */
 	double owner_gone_s;       /* wall seconds */
-	/* Wrong technician PINs in a row, and no try before auth_until_s (wall seconds). */
+	/* Wrong technician PINs in a row, and no try before auth_until_s (monotonic seconds). */
 	int auth_failures;
 	double auth_until_s;
+	double (*clock_s)(void); /* the monotonic clock of those waits; NULL: CLOCK_MONOTONIC */
 };
 
 /* The whole table, ending with PANEL_METHODS_END. */

@@ -13,15 +13,29 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #define AUTH_SETTING "technician_pin"
-#define AUTH_WAIT_MAX_S 300.0
+/* Short enough that anyone who can reach the API cannot lock the technician out for long by
+ * a wrong PIN now and then; chairctl tech set-pin (root) clears the wait at once. */
+#define AUTH_WAIT_MAX_S 60.0
 #define AUTH_PIN_MIN_BYTES 4
 /* Argon2id at 3 passes over 16 MiB: about 15 ms on a desktop core, a fraction of a second
  * on a chair's, paid once per try in the main thread (the rt thread does not wait for it);
  * the backoff keeps tries rare. */
 #define AUTH_OPSLIMIT 3ULL
 #define AUTH_MEMLIMIT (16u * 1024u * 1024u)
+
+/* The waits run on the monotonic clock: a step of the wall clock (NTP on a board without a
+ * clock of its own) neither stretches nor skips them. */
+static double auth_now_s(const struct methods_ctx *m)
+{
+	if (m->clock_s)
+		return m->clock_s();
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
 
 static int auth_wait(struct panel_error *err, double wait_s, const char *message)
 {
@@ -32,7 +46,8 @@ static int auth_wait(struct panel_error *err, double wait_s, const char *message
 }
 
 /* A wrong PIN: the next try waits longer, and it is logged where a technician looks. */
-static void auth_failed(struct methods_ctx *m, const struct panel_call *call, double now_s)
+static void auth_failed(struct methods_ctx *m, const struct panel_call *call, double now_s,
+			double wall_s)
 {
 	m->auth_failures++;
 	double wait_s = pow(2.0, m->auth_failures - 1);
@@ -41,14 +56,14 @@ static void auth_failed(struct methods_ctx *m, const struct panel_call *call, do
 	snprintf(text, sizeof(text), "wrong technician PIN (%d in a row)", m->auth_failures);
 	fprintf(stderr, "chaird: %s on connection %llu\n", text,
 		(unsigned long long)call->conn_id);
-	store_fault_add(m->st, now_s, "login_refused", "panel", text, NULL);
+	store_fault_add(m->st, wall_s, "login_refused", "panel", text, NULL);
 }
 
 int methods_auth_login(void *app, struct panel_call *call, json_t *params, json_t **result,
 		       struct panel_error *err)
 {
 	struct methods_ctx *m = app;
-	double now_s = m->session->wall_s();
+	double now_s = auth_now_s(m);
 	if (now_s < m->auth_until_s)
 		return auth_wait(err, m->auth_until_s - now_s,
 				 "too many wrong PINs: wait before the next try");
@@ -65,7 +80,7 @@ int methods_auth_login(void *app, struct panel_call *call, json_t *params, json_
 	}
 	const char *pin = json_string_value(json_object_get(params, "pin"));
 	if (crypto_pwhash_str_verify(hash, pin, strlen(pin)) != 0) {
-		auth_failed(m, call, now_s);
+		auth_failed(m, call, now_s, m->session->wall_s());
 		return auth_wait(err, m->auth_until_s - now_s, "wrong technician PIN");
 	}
 	m->auth_failures = 0;
