@@ -57,7 +57,7 @@ build/.deps-ok:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null \
 		|| { echo "could not install:$$missing" >&2; exit 1; }; fi
 	@command -v npm >/dev/null 2>&1 || { echo "installing: nodejs npm"; \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; } \
 		|| { echo "could not install: nodejs npm" >&2; exit 1; }; }
 	@mkdir -p build && touch $@
 

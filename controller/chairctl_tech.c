@@ -6,13 +6,49 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
+#include <unistd.h>
 
 #include "chairctl_api.h"
 
 #define PROGRAM_TEXT_MAX (60u * 1024u) /* a request is at most 64 KiB, with its JSON */
 
-/* tech set-pin [--pin PIN|-]: without --pin the PIN is the first line of standard input,
- * so it shows neither on the screen's command line nor in the process list. */
+/* One line typed at the terminal without echo (the PIN must not show on the screen). */
+static bool read_hidden(const char *prompt, char *out, size_t len)
+{
+	struct termios was, quiet;
+	if (tcgetattr(STDIN_FILENO, &was) != 0)
+		return false;
+	quiet = was;
+	quiet.c_lflag &= ~(tcflag_t)ECHO;
+	fputs(prompt, stderr);
+	tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+	bool ok = fgets(out, (int)len, stdin) != NULL;
+	tcsetattr(STDIN_FILENO, TCSAFLUSH, &was);
+	fputs("\n", stderr);
+	if (ok)
+		out[strcspn(out, "\r\n")] = '\0';
+	return ok;
+}
+
+/* The new PIN from a person at the terminal: typed twice, unseen. NULL after a message. */
+static const char *pin_from_tty(void)
+{
+	static char first[128];
+	char again[128];
+	if (!read_hidden("new technician PIN: ", first, sizeof(first)) ||
+	    !read_hidden("the same again: ", again, sizeof(again)))
+		return NULL;
+	if (strcmp(first, again) != 0) {
+		fprintf(stderr, "chairctl: the two PINs differ; nothing was changed\n");
+		return NULL;
+	}
+	return first;
+}
+
+/* tech set-pin [--pin PIN|-]: without --pin the PIN is typed twice at the terminal without
+ * echo, or is the first line of standard input when that is not a terminal, so it shows
+ * neither on the screen nor in the process list. */
 int chairctl_cmd_tech(struct chairctl *c, int argc, char **argv)
 {
 	if (argc < 2 || strcmp(argv[1], "set-pin") != 0) {
@@ -23,9 +59,15 @@ int chairctl_cmd_tech(struct chairctl *c, int argc, char **argv)
 	if (argc == 4 && !strcmp(argv[2], "--pin"))
 		pin = chairctl_pin(argv[3]);
 	else if (argc == 2)
-		pin = chairctl_pin("-");
+		pin = isatty(STDIN_FILENO) ? pin_from_tty() : chairctl_pin("-");
 	else {
 		fprintf(stderr, "chairctl: tech set-pin [--pin PIN|-]\n");
+		return CHAIRCTL_USAGE;
+	}
+	if (!pin)
+		return CHAIRCTL_USAGE;
+	if (!pin[0]) {
+		fprintf(stderr, "chairctl: an empty PIN; nothing was changed\n");
 		return CHAIRCTL_USAGE;
 	}
 	int rc = chairctl_call(c, "tech.set_pin", json_pack("{s:s}", "pin", pin), NULL,

@@ -1061,7 +1061,7 @@ static void test_the_technician_pin_raises_a_user_and_wrong_pins_wait_longer(voi
 	json_decref(err_call(a->user, "tech.set_pin", json_pack("{s:s}", "pin", "2468"), PANEL_E_ROLE));
 	json_decref(err_call(a->tech, "tech.set_pin", json_pack("{s:s}", "pin", "12"), PANEL_E_PARAMS));
 	json_decref(ok_call(a->tech, "tech.set_pin", json_pack("{s:s}", "pin", "2468")));
-	char hash[STORE_SETTING_MAX];
+	char hash[STORE_SETTING_MAX_BYTES];
 	assert_int_equal(store_setting_get(a->st, "technician_pin", hash, sizeof(hash)), 0);
 	assert_null(strstr(hash, "2468"));
 	assert_int_equal(crypto_pwhash_str_verify(hash, "2468", 4), 0);

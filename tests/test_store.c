@@ -1157,7 +1157,7 @@ static void test_a_setting_reads_back_replaces_and_survives_reopening(void **sta
 {
 	struct fixture *f = *state;
 	struct store *st = open_ok(f);
-	char v[STORE_SETTING_MAX];
+	char v[STORE_SETTING_MAX_BYTES];
 	assert_int_equal(store_setting_get(st, "technician_pin", v, sizeof(v)), -ENOENT);
 	assert_int_equal(store_setting_set(st, "technician_pin", "first"), 0);
 	assert_int_equal(store_setting_set(st, "technician_pin", "$argon2id$second"), 0);
@@ -1168,7 +1168,7 @@ static void test_a_setting_reads_back_replaces_and_survives_reopening(void **sta
 	/* Bad names and values are refused and change nothing. */
 	assert_int_equal(store_setting_set(st, "Bad-Key", "x"), -EINVAL);
 	assert_int_equal(store_setting_set(st, "", "x"), -EINVAL);
-	char big[STORE_SETTING_MAX + 1];
+	char big[STORE_SETTING_MAX_BYTES + 1];
 	memset(big, 'a', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
 	assert_int_equal(store_setting_set(st, "technician_pin", big), -EINVAL);

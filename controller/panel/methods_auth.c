@@ -67,7 +67,7 @@ int methods_auth_login(void *app, struct panel_call *call, json_t *params, json_
 	if (now_s < m->auth_until_s)
 		return auth_wait(err, m->auth_until_s - now_s,
 				 "too many wrong PINs: wait before the next try");
-	char hash[STORE_SETTING_MAX];
+	char hash[STORE_SETTING_MAX_BYTES];
 	int rc = store_setting_get(m->st, AUTH_SETTING, hash, sizeof(hash));
 	if (rc == -ENOENT) {
 		panel_error_set(err, PANEL_E_STATE, json_pack("{s:s}", "state", "no_pin"),

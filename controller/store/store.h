@@ -36,7 +36,7 @@
 #define STORE_CHECKSUM_HEX 64     /* BLAKE2b-256 as hex, without the NUL */
 #define STORE_EVENT_ACTION_MAX 32 /* with the NUL */
 #define STORE_EVENT_DETAIL_MAX 160
-#define STORE_SETTING_MAX 256   /* bytes of a setting's value, with the NUL */
+#define STORE_SETTING_MAX_BYTES 256 /* a setting's value, with the NUL */
 
 struct store;
 

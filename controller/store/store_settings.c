@@ -44,9 +44,9 @@ int store_setting_set(struct store *st, const char *key, const char *value)
 	int err = key_ok(st, key);
 	if (err)
 		return err;
-	if (!value || strlen(value) >= STORE_SETTING_MAX)
+	if (!value || strlen(value) >= STORE_SETTING_MAX_BYTES)
 		return store_fail(st, -EINVAL, "setting %s: a value of under %d bytes", key,
-				  STORE_SETTING_MAX);
+				  STORE_SETTING_MAX_BYTES);
 	sqlite3_stmt *s = store_stmt(st, SQL_SETTING_SET);
 	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, value, -1, SQLITE_STATIC);
