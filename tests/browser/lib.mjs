@@ -275,6 +275,15 @@ export async function shot(page, name) {
   return file;
 }
 
+// The window as it is (not the whole page) as $BUILD/browser-shots/NAME.png: what a
+// person sees, with the fixed dock where it sits.
+export async function shotView(page, name) {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  const file = path.join(SHOTS, `${name}.png`);
+  await page.screenshot({ path: file });
+  return file;
+}
+
 let axeSource = null;
 
 // axe-core on the page as it is; returns the serious and critical violations, each as

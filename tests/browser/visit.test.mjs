@@ -1,17 +1,21 @@
 // A whole visit on the end user's panel, clicked through in headless Chromium for a new
 // profile: profile, consultation on the body outline, the "see a professional first" screen
-// for another person, scan with a nudge of the shoulder line, plan, the live session with
+// for another person, a scan stopped from the dock and one to its end with a nudge of the
+// shoulder line, plan, the live session with
 // stronger, softer, "too much", a reload in the middle and stop, the pain after and the
 // summary with its trend. What the page shows is checked against what chaird reports on its
-// socket at the same moment; axe-core on every screen; a screenshot of every screen.
+// socket at the same moment; axe-core on every screen; a screenshot of every screen, at the
+// chair's screen size (1280x800) and upright (800x1280), with nothing left under the dock.
 
-import { startChaird, Rpc, launchBrowser, newPage, shot, axe, check, run, waitFor, freePort } from './lib.mjs';
+import { startChaird, Rpc, launchBrowser, newPage, shot, shotView, axe, check, run, waitFor, freePort } from './lib.mjs';
 
 // How far the page and the socket may be apart: both get the same 20 Hz samples, the page
 // over the web's event stream, so between the two reads at most a few samples pass.
 const SAME_MOMENT_S = 0.5;   // chair's clock between the page's sample and the socket's latest
 const ROLLER_MM_S = 80;      // the carriage's top speed (CHAIR.md)
 const REMAINING_S = 2.5;     // notify.session comes at 1 Hz
+const PRESSING_N = 1;        // a force the roller truly presses with (warm-up starts at 0 N)
+const SIZES = [{ width: 1280, height: 800 }, { width: 800, height: 1280 }];
 
 let chaird;
 let rpc;
@@ -34,8 +38,38 @@ const smallTargets = () => page.evaluate(() => {
   return small;
 });
 
+// What of the shown screen is under the dock (fixed to the bottom of the window) as the
+// screen opens, not scrolled: a screen with the dock must fit above it whole, so that the
+// person in the chair sees all of it with the one touch at hand.
+const underDock = () => page.evaluate(() => {
+  const dock = document.getElementById('dock');
+  if (dock.hidden) return [];
+  window.scrollTo(0, 0);
+  const top = dock.getBoundingClientRect().top;
+  const sec = document.querySelector('section[data-screen]:not([hidden])');
+  const under = [];
+  for (const el of sec.querySelectorAll('*')) {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 && r.height === 0) continue;
+    if (r.bottom > top + 0.5) under.push(`${el.id || el.tagName.toLowerCase()}: ${Math.round(r.bottom)} > ${Math.round(top)}`);
+  }
+  return under;
+});
+
+// The window's screenshot at each size, and the room above the dock at each.
+async function sizes(name) {
+  for (const size of SIZES) {
+    await page.setViewportSize(size);
+    const under = await underDock();
+    check(`${name} at ${size.width}x${size.height}: nothing under the dock`, under.length === 0, under.slice(0, 5).join(', '));
+    await shotView(page, `${name}-${size.width}x${size.height}`);
+  }
+  await page.setViewportSize(SIZES[0]);
+}
+
 async function screen(name) {
   await shot(page, name);
+  await sizes(name);
   const bad = await axe(page);
   check(`axe: no serious or critical violation on the ${name} screen`, bad.length === 0, bad.join('\n'));
   const small = await smallTargets();
@@ -53,9 +87,11 @@ const liveNow = () => page.evaluate(() => {
   };
 });
 
-// The page's position, force and phase against chaird's at the same moment.
+// The page's position, force and phase against chaird's at the same moment, at a moment
+// the roller truly presses (a force of 0 N shown for one pressing would not be caught).
 async function compareLive(when) {
-  await waitFor(async () => (await liveNow()).t_s > 0, { what: 'a motion sample on the page' });
+  await waitFor(async () => (await liveNow()).force_n > PRESSING_N,
+    { timeout_ms: 20000, what: `a motion sample pressing more than ${PRESSING_N} N on the page` });
   const shown = await liveNow();
   const latest = rpc.motion[rpc.motion.length - 1];
   const same = rpc.motionAt(shown.t_s);
@@ -144,8 +180,34 @@ await run('visit', [
     check('chaird has the consultation', st.state === 'consulted' && st.user === 'tess', st);
   }],
 
-  ['the scan with its progress and a nudge', async () => {
+  ['a scan stopped from the dock', async () => {
     await screen('scan');
+    await page.click('#scan-start');
+    await waitFor(async () => Number(await page.getAttribute('#scan-progress', 'data-fraction')) > 0.05,
+      { timeout_ms: 40000, every_ms: 100, what: 'the scan under way' });
+    const stop = await page.$eval('#btn-scan-stop', (b) => [getComputedStyle(b).backgroundColor, b.offsetParent !== null, b.textContent]);
+    check('during the scan the dock shows "Stop", red', stop[1] && stop[0] === 'rgb(176, 0, 32)' && stop[2] === 'Stop', stop);
+    check('and not "too much" (no session yet)', !(await page.isVisible('#btn-too-much')));
+    check('chaird is scanning', (await rpc.call('session.status')).state === 'scanning');
+    await screen('scan-under-way');
+    await page.click('#btn-scan-stop');
+    await waitFor(() => page.isVisible('#scan-manual'), { what: 'the page after the stop' });
+    const said = await page.textContent('#scan-status');
+    check('the page says the scan was stopped', /stopped/.test(said), said);
+    const st = await rpc.call('session.status');
+    check('chaird ended the scan: the visit is back to consulted', st.state === 'consulted', st);
+    const info = await waitFor(async () => {
+      const i = await rpc.call('server.info');
+      return i.chair_state !== 'scanning' ? i : null;
+    }, { what: 'the chair to let go' });
+    check('the chair let go (no longer scanning)', info.chair_state !== 'scanning', info);
+    check('the page offers the scan again and the height instead, the dock gone',
+      (await page.isVisible('#scan-start')) && (await page.textContent('#scan-start')) === 'Start the scan again' &&
+      (await page.isVisible('#scan-height')) && !(await page.isVisible('#dock')));
+    await screen('scan-stopped');
+  }],
+
+  ['the scan again, to its end, and a nudge', async () => {
     await page.click('#scan-start');
     const mid = await waitFor(async () => {
       const f = Number(await page.getAttribute('#scan-progress', 'data-fraction'));

@@ -15,12 +15,22 @@ import * as after from './after.js';
 
 let current = 'loading';
 
-// Show one screen; the dock with "too much" only while a session is under way.
+// The red dock at the bottom, one touch away while the chair presses on the person:
+// "too much" during a session, "stop" during the body scan; none otherwise.
+function setDock(what) {
+  $('dock').hidden = !what;
+  $('btn-too-much').hidden = what !== 'session';
+  $('btn-scan-stop').hidden = what !== 'scan';
+  document.body.dataset.dock = what || '';
+}
+
+// Show one screen; the dock with "too much" while a session is under way (the scan sets
+// its own while it runs).
 function show(name) {
   if (name === current) return;
   current = name;
   for (const sec of document.querySelectorAll('section[data-screen]')) sec.hidden = sec.dataset.screen !== name;
-  $('dock').hidden = name !== 'session';
+  setDock(name === 'session' ? 'session' : null);
   document.body.dataset.showing = name;
   clearAlert();
   const h = document.querySelector(`[data-screen="${name}"] h2`);
@@ -47,10 +57,11 @@ function alertError(err, what) {
   $('alert').hidden = false;
 }
 
-// call() with the profile's PIN added where chaird asks for it.
-function rpc(method, params = {}) {
+// call() with the profile's PIN added where chaird asks for it; opts as call()'s ({ poll }
+// for a call the page makes by itself).
+function rpc(method, params = {}, opts) {
   if (visit.pin && PIN_METHODS.has(method)) params = { ...params, pin: visit.pin };
-  return call(method, params);
+  return call(method, params, opts);
 }
 
 function setUser(name) {
@@ -58,7 +69,7 @@ function setUser(name) {
   $('who').textContent = name ? `Profile: ${name}` : '';
 }
 
-const ctx = { show, rpc, alertError, clearAlert, setUser, screen: () => current };
+const ctx = { show, setDock, rpc, alertError, clearAlert, setUser, screen: () => current };
 
 // Go where the visit is. first: the page has just loaded (so the visit's earlier steps
 // are shown too); otherwise only a session's start and end move the page.
@@ -92,11 +103,13 @@ async function follow(status, first) {
   return profiles.enter(ctx);
 }
 
+// The page's own look at chaird (on each connection of the stream, and when the visit's
+// state moves): polls, not a person's use of the page.
 async function refresh(first) {
   try {
-    const info = await call('server.info', {});
+    const info = await call('server.info', {}, { poll: true });
     visit.chair = info.chair_state;
-    const status = await call('session.status', {});
+    const status = await call('session.status', {}, { poll: true });
     visit.state = status.state;
     await follow(status, first || current === 'loading');
   } catch (e) {

@@ -1,6 +1,8 @@
 // The body scan: progress from notify.scan, then the shoulder line on the outline with
 // "higher" / "lower" nudges (scan.adjust), and the height instead when a scan cannot be done
 // (scan.manual). A chair still getting ready (homing) is waited for, and the scan starts then.
+// While the roller travels the back the red dock offers "Stop" (session.stop): the scan ends,
+// the chair lets go, and the screen offers the scan again or the height instead.
 
 import { $, h, fill } from './dom.js';
 import { visit } from './state.js';
@@ -12,7 +14,8 @@ const NUDGE_MM = 10;
 let ctx;
 let fig;
 let waitingForIdle = false;
-let busy = false;
+let busy = false;      // this page's scan.start is waiting for its answer
+let scanning = false;  // the screen shows a scan under way (the dock's "Stop" with it)
 
 export function init(c) {
   ctx = c;
@@ -27,10 +30,17 @@ export function init(c) {
   });
   $('scan-manual').addEventListener('submit', manual);
   $('scan-next').addEventListener('click', () => plan.enter(ctx));
+  $('btn-scan-stop').addEventListener('click', stop);
 }
 
-// scanning: chaird says a scan is under way already (a reload during it).
-export function enter(c, { scanning } = {}) {
+function setScanning(on) {
+  scanning = on;
+  $('screen-scan').dataset.scanning = on ? 'yes' : '';
+  ctx.setDock(on ? 'scan' : null);
+}
+
+// underWay: chaird says a scan is under way already (a reload during it, or this page's own).
+export function enter(c, { scanning: underWay } = {}) {
   ctx = c || ctx;
   const fresh = ctx.screen() !== 'scan';
   if (fresh) {
@@ -40,15 +50,17 @@ export function enter(c, { scanning } = {}) {
     $('scan-adjust').hidden = true;
     $('scan-manual').hidden = true;
     $('scan-next').hidden = true;
+    $('scan-start').textContent = 'Start the scan';
     $('scan-start').hidden = false;
     fig.setShoulder(null);
     fig.setMarks({ avoided: (visit.limits && visit.limits.areas_avoided) || [] });
   }
-  if (scanning) {
+  ctx.show('scan');
+  if (underWay && !scanning) {
     $('scan-start').hidden = true;
     $('scan-status').textContent = 'Scanning…';
+    setScanning(true);
   }
-  ctx.show('scan');
 }
 
 function setProgress(fraction) {
@@ -79,6 +91,11 @@ export async function recover(c) {
 }
 
 export function onState(c, p) {
+  // A scan this page did not start (a reload during it) ended: with a body, or without.
+  if (scanning && !busy && p.session && p.session !== 'scanning') {
+    setScanning(false);
+    if (p.session !== 'scanned') offerAgain('The scan did not finish. Start it again when you are ready, or give your height.');
+  }
   if (p.session === 'scanned' && !busy && ctx.screen() === 'scan' && $('scan-adjust').hidden) recover();
   if (waitingForIdle && p.state === 'idle' && ctx.screen() === 'scan') {
     waitingForIdle = false;
@@ -90,14 +107,21 @@ async function start() {
   if (busy) return;
   busy = true;
   $('scan-start').hidden = true;
+  $('scan-manual').hidden = true;
+  setProgress(0);
   $('scan-status').textContent = 'Scanning… keep still and lean back.';
   ctx.clearAlert();
+  setScanning(true);
   try {
     const r = await ctx.rpc('scan.start', { user: visit.user });
+    setScanning(false);
     setProgress(1);
     shown(r, 'Found your shoulders.');
   } catch (e) {
-    if (e.code === E.STATE && e.data && e.data.chair && e.data.chair !== 'idle') {
+    setScanning(false);
+    if (e.code === E.RULE && e.data && e.data.status === 'stopped') {
+      offerAgain('The scan was stopped and the roller let go. Start it again when you are ready, or give your height instead.');
+    } else if (e.code === E.STATE && e.data && e.data.chair && e.data.chair !== 'idle') {
       // The chair finds its home positions after it starts: the scan follows once it is idle.
       $('scan-status').textContent = 'The chair is getting ready; the scan starts in a moment.';
       waitingForIdle = true;
@@ -117,13 +141,35 @@ async function start() {
   }
 }
 
+// After a scan that ended without a body: the scan again, or the height instead.
+function offerAgain(text) {
+  $('scan-status').textContent = text;
+  $('scan-start').textContent = 'Start the scan again';
+  $('scan-start').hidden = false;
+  $('scan-adjust').hidden = true;
+  $('scan-next').hidden = true;
+  $('scan-manual').hidden = false;
+}
+
+// The dock's "Stop": the chair ends the scan and lets go at once. The scan's own answer
+// (or, on a page that did not start it, the state) then says what happened.
+async function stop() {
+  $('scan-status').textContent = 'Stopping: the roller lets go.';
+  try {
+    await ctx.rpc('session.stop');
+  } catch (e) {
+    if (e.code !== E.STATE) ctx.alertError(e, 'Stopping the scan');
+    /* E.STATE: no scan under way any more, it ended meanwhile and its answer tells */
+  }
+}
+
 // When no state notification comes (a stream not open yet), ask now and then, for a while.
 async function pollIdle() {
   for (let i = 0; i < 60 && waitingForIdle; i++) {
     await new Promise((r) => setTimeout(r, 1000));
     if (!waitingForIdle || ctx.screen() !== 'scan') return;
     try {
-      const info = await ctx.rpc('server.info');
+      const info = await ctx.rpc('server.info', {}, { poll: true });
       if (info.chair_state === 'idle' && waitingForIdle) {
         waitingForIdle = false;
         start();
