@@ -134,6 +134,10 @@ struct web_api_config {
 	double timeout_s;                     /* a request's whole time; an idle connection's */
 	double session_idle_s;                /* a session unused this long is closed */
 	double stream_grace_s;                /* a session whose last stream closed waits this long */
+	/* The clock of the sessions' times (idle, grace, a deferred call's wait, the rate of new
+	 * sessions), in seconds; NULL: CLOCK_MONOTONIC. Not a key: a test steps its own. */
+	double (*clock_s)(void *arg);
+	void *clock_arg;
 };
 
 /* Profiles, sessions, programs and the fault log (SQLite). */

@@ -26,14 +26,11 @@
 
 #include "../controller/panel/panel.h"
 #include "../controller/web/web.h"
-
-#define RESP_MAX (128 * 1024)
-#define WAIT_S 5.0 /* the bound of every wait for a condition */
+#include "web_client.h"
 
 static char dir[64], root[96], sock_path[128];
 static struct panel *panel;
 static struct web *web;
-static int port;
 
 static struct app {
 	uint64_t handles[4];
@@ -41,13 +38,6 @@ static struct app {
 	uint64_t closed[8];
 	int n_closed;
 } app;
-
-struct resp {
-	int status;
-	char text[RESP_MAX + 1]; /* the whole answer, headers and body */
-	size_t len;
-	const char *body;
-};
 
 /* ---- the panel's side: a few methods ------------------------------------------------ */
 
@@ -85,7 +75,8 @@ static int h_poke(void *a, struct panel_call *call, json_t *params, json_t **res
 static int h_login(void *a, struct panel_call *call, json_t *params, json_t **result,
 		   struct panel_error *err)
 {
-	panel_call_raise_role(call, PANEL_ROLE_TECHNICIAN, 600);
+	panel_call_raise_role(call, PANEL_ROLE_TECHNICIAN, 300); /* below session_idle_s */
+	*result = json_pack("{s:s}", "role", "technician");
 	return 0;
 }
 
@@ -93,7 +84,7 @@ static const struct panel_method methods[] = {
 	{"echo", PANEL_ROLE_USER, echo_params, h_echo},
 	{"later", PANEL_ROLE_USER, NULL, h_later},
 	{"poke", PANEL_ROLE_USER, NULL, h_poke},
-	{"login", PANEL_ROLE_USER, NULL, h_login},
+	{"auth.login", PANEL_ROLE_USER, NULL, h_login},
 	{"tech.only", PANEL_ROLE_TECHNICIAN, NULL, h_echo},
 	PANEL_METHODS_END,
 };
@@ -160,13 +151,22 @@ static int rm_tree(const char *path)
 	return system(cmd);
 }
 
-/* ---- the loop and a plain HTTP client ---------------------------------------------- */
+/* ---- the loop and the clock ------------------------------------------------------- */
 
-static double now_s(void)
+/* The sessions' and the panel's clock: stepped by the tests, never read from the host, so
+ * no result depends on how fast it runs. */
+static int64_t clock_ms;
+
+static int64_t test_clock_ms(void *arg)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+	(void)arg;
+	return clock_ms;
+}
+
+static double test_clock_s(void *arg)
+{
+	(void)arg;
+	return (double)clock_ms / 1000.0;
 }
 
 /* One turn of the daemon's loop: the panel and the web in one poll. */
@@ -181,149 +181,19 @@ static void pump(void)
 	web_service(web, fds + n, m);
 }
 
-static int connect_web(void)
+/* Step the clock; the next turn sweeps on the new time. */
+static void step_s(double by_s)
 {
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	assert_true(fd >= 0);
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0); /* the backlog */
-	fcntl(fd, F_SETFL, O_NONBLOCK);
-	return fd;
-}
-
-static void send_all(int fd, const char *data, size_t len)
-{
-	double until = now_s() + WAIT_S;
-	while (len && now_s() < until) {
-		ssize_t n = send(fd, data, len, MSG_NOSIGNAL);
-		if (n > 0) {
-			data += n;
-			len -= (size_t)n;
-		} else if (n < 0 && errno != EAGAIN) {
-			return; /* the server closed: its answer says why */
-		} else {
-			pump();
-		}
-	}
-}
-
-/* Read into r until the peer closes (every request says Connection: close), or until the
- * text has want in it (an event stream stays open). Returns false at the bound. */
-static bool read_until(int fd, struct resp *r, const char *want)
-{
-	double until = now_s() + WAIT_S;
-	while (now_s() < until) {
-		if (want && strstr(r->text, want))
-			return true;
-		ssize_t n = recv(fd, r->text + r->len, RESP_MAX - r->len, 0);
-		if (n == 0)
-			return !want;
-		if (n > 0) {
-			r->len += (size_t)n;
-			r->text[r->len] = '\0';
-			continue;
-		}
-		if (errno != EAGAIN)
-			return !want;
-		pump();
-	}
-	return false;
-}
-
-static void parse(struct resp *r)
-{
-	r->status = 0;
-	sscanf(r->text, "HTTP/1.%*d %d", &r->status);
-	char *end = strstr(r->text, "\r\n\r\n");
-	r->body = end ? end + 4 : r->text + r->len;
-}
-
-/* The value of header name in r (the first), or NULL; copied into a static buffer. */
-static const char *header(const struct resp *r, const char *name)
-{
-	static char value[512];
-	const char *end = strstr(r->text, "\r\n\r\n");
-	for (const char *p = strstr(r->text, "\r\n"); p && (!end || p < end);
-	     p = strstr(p + 2, "\r\n")) {
-		size_t n = strlen(name);
-		if (!strncasecmp(p + 2, name, n) && p[2 + n] == ':') {
-			const char *v = p + 3 + n;
-			while (*v == ' ')
-				v++;
-			size_t len = strcspn(v, "\r");
-			if (len >= sizeof(value))
-				len = sizeof(value) - 1;
-			memcpy(value, v, len);
-			value[len] = '\0';
-			return value;
-		}
-	}
-	return NULL;
-}
-
-/* Send a whole request text and read the whole answer. */
-static struct resp *raw(const char *text, size_t len)
-{
-	struct resp *r = calloc(1, sizeof(*r));
-	assert_non_null(r);
-	int fd = connect_web();
-	send_all(fd, text, len);
-	read_until(fd, r, NULL);
-	close(fd);
-	parse(r);
-	return r;
-}
-
-static char host_hdr[64];
-
-/* method path with extra header lines (each ending \r\n) and a body (NULL: none). */
-static struct resp *req(const char *method, const char *path, const char *extra,
-			const char *body)
-{
-	size_t blen = body ? strlen(body) : 0;
-	size_t cap = blen + 2048;
-	char *text = malloc(cap);
-	assert_non_null(text);
-	int n = snprintf(text, cap, "%s %s HTTP/1.1\r\n%s%sConnection: close\r\n", method, path,
-			 strstr(extra ? extra : "", "Host:") ? "" : host_hdr, extra ? extra : "");
-	if (body)
-		n += snprintf(text + n, cap - (size_t)n, "Content-Length: %zu\r\n", blen);
-	n += snprintf(text + n, cap - (size_t)n, "\r\n");
-	if (body)
-		memcpy(text + n, body, blen);
-	struct resp *r = raw(text, (size_t)n + blen);
-	free(text);
-	return r;
-}
-
-static char cookie[128]; /* "Cookie: chair_session=...\r\n" of the last session made */
-
-static void take_cookie(const struct resp *r)
-{
-	const char *sc = header(r, "Set-Cookie");
-	assert_non_null(sc);
-	char value[100];
-	assert_int_equal(sscanf(sc, "chair_session=%99[0-9a-f]", value), 1);
-	snprintf(cookie, sizeof(cookie), "Cookie: chair_session=%s\r\n", value);
-}
-
-/* POST /api of body, as this session when with_cookie. */
-static struct resp *api(const char *body, bool with_cookie)
-{
-	char extra[256];
-	snprintf(extra, sizeof(extra), "Content-Type: application/json\r\n%s",
-		 with_cookie ? cookie : "");
-	return req("POST", "/api", extra, body);
+	clock_ms += (int64_t)(by_s * 1000.0);
+	pump();
+	pump();
 }
 
 static void new_session(void)
 {
-	struct resp *r = api("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"echo\","
-			     "\"params\":{\"text\":\"hi\"}}",
-			     false);
+	struct resp *r = req("GET", "/", NULL, NULL);
 	assert_int_equal(r->status, 200);
-	take_cookie(r);
+	assert_true(take_cookie(r));
 	free(r);
 }
 
@@ -337,7 +207,9 @@ static int setup(void **state)
 	make_root();
 	snprintf(sock_path, sizeof(sock_path), "%s/panel.sock", dir);
 	memset(&app, 0, sizeof(app));
-	struct panel_config pc = {.socket_path = sock_path, .on_close = on_close};
+	clock_ms = 1000000;
+	struct panel_config pc = {.socket_path = sock_path, .on_close = on_close,
+				  .clock_ms = test_clock_ms};
 	char err[256];
 	if (panel_open(&panel, &pc, methods, &app, err, sizeof(err))) {
 		fprintf(stderr, "panel_open: %s\n", err);
@@ -346,15 +218,17 @@ static int setup(void **state)
 	struct web_api_config wc = {.listen = "127.0.0.1:0", .server_name = "chair.local",
 				    .max_connections = 16, .max_sessions = 4, .max_streams = 4,
 				    .max_streams_per_session = 2, .timeout_s = 1,
-				    .session_idle_s = 600, .stream_grace_s = 1.0};
+				    .session_idle_s = 600, .stream_grace_s = 1.0,
+				    .clock_s = test_clock_s};
 	snprintf(wc.root, sizeof(wc.root), "%s", root);
 	if (web_open(&web, &wc, panel, err, sizeof(err))) {
 		fprintf(stderr, "web_open: %s\n", err);
 		return -1;
 	}
-	port = web_port(web);
-	snprintf(host_hdr, sizeof(host_hdr), "Host: 127.0.0.1:%d\r\n", port);
-	cookie[0] = '\0';
+	client.port = web_port(web);
+	snprintf(client.host, sizeof(client.host), "Host: 127.0.0.1:%d\r\n", client.port);
+	client.cookie[0] = '\0';
+	client.pump = pump;
 	return 0;
 }
 
@@ -385,10 +259,10 @@ static void assert_security_headers(const struct resp *r)
 
 static void test_web_port_is_real_and_url_names_it(void **state)
 {
-	assert_true(port > 0);
+	assert_true(client.port > 0);
 	char url[64], want[64];
 	web_url(web, url, sizeof(url));
-	snprintf(want, sizeof(want), "http://127.0.0.1:%d/", port);
+	snprintf(want, sizeof(want), "http://127.0.0.1:%d/", client.port);
 	assert_string_equal(url, want);
 }
 
@@ -476,19 +350,19 @@ static void test_web_refuses_every_way_out_of_the_root(void **state)
 static void test_web_host_must_be_its_own(void **state)
 {
 	char good[3][64];
-	snprintf(good[0], sizeof(good[0]), "Host: 127.0.0.1:%d\r\n", port);
-	snprintf(good[1], sizeof(good[1]), "Host: localhost:%d\r\n", port);
-	snprintf(good[2], sizeof(good[2]), "Host: chair.local:%d\r\n", port);
+	snprintf(good[0], sizeof(good[0]), "Host: 127.0.0.1:%d\r\n", client.port);
+	snprintf(good[1], sizeof(good[1]), "Host: localhost:%d\r\n", client.port);
+	snprintf(good[2], sizeof(good[2]), "Host: chair.local:%d\r\n", client.port);
 	for (int i = 0; i < 3; i++) {
 		struct resp *r = req("GET", "/", good[i], NULL);
 		assert_int_equal(r->status, 200);
 		free(r);
 	}
 	char bad[4][64];
-	snprintf(bad[0], sizeof(bad[0]), "Host: evil.example:%d\r\n", port);
-	snprintf(bad[1], sizeof(bad[1]), "Host: 127.0.0.1:%d\r\n", port + 1);
+	snprintf(bad[0], sizeof(bad[0]), "Host: evil.example:%d\r\n", client.port);
+	snprintf(bad[1], sizeof(bad[1]), "Host: 127.0.0.1:%d\r\n", client.port + 1);
 	snprintf(bad[2], sizeof(bad[2]), "Host: 127.0.0.1\r\n");
-	snprintf(bad[3], sizeof(bad[3]), "Host: chair.local.evil.example:%d\r\n", port);
+	snprintf(bad[3], sizeof(bad[3]), "Host: chair.local.evil.example:%d\r\n", client.port);
 	for (int i = 0; i < 4; i++) {
 		struct resp *r = req("GET", "/", bad[i], NULL);
 		assert_int_equal(r->status, 421);
@@ -509,7 +383,7 @@ static void test_web_origin_and_fetch_site_must_be_its_own(void **state)
 {
 	char extra[256];
 	snprintf(extra, sizeof(extra), "Content-Type: application/json\r\nOrigin: http://127.0.0.1:%d\r\n",
-		 port);
+		 client.port);
 	struct resp *r = req("POST", "/api", extra,
 			     "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"echo\",\"params\":{\"text\":\"a\"}}");
 	assert_int_equal(r->status, 200);
@@ -561,23 +435,23 @@ static void test_web_api_refuses_wrong_method_type_and_size(void **state)
 	r = req("POST", "/api", NULL, "{}");
 	assert_int_equal(r->status, 415);
 	free(r);
-	char *big = malloc(WEB_BODY_MAX + 2);
+	char *big = malloc(WEB_BODY_MAX_BYTES + 2);
 	assert_non_null(big);
-	memset(big, ' ', WEB_BODY_MAX + 1);
-	big[WEB_BODY_MAX + 1] = '\0';
+	memset(big, ' ', WEB_BODY_MAX_BYTES + 1);
+	big[WEB_BODY_MAX_BYTES + 1] = '\0';
 	r = req("POST", "/api", "Content-Type: application/json\r\n", big);
 	assert_int_equal(r->status, 413);
 	assert_security_headers(r);
 	free(r);
 	/* The same without a length (chunked): read, dropped, refused. */
-	char *text = malloc(WEB_BODY_MAX + 4096);
+	char *text = malloc(WEB_BODY_MAX_BYTES + 4096);
 	assert_non_null(text);
 	int n = snprintf(text, 4096,
 			 "POST /api HTTP/1.1\r\n%sContent-Type: application/json\r\n"
 			 "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n%zx\r\n",
-			 host_hdr, (size_t)WEB_BODY_MAX + 1);
-	memcpy(text + n, big, WEB_BODY_MAX + 1);
-	n += WEB_BODY_MAX + 1;
+			 client.host, (size_t)WEB_BODY_MAX_BYTES + 1);
+	memcpy(text + n, big, WEB_BODY_MAX_BYTES + 1);
+	n += WEB_BODY_MAX_BYTES + 1;
 	n += snprintf(text + n, 64, "\r\n0\r\n\r\n");
 	r = raw(text, (size_t)n);
 	assert_int_equal(r->status, 413);
@@ -585,12 +459,12 @@ static void test_web_api_refuses_wrong_method_type_and_size(void **state)
 	free(text);
 	free(big);
 	/* A body of exactly 64 KiB is taken (and is not JSON: the panel says so). */
-	char *full = malloc(WEB_BODY_MAX + 1);
+	char *full = malloc(WEB_BODY_MAX_BYTES + 1);
 	assert_non_null(full);
-	memset(full, ' ', WEB_BODY_MAX);
+	memset(full, ' ', WEB_BODY_MAX_BYTES);
 	full[0] = '[';
-	full[WEB_BODY_MAX - 1] = ']';
-	full[WEB_BODY_MAX] = '\0';
+	full[WEB_BODY_MAX_BYTES - 1] = ']';
+	full[WEB_BODY_MAX_BYTES] = '\0';
 	r = req("POST", "/api", "Content-Type: application/json; charset=utf-8\r\n", full);
 	assert_int_equal(r->status, 200);
 	assert_non_null(strstr(r->body, "\"id\":null"));
@@ -643,7 +517,7 @@ static void test_web_api_answers_and_sets_a_strict_cookie(void **state)
 	assert_non_null(strstr(r->body, "-32700"));
 	free(r);
 	/* An unknown cookie (chaird restarted) just gets a new session. */
-	snprintf(cookie, sizeof(cookie), "Cookie: chair_session=%064d\r\n", 0);
+	snprintf(client.cookie, sizeof(client.cookie), "Cookie: chair_session=%064d\r\n", 0);
 	r = api("{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"echo\",\"params\":{\"text\":\"z\"}}",
 		true);
 	assert_int_equal(r->status, 200);
@@ -651,38 +525,20 @@ static void test_web_api_answers_and_sets_a_strict_cookie(void **state)
 	free(r);
 }
 
-/* Start a POST /api on its own connection without waiting for the answer. */
-static int start_api(const char *body)
-{
-	char text[1024];
-	int n = snprintf(text, sizeof(text),
-			 "POST /api HTTP/1.1\r\n%s%sContent-Type: application/json\r\n"
-			 "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
-			 host_hdr, cookie, strlen(body), body);
-	int fd = connect_web();
-	send_all(fd, text, (size_t)n);
-	return fd;
-}
-
 static void pump_until_handles(int n)
 {
-	double until = now_s() + WAIT_S;
-	while (app.n_handles < n && now_s() < until)
+	double until = wall_now_s() + WEB_CLIENT_WAIT_S;
+	while (app.n_handles < n && wall_now_s() < until)
 		pump();
 	assert_int_equal(app.n_handles, n);
 }
 
 static json_t *finish(int fd)
 {
-	struct resp *r = calloc(1, sizeof(*r));
-	assert_non_null(r);
-	assert_true(read_until(fd, r, NULL));
-	close(fd);
-	parse(r);
-	assert_int_equal(r->status, 200);
-	json_t *reply = json_loads(r->body, 0, NULL);
+	int status;
+	json_t *reply = finish_status(fd, &status);
+	assert_int_equal(status, 200);
 	assert_non_null(reply);
-	free(r);
 	return reply;
 }
 
@@ -714,18 +570,6 @@ static void test_web_ids_are_restored_with_requests_in_flight(void **state)
 	json_decref(rb);
 }
 
-static int open_stream(const char *topics, struct resp *r, bool with_cookie)
-{
-	char text[512];
-	int n = snprintf(text, sizeof(text),
-			 "GET /api/events?topics=%s HTTP/1.1\r\n%s%s\r\n", topics, host_hdr,
-			 with_cookie ? cookie : "");
-	int fd = connect_web();
-	send_all(fd, text, (size_t)n);
-	memset(r, 0, sizeof(*r));
-	return fd;
-}
-
 static void test_web_events_carry_the_subscribed_notifications(void **state)
 {
 	new_session();
@@ -750,10 +594,10 @@ static void test_web_events_carry_the_subscribed_notifications(void **state)
 	assert_null(strstr(state_only->text, "notify.motion")); /* each stream its own topics */
 	assert_null(strstr(motion->text, "notify.state"));
 	/* Refused: an unknown topic, and a third stream of one session (two per session). */
-	r = req("GET", "/api/events?topics=state,secrets", cookie, NULL);
+	r = req("GET", "/api/events?topics=state,secrets", client.cookie, NULL);
 	assert_int_equal(r->status, 400);
 	free(r);
-	r = req("GET", "/api/events?topics=state", cookie, NULL);
+	r = req("GET", "/api/events?topics=state", client.cookie, NULL);
 	assert_int_equal(r->status, 503);
 	assert_non_null(header(r, "Retry-After"));
 	assert_security_headers(r);
@@ -812,9 +656,20 @@ static void test_web_refused_stream_keeps_no_session(void **state)
 	free(rs);
 }
 
-static bool closed_conn(uint64_t n_before)
+static bool no_stream(void)
 {
-	return app.n_closed > (int)n_before;
+	struct web_stats st;
+	web_get_stats(web, &st);
+	return st.streams == 0;
+}
+
+/* Turn the loop until the server saw every stream go (the peer closed it). */
+static void wait_streams_gone(void)
+{
+	double until = wall_now_s() + WEB_CLIENT_WAIT_S;
+	while (!no_stream() && wall_now_s() < until)
+		pump();
+	assert_true(no_stream());
 }
 
 static void test_web_session_detached_after_grace_kept_over_a_reload_or_calls(void **state)
@@ -824,48 +679,49 @@ static void test_web_session_detached_after_grace_kept_over_a_reload_or_calls(vo
 	assert_non_null(r);
 	int fd = open_stream("state", r, true);
 	assert_true(read_until(fd, r, "retry: 1000"));
-	/* A reload: the stream goes and another comes at once. The session stays. */
+	/* A reload: the stream goes and another comes before the grace is over. */
 	close(fd);
+	wait_streams_gone();
+	step_s(0.9);
 	fd = open_stream("state", r, true);
 	assert_true(read_until(fd, r, "retry: 1000"));
-	double until = now_s() + 2.2; /* more than twice the 1 s grace */
-	while (now_s() < until)
-		pump();
+	step_s(5.0); /* past the 1 s grace, with a stream open */
 	assert_int_equal(app.n_closed, 0);
-	/* The screen goes for good: detached once the grace is over. */
+	/* The screen goes for good: kept within the grace, detached once it is over. */
 	close(fd);
-	until = now_s() + WAIT_S;
-	while (!closed_conn(0) && now_s() < until)
-		pump();
+	wait_streams_gone();
+	step_s(0.9);
+	assert_int_equal(app.n_closed, 0);
+	step_s(0.2);
 	assert_int_equal(app.n_closed, 1);
 	/* Its cookie now is a new session's. A page that calls on after its last stream went
-	 * (a technician's page without one) keeps its session past the grace. */
+	 * (a technician's page without one), polls too, keeps its session past the grace. */
 	struct resp *again = api("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"echo\","
 				 "\"params\":{\"text\":\"x\"}}",
 				 true);
 	assert_int_equal(again->status, 200);
-	assert_non_null(header(again, "Set-Cookie"));
-	take_cookie(again);
+	assert_true(take_cookie(again));
 	free(again);
 	fd = open_stream("state", r, true);
 	assert_true(read_until(fd, r, "retry: 1000"));
 	close(fd);
-	until = now_s() + WAIT_S; /* the stream is seen gone: its grace starts */
-	struct web_stats st;
-	do {
-		pump();
-		web_get_stats(web, &st);
-	} while (st.streams > 0 && now_s() < until);
-	assert_int_equal(st.streams, 0);
-	again = api("{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"echo\",\"params\":{\"text\":\"y\"}}",
-		    true);
+	wait_streams_gone();
+	step_s(0.5);
+	again = api_ex("{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"echo\",\"params\":{\"text\":\"y\"}}",
+		       true, true);
 	assert_int_equal(again->status, 200);
 	assert_null(header(again, "Set-Cookie"));
 	free(again);
-	until = now_s() + 2.2;
-	while (now_s() < until)
-		pump();
+	step_s(5.0);
 	assert_int_equal(app.n_closed, 1); /* only the first */
+	/* Polls do not renew the idle time: only they came, so it ends after session_idle_s. */
+	step_s(590.0);
+	assert_int_equal(app.n_closed, 1);
+	again = api_ex("{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"echo\",\"params\":{\"text\":\"z\"}}",
+		       true, true);
+	free(again);
+	step_s(10.0);
+	assert_int_equal(app.n_closed, 2);
 	free(r);
 }
 
@@ -878,21 +734,96 @@ static void test_web_tech_pages_for_a_technician_only(void **state)
 	assert_security_headers(r);
 	free(r);
 	new_session();
-	r = req("GET", "/tech/index.html", cookie, NULL);
+	r = req("GET", "/tech/index.html", client.cookie, NULL);
 	assert_int_equal(r->status, 403);
 	free(r);
-	r = req("GET", "/tech", cookie, NULL);
+	r = req("GET", "/tech", client.cookie, NULL);
 	assert_int_equal(r->status, 403);
 	free(r);
-	r = api("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"login\"}", true);
+	char before[sizeof(client.cookie)];
+	snprintf(before, sizeof(before), "%s", client.cookie);
+	r = api("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"auth.login\"}", true);
 	assert_int_equal(r->status, 200);
+	assert_true(take_cookie(r)); /* a login gets the browser a new cookie */
+	assert_string_not_equal(client.cookie, before);
 	free(r);
-	r = req("GET", "/tech/", cookie, NULL);
+	r = req("GET", "/tech/", client.cookie, NULL);
 	assert_int_equal(r->status, 200);
 	assert_non_null(strstr(r->body, "TECHPAGE"));
 	free(r);
 	r = api("{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tech.only\"}", true);
 	assert_null(strstr(r->body, "-32002"));
+	free(r);
+	/* The cookie of before the login (planted by another page of the host, say) maps to
+	 * nothing now: not the technician's session. */
+	r = req("GET", "/tech/", before, NULL);
+	assert_int_equal(r->status, 403);
+	free(r);
+	char extra[256];
+	snprintf(extra, sizeof(extra), "Content-Type: application/json\r\n%s", before);
+	r = req("POST", "/api", extra, "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tech.only\"}");
+	assert_non_null(strstr(r->body, "-32002"));
+	assert_non_null(header(r, "Set-Cookie")); /* a session of its own */
+	free(r);
+	/* Another site of the host (same-site, another port) gets no technician's page. */
+	snprintf(extra, sizeof(extra), "Sec-Fetch-Site: same-site\r\n%s", client.cookie);
+	r = req("GET", "/tech/", extra, NULL);
+	assert_int_equal(r->status, 403);
+	assert_null(strstr(r->body, "TECHPAGE"));
+	free(r);
+	snprintf(extra, sizeof(extra), "Sec-Fetch-Site: same-origin\r\n%s", client.cookie);
+	r = req("GET", "/tech/", extra, NULL);
+	assert_int_equal(r->status, 200);
+	free(r);
+	/* login.html and a HEAD keep the raise; the user's page loaded lowers it. */
+	r = req("GET", "/login.html", client.cookie, NULL);
+	assert_int_equal(r->status, 200);
+	free(r);
+	r = req("HEAD", "/", client.cookie, NULL);
+	free(r);
+	r = req("GET", "/tech/", client.cookie, NULL);
+	assert_int_equal(r->status, 200);
+	free(r);
+	r = req("GET", "/", client.cookie, NULL);
+	assert_int_equal(r->status, 200);
+	assert_null(header(r, "Set-Cookie")); /* the same session, a user again */
+	free(r);
+	r = req("GET", "/tech/", client.cookie, NULL);
+	assert_int_equal(r->status, 403);
+	free(r);
+	r = api("{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"tech.only\"}", true);
+	assert_non_null(strstr(r->body, "-32002"));
+	free(r);
+}
+
+/* A raised browser whose page only polls (X-Chair-Poll) falls back after the raise's idle
+ * time; one a person uses keeps it. */
+static void test_web_polls_do_not_keep_a_login(void **state)
+{
+	new_session();
+	struct resp *r = api("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"auth.login\"}", true);
+	assert_true(take_cookie(r));
+	free(r);
+	const char *tech = "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tech.only\"}";
+	step_s(200.0);
+	r = api(tech, true); /* a person's call: renews the raise (300 s) */
+	assert_null(strstr(r->body, "-32002"));
+	free(r);
+	step_s(200.0);
+	r = api_ex(tech, true, true); /* 400 s after the login, 200 s after the use */
+	assert_null(strstr(r->body, "-32002"));
+	free(r);
+	step_s(80.0);
+	r = api_ex(tech, true, true);
+	assert_null(strstr(r->body, "-32002"));
+	free(r);
+	step_s(30.0); /* 310 s since the last use, polls every few seconds meanwhile */
+	r = api_ex(tech, true, true);
+	assert_non_null(strstr(r->body, "-32002"));
+	assert_null(header(r, "Set-Cookie")); /* the same session: its login fell back */
+	free(r);
+	r = req("GET", "/tech/", client.cookie, NULL);
+	assert_int_equal(r->status, 403);
 	free(r);
 }
 
@@ -902,16 +833,16 @@ static void test_web_slow_client_is_cut(void **state)
 	int fd = connect_web();
 	const char *text = "GET /index.html HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ";
 	bool closed = false;
-	double until = now_s() + WAIT_S;
+	double until = wall_now_s() + WEB_CLIENT_WAIT_S;
 	size_t i = 0;
 	double next_byte = 0;
-	while (!closed && now_s() < until) {
-		if (now_s() >= next_byte) {
+	while (!closed && wall_now_s() < until) {
+		if (wall_now_s() >= next_byte) {
 			char c = i < strlen(text) ? text[i] : 'a'; /* a header that never ends */
 			if (send(fd, &c, 1, MSG_NOSIGNAL) < 0)
 				closed = true;
 			i++;
-			next_byte = now_s() + 0.05;
+			next_byte = wall_now_s() + 0.05;
 		}
 		char buf[256];
 		ssize_t n = recv(fd, buf, sizeof(buf), 0);
@@ -982,6 +913,7 @@ int main(void)
 		T(test_web_refused_stream_keeps_no_session),
 		T(test_web_session_detached_after_grace_kept_over_a_reload_or_calls),
 		T(test_web_tech_pages_for_a_technician_only),
+		T(test_web_polls_do_not_keep_a_login),
 		T(test_web_slow_client_is_cut),
 		T(test_web_close_with_a_request_waiting_and_a_stream_open),
 		T(test_web_off_opens_nothing),

@@ -24,6 +24,11 @@ double web_now_s(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+double web_clock_s(const struct web *w)
+{
+	return w->cfg.clock_s ? w->cfg.clock_s(w->cfg.clock_arg) : web_now_s();
+}
+
 /* The Host headers the panel answers to: its address and port, localhost:port for a
  * loopback address, and the [web] server_name names with the port. */
 static void add_host(struct web *w, const char *name)
@@ -269,11 +274,17 @@ void web_service(struct web *w, const struct pollfd *fds, int n)
 	(void)n;
 	MHD_run(w->mhd); /* never waits: it asks its epoll set with a zero timeout */
 	double now_s = web_now_s();
-	if (now_s < w->next_sweep_s)
-		return;
-	w->next_sweep_s = now_s + WEB_SWEEP_S;
-	cut_slow(w, now_s);
-	web_sessions_sweep(w, now_s);
+	if (now_s >= w->next_check_s) {
+		w->next_check_s = now_s + WEB_SWEEP_S;
+		cut_slow(w, now_s);
+		web_streams_check(w);
+	}
+	/* On the sessions' clock: a test that steps it has the sweep at its next turn. */
+	double clock_s = web_clock_s(w);
+	if (clock_s >= w->next_sweep_s || clock_s < w->next_sweep_s - WEB_SWEEP_S) {
+		w->next_sweep_s = clock_s + WEB_SWEEP_S;
+		web_sessions_sweep(w);
+	}
 }
 
 void web_get_stats(const struct web *w, struct web_stats *st)

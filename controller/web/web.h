@@ -19,8 +19,8 @@
 #include "../config.h"
 #include "../panel/panel.h"
 
-#define WEB_BODY_MAX (64u * 1024u)      /* POST /api */
-#define WEB_STREAM_BUF_MAX (256u * 1024u) /* what an event stream may have unsent */
+#define WEB_BODY_MAX_BYTES (64u * 1024u)      /* POST /api */
+#define WEB_STREAM_BUF_MAX_BYTES (256u * 1024u) /* what an event stream may have unsent */
 #define WEB_KEEPALIVE_S 15.0            /* a comment on every stream this often */
 #define WEB_DEFERRED_MAX_S 60.0         /* a deferred reply not come by then: 504 */
 

@@ -56,6 +56,21 @@ enum MHD_Result web_answer_text(struct web *w, struct MHD_Connection *conn, unsi
 	return web_queue(w, conn, status, r, api, NULL);
 }
 
+enum MHD_Result web_answer_no_session(struct web *w, struct MHD_Connection *conn, int err,
+				      bool api)
+{
+	static const char rate[] = "too many new sessions: retry in a second\n";
+	static const char full[] = "too many sessions\n";
+	const char *text = err == -EAGAIN ? rate : full;
+	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), (void *)text,
+								 MHD_RESPMEM_PERSISTENT);
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, "Content-Type", "text/plain; charset=utf-8");
+	MHD_add_response_header(r, "Retry-After", err == -EAGAIN ? "1" : "5");
+	return web_queue(w, conn, 503, r, api, NULL);
+}
+
 static enum MHD_Result answer_405(struct web *w, struct MHD_Connection *conn, const char *allow,
 				  bool api)
 {
@@ -78,8 +93,10 @@ static bool host_allowed(const struct web *w, const char *host)
 }
 
 /* 0 when the request may be served; else the status that refuses it. DNS rebinding brings a
- * foreign Host, a cross-site page a foreign Origin or Sec-Fetch-Site. */
-static unsigned check_origin(struct web *w, struct MHD_Connection *conn, bool api)
+ * foreign Host, a cross-site page a foreign Origin or Sec-Fetch-Site. The API and the
+ * technician's pages take only same-origin or none: a page on another port of the host is
+ * same-site, and SameSite=Strict sends it the cookie. */
+static unsigned check_origin(struct web *w, struct MHD_Connection *conn, bool strict)
 {
 	const char *host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Host");
 	if (!host || !host_allowed(w, host))
@@ -90,7 +107,7 @@ static unsigned check_origin(struct web *w, struct MHD_Connection *conn, bool ap
 	const char *site = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Sec-Fetch-Site");
 	if (site && !strcasecmp(site, "cross-site"))
 		return 403;
-	if (site && api && strcasecmp(site, "same-origin") && strcasecmp(site, "none"))
+	if (site && strict && strcasecmp(site, "same-origin") && strcasecmp(site, "none"))
 		return 403;
 	return 0;
 }
@@ -113,7 +130,7 @@ static bool body_too_long(struct MHD_Connection *conn)
 	char *end;
 	errno = 0;
 	unsigned long long n = strtoull(cl, &end, 10);
-	return errno || end == cl || n > WEB_BODY_MAX;
+	return errno || end == cl || n > WEB_BODY_MAX_BYTES;
 }
 
 /* GET /api/events?topics=state,motion: a stream of those notifications. */
@@ -136,9 +153,10 @@ static enum MHD_Result open_events(struct web *w, struct MHD_Connection *conn,
 	if (!topics)
 		return web_answer_text(w, conn, 400, "topics= expected\n", true);
 	bool created;
-	struct web_session *s = web_session_get(w, conn, &created);
+	int err;
+	struct web_session *s = web_session_get(w, conn, false, &created, &err);
 	if (!s)
-		return web_answer_text(w, conn, 503, "too many sessions\n", true);
+		return web_answer_no_session(w, conn, err, true);
 	struct web_stream *st = web_stream_open(w, s, conn, topics);
 	if (!st) {
 		if (created) /* the browser never learns its cookie: not kept */
@@ -158,15 +176,23 @@ static enum MHD_Result open_events(struct web *w, struct MHD_Connection *conn,
 	return web_queue(w, conn, 200, r, true, created ? s : NULL);
 }
 
+/* The reply; with the session's cookie when it is new or was renewed by a login. */
 static enum MHD_Result answer_call(struct web *w, struct MHD_Connection *conn,
-				   struct web_call *c, struct web_session *new_session)
+				   struct web_call *c, bool created)
 {
+	struct web_session *cookie_of = created || c->new_cookie ? c->s : NULL;
 	struct MHD_Response *r = MHD_create_response_from_buffer(c->reply_len, c->reply,
 								 MHD_RESPMEM_MUST_COPY);
 	if (!r)
 		return MHD_NO;
 	MHD_add_response_header(r, "Content-Type", "application/json");
-	return web_queue(w, conn, 200, r, true, new_session);
+	return web_queue(w, conn, 200, r, true, cookie_of);
+}
+
+static bool is_poll(struct MHD_Connection *conn)
+{
+	const char *v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, WEB_POLL_HEADER);
+	return v && !strcmp(v, "1");
 }
 
 /* The body is whole: hand it to the panel; answer now or suspend until the reply. */
@@ -175,13 +201,17 @@ static enum MHD_Result submit_api(struct web *w, struct MHD_Connection *conn,
 {
 	if (req->body_too_big)
 		return web_answer_text(w, conn, 413, "request body over 64 KiB\n", true);
-	bool created;
-	struct web_session *s = web_session_get(w, conn, &created);
+	bool created, poll = is_poll(conn);
+	int err;
+	struct web_session *s = web_session_get(w, conn, poll, &created, &err);
 	if (!s)
-		return web_answer_text(w, conn, 503, "too many sessions\n", true);
+		return web_answer_no_session(w, conn, err, true);
+	/* Refused before the panel sees it: any call might wait, and waiting ones are bounded. */
+	if (!web_call_may_wait(s))
+		return web_answer_text(w, conn, 503, "too many calls waiting\n", true);
 	bool no_reply = false;
 	struct web_call *c = web_call_submit(s, conn, req->body ? req->body : "", req->body_len,
-					     &no_reply);
+					     poll, &no_reply);
 	if (!c && no_reply) {
 		struct MHD_Response *r =
 			MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
@@ -192,11 +222,12 @@ static enum MHD_Result submit_api(struct web *w, struct MHD_Connection *conn,
 	req->call = c;
 	req->created = created;
 	if (c->reply)
-		return answer_call(w, conn, c, created ? s : NULL);
+		return answer_call(w, conn, c, created);
 	/* A deferred reply (scan.start waits for the scan): nothing blocks meanwhile; the cookie
 	 * of a new session goes with the reply. */
+	web_call_wait(c);
 	c->suspended = true;
-	c->deadline_s = web_now_s() + WEB_DEFERRED_MAX_S;
+	c->deadline_s = web_clock_s(w) + WEB_DEFERRED_MAX_S;
 	if (req->wc)
 		req->wc->deadline_s = 0;
 	MHD_suspend_connection(conn);
@@ -209,7 +240,7 @@ static enum MHD_Result resumed_api(struct web *w, struct MHD_Connection *conn,
 {
 	struct web_call *c = req->call;
 	if (c->reply)
-		return answer_call(w, conn, c, req->created ? c->s : NULL);
+		return answer_call(w, conn, c, req->created);
 	if (!c->s)
 		return web_answer_text(w, conn, 503, "the session was closed\n", true);
 	return web_answer_text(w, conn, 504, "the chair did not answer in time\n", true);
@@ -227,7 +258,7 @@ static enum MHD_Result first_call(struct web *w, struct MHD_Connection *conn, co
 	else
 		req->route = ROUTE_STATIC;
 	bool api = req->route != ROUTE_STATIC;
-	unsigned refused = check_origin(w, conn, api);
+	unsigned refused = check_origin(w, conn, api || web_is_tech_path(url));
 	if (refused == 421)
 		return web_answer_text(w, conn, 421, "not this panel's host name\n", api);
 	if (refused)
@@ -281,15 +312,15 @@ enum MHD_Result web_on_request(void *cls, struct MHD_Connection *conn, const cha
 			return open_events(w, conn, req);
 		struct web_session *s = web_session_find(w, conn);
 		if (s) /* a page loaded shows the browser is still there */
-			s->last_used_s = web_now_s();
-		return web_static(w, conn, url, s);
+			web_session_touch(w, s, false);
+		return web_static(w, conn, url, !strcmp(method, MHD_HTTP_METHOD_HEAD), s);
 	}
 	if (req->call)
 		return resumed_api(w, conn, req);
 	if (*upload_data_size) {
 		size_t n = *upload_data_size;
 		*upload_data_size = 0;
-		if (req->body_too_big || req->body_len + n > WEB_BODY_MAX) {
+		if (req->body_too_big || req->body_len + n > WEB_BODY_MAX_BYTES) {
 			req->body_too_big = true; /* read and dropped: the answer says why */
 			return MHD_YES;
 		}

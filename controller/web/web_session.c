@@ -38,7 +38,7 @@ static void stream_resume(struct web_stream *st)
 	}
 }
 
-/* Queue text on a stream; a reader that let WEB_STREAM_BUF_MAX pile up is dropped. */
+/* Queue text on a stream; a reader that let WEB_STREAM_BUF_MAX_BYTES pile up is dropped. */
 static void stream_append(struct web_stream *st, const char *text, size_t len)
 {
 	if (st->closing || st->dropped)
@@ -48,7 +48,7 @@ static void stream_append(struct web_stream *st, const char *text, size_t len)
 		st->len -= st->off;
 		st->off = 0;
 	}
-	if (st->len + len > WEB_STREAM_BUF_MAX) {
+	if (st->len + len > WEB_STREAM_BUF_MAX_BYTES) {
 		st->dropped = true;
 		st->len = 0;
 		st->w->stats.streams_dropped++;
@@ -64,7 +64,7 @@ static void stream_append(struct web_stream *st, const char *text, size_t len)
 	st->buf = more;
 	memcpy(st->buf + st->len, text, len);
 	st->len += len;
-	st->last_append_s = web_now_s();
+	st->last_append_s = web_clock_s(st->w);
 	stream_resume(st);
 }
 
@@ -123,10 +123,31 @@ static struct web_call *call_for(struct web_session *s, json_t *id)
 		for (struct web_call *c = s->calls; c; c = c->next)
 			if (!c->reply && (json_int_t)c->rpc_id == json_integer_value(id))
 				return c;
-	/* A body this side could not read went as it came: its answer comes at once. */
-	if (s->submitting && !s->submitting->reply && !s->submitting->orig_id)
+	/* The panel could not read the id (a body this side could not read either, or a text
+	 * too long): that answer comes at once, so it is the submitting call's. Any other reply
+	 * without a call is one whose request went. */
+	if (json_is_null(id) && s->submitting && !s->submitting->reply)
 		return s->submitting;
 	return NULL;
+}
+
+static void new_cookie(struct web_session *s)
+{
+	unsigned char token[WEB_TOKEN_BYTES];
+	randombytes_buf(token, sizeof(token));
+	sodium_bin2hex(s->cookie, sizeof(s->cookie), token, sizeof(token));
+	sodium_memzero(token, sizeof(token));
+}
+
+/* A technician's login: the cookie the browser had before (perhaps planted by another page
+ * of the host) maps to nothing from now on; the reply carries the new one. */
+static void after_login(struct web_session *s, struct web_call *c, json_t *msg)
+{
+	json_t *role = json_object_get(json_object_get(msg, "result"), "role");
+	if (!c->login || !json_is_string(role) || strcmp(json_string_value(role), "technician"))
+		return;
+	new_cookie(s);
+	c->new_cookie = true;
 }
 
 /* The panel's output for one session: a reply to one of its calls, or a notification. */
@@ -154,6 +175,7 @@ static void on_panel_output(void *arg, const char *json, size_t len)
 		json_decref(msg);
 		return;
 	}
+	after_login(s, c, msg);
 	char *text;
 	if (c->orig_id) {
 		json_object_set(msg, "id", c->orig_id);
@@ -172,16 +194,26 @@ static void on_panel_output(void *arg, const char *json, size_t len)
 	}
 }
 
-/* The least recently used session with no stream and no call waiting, to make room. */
-static struct web_session *free_slot(struct web *w)
+/* Whether s may be closed to make room: never a technician's, one with a stream or a call
+ * waiting, nor one in its grace after its last stream (a reload: its visit goes on). */
+static bool evictable(struct web *w, const struct web_session *s, double now_s)
+{
+	if (s->streams > 0 || s->calls)
+		return false;
+	if (s->streamless_since_s > 0 && now_s - s->streamless_since_s < w->cfg.stream_grace_s)
+		return false;
+	return panel_conn_role(w->panel, s->conn_id) != PANEL_ROLE_TECHNICIAN;
+}
+
+/* A free slot, or the least recently used session that may be closed, closed. */
+static struct web_session *free_slot(struct web *w, double now_s)
 {
 	struct web_session *oldest = NULL;
 	for (int i = 0; i < w->cfg.max_sessions; i++) {
 		struct web_session *s = &w->sessions[i];
 		if (!s->used)
 			return s;
-		if (s->streams == 0 && !s->calls &&
-		    (!oldest || s->last_used_s < oldest->last_used_s))
+		if (evictable(w, s, now_s) && (!oldest || s->last_used_s < oldest->last_used_s))
 			oldest = s;
 	}
 	if (oldest)
@@ -189,15 +221,32 @@ static struct web_session *free_slot(struct web *w)
 	return oldest;
 }
 
-struct web_session *web_session_get(struct web *w, struct MHD_Connection *conn, bool *created)
+void web_session_touch(struct web *w, struct web_session *s, bool poll)
 {
-	*created = false;
-	struct web_session *s = web_session_find(w, conn);
-	if (s) {
-		s->last_used_s = web_now_s();
-		return s;
+	s->last_seen_s = web_clock_s(w);
+	if (!poll)
+		s->last_used_s = s->last_seen_s;
+}
+
+/* At most WEB_NEW_SESSIONS_PER_S in one second: a loop of requests without a cookie
+ * cannot churn the table. */
+static bool rate_allows(struct web *w, double now_s)
+{
+	if (now_s - w->new_window_s >= 1.0 || now_s < w->new_window_s) {
+		w->new_window_s = now_s;
+		w->new_in_window = 0;
 	}
-	s = free_slot(w);
+	return w->new_in_window < WEB_NEW_SESSIONS_PER_S;
+}
+
+struct web_session *web_session_new(struct web *w, int *err)
+{
+	double now_s = web_clock_s(w);
+	*err = -EAGAIN;
+	if (!rate_allows(w, now_s))
+		return NULL;
+	*err = -ENOSPC;
+	struct web_session *s = free_slot(w, now_s);
 	if (!s)
 		return NULL;
 	memset(s, 0, sizeof(*s));
@@ -207,13 +256,26 @@ struct web_session *web_session_get(struct web *w, struct MHD_Connection *conn, 
 		s->used = false;
 		return NULL;
 	}
-	unsigned char token[WEB_TOKEN_BYTES];
-	randombytes_buf(token, sizeof(token));
-	sodium_bin2hex(s->cookie, sizeof(s->cookie), token, sizeof(token));
-	sodium_memzero(token, sizeof(token));
-	s->last_used_s = web_now_s();
+	new_cookie(s);
+	s->last_used_s = s->last_seen_s = now_s;
+	w->new_in_window++;
 	w->stats.sessions++;
-	*created = true;
+	*err = 0;
+	return s;
+}
+
+struct web_session *web_session_get(struct web *w, struct MHD_Connection *conn, bool poll,
+				    bool *created, int *err)
+{
+	*created = false;
+	*err = 0;
+	struct web_session *s = web_session_find(w, conn);
+	if (s) {
+		web_session_touch(w, s, poll);
+		return s;
+	}
+	s = web_session_new(w, err);
+	*created = s != NULL;
 	return s;
 }
 
@@ -256,8 +318,28 @@ static void unlink_call(struct web_call *c)
 	c->s = NULL;
 }
 
+bool web_call_may_wait(const struct web_session *s)
+{
+	const struct web *w = s->w;
+	int all_max = w->cfg.max_connections / 2 > 0 ? w->cfg.max_connections / 2 : 1;
+	return s->deferred_calls < WEB_DEFERRED_PER_SESSION_MAX && w->deferred_calls < all_max;
+}
+
+void web_call_wait(struct web_call *c)
+{
+	c->deferred = true;
+	c->w->deferred_calls++;
+	if (c->s)
+		c->s->deferred_calls++;
+}
+
 void web_call_free(struct web_call *c)
 {
+	if (c->deferred) {
+		c->w->deferred_calls--;
+		if (c->s)
+			c->s->deferred_calls--;
+	}
 	unlink_call(c);
 	json_decref(c->orig_id);
 	free(c->reply);
@@ -274,6 +356,8 @@ static char *with_our_id(const char *body, size_t len, struct web_call *c, bool 
 	*readable = json_is_object(msg);
 	json_t *id = json_object_get(msg, "id");
 	*has_id = id != NULL;
+	const char *method = json_string_value(json_object_get(msg, "method"));
+	c->login = method && !strcmp(method, "auth.login");
 	char *text = NULL;
 	if (id) {
 		c->orig_id = json_incref(id);
@@ -284,13 +368,28 @@ static char *with_our_id(const char *body, size_t len, struct web_call *c, bool 
 	return text;
 }
 
+/* The answer to a text the panel refused without a reply of its own. */
+static int refusal(struct web_call *c, int rc)
+{
+	json_t *msg = json_pack("{s:s, s:O, s:{s:i, s:s}}", "jsonrpc", "2.0", "id",
+				c->orig_id ? c->orig_id : json_null(), "error", "code", -32600,
+				"message", rc == -E2BIG ? "request too long" : "request refused");
+	c->reply = msg ? json_dumps(msg, JSON_COMPACT) : NULL;
+	json_decref(msg);
+	if (!c->reply)
+		return -ENOMEM;
+	c->reply_len = strlen(c->reply);
+	return 0;
+}
+
 struct web_call *web_call_submit(struct web_session *s, struct MHD_Connection *conn,
-				 const char *body, size_t len, bool *no_reply)
+				 const char *body, size_t len, bool poll, bool *no_reply)
 {
 	*no_reply = false;
 	struct web_call *c = calloc(1, sizeof(*c));
 	if (!c)
 		return NULL;
+	c->w = s->w;
 	c->s = s;
 	c->conn = conn;
 	c->rpc_id = ++s->next_rpc_id;
@@ -303,7 +402,8 @@ struct web_call *web_call_submit(struct web_session *s, struct MHD_Connection *c
 	c->next = s->calls;
 	s->calls = c;
 	s->submitting = c;
-	int rc = panel_submit(s->w->panel, s->conn_id, text ? text : body, text ? strlen(text) : len);
+	int rc = panel_submit_ex(s->w->panel, s->conn_id, text ? text : body,
+				 text ? strlen(text) : len, poll ? PANEL_SUBMIT_POLL : 0);
 	if (s->used)
 		s->submitting = NULL;
 	free(text);
@@ -312,6 +412,13 @@ struct web_call *web_call_submit(struct web_session *s, struct MHD_Connection *c
 	if (rc == -ENOENT || !c->s) { /* the session went meanwhile */
 		web_call_free(c);
 		return NULL;
+	}
+	if (rc < 0) { /* refused at once and said nothing: answered now, never waited for */
+		if (refusal(c, rc)) {
+			web_call_free(c);
+			return NULL;
+		}
+		return c;
 	}
 	if (!has_id) { /* a notification: executed, never answered */
 		web_call_free(c);
@@ -390,7 +497,7 @@ void web_stream_done(void *cls)
 	if (st->s) {
 		st->s->streams--;
 		if (st->s->streams == 0)
-			st->s->streamless_since_s = web_now_s();
+			st->s->streamless_since_s = web_clock_s(w);
 	}
 	free(st->buf);
 	memset(st, 0, sizeof(*st));
@@ -411,24 +518,31 @@ static bool peer_gone(struct web_stream *st)
 	return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
 }
 
-static void sweep_streams(struct web *w, double now_s)
+void web_streams_check(struct web *w)
 {
 	for (int i = 0; i < w->cfg.max_streams; i++) {
 		struct web_stream *st = &w->streams[i];
-		if (!st->used || st->closing || st->dropped)
-			continue;
-		if (st->suspended && peer_gone(st)) {
+		if (st->used && !st->closing && !st->dropped && st->suspended && peer_gone(st)) {
 			st->closing = true;
 			stream_resume(st);
-		} else if (now_s - st->last_append_s >= WEB_KEEPALIVE_S) {
-			stream_append(st, KEEPALIVE, sizeof(KEEPALIVE) - 1);
 		}
 	}
 }
 
-void web_sessions_sweep(struct web *w, double now_s)
+static void keep_alive(struct web *w, double now_s)
 {
-	sweep_streams(w, now_s);
+	for (int i = 0; i < w->cfg.max_streams; i++) {
+		struct web_stream *st = &w->streams[i];
+		if (st->used && !st->closing && !st->dropped &&
+		    now_s - st->last_append_s >= WEB_KEEPALIVE_S)
+			stream_append(st, KEEPALIVE, sizeof(KEEPALIVE) - 1);
+	}
+}
+
+void web_sessions_sweep(struct web *w)
+{
+	double now_s = web_clock_s(w);
+	keep_alive(w, now_s);
 	for (int i = 0; i < w->cfg.max_sessions; i++) {
 		struct web_session *s = &w->sessions[i];
 		if (!s->used)
@@ -440,10 +554,11 @@ void web_sessions_sweep(struct web *w, double now_s)
 			}
 		if (s->streams > 0 || s->calls)
 			continue;
-		/* A screen that went makes no call after its stream; a browser that calls on
-		 * (a technician's page without a stream) is left to the idle time. */
+		/* A screen that went makes no request after its stream; a browser that calls on,
+		 * polls too (a technician's page without a stream), is left to the idle time,
+		 * which only a person's use renews. */
 		bool grace_over = s->streamless_since_s > 0 &&
-				  s->last_used_s <= s->streamless_since_s &&
+				  s->last_seen_s <= s->streamless_since_s &&
 				  now_s - s->streamless_since_s >= w->cfg.stream_grace_s;
 		if (grace_over || now_s - s->last_used_s >= w->cfg.session_idle_s)
 			web_session_detach(w, s);

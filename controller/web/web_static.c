@@ -2,7 +2,8 @@
  * a time from the root's descriptor, each opened with O_NOFOLLOW: no "..", no ".", no
  * symbolic link anywhere (even one pointing inside the root), no hidden file; only regular
  * files of a known type. /tech/ is served only to a browser whose session is a technician
- * now. */
+ * now; another page lowers such a session back (login.html aside). Only a GET of a page
+ * makes a session. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -118,7 +119,7 @@ static enum MHD_Result redirect_to_folder(struct web *w, struct MHD_Connection *
 	return web_queue(w, conn, 301, r, false, NULL);
 }
 
-static bool is_tech_path(const char *url)
+bool web_is_tech_path(const char *url)
 {
 	return !strcmp(url, "/tech") || !strncmp(url, "/tech/", 6);
 }
@@ -154,11 +155,11 @@ static enum MHD_Result serve_fd(struct web *w, struct MHD_Connection *conn, int 
 }
 
 enum MHD_Result web_static(struct web *w, struct MHD_Connection *conn, const char *url,
-			   struct web_session *s)
+			   bool head, struct web_session *s)
 {
 	if (url[0] != '/' || strlen(url) >= WEB_PATH_MAX)
 		return not_found(w, conn);
-	if (is_tech_path(url) && !(s && panel_conn_role(w->panel, s->conn_id) ==
+	if (web_is_tech_path(url) && !(s && panel_conn_role(w->panel, s->conn_id) ==
 						PANEL_ROLE_TECHNICIAN))
 		return tech_refused(w, conn);
 	char path[WEB_PATH_MAX + 16];
@@ -174,14 +175,22 @@ enum MHD_Result web_static(struct web *w, struct MHD_Connection *conn, const cha
 		close(fd);
 		return redirect_to_folder(w, conn, url);
 	}
+	const char *type = content_type(path);
+	if (head || !type || !strstr(type, "text/html"))
+		return serve_fd(w, conn, fd, path, NULL);
+	/* A raised browser that leaves the technician's pages (the user's screen after a
+	 * login on the chair) is a user again. */
+	if (s && !web_is_tech_path(url) && strcmp(url, "/login.html"))
+		panel_conn_drop_role(w->panel, s->conn_id);
+	if (s)
+		return serve_fd(w, conn, fd, path, NULL);
 	/* A page gets the browser its session before its scripts run, so its first request
-	 * and its event stream share one. */
-	bool created = false;
-	struct web_session *fresh = NULL;
-	if (!s && content_type(path) && strstr(content_type(path), "text/html")) {
-		fresh = web_session_get(w, conn, &created);
-		if (!created)
-			fresh = NULL;
+	 * and its event stream share one. Only a GET of a page makes one. */
+	int err;
+	struct web_session *fresh = web_session_new(w, &err);
+	if (!fresh && err == -EAGAIN) {
+		close(fd);
+		return web_answer_no_session(w, conn, err, false);
 	}
 	return serve_fd(w, conn, fd, path, fresh);
 }
