@@ -124,6 +124,11 @@ int daemon_run(struct daemon *d, volatile sig_atomic_t *stop, double duration_s)
 		/* 0 while lines wait in a buffer: they are served this turn, not after 5 ms */
 		int timeout_ms = panel_poll_timeout_ms(d->panel, DAEMON_POLL_MS);
 		timeout_ms = web_poll_timeout_ms(d->web, timeout_ms);
+		/* A verdict the tick owes a caller (feedback it may refuse) comes a period or two
+		 * after the command: look every millisecond until it has come, not every 5. */
+		if (d->r->mode != RUNNER_LOCKSTEP && d->session.waiting_count > 0 &&
+		    timeout_ms > DAEMON_VERDICT_POLL_MS)
+			timeout_ms = DAEMON_VERDICT_POLL_MS;
 		int rc = poll(fds, (nfds_t)(n + n_web), timeout_ms);
 		int poll_errno = errno; /* before turn() may change it */
 		turn(d); /* the chair first: a request sees the newest telemetry */

@@ -14,6 +14,7 @@
 #include "web/web.h"
 
 #define DAEMON_POLL_MS 5 /* the loop's turn when nothing arrives: telemetry at 200 Hz */
+#define DAEMON_VERDICT_POLL_MS 1 /* the turn while a caller waits for the tick's verdict */
 
 struct daemon {
 	const struct chair_config *cfg;
