@@ -33,8 +33,9 @@ static struct panel *panel;
 static struct web *web;
 
 static struct app {
-	uint64_t handles[4];
+	uint64_t handles[8];
 	int n_handles;
+	int n_later; /* every deferred call, the ones past handles[] too */
 	uint64_t closed[8];
 	int n_closed;
 } app;
@@ -57,7 +58,8 @@ static int h_later(void *a, struct panel_call *call, json_t *params, json_t **re
 		   struct panel_error *err)
 {
 	struct app *ap = a;
-	if (ap->n_handles < 4)
+	ap->n_later++;
+	if (ap->n_handles < 8)
 		ap->handles[ap->n_handles++] = panel_call_defer(call);
 	return PANEL_DEFERRED;
 }
@@ -80,7 +82,19 @@ static int h_login(void *a, struct panel_call *call, json_t *params, json_t **re
 	return 0;
 }
 
+/* Answers the first deferred call: from within another call, as a scan's end would. */
+static int h_release(void *a, struct panel_call *call, json_t *params, json_t **result,
+		     struct panel_error *err)
+{
+	struct app *ap = a;
+	if (ap->n_handles > 0)
+		panel_reply(call->panel, ap->handles[0], json_pack("{s:s}", "who", "secret"));
+	*result = json_true();
+	return 0;
+}
+
 static const struct panel_method methods[] = {
+	{"release", PANEL_ROLE_USER, NULL, h_release},
 	{"echo", PANEL_ROLE_USER, echo_params, h_echo},
 	{"later", PANEL_ROLE_USER, NULL, h_later},
 	{"poke", PANEL_ROLE_USER, NULL, h_poke},
@@ -827,6 +841,163 @@ static void test_web_polls_do_not_keep_a_login(void **state)
 	free(r);
 }
 
+static const char LATER[] = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"later\"}";
+static const char ECHO[] = "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"echo\","
+			   "\"params\":{\"text\":\"e\"}}";
+
+static void pump_until_later(int n)
+{
+	double until = wall_now_s() + WEB_CLIENT_WAIT_S;
+	while (app.n_later < n && wall_now_s() < until)
+		pump();
+	assert_int_equal(app.n_later, n);
+}
+
+/* A body of exactly 64 KiB whose id the server's own makes longer (1 -> 10): too long for
+ * the panel, which says so with id null at once; answered at once, with the browser's id. */
+static void test_web_a_text_refused_at_once_is_answered_at_once(void **state)
+{
+	new_session();
+	for (int i = 0; i < 10; i++) { /* the server's ids reach two digits */
+		struct resp *r = api(ECHO, true);
+		assert_int_equal(r->status, 200);
+		free(r);
+	}
+	char *body = malloc(WEB_BODY_MAX_BYTES + 1);
+	assert_non_null(body);
+	static const char head[] = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"echo\","
+				   "\"params\":{\"text\":\"";
+	static const char tail[] = "\"}}";
+	size_t fill = WEB_BODY_MAX_BYTES - (sizeof(head) - 1) - (sizeof(tail) - 1);
+	memcpy(body, head, sizeof(head) - 1);
+	memset(body + sizeof(head) - 1, 'a', fill);
+	memcpy(body + sizeof(head) - 1 + fill, tail, sizeof(tail));
+	assert_int_equal(strlen(body), WEB_BODY_MAX_BYTES);
+	struct resp *r = api(body, true); /* the clock never moves: no 504 would come */
+	assert_int_equal(r->status, 200);
+	json_t *reply = json_loads(r->body, 0, NULL);
+	assert_non_null(reply);
+	assert_int_equal(json_integer_value(json_object_get(reply, "id")), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(reply, "error"),
+							       "code")),
+			 -32600);
+	json_decref(reply);
+	free(r);
+	free(body);
+}
+
+/* Four calls of one browser may wait, half of max_connections over all; more are refused at
+ * once, and taken again once one is answered. */
+static void test_web_deferred_calls_are_bounded(void **state)
+{
+	int fds[8];
+	new_session();
+	for (int i = 0; i < 4; i++) {
+		fds[i] = start_api(LATER);
+		pump_until_later(i + 1);
+	}
+	struct resp *r = api(ECHO, true);
+	assert_int_equal(r->status, 503);
+	assert_non_null(strstr(r->body, "waiting"));
+	free(r);
+	new_session(); /* another browser: 8 over all (max_connections 16) */
+	for (int i = 4; i < 8; i++) {
+		fds[i] = start_api(LATER);
+		pump_until_later(i + 1);
+	}
+	new_session();
+	r = api(ECHO, true);
+	assert_int_equal(r->status, 503);
+	free(r);
+	assert_int_equal(app.n_later, 8);
+	assert_int_equal(panel_reply(panel, app.handles[0], json_pack("{s:s}", "who", "a")), 0);
+	int status;
+	json_t *reply = finish_status(fds[0], &status);
+	assert_int_equal(status, 200);
+	json_decref(reply);
+	r = api(ECHO, true); /* one went: the third browser's call passes */
+	assert_int_equal(r->status, 200);
+	free(r);
+	for (int i = 1; i < 8; i++)
+		close(fds[i]);
+}
+
+/* A reply whose request went (answered 504) is not handed to another request: a
+ * notification sent meanwhile is answered 204, not with that reply. */
+static void test_web_a_late_reply_goes_to_no_other_request(void **state)
+{
+	new_session();
+	int fd = start_api(LATER);
+	pump_until_later(1);
+	step_s(WEB_DEFERRED_MAX_S + 1.0);
+	int status;
+	json_t *reply = finish_status(fd, &status);
+	assert_int_equal(status, 504);
+	json_decref(reply);
+	struct resp *r = api("{\"jsonrpc\":\"2.0\",\"method\":\"release\"}", true);
+	assert_int_equal(r->status, 204);
+	assert_null(strstr(r->text, "secret"));
+	free(r);
+}
+
+static bool gets_cookie(const char *method, const char *path)
+{
+	struct resp *r = req(method, path, NULL, NULL);
+	assert_int_equal(r->status, 200);
+	bool set = header(r, "Set-Cookie") != NULL;
+	free(r);
+	return set;
+}
+
+/* Only a GET of a page makes a session, at most WEB_NEW_SESSIONS_PER_S a second; a flood
+ * never closes a technician's session nor one with a call waiting. */
+static void test_web_new_sessions_are_bounded_and_spare_the_busy(void **state)
+{
+	assert_false(gets_cookie("HEAD", "/"));
+	assert_false(gets_cookie("GET", "/app.js"));
+	assert_false(gets_cookie("GET", "/style.css"));
+	struct web_stats st;
+	web_get_stats(web, &st);
+	assert_int_equal(st.sessions, 0);
+	new_session();
+	struct resp *r = api("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"auth.login\"}", true);
+	assert_true(take_cookie(r));
+	free(r);
+	char tech[sizeof(client.cookie)];
+	snprintf(tech, sizeof(tech), "%s", client.cookie);
+	new_session();
+	int fd = start_api(LATER);
+	pump_until_later(1);
+	/* A loop of requests without a cookie: made until the second's bound, then 503. */
+	int made = 2, refused_status = 0;
+	const char *retry = NULL;
+	for (int i = 0; i < 2 * WEB_NEW_SESSIONS_PER_S && !refused_status; i++) {
+		r = req("GET", "/", NULL, NULL);
+		if (r->status == 200 && header(r, "Set-Cookie"))
+			made++;
+		else if (r->status == 503) {
+			refused_status = r->status;
+			retry = header(r, "Retry-After");
+			assert_non_null(retry);
+		}
+		free(r);
+	}
+	assert_int_equal(refused_status, 503);
+	assert_int_equal(made, WEB_NEW_SESSIONS_PER_S);
+	step_s(1.0);
+	assert_true(gets_cookie("GET", "/"));
+	/* The technician is still one; the waiting call still gets its reply. */
+	r = req("GET", "/tech/", tech, NULL);
+	assert_int_equal(r->status, 200);
+	free(r);
+	assert_int_equal(panel_reply(panel, app.handles[0], json_pack("{s:s}", "who", "kept")), 0);
+	int status;
+	json_t *reply = finish_status(fd, &status);
+	assert_int_equal(status, 200);
+	assert_non_null(strstr(json_dumps(reply, 0), "kept"));
+	json_decref(reply);
+}
+
 static void test_web_slow_client_is_cut(void **state)
 {
 	/* A byte at a time, never a whole request: cut after timeout_s (1 s here). */
@@ -914,6 +1085,10 @@ int main(void)
 		T(test_web_session_detached_after_grace_kept_over_a_reload_or_calls),
 		T(test_web_tech_pages_for_a_technician_only),
 		T(test_web_polls_do_not_keep_a_login),
+		T(test_web_a_text_refused_at_once_is_answered_at_once),
+		T(test_web_deferred_calls_are_bounded),
+		T(test_web_a_late_reply_goes_to_no_other_request),
+		T(test_web_new_sessions_are_bounded_and_spare_the_busy),
 		T(test_web_slow_client_is_cut),
 		T(test_web_close_with_a_request_waiting_and_a_stream_open),
 		T(test_web_off_opens_nothing),

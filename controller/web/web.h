@@ -23,6 +23,7 @@
 #define WEB_STREAM_BUF_MAX_BYTES (256u * 1024u) /* what an event stream may have unsent */
 #define WEB_KEEPALIVE_S 15.0            /* a comment on every stream this often */
 #define WEB_DEFERRED_MAX_S 60.0         /* a deferred reply not come by then: 504 */
+#define WEB_NEW_SESSIONS_PER_S 16       /* more in one second: 503, Retry-After */
 
 struct web;
 

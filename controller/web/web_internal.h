@@ -18,7 +18,6 @@
 #define WEB_HOSTS_MAX 16
 #define WEB_HOST_LEN 280
 #define WEB_DEFERRED_PER_SESSION_MAX 4 /* calls of one browser waiting for a deferred reply */
-#define WEB_NEW_SESSIONS_PER_S 16      /* more in one second: 503, Retry-After */
 #define WEB_POLL_HEADER "X-Chair-Poll"  /* "1": a call the page makes by itself */
 
 struct web_session;

@@ -146,7 +146,16 @@ class Http:
         data = body if isinstance(body, bytes) else (body or "").encode()
         if body is not None:
             lines.append(f"Content-Length: {len(data)}")
-        return self.raw(("\r\n".join(lines) + "\r\n\r\n").encode() + data)
+        text = ("\r\n".join(lines) + "\r\n\r\n").encode() + data
+        # The attacks run at once and each new browser is a new session: past the bound of
+        # new sessions a second the answer is 503 with Retry-After 1, and a browser retries.
+        deadline = time.monotonic() + WAIT_S
+        while True:
+            status, headers, out = self.raw(text)
+            if not (status == 503 and headers.get("retry-after") == "1" and
+                    time.monotonic() < deadline):
+                return status, headers, out
+            time.sleep(1.0)
 
     def rpc(self, method, params=None, rid=1):
         req = {"jsonrpc": "2.0", "id": rid, "method": method}
