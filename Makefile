@@ -104,16 +104,17 @@ test-unit: $(BINS) $(TEST_BINS)
 test-e2e: $(BINS) $(BROWSER_NPM)
 	@BUILD=$(BUILD) tests/run_e2e.sh
 
-# The sanitizer and clang runs take the first 250 of test_sessions_sim's thousand sessions:
-# the plain run makes the claim over all of them, these look for memory and compiler faults
-# on the same code paths.
+# The sanitizer and clang runs take the first 250 of test_sessions_sim's thousand sessions
+# and test_library_sim's medium person only: the plain run makes the claims over all of
+# them, these look for memory and compiler faults on the same code paths.
+SIM_SUBSET := SESSIONS_SIM_COUNT=250 LIBRARY_SIM_HEIGHTS=1
 test-asan:
-	@SESSIONS_SIM_COUNT=250 $(MAKE) --no-print-directory $(JOBS) SAN=1 BUILD=$(BUILD) test-unit
+	@$(SIM_SUBSET) $(MAKE) --no-print-directory $(JOBS) SAN=1 BUILD=$(BUILD) test-unit
 
 # The same suites built by clang: both compilers build it clean, and the simulator gives
 # the same golden trace whichever built it.
 test-clang:
-	@SESSIONS_SIM_COUNT=250 $(MAKE) --no-print-directory $(JOBS) CC=clang BUILD=$(BUILD)/clang test-unit
+	@$(SIM_SUBSET) $(MAKE) --no-print-directory $(JOBS) CC=clang BUILD=$(BUILD)/clang test-unit
 
 demo: all
 	@sim/demo.sh $(BUILD)
