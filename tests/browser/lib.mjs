@@ -284,6 +284,21 @@ export async function shotView(page, name) {
   return file;
 }
 
+// The two ways the chair's screen is mounted: across (its own size) and upright.
+export const SIZES = [{ width: 1280, height: 800 }, { width: 800, height: 1280 }];
+
+// The window's screenshot at each of SIZES as NAME-WxH.png; before each, atSize(size) if
+// given (a check of the layout at that size). The page's own size is set back after.
+export async function shotSizes(page, name, atSize) {
+  const own = page.viewportSize();
+  for (const size of SIZES) {
+    await page.setViewportSize(size);
+    if (atSize) await atSize(size);
+    await shotView(page, `${name}-${size.width}x${size.height}`);
+  }
+  await page.setViewportSize(own);
+}
+
 let axeSource = null;
 
 // axe-core on the page as it is; returns the serious and critical violations, each as

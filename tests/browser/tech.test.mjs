@@ -4,8 +4,9 @@
 // and slowed, the wait growing; then the technician logs in, installs a good program (it
 // is listed), pastes a bad one and is shown the checker's line, removes the good one, and
 // sees the IO view, the jog refusals, the fault log and the configuration as chaird reports
-// them over the socket. axe-core on every page; a screenshot of every page under
-// $BUILD/browser-shots. Every wait is on a condition, with a bound.
+// them over the socket; the pages' own refreshes are sent as polls, and a page whose login
+// ended says so and offers the login again. axe-core on every page; a screenshot of every
+// page under $BUILD/browser-shots (and of the window at 1280x800 and 800x1280). Every wait is on a condition, with a bound.
 // Usage: BUILD=build node tests/browser/tech.test.mjs
 import fs from 'node:fs';
 import path from 'node:path';
@@ -35,6 +36,12 @@ const TECH_METHODS = [
 // A check that waits: passes once fn() is true, fails after timeout_ms.
 const seen = (what, fn, timeout_ms) =>
   h.until(what, fn, timeout_ms).then(() => h.check(what, true), (e) => h.check(what, false, e.message));
+
+// The whole page's screenshot, and the window's at the screen's two sizes (across, upright).
+async function shots(page, name) {
+  await h.shot(page, name);
+  await h.shotSizes(page, name);
+}
 
 // Every request a page makes, for the check that none leaves the panel's origin.
 const outside = [];
@@ -83,7 +90,7 @@ try {
   h.check('nothing a user asked was done: no program installed',
     installed.result && installed.result.programs.length === 0);
 
-  await h.shot(page, 'tech-login');
+  await shots(page, 'tech-login');
   await h.axeCheck(page, 'login');
 
   // ---- a wrong PIN: refused, the next try waits, and the wait grows ----
@@ -111,7 +118,7 @@ try {
   }
   h.check('the second wrong PIN shows a wait', waits[1] > 0, `waits ${waits}`);
   h.check('the wait grows from the first wrong PIN to the second', waits[1] > waits[0], `waits ${waits}`);
-  await h.shot(page, 'tech-login-wrong');
+  await shots(page, 'tech-login-wrong');
   await h.axeCheck(page, 'login, after a wrong PIN');
   const logged = await sock.call('faults.list', {});
   const refusals = (logged.result ? logged.result.faults : []).filter((f) => f.code === 'login_refused');
@@ -129,7 +136,7 @@ try {
     const r = await sock.call('server.info', {});
     return r.result && r.result.homed && r.result.chair_state === 'idle';
   }, 60000);
-  await h.shot(page, 'tech-index');
+  await shots(page, 'tech-index');
   await h.axeCheck(page, 'tech home');
 
   await programs(page);
@@ -138,22 +145,44 @@ try {
   await faults(page);
   await config(page);
 
-  // ---- log out: back to a user, and a page still open says its session ended ----
+  // ---- log out: back to a user, and a page still open says its login ended ----
   const other = await context.newPage();
   mind(other);
+  // The page's own refreshes are marked as polls (they do not keep the login alive).
+  const refreshes = [];
+  other.on('request', (r) => {
+    if (r.method() !== 'POST' || !r.url().endsWith('/api')) return;
+    let method = '';
+    try {
+      method = JSON.parse(r.postData() || '{}').method;
+    } catch (e) { /* not JSON: not a call of the page's */ }
+    if (method === 'io.read') refreshes.push(r.headers()['x-chair-poll'] || '');
+  });
   await other.goto(`${chair.url}tech/io.html`);
   await h.until('a second tab shows the IO view',
     () => other.locator('#io-inputs [data-io]').count().then((n) => n > 0), SOON_MS);
+  await h.until('the IO view refreshed by itself', () => refreshes.length >= 2, SOON_MS);
+  h.check('the IO view\'s refreshes are sent as polls (X-Chair-Poll: 1)', refreshes.every((v) => v === '1'),
+    refreshes.join(','));
   await page.goto(`${chair.url}tech/`);
   await Promise.all([page.waitForURL(`${chair.url}login.html`, { timeout: SOON_MS }), page.click('#logout')]);
   const after = await context.request.get(`${chair.url}tech/`);
   h.check('after log out the technician pages are refused again', after.status() === 403,
     `HTTP ${after.status()}`);
-  await seen('the tab still open says the technician session ended, with the way back',
+  await seen('the tab still open says the technician login ended, with the login again coming back to it',
     () => other.evaluate(() => {
       const box = document.getElementById('session-lost');
-      return /session has ended/.test(box.textContent) && box.querySelector('a[href="/login.html"]') !== null;
+      const again = box.querySelector('a#login-again');
+      return /login has ended/.test(box.textContent) && again && again.getAttribute('href') === '/login.html?next=%2Ftech%2Fio.html';
     }), SOON_MS);
+  await shots(other, 'tech-login-lapsed');
+  await h.axeCheck(other, 'a page whose login ended');
+  await Promise.all([other.waitForURL(/\/login\.html\?next=/, { timeout: SOON_MS }), other.click('#login-again')]);
+  await h.until('the login page is ready', () => other.evaluate(() => !document.getElementById('login-btn').disabled), SOON_MS);
+  await other.fill('#pin', PIN);
+  const back = await Promise.all([other.waitForURL(`${chair.url}tech/io.html`, { timeout: SOON_MS }), other.click('#login-btn')])
+    .then(() => true, () => false);
+  h.check('"Log in again" comes back to the page whose login ended', back, other.url());
   await other.close();
   h.check('no page error and no CSP violation on any page', h.pageErrors().length === 0,
     h.pageErrors().join(' | '));
@@ -209,7 +238,7 @@ async function programs(page) {
   const after = await sock.call('programs.list', {});
   h.check('the bad program was not installed',
     after.result && !after.result.programs.some((p) => p.name === 'bad-one'));
-  await h.shot(page, 'tech-programs-bad');
+  await shots(page, 'tech-programs-bad');
   await h.axeCheck(page, 'programs, with the checker\'s findings');
 
   // The timeline of the good one, drawn from the page's own elements.
@@ -218,7 +247,7 @@ async function programs(page) {
     () => page.locator('#plot svg[role="img"] path, #plot svg[role="img"] polyline').count().then((n) => n > 0), SOON_MS);
   h.check('the timeline holds no script or foreign content',
     (await page.locator('#plot script, #plot foreignObject').count()) === 0);
-  await h.shot(page, 'tech-programs-plot');
+  await shots(page, 'tech-programs-plot');
   await h.axeCheck(page, 'programs, with a timeline');
 
   // Remove: asked twice.
@@ -229,7 +258,7 @@ async function programs(page) {
   const gone = await sock.call('programs.list', {});
   h.check('the program is removed (programs.list over the socket)',
     gone.result && !gone.result.programs.some((p) => p.name === 'short'));
-  await h.shot(page, 'tech-programs');
+  await shots(page, 'tech-programs');
   await h.axeCheck(page, 'programs');
 
   // Markup in a name and a title is shown as text, in the list and in the timeline.
@@ -292,7 +321,7 @@ async function ioView(page) {
   const tick0 = Number(await page.evaluate(() => document.body.dataset.imageTick));
   await seen('the IO view refreshes by itself',
     () => page.evaluate((t) => Number(document.body.dataset.imageTick) > t, tick0), SOON_MS);
-  await h.shot(page, 'tech-io');
+  await shots(page, 'tech-io');
   await h.axeCheck(page, 'live IO');
 }
 
@@ -305,7 +334,7 @@ async function jog(page) {
   await page.click('form[data-axis="y"] button[type="submit"]');
   await seen('a jog outside the limits is refused, saying why',
     () => page.evaluate(() => /refused: outside the chair's limits/.test(document.getElementById('jog-msg').textContent)), SOON_MS);
-  await h.shot(page, 'tech-jog-refused');
+  await shots(page, 'tech-jog-refused');
   // A short way: the carriage jogs slowly (about 5 mm/s).
   await page.fill('#jog-y', String(JOG_Y_MM));
   await page.click('form[data-axis="y"] button[type="submit"]');
@@ -317,7 +346,7 @@ async function jog(page) {
   }, 20000);
   await seen('the page shows the carriage where it is',
     () => page.evaluate((y) => Math.abs(Number(document.getElementById('now-y').textContent) - y) < 1, JOG_Y_MM), SOON_MS);
-  await h.shot(page, 'tech-jog');
+  await shots(page, 'tech-jog');
   await h.axeCheck(page, 'jog');
 }
 
@@ -335,7 +364,7 @@ async function faults(page) {
     (await page.isDisabled('#ack')) === !r.latched);
   await seen('the process image is shown',
     () => page.locator('#image [data-io^="img.drives"]').count().then((n) => n > 0), SOON_MS);
-  await h.shot(page, 'tech-faults');
+  await shots(page, 'tech-faults');
   await h.axeCheck(page, 'faults');
 }
 
@@ -358,6 +387,6 @@ async function config(page) {
     JSON.stringify(shown) === JSON.stringify(want), `${shown.length} shown, ${want.length} in config.get`);
   h.check('the configuration page has nothing to edit',
     (await page.locator('#cfg input, #cfg textarea, #cfg select').count()) === 0);
-  await h.shot(page, 'tech-config');
+  await shots(page, 'tech-config');
   await h.axeCheck(page, 'configuration');
 }

@@ -7,7 +7,7 @@
 // socket at the same moment; axe-core on every screen; a screenshot of every screen, at the
 // chair's screen size (1280x800) and upright (800x1280), with nothing left under the dock.
 
-import { startChaird, Rpc, launchBrowser, newPage, shot, shotView, axe, check, run, waitFor, freePort } from './lib.mjs';
+import { startChaird, Rpc, launchBrowser, newPage, shot, shotSizes, axe, check, run, waitFor, freePort } from './lib.mjs';
 
 // How far the page and the socket may be apart: both get the same 20 Hz samples, the page
 // over the web's event stream, so between the two reads at most a few samples pass.
@@ -15,7 +15,6 @@ const SAME_MOMENT_S = 0.5;   // chair's clock between the page's sample and the 
 const ROLLER_MM_S = 80;      // the carriage's top speed (CHAIR.md)
 const REMAINING_S = 2.5;     // notify.session comes at 1 Hz
 const PRESSING_N = 1;        // a force the roller truly presses with (warm-up starts at 0 N)
-const SIZES = [{ width: 1280, height: 800 }, { width: 800, height: 1280 }];
 
 let chaird;
 let rpc;
@@ -57,15 +56,10 @@ const underDock = () => page.evaluate(() => {
 });
 
 // The window's screenshot at each size, and the room above the dock at each.
-async function sizes(name) {
-  for (const size of SIZES) {
-    await page.setViewportSize(size);
-    const under = await underDock();
-    check(`${name} at ${size.width}x${size.height}: nothing under the dock`, under.length === 0, under.slice(0, 5).join(', '));
-    await shotView(page, `${name}-${size.width}x${size.height}`);
-  }
-  await page.setViewportSize(SIZES[0]);
-}
+const sizes = (name) => shotSizes(page, name, async (size) => {
+  const under = await underDock();
+  check(`${name} at ${size.width}x${size.height}: nothing under the dock`, under.length === 0, under.slice(0, 5).join(', '));
+});
 
 async function screen(name) {
   await shot(page, name);

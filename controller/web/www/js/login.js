@@ -1,5 +1,5 @@
 // The technician's login: auth.login with the PIN raises this browser's session (chaird
-// sets its cookie), then on to /tech/. A wrong PIN is refused and the next try slowed:
+// sets its cookie), then on to /tech/ (or back to the technician page that sent here, ?next=). A wrong PIN is refused and the next try slowed:
 // the wait chaird gives (retry_after_s) is counted down and the button held until then.
 import { call, E, RpcError } from './api.js';
 
@@ -8,6 +8,13 @@ const pin = document.getElementById('pin');
 const button = document.getElementById('login-btn');
 const msg = document.getElementById('login-msg');
 let waitTimer = 0;
+
+// Where to go once logged in: a technician page named by ?next= (a page whose login
+// lapsed), never anywhere else.
+function nextPage() {
+  const next = new URLSearchParams(location.search).get('next') || '';
+  return /^\/tech\/([a-z]+\.html)?$/.test(next) ? next : '/tech/';
+}
 
 function say(text, kind) {
   msg.textContent = text;
@@ -45,7 +52,7 @@ async function login(ev) {
   try {
     await call('auth.login', { pin: pin.value });
     say('Logged in.', 'ok');
-    location.assign('/tech/');
+    location.assign(nextPage());
     return;
   } catch (e) {
     pin.value = '';

@@ -1,6 +1,7 @@
 // What every technician page shares: the bar (the page marked in the menu, log out), the
-// calls that notice a technician session that ended, a readable refusal, and a small DOM
-// builder that only ever sets text, never markup, so nothing chaird sends runs as HTML.
+// calls that notice a technician login that ended (and the page's own polls, which do not
+// keep it alive), a readable refusal, and a small DOM builder that only ever sets text,
+// never markup, so nothing chaird sends runs as HTML.
 import { call, E, RpcError } from '/js/api.js';
 
 export { E, RpcError };
@@ -50,27 +51,61 @@ export function say(box, text, kind) {
 
 let lostShown = false;
 
-// The technician session ended (idle time, logged out elsewhere): say so once, with the way
-// back, instead of a page of refusals.
+// The login page, coming back here once logged in again.
+function loginHref() {
+  return `/login.html?next=${encodeURIComponent(location.pathname)}`;
+}
+
+// The technician login ended (idle time, logged out elsewhere): say so once, with the login
+// again, instead of a page of refusals. The page's own refreshes do not keep a login alive,
+// so a page left open on the chair's screen ends up here.
 function sessionLost() {
   if (lostShown) return;
   lostShown = true;
+  document.body.dataset.login = 'lapsed';
   const box = document.getElementById('session-lost');
   if (!box) return;
   box.className = 't-msg t-bad';
-  fill(box, 'The technician session has ended. ',
-    el('a', { href: '/login.html' }, 'Log in again'), ' to go on.');
+  fill(box, 'The technician login has ended (10 minutes without use, or logged out). ',
+    el('a', { href: loginHref(), class: 't-btn', id: 'login-again' }, 'Log in again'), ' to go on.');
+}
+
+// A technician again (logged in from another page of this browser): the notice goes.
+function sessionBack() {
+  if (!lostShown) return;
+  lostShown = false;
+  document.body.dataset.login = 'technician';
+  const box = document.getElementById('session-lost');
+  if (box) {
+    box.className = 't-msg';
+    fill(box);
+  }
 }
 
 // call() for the technician's methods: a -32002 (no longer a technician) shows the way back
-// to the login page, and is still thrown for the caller's own message.
-export async function techCall(method, params) {
+// to the login page, and is still thrown for the caller's own message. opts as call()'s.
+export async function techCall(method, params, opts) {
   try {
-    return await call(method, params);
+    return await call(method, params, opts);
   } catch (e) {
     if (e instanceof RpcError && e.code === E.ROLE) sessionLost();
     throw e;
   }
+}
+
+// A call the page makes by itself on a timer: marked as a poll, so that it does not count
+// as the technician using the page (only a person's action keeps the login alive).
+export function techPoll(method, params) {
+  return techCall(method, params, { poll: true });
+}
+
+// server.info on a timer; a role that is no longer technician is a login that lapsed
+// (server.info itself is open to any role, so no refusal would say it).
+export async function pollInfo() {
+  const r = await techPoll('server.info');
+  if (r.role === 'technician') sessionBack();
+  else sessionLost();
+  return r;
 }
 
 // Run fn now and then every period_ms after each run finished (never two at once), while

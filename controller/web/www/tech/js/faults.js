@@ -2,7 +2,7 @@
 // a fault was seen in when the log keeps it (its `image`), else the image as it is now.
 // Read every 2 s rather than from the event stream: a technician's page lives by its calls
 // alone, and chaird closes a browser's session soon after its last stream went.
-import { techCall, describe, say, el, fill, when, every } from './common.js';
+import { techCall, techPoll, pollInfo, describe, say, el, fill, when, every } from './common.js';
 import { imageView } from './image.js';
 
 const $ = (id) => document.getElementById(id);
@@ -23,7 +23,7 @@ function showImage(f) {
 
 async function showImageNow() {
   try {
-    const io = await techCall('io.read');
+    const io = await techPoll('io.read');
     const { backend, state, tick, image_tick, age_ms, ...image } = io;
     fill($('image'), imageOf(image));
     $('image-caption').textContent = `The process image now (tick ${image_tick}, the chair's state ${state}): ` +
@@ -35,7 +35,8 @@ async function showImageNow() {
 
 async function load() {
   try {
-    const r = await techCall('faults.list', { max: 100 });
+    // faults.list is open to any role: the role is read beside it to notice a lapsed login.
+    const [r] = await Promise.all([techPoll('faults.list', { max: 100 }), pollInfo()]);
     faults = r.faults;
     const latched = $('latched');
     latched.textContent = r.latched ? r.latched : 'None: the chair has no fault latched.';

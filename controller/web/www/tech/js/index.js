@@ -1,5 +1,5 @@
 // The technician's home: what the chair is doing now, and the way to each tool.
-import { techCall, describe, say, every, num } from './common.js';
+import { pollInfo, describe, say, every, num } from './common.js';
 
 const show = (id, text) => { document.getElementById(id).textContent = text; };
 
@@ -7,7 +7,7 @@ const show = (id, text) => { document.getElementById(id).textContent = text; };
 async function refresh() {
   const box = document.getElementById('info-msg');
   try {
-    const r = await techCall('server.info');
+    const r = await pollInfo();
     show('info-chair', r.chair_state);
     show('info-session', r.session_state);
     show('info-backend', r.backend);

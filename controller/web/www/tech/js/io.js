@@ -1,6 +1,6 @@
 // The live IO view: io.read about every second, drawn as it came (every GPIO line, each
 // drive's status word and registers, the IO module, each bus unit's counters).
-import { techCall, describe, say, fill, every, num } from './common.js';
+import { techPoll, describe, say, fill, every, num } from './common.js';
 import { lines, table, scalars, alarms } from './image.js';
 
 const $ = (id) => document.getElementById(id);
@@ -23,7 +23,7 @@ async function refresh() {
   if (paused || busy) return;
   busy = true;
   try {
-    draw(await techCall('io.read'));
+    draw(await techPoll('io.read'));
     say($('io-msg'), '');
   } catch (e) {
     say($('io-msg'), `The process image could not be read: ${describe(e)}`, 'bad');

@@ -1,7 +1,7 @@
 // Jog: move one axis to a position within its limits while the chair is idle and homed.
 // The limits come from the running configuration; chaird checks them again and its
 // refusals (outside the limits, not idle, not homed) are shown as it gave them.
-import { techCall, describe, say, el, fill, every, num } from './common.js';
+import { techCall, techPoll, pollInfo, describe, say, el, fill, every, num } from './common.js';
 import { parseIni, iniValue } from './ini.js';
 
 const $ = (id) => document.getElementById(id);
@@ -69,7 +69,7 @@ async function loadLimits() {
 async function refresh() {
   const box = $('jog-state');
   try {
-    const [info, io] = await Promise.all([techCall('server.info'), techCall('io.read')]);
+    const [info, io] = await Promise.all([pollInfo(), techPoll('io.read')]);
     for (const a of AXES) {
       const now = $(`now-${a.axis}`);
       if (now) now.textContent = num(io[a.pos]);
