@@ -40,9 +40,12 @@ const smallTargets = () => page.evaluate(() => {
 // What of the shown screen is under the dock (fixed to the bottom of the window) as the
 // screen opens, not scrolled: a screen with the dock must fit above it whole, so that the
 // person in the chair sees all of it with the one touch at hand.
-const underDock = () => page.evaluate(() => {
+// guided: measured with "there" and "eased" shown too (a trigger point), put back after.
+const underDock = (guided) => page.evaluate((guided) => {
   const dock = document.getElementById('dock');
   if (dock.hidden) return [];
+  const extra = guided ? ['btn-there', 'btn-eased'].map((id) => document.getElementById(id)).filter((b) => b.hidden) : [];
+  for (const b of extra) b.hidden = false;
   window.scrollTo(0, 0);
   const top = dock.getBoundingClientRect().top;
   const sec = document.querySelector('section[data-screen]:not([hidden])');
@@ -52,13 +55,17 @@ const underDock = () => page.evaluate(() => {
     if (r.width === 0 && r.height === 0) continue;
     if (r.bottom > top + 0.5) under.push(`${el.id || el.tagName.toLowerCase()}: ${Math.round(r.bottom)} > ${Math.round(top)}`);
   }
+  for (const b of extra) b.hidden = true;
   return under;
-});
+}, !!guided);
 
 // The window's screenshot at each size, and the room above the dock at each.
 const sizes = (name) => shotSizes(page, name, async (size) => {
   const under = await underDock();
   check(`${name} at ${size.width}x${size.height}: nothing under the dock`, under.length === 0, under.slice(0, 5).join(', '));
+  if (name !== 'session') return;
+  const guided = await underDock(true);
+  check(`${name} at ${size.width}x${size.height}, with "there" and "eased": nothing under the dock`, guided.length === 0, guided.slice(0, 5).join(', '));
 });
 
 async function screen(name) {
