@@ -1,6 +1,6 @@
 /* The web server's own: what web.c (the daemon, its connections), web_request.c (routes,
  * checks, answers), web_session.c (browser sessions, the panel connections behind them,
- * event streams) and web_static.c (page files) share. */
+ * their calls), web_stream.c (event streams) and web_static.c (page files) share. */
 #ifndef WEB_INTERNAL_H
 #define WEB_INTERNAL_H
 
@@ -141,6 +141,14 @@ bool web_call_may_wait(const struct web_session *s);
 /* c waits for its deferred reply now: counted until freed. */
 void web_call_wait(struct web_call *c);
 void web_call_free(struct web_call *c);
+/* web_stream.c */
+/* A notification of s's panel connection to those of its streams that asked its topic. */
+void web_streams_notify(struct web_session *s, const char *method, const char *json,
+			size_t len);
+/* A comment on every stream quiet for WEB_KEEPALIVE_S. */
+void web_streams_keep_alive(struct web *w, double now_s);
+/* End every stream of s once what it has is sent (s is being closed). */
+void web_streams_close_of(struct web *w, struct web_session *s);
 /* Open a stream of s for topics; NULL when over a limit. */
 struct web_stream *web_stream_open(struct web *w, struct web_session *s,
 				   struct MHD_Connection *conn, unsigned topics);

@@ -13,7 +13,7 @@
 
 #include "web_internal.h"
 
-#define WEB_PATH_MAX 512
+#define WEB_PATH_MAX_BYTES 512
 #define WEB_DEPTH_MAX 16
 
 static const char TECH_REFUSED[] =
@@ -69,7 +69,7 @@ static bool good_component(const char *c, size_t len)
  * Returns a descriptor or -errno. */
 static int open_beneath(int dir_fd, const char *path)
 {
-	char part[WEB_PATH_MAX];
+	char part[WEB_PATH_MAX_BYTES];
 	int fd = dup(dir_fd);
 	if (fd < 0)
 		return -errno;
@@ -107,7 +107,7 @@ static enum MHD_Result not_found(struct web *w, struct MHD_Connection *conn)
 static enum MHD_Result redirect_to_folder(struct web *w, struct MHD_Connection *conn,
 					  const char *url)
 {
-	char location[WEB_PATH_MAX + 2];
+	char location[WEB_PATH_MAX_BYTES + 2];
 	snprintf(location, sizeof(location), "%s/", url);
 	static const char text[] = "moved\n";
 	struct MHD_Response *r = MHD_create_response_from_buffer(
@@ -157,12 +157,12 @@ static enum MHD_Result serve_fd(struct web *w, struct MHD_Connection *conn, int 
 enum MHD_Result web_static(struct web *w, struct MHD_Connection *conn, const char *url,
 			   bool head, struct web_session *s)
 {
-	if (url[0] != '/' || strlen(url) >= WEB_PATH_MAX)
+	if (url[0] != '/' || strlen(url) >= WEB_PATH_MAX_BYTES)
 		return not_found(w, conn);
 	if (web_is_tech_path(url) && !(s && panel_conn_role(w->panel, s->conn_id) ==
 						PANEL_ROLE_TECHNICIAN))
 		return tech_refused(w, conn);
-	char path[WEB_PATH_MAX + 16];
+	char path[WEB_PATH_MAX_BYTES + 16];
 	bool folder = url[strlen(url) - 1] == '/';
 	snprintf(path, sizeof(path), "%s%s", url + 1, folder ? "index.html" : "");
 	int fd = open_beneath(w->root_fd, path);
