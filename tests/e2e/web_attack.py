@@ -227,12 +227,19 @@ def attack_login(h, c):
     """The right PIN (after the wrong one's backoff): technician pages and methods open."""
     deadline = time.monotonic() + WAIT_S
     reply = None
+    before = h.cookie
     while time.monotonic() < deadline:
         status, reply = h.rpc("auth.login", {"pin": PIN})
         if reply and "result" in reply:
             break
         time.sleep(0.2)
     c.check("the right PIN over HTTP logs in", bool(reply and "result" in reply), f"{reply}")
+    c.check("the login renews the session's cookie", h.cookie != before)
+    old = Http(h.port)
+    old.cookie = before
+    status, _, _ = old.request("GET", "/tech/")
+    c.check("the cookie of before the login: technician pages 403", status == 403,
+            f"HTTP {status}")
     status, reply = h.rpc("config.get", {})
     c.check("config.get as the technician", bool(reply and "result" in reply), f"{reply}")
     status, _, _ = h.request("GET", "/tech/")
