@@ -107,9 +107,11 @@ async function follow(status, first) {
 // state moves): polls, not a person's use of the page.
 async function refresh(first) {
   try {
-    const info = await call('server.info', {}, { poll: true });
+    const [info, status] = await Promise.all([
+      call('server.info', {}, { poll: true }),
+      call('session.status', {}, { poll: true }),
+    ]);
     visit.chair = info.chair_state;
-    const status = await call('session.status', {}, { poll: true });
     visit.state = status.state;
     await follow(status, first || current === 'loading');
   } catch (e) {
@@ -152,12 +154,14 @@ plan.init(ctx);
 session.init(ctx);
 after.init(ctx);
 
-let opened = false;
+// The first look at chaird does not wait for the event stream to open: the first screen
+// comes sooner. Each opening of the stream looks again (a change between the two is seen,
+// and a reconnection after chaird restarted finds the visit).
+refresh(true);
 listen(['state', 'motion', 'session', 'scan', 'faults'], {
   open: () => {
     setConn(true);
-    refresh(!opened);
-    opened = true;
+    refresh(false);
   },
   lost: () => setConn(false),
   message: onMessage,
