@@ -8,7 +8,9 @@ failed=0
 for script in tests/e2e_*.sh; do
 	echo "== $script"
 	out=$(mktemp)
+	started=$SECONDS
 	BUILD=${BUILD:-build} bash "$script" 2>&1 | tee "$out"
+	echo "== $script took $((SECONDS - started)) s"
 	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$out" | tail -1)
 	if [ -z "$line" ]; then
 		echo "$script: ended without its summary line"
