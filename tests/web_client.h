@@ -1,12 +1,22 @@
-/* A plain HTTP/1.1 client over non-blocking sockets for the web server's suite: a request
- * sent whole, its answer read until the peer closes (or until a text shows, for an event
- * stream), the status and headers picked out, one browser's cookie kept. Every wait turns
- * the server's loop (client.pump) and is bounded by WEB_CLIENT_WAIT_S. Header-only. */
+/* What the web server's suites (test_web.c, test_web_sessions.c) share. A plain HTTP/1.1
+ * client over non-blocking sockets: a request sent whole, its answer read until the peer
+ * closes (or until a text shows, for an event stream), the status and headers picked out,
+ * one browser's cookie kept; every wait turns the server's loop (client.pump) and is
+ * bounded by WEB_CLIENT_WAIT_S. Then the harness: a real panel with a small method table,
+ * a page root in a temporary folder, the web server on 127.0.0.1 (a free port), the
+ * sessions' clock stepped by the tests, set-up and tear-down. Header-only. */
 #ifndef TEST_WEB_CLIENT_H
 #define TEST_WEB_CLIENT_H
 
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -14,10 +24,14 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
+
+#include "../controller/panel/panel.h"
+#include "../controller/web/web.h"
 
 #define RESP_MAX (128 * 1024)
 #define WEB_CLIENT_WAIT_S 5.0 /* the bound of every wait for a condition */
@@ -227,5 +241,264 @@ static inline int open_stream(const char *topics, struct resp *r, bool with_cook
 	memset(r, 0, sizeof(*r));
 	return fd;
 }
+
+/* ==== the harness ================================================================== */
+
+static char dir[64], root[96], sock_path[128];
+static struct panel *panel;
+static struct web *web;
+
+static struct app {
+	uint64_t handles[8];
+	int n_handles;
+	int n_later; /* every deferred call, the ones past handles[] too */
+	uint64_t closed[8];
+	int n_closed;
+} app;
+
+/* ---- the panel's side: a few methods ------------------------------------------------ */
+
+static const struct panel_param echo_params[] = {
+	{.name = "text", .type = PANEL_P_STRING, .required = true, .max_len = 64},
+	PANEL_PARAMS_END,
+};
+
+static int h_echo(void *a, struct panel_call *call, json_t *params, json_t **result,
+		  struct panel_error *err)
+{
+	*result = json_deep_copy(params);
+	return 0;
+}
+
+static int h_later(void *a, struct panel_call *call, json_t *params, json_t **result,
+		   struct panel_error *err)
+{
+	struct app *ap = a;
+	ap->n_later++;
+	if (ap->n_handles < 8)
+		ap->handles[ap->n_handles++] = panel_call_defer(call);
+	return PANEL_DEFERRED;
+}
+
+static int h_poke(void *a, struct panel_call *call, json_t *params, json_t **result,
+		  struct panel_error *err)
+{
+	panel_notify(call->panel, PANEL_TOPIC_MOTION, "notify.motion",
+		     json_pack("{s:f}", "y_mm", 12.5));
+	panel_notify(call->panel, PANEL_TOPIC_STATE, "notify.state",
+		     json_pack("{s:s}", "state", "idle"));
+	return 0;
+}
+
+static int h_login(void *a, struct panel_call *call, json_t *params, json_t **result,
+		   struct panel_error *err)
+{
+	panel_call_raise_role(call, PANEL_ROLE_TECHNICIAN, 300); /* below session_idle_s */
+	*result = json_pack("{s:s}", "role", "technician");
+	return 0;
+}
+
+/* Answers the first deferred call: from within another call, as a scan's end would. */
+static int h_release(void *a, struct panel_call *call, json_t *params, json_t **result,
+		     struct panel_error *err)
+{
+	struct app *ap = a;
+	if (ap->n_handles > 0)
+		panel_reply(call->panel, ap->handles[0], json_pack("{s:s}", "who", "secret"));
+	*result = json_true();
+	return 0;
+}
+
+static const struct panel_method methods[] = {
+	{"release", PANEL_ROLE_USER, NULL, h_release},
+	{"echo", PANEL_ROLE_USER, echo_params, h_echo},
+	{"later", PANEL_ROLE_USER, NULL, h_later},
+	{"poke", PANEL_ROLE_USER, NULL, h_poke},
+	{"auth.login", PANEL_ROLE_USER, NULL, h_login},
+	{"tech.only", PANEL_ROLE_TECHNICIAN, NULL, h_echo},
+	PANEL_METHODS_END,
+};
+
+static void on_close(void *a, uint64_t conn_id)
+{
+	struct app *ap = a;
+	if (ap->n_closed < 8)
+		ap->closed[ap->n_closed++] = conn_id;
+}
+
+/* ---- the page files ---------------------------------------------------------------- */
+
+static inline void put(const char *rel, const char *text)
+{
+	char p[256];
+	snprintf(p, sizeof(p), "%s/%s", root, rel);
+	FILE *f = fopen(p, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static inline void make_root(void)
+{
+	char p[256], q[256];
+	snprintf(root, sizeof(root), "%s/www", dir);
+	assert_int_equal(mkdir(root, 0755), 0);
+	snprintf(p, sizeof(p), "%s/sub", root);
+	assert_int_equal(mkdir(p, 0755), 0);
+	snprintf(p, sizeof(p), "%s/tech", root);
+	assert_int_equal(mkdir(p, 0755), 0);
+	put("index.html", "<!doctype html><title>home</title>INDEX\n");
+	put("login.html", "<!doctype html><title>login</title>LOGIN\n");
+	put("sub/index.html", "SUBINDEX\n");
+	put("tech/index.html", "TECHPAGE\n");
+	put("app.js", "export const x = 1;\n");
+	put("style.css", "body{}\n");
+	put("img.svg", "<svg xmlns='http://www.w3.org/2000/svg'/>\n");
+	put("pic.png", "PNG\n");
+	put("data.json", "{}\n");
+	put("favicon.ico", "ICO\n");
+	put("font.woff2", "WOFF\n");
+	put("thing.xyz", "XYZ\n");
+	put(".hidden.html", "HIDDEN\n");
+	snprintf(p, sizeof(p), "%s/secret.txt", dir); /* outside the root */
+	FILE *f = fopen(p, "w");
+	assert_non_null(f);
+	fputs("SECRET\n", f);
+	fclose(f);
+	snprintf(p, sizeof(p), "%s/link.html", root); /* a link to a file inside the root */
+	assert_int_equal(symlink("index.html", p), 0);
+	snprintf(p, sizeof(p), "%s/out.txt", root);
+	snprintf(q, sizeof(q), "%s/secret.txt", dir);
+	assert_int_equal(symlink(q, p), 0);
+	snprintf(p, sizeof(p), "%s/linkdir", root); /* a link to a folder inside the root */
+	assert_int_equal(symlink("sub", p), 0);
+}
+
+static inline int rm_tree(const char *path)
+{
+	char cmd[300];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", path);
+	return system(cmd);
+}
+
+/* ---- the loop and the clock ------------------------------------------------------- */
+
+/* The sessions' and the panel's clock: stepped by the tests, never read from the host, so
+ * no result depends on how fast it runs. */
+static int64_t clock_ms;
+
+static inline int64_t test_clock_ms(void *arg)
+{
+	(void)arg;
+	return clock_ms;
+}
+
+static inline double test_clock_s(void *arg)
+{
+	(void)arg;
+	return (double)clock_ms / 1000.0;
+}
+
+/* One turn of the daemon's loop: the panel and the web in one poll. */
+static inline void pump(void)
+{
+	struct pollfd fds[128];
+	int n = panel_pollfds(panel, fds, 120);
+	int m = web_pollfds(web, fds + n, 128 - n);
+	int timeout_ms = web_poll_timeout_ms(web, panel_poll_timeout_ms(panel, 2));
+	poll(fds, (nfds_t)(n + m), timeout_ms);
+	panel_service(panel, fds, n);
+	web_service(web, fds + n, m);
+}
+
+/* Step the clock; the next turn sweeps on the new time. */
+static inline void step_s(double by_s)
+{
+	clock_ms += (int64_t)(by_s * 1000.0);
+	pump();
+	pump();
+}
+
+static inline void new_session(void)
+{
+	struct resp *r = req("GET", "/", NULL, NULL);
+	assert_int_equal(r->status, 200);
+	assert_true(take_cookie(r));
+	free(r);
+}
+
+/* ---- set-up ------------------------------------------------------------------------ */
+
+static inline int setup(void **state)
+{
+	snprintf(dir, sizeof(dir), "%s/tweb.XXXXXX", P_tmpdir);
+	if (!mkdtemp(dir))
+		return -1;
+	make_root();
+	snprintf(sock_path, sizeof(sock_path), "%s/panel.sock", dir);
+	memset(&app, 0, sizeof(app));
+	clock_ms = 1000000;
+	struct panel_config pc = {.socket_path = sock_path, .on_close = on_close,
+				  .clock_ms = test_clock_ms};
+	char err[256];
+	if (panel_open(&panel, &pc, methods, &app, err, sizeof(err))) {
+		fprintf(stderr, "panel_open: %s\n", err);
+		return -1;
+	}
+	struct web_api_config wc = {.listen = "127.0.0.1:0", .server_name = "chair.local",
+				    .max_connections = 16, .max_sessions = 4, .max_streams = 4,
+				    .max_streams_per_session = 2, .timeout_s = 1,
+				    .session_idle_s = 600, .stream_grace_s = 1.0,
+				    .clock_s = test_clock_s};
+	snprintf(wc.root, sizeof(wc.root), "%s", root);
+	if (web_open(&web, &wc, panel, err, sizeof(err))) {
+		fprintf(stderr, "web_open: %s\n", err);
+		return -1;
+	}
+	client.port = web_port(web);
+	snprintf(client.host, sizeof(client.host), "Host: 127.0.0.1:%d\r\n", client.port);
+	client.cookie[0] = '\0';
+	client.pump = pump;
+	return 0;
+}
+
+static inline int teardown(void **state)
+{
+	web_close(web);
+	web = NULL;
+	panel_close(panel);
+	panel = NULL;
+	rm_tree(dir);
+	return 0;
+}
+
+/* ---- the tests --------------------------------------------------------------------- */
+
+static inline void assert_security_headers(const struct resp *r)
+{
+	const char *csp = header(r, "Content-Security-Policy");
+	if (!csp)
+		fail_msg("no CSP on a %d answer", r->status);
+	assert_non_null(strstr(csp, "default-src 'self'"));
+	assert_non_null(strstr(csp, "frame-ancestors 'none'"));
+	assert_non_null(strstr(csp, "object-src 'none'"));
+	assert_string_equal(header(r, "X-Content-Type-Options"), "nosniff");
+	assert_string_equal(header(r, "Referrer-Policy"), "no-referrer");
+	assert_string_equal(header(r, "X-Frame-Options"), "DENY");
+}
+
+static const char LATER[] = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"later\"}";
+static const char ECHO[] = "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"echo\","
+			   "\"params\":{\"text\":\"e\"}}";
+
+static inline void pump_until_later(int n)
+{
+	double until = wall_now_s() + WEB_CLIENT_WAIT_S;
+	while (app.n_later < n && wall_now_s() < until)
+		pump();
+	assert_int_equal(app.n_later, n);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 #endif

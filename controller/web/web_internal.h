@@ -149,6 +149,8 @@ void web_streams_notify(struct web_session *s, const char *method, const char *j
 void web_streams_keep_alive(struct web *w, double now_s);
 /* End every stream of s once what it has is sent (s is being closed). */
 void web_streams_close_of(struct web *w, struct web_session *s);
+/* End every stream of s once what it has is sent; s goes on (a login renewed its cookie). */
+void web_streams_end_of(struct web_session *s);
 /* Open a stream of s for topics; NULL when over a limit. */
 struct web_stream *web_stream_open(struct web *w, struct web_session *s,
 				   struct MHD_Connection *conn, unsigned topics);

@@ -50,7 +50,8 @@ static void new_cookie(struct web_session *s)
 }
 
 /* A technician's login: the cookie the browser had before (perhaps planted by another page
- * of the host) maps to nothing from now on; the reply carries the new one. */
+ * of the host) maps to nothing from now on; the reply carries the new one. The streams
+ * opened with the old cookie end too: whoever held it keeps no technician's events. */
 static void after_login(struct web_session *s, struct web_call *c, json_t *msg)
 {
 	json_t *role = json_object_get(json_object_get(msg, "result"), "role");
@@ -58,6 +59,7 @@ static void after_login(struct web_session *s, struct web_call *c, json_t *msg)
 		return;
 	new_cookie(s);
 	c->new_cookie = true;
+	web_streams_end_of(s);
 }
 
 /* The panel's output for one session: a reply to one of its calls, or a notification. */

@@ -212,6 +212,21 @@ void web_streams_keep_alive(struct web *w, double now_s)
 }
 
 
+/* A technician's login: the streams opened with the cookie of before end (what they have is
+ * sent first); the page's EventSource opens them again with the new one. They stay counted
+ * as s's until done, so its grace starts once the last of them went. */
+void web_streams_end_of(struct web_session *s)
+{
+	struct web *w = s->w;
+	for (int i = 0; i < w->cfg.max_streams; i++) {
+		struct web_stream *st = &w->streams[i];
+		if (st->used && st->s == s && !st->closing) {
+			st->closing = true;
+			stream_resume(st);
+		}
+	}
+}
+
 void web_streams_close_of(struct web *w, struct web_session *s)
 {
 	for (int i = 0; i < w->cfg.max_streams; i++) {
