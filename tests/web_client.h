@@ -472,7 +472,7 @@ static inline int teardown(void **state)
 	return 0;
 }
 
-/* ---- the tests --------------------------------------------------------------------- */
+/* ---- checks and waits the suites share ---------------------------------------------- */
 
 static inline void assert_security_headers(const struct resp *r)
 {
