@@ -1040,7 +1040,7 @@ static void describe_value(const struct key_desc *k, const struct chair_config *
 	buf[0] = '\0';
 }
 
-void config_write_ini(const struct chair_config *cfg, FILE *out)
+void config_write_ini(const struct chair_config *cfg, FILE *out, bool base_names)
 {
 	const char *section = "";
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
@@ -1060,7 +1060,9 @@ void config_write_ini(const struct chair_config *cfg, FILE *out)
 			fprintf(out, "%s[%s]\n", section[0] ? "\n" : "", k->section);
 			section = k->section;
 		}
-		fprintf(out, "%s = %s\n", k->key, value);
+		const char *slash = strrchr(value, '/');
+		bool a_path = k->type == K_PATH || k->type == K_DIR || k->type == K_STR;
+		fprintf(out, "%s = %s\n", k->key, base_names && a_path && slash ? slash + 1 : value);
 	}
 }
 

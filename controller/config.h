@@ -183,8 +183,10 @@ int config_load_string(const char *text, const char *name, struct chair_config *
 /* Every key with its type, default and range, as a Markdown table (docs). */
 void config_describe(FILE *out);
 
-/* The configuration in use, every key of the table as INI (the panel's config.get). */
-void config_write_ini(const struct chair_config *cfg, FILE *out);
+/* The configuration in use, every key of the table as INI (the panel's config.get). With
+ * base_names, a value that is a path of the machine (a file or folder key, a device) is
+ * written as its last component only: which file, not where it is. */
+void config_write_ini(const struct chair_config *cfg, FILE *out, bool base_names);
 
 /* What a key takes, for tools and tests that walk every key of the table. */
 enum config_value_kind {

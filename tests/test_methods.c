@@ -754,6 +754,7 @@ static void test_config_get_shows_file_keys_by_base_name_only(void **state)
 	assert_non_null(strstr(ini, "\nsocket = panel.sock\n"));
 	assert_non_null(strstr(ini, "\nrules = consultation.rules\n"));
 	assert_non_null(strstr(ini, "\ndevice = ttyUSB0\n"));
+	assert_non_null(strstr(ini, "\nroot = www\n")); /* a folder key, by the same rule */
 	assert_null(strchr(ini, '/')); /* no value is a path of the machine */
 	json_decref(r);
 	/* what the chair runs on is untouched */

@@ -192,6 +192,18 @@ static void plan_and_start(struct visit *v, const char *user)
 	assert_true(tick_until_state(v, SESSION_RUNNING, 60));
 }
 
+/* A visit under way: a 170 cm person with two pain areas, consulted, planned and started. */
+static struct visit *visit_started(uint64_t seed, const char *user)
+{
+	struct visit *v = visit_open(seed, 170);
+	add_user(v, user, 170);
+	struct consult_answers a;
+	two_areas(&a);
+	consult(v, user, &a);
+	plan_and_start(v, user);
+	return v;
+}
+
 /* A feedback's waited answer (session_feedback_tagged): 0 or the error's code. */
 static void feedback_heard(void *ctx, uint64_t tag, json_t *result, struct panel_error *err)
 {
@@ -839,12 +851,7 @@ static int summary_feedback(struct visit *v, const char *action)
 /* A stronger is not counted until the tick has taken it, and is then answered OK. */
 static void test_stronger_is_answered_ok_once_the_tick_took_it(void **state)
 {
-	struct visit *v = visit_open(21, 170);
-	add_user(v, "ka", 170);
-	struct consult_answers a;
-	two_areas(&a);
-	consult(v, "ka", &a);
-	plan_and_start(v, "ka");
+	struct visit *v = visit_started(21, "ka");
 	tick_for(v, 10);
 	struct heard h = {0};
 	json_t *res = NULL;
@@ -873,12 +880,7 @@ static void test_stronger_is_answered_ok_once_the_tick_took_it(void **state)
  * -32004 and the summary does not count it; one with room is counted. */
 static void test_stay_at_the_session_limit_is_refused_and_not_counted(void **state)
 {
-	struct visit *v = visit_open(22, 170);
-	add_user(v, "la", 170);
-	struct consult_answers a;
-	two_areas(&a);
-	consult(v, "la", &a);
-	plan_and_start(v, "la");
+	struct visit *v = visit_started(22, "la");
 	assert_true(tick_until_pressing_in(v, AREA_LOWER_BACK, 200) ||
 		    tick_until_pressing_in(v, AREA_SHOULDERS, 100));
 	assert_int_equal(feedback(v, ACT_STAY), 0); /* room enough: taken */
@@ -909,12 +911,7 @@ static void test_stay_at_the_session_limit_is_refused_and_not_counted(void **sta
  * with the state, and nothing is counted. */
 static void test_skip_after_the_run_ended_is_refused_and_not_counted(void **state)
 {
-	struct visit *v = visit_open(23, 170);
-	add_user(v, "ma", 170);
-	struct consult_answers a;
-	two_areas(&a);
-	consult(v, "ma", &a);
-	plan_and_start(v, "ma");
+	struct visit *v = visit_started(23, "ma");
 	tick_for(v, 10);
 	assert_int_equal(feedback(v, ACT_STOP), 0);
 	assert_int_equal(v->s.state, SESSION_RUNNING); /* the session has not seen it yet */
@@ -929,12 +926,7 @@ static void test_skip_after_the_run_ended_is_refused_and_not_counted(void **stat
  * wait: the sixth in a row is refused at once, the five are taken. */
 static void test_strongers_waiting_for_the_tick_count_towards_the_range(void **state)
 {
-	struct visit *v = visit_open(24, 170);
-	add_user(v, "na", 170);
-	struct consult_answers a;
-	two_areas(&a);
-	consult(v, "na", &a);
-	plan_and_start(v, "na");
+	struct visit *v = visit_started(24, "na");
 	tick_for(v, 10);
 	struct heard h[FEEDBACK_LEVEL_MAX] = {{0}};
 	json_t *res = NULL;

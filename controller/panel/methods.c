@@ -389,10 +389,7 @@ static int m_session_resume(void *app, struct panel_call *call, json_t *params,
 static int m_session_stop(void *app, struct panel_call *call, json_t *params, json_t **result,
 			  struct panel_error *err)
 {
-	struct session *s = ((struct methods_ctx *)app)->session;
-	if (s->state == SESSION_SCANNING) /* "stop" stops whatever the chair is doing to you */
-		return session_scan_stop(s, result, err);
-	return session_feedback(s, ACT_STOP, result, err);
+	return session_feedback(((struct methods_ctx *)app)->session, ACT_STOP, result, err);
 }
 
 static int m_session_status(void *app, struct panel_call *call, json_t *params,

@@ -37,40 +37,21 @@ int methods_io_read(void *app, struct panel_call *call, json_t *params, json_t *
 	return 0;
 }
 
-/* A path's last component: what config.get shows of a file of the machine. */
-static void keep_base_name(char *path)
-{
-	const char *slash = strrchr(path, '/');
-	if (slash)
-		memmove(path, slash + 1, strlen(slash + 1) + 1);
-}
-
 int methods_config_get(void *app, struct panel_call *call, json_t *params, json_t **result,
 		       struct panel_error *err)
 {
 	struct methods_ctx *m = app;
 	/* PANEL.md: a reply never contains a path of the machine. The file keys and the bus
 	 * device say which file, not where it is. */
-	struct chair_config *shown = malloc(sizeof(*shown));
 	char *ini = NULL;
 	size_t len = 0;
-	FILE *f = shown ? open_memstream(&ini, &len) : NULL;
+	FILE *f = open_memstream(&ini, &len);
 	if (!f) {
-		free(shown);
 		panel_error_set(err, PANEL_E_INTERNAL, NULL, "out of memory");
 		return PANEL_E_INTERNAL;
 	}
-	*shown = *m->cfg;
-	keep_base_name(shown->session.rules_path);
-	keep_base_name(shown->session.advice_path);
-	keep_base_name(shown->panel.socket_path);
-	keep_base_name(shown->store.path);
-	keep_base_name(shown->hal.bus.rtu_device);
-	keep_base_name(shown->hal.gpiochip);
-	keep_base_name(shown->web.root);
-	config_write_ini(shown, f);
+	config_write_ini(m->cfg, f, true);
 	fclose(f);
-	free(shown);
 	*result = json_pack("{s:s%}", "ini", ini, len);
 	free(ini);
 	return 0;

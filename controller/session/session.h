@@ -183,9 +183,6 @@ int session_consult(struct session *s, const char *user, const struct consult_an
  * done (result or error) at the end. */
 int session_scan_start(struct session *s, const char *user, session_done_fn done, void *ctx,
 		       struct panel_error *err);
-/* Stop a scan under way (session.stop while scanning): the chair lets go at once, the
- * deferred scan.start is answered -32004 with status "stopped". -32001 when none is. */
-int session_scan_stop(struct session *s, json_t **result, struct panel_error *err);
 /* The person's nudge of the scanned shoulder line, kept in the profile. */
 int session_scan_adjust(struct session *s, const char *user, int delta_mm, json_t **result,
 			struct panel_error *err);

@@ -33,6 +33,9 @@ double session_elapsed_s(const struct session *s);
 void session_scan_on_telem(struct session *s, const struct telem *t);
 /* End a scan under way without a result (the daemon stops). */
 void session_scan_abort(struct session *s);
+/* Stop a scan under way (a stop while scanning): the chair lets go at once, the deferred
+ * scan.start is answered -32004 with status "stopped". -32001 when none is. */
+int session_scan_stop(struct session *s, json_t **result, struct panel_error *err);
 /* The care advice for the session that ended, from the advice table. */
 json_t *session_advice_json(struct session *s, const int pain_after[AREA_COUNT]);
 /* The consultation's conditions as PANEL.md spells them. */

@@ -599,6 +599,10 @@ int session_feedback_tagged(struct session *s, enum session_action a, session_fe
 				"bad params");
 		return PANEL_E_PARAMS;
 	}
+	/* "stop" stops whatever the chair is doing to the person: the body scan too, whoever
+	 * asks (the panel's button, or the stop after the panel that started it went). */
+	if (a == ACT_STOP && s->state == SESSION_SCANNING)
+		return session_scan_stop(s, result, err);
 	bool live = s->state == SESSION_RUNNING || s->state == SESSION_PAUSED;
 	if (!live || !s->seen_running)
 		return session_refuse_state(s, err, "no session is running");
