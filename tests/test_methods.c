@@ -213,10 +213,9 @@ static void raw_example(const char *key, const char *line, json_t *reply)
 	json_decref(o);
 }
 
-/* The reply to a raw line (pumping the server until it comes). */
-static json_t *raw_reply(struct api *a, const char *line)
+/* The user's next message, pumping the server until it comes. */
+static json_t *next_message(struct api *a)
 {
-	assert_int_equal(panel_client_send_raw(a->user, line, strlen(line), CALL_MS), 0);
 	json_t *m = NULL;
 	for (int i = 0; i < 100 && !m; i++) {
 		pump(a);
@@ -225,6 +224,13 @@ static json_t *raw_reply(struct api *a, const char *line)
 	}
 	assert_non_null(m);
 	return m;
+}
+
+/* The reply to a raw line. */
+static json_t *raw_reply(struct api *a, const char *line)
+{
+	assert_int_equal(panel_client_send_raw(a->user, line, strlen(line), CALL_MS), 0);
+	return next_message(a);
 }
 
 /* A call that must succeed; its result (a new reference). */
@@ -615,13 +621,7 @@ static void test_stop_during_the_scan_lets_go_and_answers_the_scan(void **state)
 	json_t *r = ok_call(a->tech, "session.stop", NULL);
 	assert_string_equal(str(r, "stopped"), "scan");
 	json_decref(r);
-	json_t *m = NULL;
-	for (int i = 0; i < 100 && !m; i++) {
-		pump(a);
-		if (panel_client_read_message(a->user, &m, 0) != 0)
-			m = NULL;
-	}
-	assert_non_null(m);
+	json_t *m = next_message(a);
 	assert_int_equal(json_integer_value(json_object_get(m, "id")), 77);
 	json_t *e = json_object_get(m, "error");
 	assert_int_equal(json_integer_value(json_object_get(e, "code")), PANEL_E_REFUSED);

@@ -19,12 +19,10 @@
 #include "../controller/session/plan_limits.h"
 #include "../controller/session/planner.h"
 #include "../controller/session/rules.h"
+#include "planner_fixture.h"
 
-static struct chair_config cfg;
-static struct interp_limits il;
 static struct body_map body;
-static struct rules_table *rules;
-static uint64_t rng = 0x2545F4914F6CDD1Dull;
+static struct planner_fixture fx;
 
 static const char *const shipped[] = {
 	"arthritis-gentle", "deep-tissue", "evening-relax", "fibromyalgia-gentle",
@@ -33,32 +31,18 @@ static const char *const shipped[] = {
 	"tapping", "trigger-point-hold", "upper-back-desk", "wake-up",
 };
 
-/* xorshift64*: the same consultations on every run. */
-static uint32_t rnd(uint32_t n)
-{
-	rng ^= rng >> 12;
-	rng ^= rng << 25;
-	rng ^= rng >> 27;
-	return (uint32_t)((rng * 0x2545F4914F6CDD1Dull) >> 32) % n;
-}
-
 static int setup(void **state)
 {
 	(void)state;
-	config_defaults(&cfg);
-	program_limits(&cfg, &il);
-	body_default(&body, &il);
-	char err[256];
-	int rc = rules_load("controller/data/consultation.rules", &rules, err, sizeof(err));
-	if (rc != 0)
-		fprintf(stderr, "%s\n", err);
+	int rc = fixture_open(&fx, 0x2545F4914F6CDD1Dull);
+	body_default(&body, &fx.il);
 	return rc;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	rules_free(rules);
+	fixture_close(&fx);
 	return 0;
 }
 
@@ -66,8 +50,8 @@ static int teardown(void **state)
 static struct plan *load_text(const char *text)
 {
 	struct plan *p = NULL;
-	int rc = program_load_text(text, strlen(text), "test", &cfg, &body,
-				   cfg.session.default_cap_n, &p, stderr);
+	int rc = program_load_text(text, strlen(text), "test", &fx.cfg, &body,
+				   fx.cfg.session.default_cap_n, &p, stderr);
 	assert_int_equal(rc, 0);
 	assert_non_null(p);
 	return p;
@@ -78,7 +62,7 @@ static struct plan *load_shipped(const char *name)
 	char path[128];
 	snprintf(path, sizeof(path), "programs/%s.prog", name);
 	struct plan *p = NULL;
-	assert_int_equal(program_load_file_for(path, &cfg, &body, cfg.session.default_cap_n, &p,
+	assert_int_equal(program_load_file_for(path, &fx.cfg, &body, fx.cfg.session.default_cap_n, &p,
 					       stderr),
 			 0);
 	return p;
@@ -88,7 +72,7 @@ static struct plan *load_shipped(const char *name)
 static void permissive(struct session_limits *lim)
 {
 	memset(lim, 0, sizeof(*lim));
-	lim->cap_n = cfg.session.default_cap_n;
+	lim->cap_n = fx.cfg.session.default_cap_n;
 	lim->max_pressure_level = 10;
 	lim->deep_allowed = true;
 	lim->heat_allowed = true;
@@ -104,7 +88,7 @@ static void consult_for(struct session_limits *lim, enum condition c, int area, 
 	a.goals = 1u << GOAL_PAIN_RELIEF;
 	a.intensity = INTENSITY_NORMAL;
 	a.duration_min = 30;
-	assert_int_equal(rules_evaluate(rules, &a, cfg.session.default_cap_n, lim), 0);
+	assert_int_equal(rules_evaluate(fx.rules, &a, fx.cfg.session.default_cap_n, lim), 0);
 }
 
 /* The check refuses p under lim, its reason holding each of the words. */
@@ -243,19 +227,19 @@ static void test_shipped_programs_pass_a_consultation_that_allows_everything(voi
 static void random_answers(struct consult_answers *a)
 {
 	consult_answers_init(a);
-	int nc = (int)rnd(4);
+	int nc = (int)fixture_rnd(&fx, 4);
 	for (int i = 0; i < nc; i++) {
-		enum condition c = (enum condition)rnd(COND_COUNT);
-		int area = condition_takes_area(c) ? (int)rnd(AREA_COUNT) : -1;
-		int weeks = condition_takes_area(c) ? (int)rnd(20) - 1 : -1;
+		enum condition c = (enum condition)fixture_rnd(&fx, COND_COUNT);
+		int area = condition_takes_area(c) ? (int)fixture_rnd(&fx, AREA_COUNT) : -1;
+		int weeks = condition_takes_area(c) ? (int)fixture_rnd(&fx, 20) - 1 : -1;
 		consult_answers_add(a, c, area, weeks);
 	}
-	int np = 1 + (int)rnd(4);
+	int np = 1 + (int)fixture_rnd(&fx, 4);
 	for (int i = 0; i < np; i++)
-		a->pain_score[rnd(AREA_COUNT)] = (int)rnd(11);
-	a->goals = rnd(1u << GOAL_COUNT);
-	a->intensity = (enum intensity)rnd(INTENSITY_COUNT);
-	a->duration_min = 5 + (int)rnd(26);
+		a->pain_score[fixture_rnd(&fx, AREA_COUNT)] = (int)fixture_rnd(&fx, 11);
+	a->goals = fixture_rnd(&fx, 1u << GOAL_COUNT);
+	a->intensity = (enum intensity)fixture_rnd(&fx, INTENSITY_COUNT);
+	a->duration_min = 5 + (int)fixture_rnd(&fx, 26);
 }
 
 static void test_planner_plans_for_50_random_consultations_pass(void **state)
@@ -268,7 +252,7 @@ static void test_planner_plans_for_50_random_consultations_pass(void **state)
 		struct consult_answers a;
 		random_answers(&a);
 		struct session_limits lim;
-		assert_int_equal(rules_evaluate(rules, &a, cfg.session.default_cap_n, &lim), 0);
+		assert_int_equal(rules_evaluate(fx.rules, &a, fx.cfg.session.default_cap_n, &lim), 0);
 		char err[256];
 		struct planner_input in = {.answers = &a, .limits = &lim};
 		if (planner_write_for(&in, text, sizeof(text), NULL, err, sizeof(err)) != 0) {
@@ -276,7 +260,7 @@ static void test_planner_plans_for_50_random_consultations_pass(void **state)
 			continue;
 		}
 		struct plan *p = NULL;
-		assert_int_equal(program_load_text(text, strlen(text), "plan", &cfg, &body, lim.cap_n,
+		assert_int_equal(program_load_text(text, strlen(text), "plan", &fx.cfg, &body, lim.cap_n,
 						   &p, stderr),
 				 0);
 		char why[240] = "";

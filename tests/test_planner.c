@@ -21,37 +21,21 @@
 #include "../controller/session/plan_limits.h"
 #include "../controller/session/planner.h"
 #include "../controller/session/rules.h"
+#include "planner_fixture.h"
 
-static struct chair_config cfg;
-static struct interp_limits il;
-static struct rules_table *rules;
-static uint64_t rng = 0x9E3779B97F4A7C15ull;
-
-/* xorshift64*: the same consultations on every run. */
-static uint32_t rnd(uint32_t n)
-{
-	rng ^= rng >> 12;
-	rng ^= rng << 25;
-	rng ^= rng >> 27;
-	return (uint32_t)((rng * 0x2545F4914F6CDD1Dull) >> 32) % n;
-}
+static struct planner_fixture fx;
 
 static int setup(void **state)
 {
 	(void)state;
-	config_defaults(&cfg);
-	program_limits(&cfg, &il);
-	char err[256];
-	int rc = rules_load("controller/data/consultation.rules", &rules, err, sizeof(err));
-	if (rc != 0)
-		fprintf(stderr, "%s\n", err);
+	int rc = fixture_open(&fx, 0x9E3779B97F4A7C15ull);
 	return rc;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	rules_free(rules);
+	fixture_close(&fx);
 	return 0;
 }
 
@@ -63,7 +47,7 @@ static struct plan *load_clean(const char *text, const struct body_map *body, do
 	FILE *f = open_memstream(&diag, &diag_len);
 	assert_non_null(f);
 	struct plan *p = NULL;
-	int rc = program_load_text(text, strlen(text), "plan", &cfg, body, cap_n, &p, f);
+	int rc = program_load_text(text, strlen(text), "plan", &fx.cfg, body, cap_n, &p, f);
 	fclose(f);
 	if (rc != 0 || diag_len != 0)
 		fprintf(stderr, "%s\n---\n%s", text, diag);
@@ -114,24 +98,24 @@ static void assert_keeps_limits(const struct plan *p, const struct session_limit
 static void random_answers(struct consult_answers *a)
 {
 	consult_answers_init(a);
-	int nc = (int)rnd(4);
+	int nc = (int)fixture_rnd(&fx, 4);
 	for (int i = 0; i < nc; i++) {
-		enum condition c = (enum condition)rnd(COND_COUNT);
+		enum condition c = (enum condition)fixture_rnd(&fx, COND_COUNT);
 		/* The five that stop a session: rarely, so most consultations make a plan. */
 		if ((c == COND_PREGNANCY || c == COND_DVT || c == COND_IMPLANT ||
 		     c == COND_CANCER || c == COND_FEVER) &&
-		    rnd(4) != 0)
+		    fixture_rnd(&fx, 4) != 0)
 			continue;
-		int area = condition_takes_area(c) ? (int)rnd(AREA_COUNT) : -1;
-		int weeks = condition_takes_area(c) ? (int)rnd(20) - 1 : -1;
+		int area = condition_takes_area(c) ? (int)fixture_rnd(&fx, AREA_COUNT) : -1;
+		int weeks = condition_takes_area(c) ? (int)fixture_rnd(&fx, 20) - 1 : -1;
 		consult_answers_add(a, c, area, weeks);
 	}
-	int np = (int)rnd(5);
+	int np = (int)fixture_rnd(&fx, 5);
 	for (int i = 0; i < np; i++)
-		a->pain_score[rnd(AREA_COUNT)] = (int)rnd(11);
-	a->goals = rnd(1u << GOAL_COUNT);
-	a->intensity = (enum intensity)rnd(INTENSITY_COUNT);
-	a->duration_min = 5 + (int)rnd(26);
+		a->pain_score[fixture_rnd(&fx, AREA_COUNT)] = (int)fixture_rnd(&fx, 11);
+	a->goals = fixture_rnd(&fx, 1u << GOAL_COUNT);
+	a->intensity = (enum intensity)fixture_rnd(&fx, INTENSITY_COUNT);
+	a->duration_min = 5 + (int)fixture_rnd(&fx, 26);
 }
 
 static const char *const memory_points[] = {"L4", "L3", "T4", "T7-10mm", "C7+20mm", "T9",
@@ -148,27 +132,27 @@ test_planner_200_random_consultations_pass_the_checker_and_keep_every_limit(void
 		struct consult_answers a;
 		random_answers(&a);
 		struct session_limits lim;
-		assert_int_equal(rules_evaluate(rules, &a, cfg.session.default_cap_n, &lim), 0);
+		assert_int_equal(rules_evaluate(fx.rules, &a, fx.cfg.session.default_cap_n, &lim), 0);
 		struct zone_pref prefs[AREA_COUNT] = {{0}};
 		for (int z = 0; z < AREA_COUNT; z++) {
-			if (rnd(5) == 0)
-				prefs[z].pressure_delta = (int)rnd(7) - 3;
-			if (rnd(6) == 0)
-				prefs[z].ceiling_n = 5.0 + rnd((uint32_t)lim.cap_n);
+			if (fixture_rnd(&fx, 5) == 0)
+				prefs[z].pressure_delta = (int)fixture_rnd(&fx, 7) - 3;
+			if (fixture_rnd(&fx, 6) == 0)
+				prefs[z].ceiling_n = 5.0 + fixture_rnd(&fx, (uint32_t)lim.cap_n);
 		}
 		struct trigger_memory tm[3];
-		int ntm = (int)rnd(4);
+		int ntm = (int)fixture_rnd(&fx, 4);
 		for (int i = 0; i < ntm; i++) {
-			snprintf(tm[i].point, sizeof(tm[i].point), "%s", memory_points[rnd(10)]);
-			tm[i].level_n = 5.0 + rnd((uint32_t)lim.cap_n);
+			snprintf(tm[i].point, sizeof(tm[i].point), "%s", memory_points[fixture_rnd(&fx, 10)]);
+			tm[i].level_n = 5.0 + fixture_rnd(&fx, (uint32_t)lim.cap_n);
 		}
 		/* A person as a scan finds them: the shoulder line a little off the height's,
 		 * their own skin gap. */
 		struct body_map scanned;
-		double height_mm = 1500.0 + rnd(501);
-		double shoulder_mm = il.seat_y_mm - 0.30 * height_mm + (double)rnd(101) - 50.0;
+		double height_mm = 1500.0 + fixture_rnd(&fx, 501);
+		double shoulder_mm = fx.il.seat_y_mm - 0.30 * height_mm + (double)fixture_rnd(&fx, 101) - 50.0;
 		assert_int_equal(
-			body_from_scan(&scanned, shoulder_mm, height_mm, 5.0 + rnd(36), &il), 0);
+			body_from_scan(&scanned, shoulder_mm, height_mm, 5.0 + fixture_rnd(&fx, 36), &fx.il), 0);
 		for (int which = 0; which < 2; which++) {
 			struct planner_summary sum;
 			char err[256];
@@ -191,9 +175,9 @@ test_planner_200_random_consultations_pass_the_checker_and_keep_every_limit(void
 				bodies[0] = scanned;
 			else
 				assert_int_equal(
-					body_from_height(&bodies[0], 1500.0 + rnd(501), &il), 0);
-			body_default(&bodies[1], &il);
-			assert_int_equal(body_from_height(&bodies[2], 1500.0 + rnd(501), &il), 0);
+					body_from_height(&bodies[0], 1500.0 + fixture_rnd(&fx, 501), &fx.il), 0);
+			body_default(&bodies[1], &fx.il);
+			assert_int_equal(body_from_height(&bodies[2], 1500.0 + fixture_rnd(&fx, 501), &fx.il), 0);
 			for (int b = 0; b < 3; b++) {
 				struct plan *p = load_clean(text, &bodies[b], lim.cap_n);
 				assert_keeps_limits(p, &lim, prefs, a.duration_min);
@@ -225,14 +209,14 @@ static struct plan *plan_for(const struct consult_answers *a, struct session_lim
 			     const struct zone_pref *prefs, const struct trigger_memory *tm,
 			     int ntm, char *text, size_t len, struct planner_summary *sum)
 {
-	assert_int_equal(rules_evaluate(rules, a, cfg.session.default_cap_n, lim), 0);
+	assert_int_equal(rules_evaluate(fx.rules, a, fx.cfg.session.default_cap_n, lim), 0);
 	char err[256];
 	int rc = planner_write(a, lim, prefs, tm, ntm, 0, text, len, sum, err, sizeof(err));
 	if (rc != 0)
 		fprintf(stderr, "%s\n", err);
 	assert_int_equal(rc, 0);
 	struct body_map b;
-	body_default(&b, &il);
+	body_default(&b, &fx.il);
 	struct plan *p = load_clean(text, &b, lim->cap_n);
 	assert_keeps_limits(p, lim, prefs, a->duration_min);
 	return p;
@@ -310,7 +294,7 @@ static void test_shoulder_injury_three_weeks_ago_leaves_the_shoulders_alone(void
 	/* The work keeps its margin from the shoulders on the smallest and tallest bodies. */
 	for (int h = 1500; h <= 2000; h += 500) {
 		struct body_map b;
-		assert_int_equal(body_from_height(&b, h, &il), 0);
+		assert_int_equal(body_from_height(&b, h, &fx.il), 0);
 		struct plan *q = load_clean(text, &b, lim.cap_n);
 		for (uint32_t i = 0; i < q->step_count; i++) {
 			const struct plan_step *s = &q->steps[i];
@@ -431,7 +415,7 @@ static void test_zone_ceiling_lowers_that_zone_level_below_the_too_much(void **s
 	}
 	assert_true(after < mid);
 	assert_int_equal(
-		planner_zone_max_level(&lim, prefs, AREA_LOWER_BACK, PLAN_LEVEL_NORMAL, &il), 3);
+		planner_zone_max_level(&lim, prefs, AREA_LOWER_BACK, PLAN_LEVEL_NORMAL, &fx.il), 3);
 	plan_free(p);
 }
 
@@ -456,7 +440,7 @@ static void test_softer_preference_lowers_a_zone_and_stronger_stays_within_limit
 	assert_int_equal(peak_in_zone(p, AREA_SHOULDERS), shoulders - 2);
 	assert_true(peak_in_zone(p, AREA_LOWER_BACK) > lower);
 	assert_true(peak_in_zone(p, AREA_LOWER_BACK) <= lim.max_pressure_level);
-	assert_true(peak_in_zone(p, AREA_LOWER_BACK) <= il.normal_max_level);
+	assert_true(peak_in_zone(p, AREA_LOWER_BACK) <= fx.il.normal_max_level);
 	plan_free(p);
 }
 
@@ -469,7 +453,7 @@ static void test_see_professional_first_gets_no_plan(void **state)
 	struct planner_summary sum;
 	answers_with(&a, COND_DVT, -1, -1);
 	a.pain_score[AREA_CALVES] = 6;
-	assert_int_equal(rules_evaluate(rules, &a, cfg.session.default_cap_n, &lim), 0);
+	assert_int_equal(rules_evaluate(fx.rules, &a, fx.cfg.session.default_cap_n, &lim), 0);
 	assert_true(lim.see_professional_first);
 	assert_int_equal(planner_write(&a, &lim, NULL, NULL, 0, 0, text, sizeof(text), &sum, err,
 				       sizeof(err)),
@@ -504,14 +488,14 @@ static void test_everything_avoided_is_refused_with_the_reason(void **state)
 	struct session_limits lim;
 	answers_with(&a, -1, -1, -1);
 	a.pain_score[AREA_LOWER_BACK] = 5;
-	assert_int_equal(rules_evaluate(rules, &a, cfg.session.default_cap_n, &lim), 0);
+	assert_int_equal(rules_evaluate(fx.rules, &a, fx.cfg.session.default_cap_n, &lim), 0);
 	lim.areas_avoided = AREA_MASK_ALL;
 	assert_int_equal(planner_write(&a, &lim, NULL, NULL, 0, 0, text, sizeof(text), NULL, err,
 				       sizeof(err)),
 			 -EPERM);
 	assert_non_null(strstr(err, "avoided"));
 	/* Every roller technique excluded: refused too. */
-	assert_int_equal(rules_evaluate(rules, &a, cfg.session.default_cap_n, &lim), 0);
+	assert_int_equal(rules_evaluate(fx.rules, &a, fx.cfg.session.default_cap_n, &lim), 0);
 	lim.techniques_excluded = 0x7Fu;
 	assert_int_equal(planner_write(&a, &lim, NULL, NULL, 0, 0, text, sizeof(text), NULL, err,
 				       sizeof(err)),
