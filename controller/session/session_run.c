@@ -600,7 +600,7 @@ int session_feedback_tagged(struct session *s, enum session_action a, session_fe
 		return PANEL_E_PARAMS;
 	}
 	/* "stop" stops whatever the chair is doing to the person: the body scan too, whoever
-	 * asks (the panel's button, or the stop after the panel that started it went). */
+	 * asks for it (the panel's red bar, chairctl session stop). */
 	if (a == ACT_STOP && s->state == SESSION_SCANNING)
 		return session_scan_stop(s, result, err);
 	bool live = s->state == SESSION_RUNNING || s->state == SESSION_PAUSED;
