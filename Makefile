@@ -41,7 +41,7 @@ BENCH_SRCS := $(sort $(wildcard bench/*.c))
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 BINS := $(BUILD)/chaird $(BUILD)/chairctl $(BUILD)/chairsim
 
-.PHONY: all deps test test-unit test-e2e test-asan test-clang demo bench fuzz clean
+.PHONY: all deps test test-unit test-e2e test-asan test-clang demo bench clean
 .DEFAULT_GOAL := all
 
 all: deps
@@ -97,6 +97,7 @@ test: deps
 	@$(MAKE) --no-print-directory $(JOBS) test-e2e
 	@$(MAKE) --no-print-directory test-asan
 	@$(MAKE) --no-print-directory test-clang
+	@set -e; for t in $(TEST_MORE); do $(MAKE) --no-print-directory $$t; done
 
 test-unit: $(BINS) $(TEST_BINS)
 	@BUILD=$(BUILD) tests/run_unit.sh $(TEST_BINS)
@@ -123,11 +124,13 @@ bench: all $(BENCH_BINS)
 	@for b in $(BENCH_BINS); do echo "== $$b"; $$b || exit 1; done
 	@$(MAKE) --no-print-directory -s $(BROWSER_NPM) && echo "== bench/panel_web.mjs" && node bench/panel_web.mjs $(BUILD)/chaird
 
-fuzz: deps
-	@$(MAKE) --no-print-directory -f tests/fuzz/Makefile
-
 clean:
 	rm -rf build
+
+# The parts with targets of their own (installing and the package, fuzzing, the soak
+# campaign, valgrind): each adds its targets, and to TEST_MORE what `make test` also runs.
+TEST_MORE :=
+-include controller/system/system.mk tests/fuzz/fuzz.mk tests/soak/soak.mk tests/valgrind.mk
 
 -include $(shell find build -name '*.d' 2>/dev/null)
 .SECONDARY:

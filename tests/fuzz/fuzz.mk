@@ -12,8 +12,8 @@ FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
 FUZZ_SRCS := $(filter-out controller/interp/program_cli.c,$(sort $(wildcard controller/interp/*.c))) \
 	tests/fuzz/fuzz_parser.c
 
-.PHONY: run
-run: $(FUZZ_DIR)/fuzz_parser $(FUZZ_DIR)/corpus/.seeded
+.PHONY: fuzz
+fuzz: deps $(FUZZ_DIR)/fuzz_parser $(FUZZ_DIR)/corpus/.seeded
 	$(FUZZ_DIR)/fuzz_parser -max_total_time=$(FUZZ_SECONDS) -max_len=300000 -timeout=10 \
 		-rss_limit_mb=2048 -artifact_prefix=$(FUZZ_DIR)/ -print_final_stats=1 \
 		$(FUZZ_DIR)/corpus
