@@ -18,7 +18,7 @@ fuzz: deps $(FUZZ_DIR)/fuzz_parser $(FUZZ_DIR)/corpus/.seeded
 		-rss_limit_mb=2048 -artifact_prefix=$(FUZZ_DIR)/ -print_final_stats=1 \
 		$(FUZZ_DIR)/corpus
 
-$(FUZZ_DIR)/fuzz_parser: $(FUZZ_SRCS) $(wildcard controller/interp/*.h) tests/fuzz/Makefile
+$(FUZZ_DIR)/fuzz_parser: $(FUZZ_SRCS) $(wildcard controller/interp/*.h) tests/fuzz/fuzz.mk
 	@mkdir -p $(FUZZ_DIR)
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(FUZZ_SRCS) -lm -o $@
 
