@@ -35,10 +35,7 @@ void exec_start(struct exec *e, const struct plan *p)
 /* Ask for nothing: rollers off, motors still, airbags vented, heat off, carriage stays. */
 static void rest(struct motion_targets *t, double y_mm)
 {
-	memset(t, 0, sizeof(*t));
-	t->y_mm = y_mm;
-	t->z_mode = Z_RETRACT;
-	t->recline = RECLINE_HOLD;
+	targets_rest(t, y_mm);
 }
 
 static void apply_modal(struct exec *e, const struct plan_modal *m, uint64_t now_ns)
