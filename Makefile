@@ -14,9 +14,9 @@ NPROC := $(shell nproc 2>/dev/null || echo 1)
 JOBS = $(if $(filter -j%,$(MAKEFLAGS)),,-j$(NPROC))
 
 DEB_BUILD_PKGS := pkg-config libgpiod-dev libmodbus-dev libcmocka-dev libsqlite3-dev \
-	libinih-dev libjansson-dev libsodium-dev libmicrohttpd-dev
+	libinih-dev libjansson-dev libsodium-dev libmicrohttpd-dev libsystemd-dev
 DEB_TEST_PKGS := socat mbpoll python3-pymodbus rt-tests clang libclang-rt-14-dev gpiod chromium
-PKGS := libgpiod libmodbus cmocka sqlite3 inih jansson libsodium libmicrohttpd
+PKGS := libgpiod libmodbus cmocka sqlite3 inih jansson libsodium libmicrohttpd libsystemd
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wno-unused-parameter
