@@ -645,12 +645,21 @@ static bool is_host_list(const char *value)
 	return true;
 }
 
+/* Keys whose empty value is a setting of its own, their default: the technician group
+ * (root only), the socket's group (chaird's own) and no more host names. config.get writes
+ * them empty, so an empty value must read back. */
+static bool empty_allowed(const struct key_desc *k)
+{
+	return k && (k->offset == CFG(panel.technician_group) ||
+		     k->offset == CFG(panel.socket_group) || k->offset == CFG(web.server_name));
+}
+
 static int on_key(void *user, const char *section, const char *key, const char *value)
 {
 	struct parse_ctx *pc = user;
 	if (pc->failed)
 		return 0;
-	if (!*value)
+	if (!*value && !empty_allowed(find_key(section, key)))
 		return fail(pc, section, key, value, "missing value");
 	struct hal_line_config *line = find_line(pc->cfg, section, key);
 	if (line) {
