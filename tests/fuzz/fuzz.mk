@@ -1,28 +1,73 @@
-# The parser's fuzz target (libFuzzer, clang), run from the repository root by `make fuzz`:
-# builds build/fuzz/fuzz_parser from the interpreter's sources, seeds a corpus with the
-# shipped programs, and fuzzes for FUZZ_SECONDS (default 60). Findings land in build/fuzz/.
+# The fuzz targets (docs/fuzzing.md), included by the top-level Makefile and run from the
+# repository's root.
+#
+# `make fuzz` builds every target with libFuzzer (clang, ASan + UBSan, the whole library
+# instrumented) in $(BUILD)/fuzz and fuzzes each for FUZZ_SECONDS in turn (default 60; one
+# target: FUZZ_TARGETS=web). Each starts from the seeds kept in tests/fuzz/corpus/TARGET/ and
+# the regression inputs in tests/fuzz/regress/TARGET/, grows its working corpus in
+# $(BUILD)/fuzz/corpus/TARGET/ and leaves what it finds in $(BUILD)/fuzz/TARGET-crash-*.
+#
+# `make test` runs test-fuzz-regress: every target built without libFuzzer by $(CC) with a
+# standalone main (tests/fuzz/standalone.c), linked against the ASan + UBSan library of
+# test-asan, and every kept seed and regression input run through its target.
 
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
-FUZZ_DIR := build/fuzz
-FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
-	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	-Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
-# Everything of the interpreter but the CLI (which needs libjansson and a terminal).
-FUZZ_SRCS := $(filter-out controller/interp/program_cli.c,$(sort $(wildcard controller/interp/*.c))) \
-	tests/fuzz/fuzz_parser.c
+FUZZ_TARGETS ?= parser panel web config rules modbus
+FUZZ_DIR := $(BUILD)/fuzz
+FUZZ_SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -pthread -MMD -MP $(WARN)
+# What every target links besides its own file: the chair as the daemon builds it.
+FUZZ_COMMON := tests/fuzz/fuzz_app.c
+FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(FUZZ_DIR)/obj/%.o)
+FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
+# libFuzzer's options for every run; -max_len fits the largest kept input.
+FUZZ_RUN_FLAGS := -max_len=65536 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 -jobs=1
 
-.PHONY: fuzz
-fuzz: deps $(FUZZ_DIR)/fuzz_parser $(FUZZ_DIR)/corpus/.seeded
-	$(FUZZ_DIR)/fuzz_parser -max_total_time=$(FUZZ_SECONDS) -max_len=300000 -timeout=10 \
-		-rss_limit_mb=2048 -artifact_prefix=$(FUZZ_DIR)/ -print_final_stats=1 \
-		$(FUZZ_DIR)/corpus
+.PHONY: fuzz fuzz-build test-fuzz-regress
+TEST_MORE += test-fuzz-regress
 
-$(FUZZ_DIR)/fuzz_parser: $(FUZZ_SRCS) $(wildcard controller/interp/*.h) tests/fuzz/fuzz.mk
-	@mkdir -p $(FUZZ_DIR)
-	$(FUZZ_CC) $(FUZZ_FLAGS) $(FUZZ_SRCS) -lm -o $@
+fuzz: deps
+	@$(MAKE) --no-print-directory $(JOBS) fuzz-build
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(FUZZ_DIR)/corpus/$$t tests/fuzz/regress/$$t; \
+		echo "== fuzz_$$t for $(FUZZ_SECONDS) s"; \
+		$(FUZZ_DIR)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) $(FUZZ_RUN_FLAGS) \
+			-artifact_prefix=$(FUZZ_DIR)/$$t- $(FUZZ_DIR)/corpus/$$t \
+			tests/fuzz/corpus/$$t tests/fuzz/regress/$$t; \
+	done
 
-$(FUZZ_DIR)/corpus/.seeded: $(wildcard programs/*.prog)
-	@mkdir -p $(FUZZ_DIR)/corpus
-	cp programs/*.prog $(FUZZ_DIR)/corpus/
-	@touch $@
+fuzz-build: $(FUZZ_BINS)
+
+# The library once more, instrumented for libFuzzer's coverage and the sanitizers.
+$(FUZZ_DIR)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC  $< (fuzz)"
+	@$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(FUZZ_SAN) -c $< -o $@
+
+$(FUZZ_DIR)/libchair.a: $(FUZZ_LIB_OBJS)
+	@rm -f $@
+	@ar rcs $@ $^
+
+$(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/obj/tests/fuzz/fuzz_%.o \
+		$(FUZZ_COMMON:%.c=$(FUZZ_DIR)/obj/%.o) $(FUZZ_DIR)/libchair.a
+	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) $^ $(LDLIBS) -o $@
+
+# ---- the kept inputs in make test ----
+
+FUZZ_REG_DIR := $(BUILD)/fuzz-regress
+FUZZ_REG_BINS := $(FUZZ_TARGETS:%=$(FUZZ_REG_DIR)/fuzz_%)
+
+test-fuzz-regress: deps
+	@$(MAKE) --no-print-directory $(JOBS) SAN=1 BUILD=$(BUILD) $(BUILD)/asan/libchair.a
+	@$(MAKE) --no-print-directory $(JOBS) $(FUZZ_REG_BINS)
+	@tests/fuzz/run_regress.sh $(FUZZ_REG_DIR) $(FUZZ_TARGETS)
+
+$(FUZZ_REG_DIR)/obj/%.o: tests/fuzz/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC  $< (standalone)"
+	@$(CC) $(CPPFLAGS) $(CFLAGS) $(FUZZ_SAN) -c $< -o $@
+
+$(FUZZ_REG_DIR)/fuzz_%: $(FUZZ_REG_DIR)/obj/fuzz_%.o $(FUZZ_REG_DIR)/obj/standalone.o \
+		$(FUZZ_COMMON:tests/fuzz/%.c=$(FUZZ_REG_DIR)/obj/%.o) $(BUILD)/asan/libchair.a
+	$(CC) $(FUZZ_SAN) $^ $(LDLIBS) -o $@
