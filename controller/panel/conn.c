@@ -176,11 +176,14 @@ int panel_conn_send(struct panel *p, struct client *c, json_t *msg)
 	return rc;
 }
 
-/* An error reply; none for a notification (no id): JSON-RPC answers it with nothing. */
+/* An error reply (err's data taken); none for a notification (no id): JSON-RPC answers it
+ * with nothing, and its data is dropped here, as sending would. */
 static int send_error(struct panel *p, struct client *c, json_t *id, struct panel_error *err)
 {
-	if (!id)
+	if (!id) {
+		panel_error_clear(err);
 		return 0;
+	}
 	p->st.errors++;
 	return panel_conn_send(p, c, panel_msg_error(id, err));
 }
