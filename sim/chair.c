@@ -211,7 +211,8 @@ void sim_advance_1ms(struct sim *s)
 			.injected_fault = fv.drive_fault[a],
 			.encoder_lost = fv.encoder_lost[a],
 			.hot = fv.drive_hot[a],
-			.hot_c = fv.drive_hot_raw[a] / 10.0,
+			/* Read only while hot: spare the division every other ms. */
+			.hot_c = fv.drive_hot[a] ? fv.drive_hot_raw[a] / 10.0 : 0.0,
 		};
 	}
 	sim_drives_step(s->drive, env);
