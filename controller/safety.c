@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "num.h"
 /* The drive's fault_code input register, counted from the drive input base (CHAIR.md:
  * input register 5): the struct keeps the registers in their order. */
 #define DRIVE_FAULT_CODE_REG (offsetof(struct hal_drive_in, fault_code) / sizeof(uint16_t))
@@ -139,7 +140,7 @@ static void check_force(struct safety *s, const struct safety_view *v, struct tr
 {
 	const struct force_config *f = &v->cfg->force;
 	double force_n = v->est->force_n;
-	double limit_n = fmin(v->cap_n + f->over_force_margin_n, f->max_n);
+	double limit_n = num_fmin(v->cap_n + f->over_force_margin_n, f->max_n);
 	bool retracting = v->out_prev->drive[HAL_AXIS_Z].target_velocity_raw < 0;
 	remember_force(s, force_n);
 	bool resolving = retracting && force_falling(s, force_n);
@@ -149,7 +150,7 @@ static void check_force(struct safety *s, const struct safety_view *v, struct tr
 	else if (!over)
 		s->over_force_s = 0;
 	if (!(force_n <= f->max_n) || s->over_force_s * 1000.0 > f->over_force_ms)
-		add(tr, FAULT_OVER_FORCE, -1, (int32_t)lround(fmin(force_n, 1e6) * 10), 0);
+		add(tr, FAULT_OVER_FORCE, -1, (int32_t)lround(num_fmin(force_n, 1e6) * 10), 0);
 }
 
 /* Commanded speed of an axis last tick, in mm/s or rpm. */

@@ -8,6 +8,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "num.h"
 #include "interp/plan.h"
 
 const char *const chair_state_name[ST_COUNT] = {
@@ -26,7 +27,7 @@ void ctl_init(struct ctl *c, const struct chair_config *cfg)
 	c->period_s = (double)cfg->rt.period_ns * 1e-9;
 	c->state = ST_IDLE;
 	c->cap_n = cfg->session.default_cap_n;
-	c->force_cap_n = fmin(c->cap_n, cfg->force.max_n);
+	c->force_cap_n = num_fmin(c->cap_n, cfg->force.max_n);
 	atomic_init(&c->plan_in_use, NULL);
 	estimate_reset(&c->est);
 	safety_reset(&c->safety);
@@ -76,9 +77,9 @@ static int cmd_set_cap(struct ctl *c, double cap_n)
 /* The lowest of the user's cap, the running plan's and the chair's hard limit. */
 static double force_cap(const struct ctl *c)
 {
-	double cap_n = fmin(c->cap_n, c->cfg->force.max_n);
+	double cap_n = num_fmin(c->cap_n, c->cfg->force.max_n);
 	if (c->run_cap_n > 0)
-		cap_n = fmin(cap_n, c->run_cap_n);
+		cap_n = num_fmin(cap_n, c->run_cap_n);
 	return cap_n;
 }
 
@@ -417,7 +418,7 @@ static void stage_executor(struct ctl *c, struct axes_override *ov)
 		 * by homing (the roller retracts first; the falling force is resolving, not a
 		 * fault) rather than held there until over-force latches. */
 		if (!c->est.z_homed && !c->manual_on &&
-		    c->est.force_n > fmin(c->force_cap_n + c->cfg->force.over_force_margin_n,
+		    c->est.force_n > num_fmin(c->force_cap_n + c->cfg->force.over_force_margin_n,
 					  c->cfg->force.max_n)) {
 			c->state = ST_HOMING;
 			homing_start(&c->homing);

@@ -8,6 +8,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "../num.h"
 /* Depth mode backs off from this share of the cap. Measured on every shipped program and
  * simulated body: backing off from the cap itself let the true force pass it by up to 3 %,
  * from 95 % of it by 1 %; from 90 % it stays at least 3 % under. A carriage sweeping at
@@ -35,7 +36,7 @@ void axes_reset(struct axes *ax)
 /* A value into a register; NaN, which no register can carry, becomes 0 (stop, no force). */
 static int16_t to_raw(double value, double scale)
 {
-	double r = round(value / scale);
+	double r = num_round_to_int(value / scale);
 	if (!(r == r))
 		return 0;
 	return (int16_t)(r > 32767 ? 32767 : r < -32768 ? -32768 : r);
@@ -43,7 +44,7 @@ static int16_t to_raw(double value, double scale)
 
 static uint16_t to_uraw(double value, double scale)
 {
-	double r = round(value / scale);
+	double r = num_round_to_int(value / scale);
 	if (!(r == r))
 		return 0;
 	return (uint16_t)(r > 65535 ? 65535 : r < 0 ? 0 : r);
@@ -139,7 +140,7 @@ static double roller(struct axes *ax, const struct chair_config *cfg, const stru
 	 * carriage carrying it from the neck onto the shoulders, 60 mm/s of body at 30 mm/s of
 	 * carriage, where the force loop's back-off let a 17 N target reach 43 N) drops the
 	 * same way, from before the cap rather than after it. */
-	double drop_to_n = cap_n + fmin(Z_DROP_SLACK_N, Z_DROP_SLACK_SHARE * cap_n);
+	double drop_to_n = cap_n + num_fmin(Z_DROP_SLACK_N, Z_DROP_SLACK_SHARE * cap_n);
 	if (t->z_mode == Z_FORCE && ahead_n > drop_to_n)
 		ax->z_dropping = true;
 	if (ax->z_dropping) {
@@ -175,7 +176,7 @@ static double roller(struct axes *ax, const struct chair_config *cfg, const stru
 		 * off from just below it keeps the true force under the cap. */
 		double guard_n = DEPTH_CAP_GUARD * cap_n;
 		if (est->force_n > guard_n)
-			v = fmin(v, -cfg->force.kp_mm_s_per_n * (est->force_n - guard_n));
+			v = num_fmin(v, -cfg->force.kp_mm_s_per_n * (est->force_n - guard_n));
 		return v;
 	}
 	case Z_RETRACT:
