@@ -9,6 +9,7 @@
 #include <math.h>
 
 #include "../num.h"
+
 /* Within this distance and speed the axis is put exactly on target. */
 static const double arrive_mm = 0.02;
 static const double arrive_mm_s = 0.5;
@@ -77,46 +78,6 @@ static double speed_bound(const struct frame *f, const struct traj_limits *lim, 
 	return j * (-dt_s + sqrt(dt_s * dt_s + 2 * room / j));
 }
 
-/* The largest acceleration in [lo, hi] found acceptable by bisect_steps halvings, two
- * halvings a round: the midpoint and both midpoints that may come after it are tested
- * together, so the processor overlaps the three tests' square roots and divisions instead
- * of waiting out each in turn (a test is one long chain of them). The points tested, and
- * so the result, are those of a plain bisection. */
-static double bisect(const struct frame *f, double lo, double hi, const struct traj_limits *lim,
-		     double dt_s)
-{
-	int i = 0;
-	for (; i + 2 <= bisect_steps; i += 2) {
-		double mid = (lo + hi) / 2;
-		double mid_up = (mid + hi) / 2;   /* next, if mid stops in time */
-		double mid_down = (lo + mid) / 2; /* next, if it does not */
-		int ok = stops_in_time(f, mid, lim, dt_s);
-		int ok_up = stops_in_time(f, mid_up, lim, dt_s);
-		int ok_down = stops_in_time(f, mid_down, lim, dt_s);
-		if (ok) {
-			lo = mid;
-			if (ok_up)
-				lo = mid_up;
-			else
-				hi = mid_up;
-		} else {
-			hi = mid;
-			if (ok_down)
-				lo = mid_down;
-			else
-				hi = mid_down;
-		}
-	}
-	for (; i < bisect_steps; i++) {
-		double mid = (lo + hi) / 2;
-		if (stops_in_time(f, mid, lim, dt_s))
-			lo = mid;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
 void traj_step(struct traj *t, double target_mm, const struct traj_limits *lim, double dt_s)
 {
 	double dist = target_mm - t->pos_mm;
@@ -138,7 +99,14 @@ void traj_step(struct traj *t, double target_mm, const struct traj_limits *lim, 
 	} else if (!stops_in_time(&f, lo, lim, dt_s)) {
 		a_next = lo; /* brake as hard as the jerk limit allows */
 	} else {
-		a_next = bisect(&f, lo, hi, lim, dt_s);
+		for (int i = 0; i < bisect_steps; i++) {
+			double mid = (lo + hi) / 2;
+			if (stops_in_time(&f, mid, lim, dt_s))
+				lo = mid;
+			else
+				hi = mid;
+		}
+		a_next = lo;
 	}
 	t->acc_mm_s2 = dir * a_next;
 	t->vel_mm_s += t->acc_mm_s2 * dt_s;
