@@ -1,0 +1,704 @@
+/* One visit of the campaign, in lockstep, through the session API as the panel drives it:
+ * a fresh chair with the person of the visit's seed in it, a profile, a random
+ * consultation, the body (a real scan now and then, else from the true height), the plan,
+ * the start (which homes), random feedback, 0..n faults at random moments of the run, the
+ * stop after the run's length, the pain scores after, and after a fault the technician's
+ * acknowledge. Everything is judged on the simulator's truth, tick by tick: the true force
+ * never above the person's cap, every fault latched with a code that explains it and the
+ * chair safe within its bound, nothing moving again before the acknowledge. A fresh chair
+ * a visit makes every visit reproducible from its seed alone (soak --only INDEX). */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "../../controller/config.h"
+#include "../../controller/runner.h"
+#include "../../controller/session/advice.h"
+#include "../../controller/session/rules.h"
+#include "../../controller/session/session.h"
+#include "../../drivers/hal_sim.h"
+#include "soak.h"
+#include "soak_rng.h"
+
+#define RULES "controller/data/consultation.rules"
+#define ADVICE "controller/data/care-advice.rules"
+#define WALL_START_S 1796000000.0 /* the store's clock: any fixed start, then chair time */
+#define HOMING_MAX_MS 60000       /* from the start to RUNNING (the start homes first) */
+#define ACK_MAX_MS 30000          /* a hot drive cools under its limit in this */
+#define SOAK_SQLITE_HEAP_BYTES (256 * 1024)
+
+/* The shipped programs with a recline in them: a visit in SOAK_PROGRAM_EVERY runs one of
+ * these instead of its plan (the planner never reclines), so the recline faults have a
+ * running actuator to strike. */
+static const char *const shipped_reclining[] = {
+	"programs/arthritis-gentle.prog",  "programs/evening-relax.prog",
+	"programs/fibromyalgia-gentle.prog", "programs/full-body-15.prog",
+	"programs/lower-back-relief.prog", "programs/stretch.prog",
+	"programs/upper-back-desk.prog",
+};
+#define SHIPPED_COUNT (sizeof(shipped_reclining) / sizeof(shipped_reclining[0]))
+#define SOAK_PROGRAM_EVERY 8
+
+struct soak_worker {
+	char *shipped[SHIPPED_COUNT]; /* their texts */
+	struct soak_options opt;
+	struct store *st;
+	struct rules_table *rules;
+	struct advice_table *advice;
+	double wall_base_s;       /* the store's time at this visit's start */
+	/* the visit */
+	struct chair_config cfg;
+	struct hal_sim hs;
+	struct hal_backend sim_be;
+	struct soak_backend *wrap;
+	struct runner r;
+	struct session s;
+	bool scan_done;
+	int scan_code;
+};
+
+static struct soak_worker *current; /* the store's wall clock has no argument */
+
+static double visit_wall_s(void)
+{
+	return current->wall_base_s + runner_time_s(&current->r);
+}
+
+uint64_t soak_visit_seed(uint64_t campaign_seed, uint32_t index)
+{
+	return soak_mix(campaign_seed * 1000003u + index);
+}
+
+/* A whole file as a string (malloc()ed), NULL when it cannot be read. */
+static char *read_text(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	char *buf = NULL;
+	long len = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+	if (len >= 0 && fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)len + 1))) {
+		if (fread(buf, 1, (size_t)len, f) != (size_t)len) {
+			free(buf);
+			buf = NULL;
+		} else {
+			buf[len] = '\0';
+		}
+	}
+	fclose(f);
+	return buf;
+}
+
+struct soak_worker *soak_worker_open(const char *db_path, const struct soak_options *o,
+				     char *err, int err_len)
+{
+	struct soak_worker *w = calloc(1, sizeof(*w));
+	if (!w) {
+		snprintf(err, (size_t)err_len, "out of memory");
+		return NULL;
+	}
+	w->opt = *o;
+	w->wall_base_s = WALL_START_S;
+	/* SQLite's page cache grows with the database up to its cache_size (2 MiB) and the
+	 * allocator's headers of its pages with it: a soft limit keeps it small from the first
+	 * visits on, so the heap's figure (soak_heap_bytes) is flat once warm. It changes what
+	 * SQLite keeps in memory, never what it writes. */
+	sqlite3_soft_heap_limit64(SOAK_SQLITE_HEAP_BYTES);
+	for (size_t i = 0; i < SHIPPED_COUNT; i++)
+		if (!(w->shipped[i] = read_text(shipped_reclining[i]))) {
+			snprintf(err, (size_t)err_len, "%s: cannot read it", shipped_reclining[i]);
+			soak_worker_close(w);
+			return NULL;
+		}
+	if (store_open(&w->st, db_path, err, (size_t)err_len) != 0 ||
+	    rules_load(RULES, &w->rules, err, (size_t)err_len) != 0 ||
+	    advice_load(ADVICE, &w->advice, err, (size_t)err_len) != 0) {
+		soak_worker_close(w);
+		return NULL;
+	}
+	return w;
+}
+
+void soak_worker_close(struct soak_worker *w)
+{
+	if (!w)
+		return;
+	for (size_t i = 0; i < SHIPPED_COUNT; i++)
+		free(w->shipped[i]);
+	store_close(w->st);
+	rules_free(w->rules);
+	advice_free(w->advice);
+	free(w);
+}
+
+/* ---- the visit's parts ---- */
+
+static void fail(struct soak_result *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void fail(struct soak_result *out, const char *fmt, ...)
+{
+	if (!out->passed)
+		return; /* the first failure is the one worth reading */
+	out->passed = false;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(out->why, sizeof(out->why), fmt, ap);
+	va_end(ap);
+}
+
+static void take(void *arg, const struct telem *t)
+{
+	struct soak_worker *w = arg;
+	session_on_telem(&w->s, t);
+}
+
+/* One tick of the chair, and the session's time-driven work every 100. */
+static void step(struct soak_worker *w)
+{
+	runner_advance(&w->r, take, w);
+	if (w->r.ctl.tick % 100 == 0)
+		session_poll(&w->s, runner_time_s(&w->r));
+}
+
+static struct sim *truth(struct soak_worker *w)
+{
+	return hal_sim_get(&w->hs);
+}
+
+/* A consultation at random, as sessions_sim.h draws one: a few conditions (rarely one that
+ * stops the visit), pain in a few areas, goals, an intensity, a duration. */
+static void draw_answers(uint64_t *rng, struct consult_answers *a)
+{
+	consult_answers_init(a);
+	for (int i = (int)soak_rand(rng, 4); i > 0; i--) {
+		enum condition c = (enum condition)soak_rand(rng, COND_COUNT);
+		bool stops = c == COND_PREGNANCY || c == COND_DVT || c == COND_IMPLANT ||
+			     c == COND_CANCER || c == COND_FEVER;
+		if (stops && soak_rand(rng, 5) != 0)
+			continue;
+		bool takes = condition_takes_area(c);
+		int area = takes ? (int)soak_rand(rng, AREA_COUNT) : -1;
+		int weeks_ago = takes ? (int)soak_rand(rng, 16) - 1 : -1;
+		consult_answers_add(a, c, area, weeks_ago);
+	}
+	for (int i = 1 + (int)soak_rand(rng, 3); i > 0; i--) {
+		int where = (int)soak_rand(rng, AREA_COUNT);
+		a->pain_score[where] = 3 + (int)soak_rand(rng, 8);
+	}
+	a->goals = 1u + soak_rand(rng, (1u << GOAL_COUNT) - 1);
+	a->intensity = (enum intensity)soak_rand(rng, INTENSITY_COUNT);
+	a->duration_min = 5 + (int)soak_rand(rng, 26);
+}
+
+static void scan_done(void *ctx, json_t *result, struct panel_error *err)
+{
+	struct soak_worker *w = ctx;
+	w->scan_done = true;
+	w->scan_code = err ? err->code : 0;
+	if (err)
+		panel_error_clear(err);
+	json_decref(result);
+}
+
+/* The body: a real scan when asked (falling back to the height when the scan cannot read
+ * the person), else from the true height. */
+static int find_body(struct soak_worker *w, const char *user, bool real_scan)
+{
+	struct panel_error err = {0};
+	json_t *res = NULL;
+	if (real_scan) {
+		w->scan_done = false;
+		if (session_scan_start(&w->s, user, scan_done, w, &err) == 0) {
+			for (int i = 0; i < 180000 && !w->scan_done; i++)
+				step(w);
+			if (w->scan_done && w->scan_code == 0)
+				return 0;
+		}
+		panel_error_clear(&err);
+	}
+	int height_cm = (int)lround(truth(w)->person.height_cm);
+	int rc = session_scan_manual(&w->s, user, height_cm, &res, &err);
+	json_decref(res);
+	panel_error_clear(&err);
+	return rc;
+}
+
+/* Consult until the rules let a plan be written, then plan and start: 0, or -1 with why. */
+static int consult_plan_start(struct soak_worker *w, const char *user, uint64_t *rng,
+			      bool real_scan, const char *program, struct soak_result *out)
+{
+	struct panel_error err = {0};
+	json_t *res = NULL;
+	for (int tries = 0; tries < 20; tries++) {
+		struct consult_answers a;
+		draw_answers(rng, &a);
+		int rc = session_consult(&w->s, user, &a, &res, &err);
+		json_decref(res);
+		res = NULL;
+		panel_error_clear(&err);
+		if (rc != 0 || w->s.limits.see_professional_first)
+			continue;
+		if (tries == 0 || w->s.state == SESSION_CONSULTED) {
+			if (find_body(w, user, real_scan) != 0) {
+				fail(out, "no body for the person (height %.0f cm)",
+				     truth(w)->person.height_cm);
+				return -1;
+			}
+		}
+		rc = session_plan(&w->s, user, 0, &res, &err);
+		json_decref(res);
+		res = NULL;
+		if (rc != 0) { /* nothing left to work for this consultation: another one */
+			panel_error_clear(&err);
+			continue;
+		}
+		rc = session_start(&w->s, user, program, NULL, &res, &err);
+		if (rc != 0 && program) { /* the consultation forbids what it does: the plan */
+			panel_error_clear(&err);
+			rc = session_start(&w->s, user, NULL, NULL, &res, &err);
+		}
+		json_decref(res);
+		if (rc != 0) {
+			fail(out, "the start was refused: %s", err.message);
+			panel_error_clear(&err);
+			return -1;
+		}
+		out->cap_n = w->s.limits.cap_n;
+		out->sid = w->s.sid;
+		return 0;
+	}
+	fail(out, "no consultation in 20 led to a plan");
+	return -1;
+}
+
+/* ---- the truth ---- */
+
+/* Every output safe as the chair itself has it: the roller off the body and not
+ * extending, every other drive disabled, heaters and pump off, vent open, recline relays
+ * off (but for a trapped actuator's back-off). */
+static bool truth_safe(const struct sim *s, bool backing_off)
+{
+	if (s->contact_force_n >= SOAK_RELEASED_N || s->drive[HAL_AXIS_Z].velocity > 1.0)
+		return false;
+	for (int a = 0; a < HAL_AXIS_COUNT; a++)
+		if (a != HAL_AXIS_Z && s->drive[a].enabled)
+			return false;
+	uint32_t g = s->gpio_out;
+	uint32_t hot = 1u << HAL_OUT_PUMP | 1u << HAL_OUT_HEAT_LUMBAR | 1u << HAL_OUT_HEAT_CALVES;
+	uint32_t recline = 1u << HAL_OUT_BACK_UP | 1u << HAL_OUT_BACK_DOWN | 1u << HAL_OUT_LEG_UP |
+			   1u << HAL_OUT_LEG_DOWN;
+	if ((g & hot) || !(g & 1u << HAL_OUT_VENT))
+		return false;
+	return backing_off || !(g & recline);
+}
+
+/* What the visit follows while it runs. */
+struct follow {
+	int next;             /* the next fault to strike */
+	uint64_t run_t0_ms;   /* the simulator's time the run started */
+	uint64_t stop_ms;     /* the run's length */
+	bool stop_sent;
+	uint64_t resume_ms;   /* paused: resume then, 0 = not paused */
+	bool latched;
+	uint64_t latch_ms;
+	int blamed;           /* the fault the latch is blamed on, -1 none */
+	bool released, safe;
+	uint64_t hold_until_ms; /* latched: watch the chair stay safe until then */
+};
+
+/* Blame the latch on the earliest fault that explains its code; the others active then
+ * overlapped. A latch no fault explains is a failure: a fault of the controller's own. */
+static void on_latch(struct soak_worker *w, struct follow *fl, struct soak_result *out)
+{
+	const struct ctl *c = &w->r.ctl;
+	uint64_t now = truth(w)->time_ms;
+	enum fault_code code = c->safety.first.code;
+	fl->latched = true;
+	fl->latch_ms = now;
+	fl->blamed = -1;
+	out->latched = (uint8_t)code;
+	/* The likeliest cause first: one that had to latch and is still there, then any still
+	 * there, then the earliest. */
+	for (int pass = 0; pass < 3 && fl->blamed < 0; pass++)
+		for (int i = 0; i < fl->next && fl->blamed < 0; i++) {
+			const struct soak_fault *f = &out->fault[i];
+			bool active = soak_fault_active(f, now) || soak_fault_active(f, now - 1);
+			if (f->outcome == SO_UNSEEN && soak_fault_explains(f, code) &&
+			    (pass == 2 || (active && (pass == 1 || f->must_detect))))
+				fl->blamed = i;
+		}
+	for (int i = 0; i < fl->next; i++) {
+		struct soak_fault *f = &out->fault[i];
+		if (f->outcome != SO_UNSEEN)
+			continue; /* not injected */
+		if (i == fl->blamed) {
+			f->outcome = SO_DETECTED;
+			f->code = (uint8_t)code;
+			f->detect_ms = (int32_t)(now - f->at_ms);
+		} else if (soak_fault_active(f, now)) {
+			f->outcome = SO_OVERLAPPED;
+		}
+	}
+	char text[160];
+	fault_describe(&c->safety.first, text, sizeof(text));
+	if (fl->blamed < 0) {
+		for (int i = fl->next - 1; i >= 0; i--)
+			if (out->fault[i].outcome == SO_UNSEEN || out->fault[i].outcome == SO_OVERLAPPED) {
+				out->fault[i].outcome = SO_WRONG_CODE;
+				out->fault[i].code = (uint8_t)code;
+				break;
+			}
+		fail(out, "latched %s with no injected fault to explain it", text);
+	}
+	uint64_t last_end = now;
+	for (int i = 0; i < fl->next; i++)
+		if (out->fault[i].at_ms + out->fault[i].for_ms > last_end)
+			last_end = out->fault[i].at_ms + out->fault[i].for_ms;
+	uint64_t rng = out->seed ^ now;
+	fl->hold_until_ms = last_end + 200 + soak_rand(&rng, 1300);
+}
+
+/* After the latch: the blamed fault's release and safe times against its bounds, and
+ * nothing moving again once safe. */
+static void watch_latched(struct soak_worker *w, struct follow *fl, struct soak_result *out)
+{
+	const struct sim *s = truth(w);
+	const struct ctl *c = &w->r.ctl;
+	if (c->state != ST_FAULT && c->state != ST_ESTOP) {
+		fail(out, "the chair left its latch by itself (state %s)", chair_state_name[c->state]);
+		return;
+	}
+	if (fl->blamed < 0)
+		return;
+	struct soak_fault *f = &out->fault[fl->blamed];
+	bool backing_off = c->safety.first.code == FAULT_TRAPPED;
+	int32_t since_ms = (int32_t)(s->time_ms - f->at_ms);
+	/* What the bound counts from: the fault, or the latch when the fault could not be
+	 * seen until the chair did something more (must_detect false). */
+	int32_t judged_ms = f->must_detect ? since_ms : (int32_t)(s->time_ms - fl->latch_ms);
+	const char *from = f->must_detect ? "it" : "the latch";
+	if (!fl->released && s->contact_force_n < SOAK_RELEASED_N) {
+		fl->released = true;
+		f->release_ms = since_ms;
+		f->latch_release_ms = (int32_t)(s->time_ms - fl->latch_ms);
+		if (judged_ms > f->bound_ms) {
+			f->outcome = SO_LATE;
+			fail(out, "%s: released %d ms after %s, its bound %d ms",
+			     soak_kind_name(f->kind), judged_ms, from, f->bound_ms);
+		}
+	}
+	bool safe = truth_safe(s, backing_off);
+	if (!fl->safe && safe) {
+		fl->safe = true;
+		f->safe_ms = since_ms;
+		if (judged_ms > f->outputs_bound_ms) {
+			f->outcome = SO_LATE;
+			fail(out, "%s: every output safe %d ms after %s, its bound %d ms",
+			     soak_kind_name(f->kind), judged_ms, from, f->outputs_bound_ms);
+		}
+	} else if (fl->safe && !safe) {
+		fail(out, "%s: after the safe state the chair moved again before an acknowledge "
+			  "(true force %.2f N, coils 0x%x)",
+		     soak_kind_name(f->kind), s->contact_force_n, (unsigned)s->gpio_out);
+	}
+	if (!fl->safe && judged_ms > f->outputs_bound_ms + 1000 && out->passed) {
+		f->outcome = SO_LATE;
+		fail(out, "%s: not safe %d ms after it (true force %.2f N, coils 0x%x)",
+		     soak_kind_name(f->kind), since_ms, s->contact_force_n, (unsigned)s->gpio_out);
+	}
+}
+
+/* A fault that had to latch and has not by its bound. */
+static void check_missed(struct follow *fl, uint64_t now, struct soak_result *out)
+{
+	for (int i = 0; i < fl->next; i++) {
+		struct soak_fault *f = &out->fault[i];
+		if (f->outcome == SO_UNSEEN && f->must_detect && now > f->at_ms + (uint64_t)f->bound_ms) {
+			f->outcome = SO_MISSED;
+			char d[128];
+			soak_fault_describe(f, d, sizeof(d));
+			fail(out, "%s: never latched within its %d ms", d, f->bound_ms);
+		}
+	}
+}
+
+/* The person's feedback at random, about every 1.5 s: what a person might say. */
+static void feedback(struct soak_worker *w, struct follow *fl, uint64_t *rng, uint64_t now)
+{
+	static const enum session_action menu[] = {
+		ACT_STRONGER, ACT_STRONGER, ACT_SOFTER, ACT_FASTER, ACT_SLOWER, ACT_WIDER,
+		ACT_NARROWER, ACT_STAY, ACT_SKIP, ACT_TOO_MUCH, ACT_TOO_MUCH, ACT_THERE, ACT_EASED,
+		ACT_PAUSE,
+	};
+	json_t *res = NULL;
+	struct panel_error err = {0};
+	if (fl->resume_ms) {
+		if (now >= fl->resume_ms) {
+			session_feedback(&w->s, ACT_RESUME, &res, &err);
+			fl->resume_ms = 0;
+		}
+	} else if (soak_rand(rng, 1500) == 0) {
+		enum session_action a = menu[soak_rand(rng, sizeof(menu) / sizeof(menu[0]))];
+		if (session_feedback(&w->s, a, &res, &err) == 0 && a == ACT_PAUSE)
+			fl->resume_ms = now + 200 + soak_rand(rng, 2000);
+	}
+	json_decref(res);
+	panel_error_clear(&err);
+}
+
+/* The faults of the visit, at their moments of the run. */
+static void strike(struct soak_worker *w, struct follow *fl, uint64_t now, struct soak_result *out)
+{
+	while (fl->next < out->fault_count &&
+	       now >= fl->run_t0_ms + out->fault[fl->next].run_ms) {
+		struct soak_fault *f = &out->fault[fl->next++];
+		const struct ctl *c = &w->r.ctl;
+		if (fl->latched || (c->state != ST_RUNNING && c->state != ST_PAUSED)) {
+			f->outcome = SO_NOT_INJECTED;
+			continue;
+		}
+		if (soak_fault_inject(f, truth(w), c, w->wrap) != 0) {
+			f->outcome = SO_NOT_INJECTED;
+			fail(out, "could not inject %s", soak_kind_name(f->kind));
+			continue;
+		}
+		f->outcome = SO_UNSEEN; /* until the latch says otherwise */
+	}
+}
+
+/* soak --only INDEX -v: the chair and the truth every 10 ms for 1 s after each fault. */
+static void trace_tick(struct soak_worker *w, const struct follow *fl, const struct soak_result *out)
+{
+	const struct sim *s = truth(w);
+	const struct ctl *c = &w->r.ctl;
+	for (int i = 0; i < fl->next; i++) {
+		const struct soak_fault *f = &out->fault[i];
+		if (!f->at_ms || s->time_ms < f->at_ms || s->time_ms > f->at_ms + 1000 ||
+		    (s->time_ms - f->at_ms) % 10 != 0)
+			continue;
+		struct hal_inputs in;
+		sim_read(s, &in);
+		fprintf(stderr,
+			"  +%4llu ms of %s: %s%s F %.2f N (est %.2f), y %.1f (est %.1f%s), z %.2f (est %.2f%s), "
+			"lines 0x%03x, coils 0x%05x\n",
+			(unsigned long long)(s->time_ms - f->at_ms), soak_kind_name(f->kind),
+			chair_state_name[c->state], c->safety.latched ? " latched" : "",
+			s->contact_force_n, c->est.force_n, s->drive[HAL_AXIS_Y].position, c->est.y_mm,
+			c->est.y_homed ? "" : " unhomed", s->drive[HAL_AXIS_Z].position, c->est.z_mm,
+			c->est.z_homed ? "" : " unhomed", (unsigned)in.gpio_in, (unsigned)s->gpio_out);
+	}
+}
+
+/* The run, from the start to the visit's end (and a latched chair's hold). */
+static void run(struct soak_worker *w, uint64_t *rng, struct soak_result *out)
+{
+	struct sim *s = truth(w);
+	struct ctl *c = &w->r.ctl;
+	uint64_t t0 = s->time_ms;
+	while (w->s.state != SESSION_RUNNING && s->time_ms < t0 + HOMING_MAX_MS &&
+	       w->s.state != SESSION_AWAITING_PAIN)
+		step(w);
+	if (w->s.state != SESSION_RUNNING) {
+		fail(out, "the run did not start (visit %s, chair %s)",
+		     session_state_name(w->s.state), chair_state_name[c->state]);
+		return;
+	}
+	struct follow fl = {.run_t0_ms = s->time_ms, .stop_ms = w->opt.session_s * 1000ull,
+			    .blamed = -1};
+	uint64_t give_up_ms = fl.run_t0_ms + fl.stop_ms + 60000;
+	out->most_over_cap_n = -1e9;
+	for (;;) {
+		uint64_t now = s->time_ms;
+		if (now > give_up_ms) {
+			fail(out, "the visit did not end (visit %s, chair %s)",
+			     session_state_name(w->s.state), chair_state_name[c->state]);
+			return;
+		}
+		bool on = w->s.state == SESSION_RUNNING || w->s.state == SESSION_PAUSED;
+		strike(w, &fl, now, out);
+		if (on && !fl.latched && !fl.stop_sent) {
+			if (now >= fl.run_t0_ms + fl.stop_ms) {
+				json_t *res = NULL;
+				struct panel_error err = {0};
+				session_feedback(&w->s, ACT_STOP, &res, &err);
+				json_decref(res);
+				panel_error_clear(&err);
+				fl.stop_sent = true;
+			} else {
+				feedback(w, &fl, rng, now);
+			}
+		}
+		step(w);
+		if (c->state == ST_RUNNING || c->state == ST_PAUSED || c->state == ST_FINISHING ||
+		    fl.latched) {
+			out->peak_n = fmax(out->peak_n, s->contact_force_n);
+			out->most_over_cap_n = fmax(out->most_over_cap_n, s->contact_force_n - out->cap_n);
+		}
+		if (w->opt.verbose && w->opt.only >= 0)
+			trace_tick(w, &fl, out);
+		if (!fl.latched && c->safety.latched)
+			on_latch(w, &fl, out);
+		if (fl.latched)
+			watch_latched(w, &fl, out);
+		check_missed(&fl, s->time_ms, out);
+		bool ended = w->s.state == SESSION_AWAITING_PAIN;
+		if (ended && (!fl.latched || s->time_ms >= fl.hold_until_ms))
+			break;
+	}
+	if (out->most_over_cap_n > SOAK_CAP_EPSILON_N)
+		fail(out, "the true force went %.3f N over the person's %.1f N cap",
+		     out->most_over_cap_n, out->cap_n);
+	if (fl.latched)
+		out->ended = STORE_ENDED_FAULT;
+	else if (w->s.ended == STORE_ENDED_STOPPED || w->s.ended == STORE_ENDED_COMPLETED)
+		out->ended = (int8_t)w->s.ended;
+	else
+		fail(out, "ended %s with no fault latched", store_ended_name(w->s.ended));
+	if (fl.latched && w->s.ended != STORE_ENDED_FAULT)
+		fail(out, "a latched fault ended the visit as %s", store_ended_name(w->s.ended));
+}
+
+/* The pain scores after, then a latched chair's acknowledge: it must clear once the
+ * causes are gone, and only then. */
+static void finish(struct soak_worker *w, uint64_t *rng, struct soak_result *out)
+{
+	int after[AREA_COUNT];
+	for (int i = 0; i < AREA_COUNT; i++)
+		after[i] = -1;
+	out->pain_after = (int8_t)soak_rand(rng, 11);
+	after[AREA_LOWER_BACK] = out->pain_after;
+	json_t *res = NULL;
+	struct panel_error err = {0};
+	if (session_finish(&w->s, out->sid, after, &res, &err) != 0)
+		fail(out, "the pain scores after were refused: %s", err.message);
+	json_decref(res);
+	panel_error_clear(&err);
+	struct ctl *c = &w->r.ctl;
+	struct sim *s = truth(w);
+	uint64_t t0 = s->time_ms;
+	while (c->safety.latched && s->time_ms < t0 + ACK_MAX_MS) {
+		struct ctl_cmd ack = {.kind = CMD_ACK};
+		runner_send(&w->r, &ack);
+		for (int i = 0; i < 500 && c->safety.latched; i++)
+			step(w);
+	}
+	bool encoder_lost = false;
+	for (int i = 0; i < out->fault_count; i++)
+		encoder_lost |= out->fault[i].kind == SK_ENCODER_LOSS &&
+				out->fault[i].outcome != SO_NOT_INJECTED;
+	if (c->safety.latched && encoder_lost && (c->safety.ack_cause == FAULT_SWITCH_MISMATCH ||
+						  c->safety.ack_cause == FAULT_TRACK_LIMIT)) {
+		/* The count is off for good: the acknowledge is right to refuse it. */
+		out->ack_refused = true;
+		return;
+	}
+	if (c->safety.latched)
+		fail(out, "the acknowledge never cleared the latch in %d s: refused for %s (where %d)",
+		     ACK_MAX_MS / 1000, fault_table[c->safety.ack_cause].name,
+		     c->safety.ack_cause_where);
+}
+
+/* The faults of the visit: how many, what, when in the run. */
+static void draw_faults(const struct soak_options *o, uint64_t *rng, struct soak_result *out)
+{
+	uint32_t max = o->faults_max < SOAK_FAULTS_MAX ? o->faults_max : SOAK_FAULTS_MAX;
+	out->fault_count = max ? (int)soak_rand(rng, max + 1) : 0;
+	uint32_t span_ms = o->session_s * 1000 > 1000 ? o->session_s * 1000 - 1000 : 1;
+	for (int i = 0; i < out->fault_count; i++) {
+		soak_fault_draw(&out->fault[i], rng);
+		enum soak_kind k = (enum soak_kind)out->fault[i].kind;
+		/* The recline moves in a run's first seconds: its faults strike then. */
+		bool early = k == SK_TRAPPED || k == SK_RECLINE_STUCK;
+		out->fault[i].run_ms = early ? soak_rand(rng, 8000) : 500 + soak_rand(rng, span_ms);
+	}
+	for (int i = 1; i < out->fault_count; i++) /* in time order */
+		for (int j = i; j > 0 && out->fault[j].run_ms < out->fault[j - 1].run_ms; j--) {
+			struct soak_fault t = out->fault[j];
+			out->fault[j] = out->fault[j - 1];
+			out->fault[j - 1] = t;
+		}
+}
+
+static int open_chair(struct soak_worker *w, uint64_t seed, char *err, int err_len)
+{
+	config_defaults(&w->cfg);
+	w->cfg.hal.sim_seed = seed ? seed : 1;
+	hal_sim_bind(&w->hs, &w->sim_be);
+	struct hal_backend *be;
+	w->wrap = soak_backend_new(&w->sim_be, hal_sim_get(&w->hs), &be);
+	if (!w->wrap) {
+		snprintf(err, (size_t)err_len, "out of memory");
+		return -ENOMEM;
+	}
+	int rc = runner_open(&w->r, RUNNER_LOCKSTEP, &w->cfg, be, err, err_len);
+	if (rc != 0) {
+		soak_backend_free(w->wrap);
+		return rc;
+	}
+	session_init(&w->s, &w->r, &w->cfg, w->st, w->rules, w->advice);
+	w->s.wall_s = visit_wall_s;
+	return 0;
+}
+
+static void close_chair(struct soak_worker *w)
+{
+	w->wall_base_s = visit_wall_s() + 1.0;
+	session_fini(&w->s, "the visit ended");
+	runner_close(&w->r);
+	session_release(&w->s);
+	soak_backend_free(w->wrap);
+	w->wrap = NULL;
+}
+
+void soak_visit_run(struct soak_worker *w, uint32_t index, struct soak_result *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->index = index;
+	out->seed = soak_visit_seed(w->opt.seed, index);
+	out->passed = true;
+	out->ended = -1;
+	current = w;
+	uint64_t rng = soak_mix(out->seed);
+	char err[256];
+	if (open_chair(w, out->seed, err, sizeof(err)) != 0) {
+		fail(out, "the chair did not open: %s", err);
+		return;
+	}
+	struct sim *s = truth(w);
+	uint64_t t0 = s->time_ms;
+	char user[32];
+	snprintf(user, sizeof(user), "visitor-%u", index);
+	struct store_user u = {.height_cm = (int)lround(s->person.height_cm),
+			       .created_s = visit_wall_s()};
+	snprintf(u.name, sizeof(u.name), "%s", user);
+	if (store_user_create(w->st, &u) != 0) {
+		fail(out, "the profile was refused: %s", store_error(w->st));
+	} else {
+		draw_faults(&w->opt, &rng, out);
+		bool real_scan = w->opt.scan_every && index % w->opt.scan_every == 0;
+		const char *program = NULL;
+		if (index % SOAK_PROGRAM_EVERY == SOAK_PROGRAM_EVERY - 1)
+			program = w->shipped[soak_rand(&rng, SHIPPED_COUNT)];
+		if (consult_plan_start(w, user, &rng, real_scan, program, out) == 0) {
+			run(w, &rng, out);
+			if (out->sid)
+				finish(w, &rng, out);
+		}
+	}
+	const struct ctl *c = &w->r.ctl;
+	out->overruns = c->overruns + w->r.last.late_periods;
+	out->trips_dropped = c->safety.trips_dropped;
+	if (out->overruns)
+		fail(out, "%llu tick overruns in lockstep", (unsigned long long)out->overruns);
+	if (out->trips_dropped)
+		fail(out, "%u trips dropped unlogged", out->trips_dropped);
+	out->run_ms = s->time_ms - t0;
+	close_chair(w);
+	out->heap_bytes = soak_heap_bytes();
+	out->rss_kb = soak_rss_kb();
+}
