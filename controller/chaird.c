@@ -15,6 +15,7 @@
 #include "console.h"
 #include "daemon.h"
 #include "interp/plan.h"
+#include "log.h"
 #include "program_load.h"
 #include "report.h"
 #include "runner.h"
@@ -90,7 +91,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 			errno = 0;
 			o->seed = strtoll(optarg, &end, 10);
 			if (errno || *end || o->seed < 0) {
-				fprintf(stderr, "chaird: --seed %s: expected a whole number >= 0\n", optarg);
+				log_msg(LOG_ERR, "--seed %s: expected a whole number >= 0", optarg);
 				return -EINVAL;
 			}
 			break;
@@ -106,7 +107,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'D':
 			o->duration_s = strtod(optarg, &end);
 			if (*end || !(o->duration_s > 0)) {
-				fprintf(stderr, "chaird: --duration-s %s: expected seconds > 0\n", optarg);
+				log_msg(LOG_ERR, "--duration-s %s: expected seconds > 0", optarg);
 				return -EINVAL;
 			}
 			break;
@@ -125,11 +126,11 @@ static int parse_options(int argc, char **argv, struct options *o)
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "chaird: unexpected argument '%s'\n", argv[optind]);
+		log_msg(LOG_ERR, "unexpected argument '%s'", argv[optind]);
 		return -EINVAL;
 	}
 	if (o->demo && o->program_path) {
-		fprintf(stderr, "chaird: --demo and --program exclude each other\n");
+		log_msg(LOG_ERR, "--demo and --program exclude each other");
 		return -EINVAL;
 	}
 	return 0;
@@ -140,21 +141,21 @@ static int load_config(const struct options *o, struct chair_config *cfg)
 	config_defaults(cfg);
 	char err[512];
 	if (o->config_path && config_load(o->config_path, cfg, err, sizeof(err)) != 0) {
-		fprintf(stderr, "chaird: %s\n", err);
+		log_msg(LOG_ERR, "%s", err);
 		return -EINVAL;
 	}
 	if (o->hal) {
 		char line[96];
 		snprintf(line, sizeof(line), "[hal]\nbackend = %s\n", o->hal);
 		if (config_load_string(line, "--hal", cfg, err, sizeof(err)) != 0) {
-			fprintf(stderr, "chaird: --hal %s: expected sim, modbus or gpiod+modbus\n", o->hal);
+			log_msg(LOG_ERR, "--hal %s: expected sim, modbus or gpiod+modbus", o->hal);
 			return -EINVAL;
 		}
 	}
 	if (o->seed >= 0)
 		cfg->hal.sim_seed = (uint64_t)o->seed;
 	if (o->lockstep && cfg->hal.backend != HAL_BACKEND_SIM) {
-		fprintf(stderr, "chaird: --lockstep needs the sim backend: real hardware keeps its own time\n");
+		log_msg(LOG_ERR, "--lockstep needs the sim backend: real hardware keeps its own time");
 		return -EINVAL;
 	}
 	return 0;
@@ -176,7 +177,7 @@ static int load_plan(const struct options *o, const struct chair_config *cfg,
 		fputs(diag_text, stderr);
 	}
 	if (rc != 0 && (!diag || diag_len == 0))
-		fprintf(stderr, "chaird: %s: refused (%s), nothing started\n",
+		log_msg(LOG_ERR, "%s: refused (%s), nothing started",
 			o->demo ? "the demo routine" : o->program_path, strerror(-rc));
 	free(diag_text);
 	return rc;
@@ -217,13 +218,13 @@ static int run_plan(struct runner *r, const struct chair_config *cfg, struct pla
 	case 0:
 		return 0;
 	case -EIO:
-		fprintf(stderr, "chaird: the run ended in a fault\n");
+		log_msg(LOG_ERR, "the run ended in a fault");
 		return 1;
 	case -ECANCELED:
-		fprintf(stderr, "chaird: stopped\n");
+		log_msg(LOG_NOTICE, "stopped");
 		return 1;
 	default:
-		fprintf(stderr, "chaird: the run did not finish: %s\n", strerror(-rc));
+		log_msg(LOG_ERR, "the run did not finish: %s", strerror(-rc));
 		return 1;
 	}
 }
@@ -250,23 +251,24 @@ static int serve_panel(struct daemon *d, struct runner *r, const char *backend,
 {
 	char err[512];
 	if (daemon_open(d, r, backend, err, sizeof(err)) != 0) {
-		fprintf(stderr, "chaird: %s\n", err);
+		log_msg(LOG_ERR, "%s", err);
 		return 2;
 	}
-	fprintf(stderr, "chaird: serving the panel API on %s\n", d->cfg->panel.socket_path);
+	log_msg(LOG_INFO, "serving the panel API on %s", d->cfg->panel.socket_path);
 	if (d->web) {
 		char url[96];
 		web_url(d->web, url, sizeof(url));
-		fprintf(stderr, "chaird: panel at %s\n", url); /* tests and make demo read it */
+		log_msg(LOG_INFO, "panel at %s", url); /* tests and make demo read it */
 	}
 	int rc = daemon_run(d, &stop_requested, duration_s);
 	if (rc)
-		fprintf(stderr, "chaird: the main loop ended: %s\n", strerror(-rc));
+		log_msg(LOG_ERR, "the main loop ended: %s", strerror(-rc));
 	return rc ? 1 : 0;
 }
 
 int main(int argc, char **argv)
 {
+	log_open("chaird"); /* under systemd its lines carry their priority for the journal */
 	struct options o;
 	if (parse_options(argc, argv, &o) != 0)
 		return 2;
@@ -288,13 +290,13 @@ int main(int argc, char **argv)
 	static struct daemon d;
 	bool serve = !o.console && !plan;
 	if (serve && daemon_prepare(&d, &cfg, err, sizeof(err)) != 0) {
-		fprintf(stderr, "chaird: %s\n", err);
+		log_msg(LOG_ERR, "%s", err);
 		return 2;
 	}
 
 	static struct backend be;
 	if (backend_create(&cfg.hal, &be, err, sizeof(err)) != 0) {
-		fprintf(stderr, "chaird: %s\n", err);
+		log_msg(LOG_ERR, "%s", err);
 		plan_free(plan);
 		daemon_free(&d);
 		return 2;
@@ -307,21 +309,20 @@ int main(int argc, char **argv)
 	static struct runner r;
 	if (runner_open(&r, o.lockstep ? RUNNER_LOCKSTEP : RUNNER_REALTIME, &cfg, &be.ops, err,
 			sizeof(err)) != 0) {
-		fprintf(stderr, "chaird: %s\n", err);
+		log_msg(LOG_ERR, "%s", err);
 		backend_destroy(&be);
 		plan_free(plan);
 		daemon_free(&d);
 		return 2;
 	}
 	if (r.warning[0])
-		fprintf(stderr, "chaird: warning: %s\n", r.warning);
+		log_msg(LOG_WARNING, "warning: %s", r.warning);
 	if (soft_realtime_refused(&o, &cfg, &r)) {
 		char missing[160];
 		describe_missing_realtime(&r.rt, &cfg.rt, missing, sizeof(missing));
 		bool privileges = !r.rt.realtime || (cfg.rt.lock_memory && !r.rt.memory_locked);
-		fprintf(stderr,
-			"chaird: refusing to drive the %s backend without real time (missing: %s): "
-			"%s%s%s, or set [rt] allow_soft_realtime = true to run without it\n",
+		log_msg(LOG_ERR, "refusing to drive the %s backend without real time (missing: %s): "
+			"%s%s%s, or set [rt] allow_soft_realtime = true to run without it",
 			be.ops.name, missing, privileges ? "give chaird CAP_SYS_NICE and CAP_IPC_LOCK" : "",
 			privileges && !r.rt.affinity_ok ? " and " : "",
 			r.rt.affinity_ok ? "" : "set [rt] cpu to one this process may run on");
@@ -331,7 +332,7 @@ int main(int argc, char **argv)
 		daemon_free(&d);
 		return 2;
 	}
-	fprintf(stderr, "chaird: running on the %s backend, %s\n", be.ops.name,
+	log_msg(LOG_INFO, "running on the %s backend, %s", be.ops.name,
 		o.lockstep ? "lockstep (virtual time)"
 			   : r.rt.realtime ? "SCHED_FIFO" : "normal priority");
 

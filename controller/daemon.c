@@ -1,6 +1,7 @@
 /* The daemon's main loop: one poll over the panel's sockets and the web server's descriptor,
  * a 5 ms turn; each turn takes
  * the telemetry the tick published (runner_drain, never waiting), hands it to the session,
+ * logs the fault records that came with it, tells systemd how the chair is (service.c),
  * answers what waits for the chair, and lets the session do its timed work. */
 #include "daemon.h"
 
@@ -12,15 +13,22 @@
 #include <string.h>
 #include <time.h>
 
+#include "fault.h"
+#include "log.h"
 #include "session/advice.h"
 #include "session/rules.h"
 #include "store/store.h"
 
-static double monotonic_s(void)
+static int64_t monotonic_ns(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static double monotonic_s(void)
+{
+	return (double)monotonic_ns() / 1e9;
 }
 
 int daemon_prepare(struct daemon *d, const struct chair_config *cfg, char *err, int err_len)
@@ -38,7 +46,7 @@ int daemon_prepare(struct daemon *d, const struct chair_config *cfg, char *err, 
 		return rc;
 	}
 	if (store_recovered(d->st) > 0)
-		fprintf(stderr, "chaird: %d session(s) a crash left running marked interrupted\n",
+		log_msg(LOG_WARNING, "%d session(s) a crash left running marked interrupted",
 			store_recovered(d->st));
 	rc = rules_load(cfg->session.rules_path, &d->rules, why, sizeof(why));
 	if (rc == 0)
@@ -78,8 +86,49 @@ int daemon_open(struct daemon *d, struct runner *r, const char *backend, char *e
 		panel_close(d->panel);
 		d->panel = NULL;
 		d->methods.panel = NULL;
+		return rc;
 	}
-	return rc;
+	char why[160];
+	if (service_open(&d->svc, monotonic_ns(), why, sizeof(why)) != 0)
+		log_msg(LOG_WARNING, "systemd watchdog: %s: running without it", why);
+	d->faults_logged = r->faults.count;
+	d->last_state = ST_IDLE;
+	return 0;
+}
+
+/* Every fault record the tick published since the last turn, oldest first, at err: each
+ * trip with its code, where and value, not only the one that latched. */
+static void log_faults(struct daemon *d)
+{
+	const struct fault_log *log = &d->r->faults;
+	uint32_t lost = log->count - d->faults_logged;
+	if (lost > FAULT_LOG_LEN) {
+		log_msg(LOG_ERR, "%u fault records came faster than they could be logged",
+			lost - FAULT_LOG_LEN);
+		d->faults_logged = log->count - FAULT_LOG_LEN;
+	}
+	for (; d->faults_logged != log->count; d->faults_logged++) {
+		const struct fault_record *rec = fault_log_get(log, log->count - 1 - d->faults_logged);
+		char text[200];
+		fault_describe(rec, text, sizeof(text));
+		log_msg(LOG_ERR, "fault %s (tick %llu)", text, (unsigned long long)rec->tick);
+	}
+}
+
+/* The chair's state from the newest telemetry: a latch that ends (acknowledged) logged,
+ * and systemd told (READY, WATCHDOG, STATUS). */
+static void follow_chair(struct daemon *d)
+{
+	const struct telem *t = &d->r->last;
+	bool was_latched = d->last_state == ST_FAULT || d->last_state == ST_ESTOP;
+	if (was_latched && t->state != ST_FAULT && t->state != ST_ESTOP)
+		log_msg(LOG_NOTICE, "%s acknowledged: the chair is %s%s",
+			chair_state_name[d->last_state], t->state < ST_COUNT ? chair_state_name[t->state] : "?",
+			t->homed ? "" : ", not homed");
+	d->last_state = t->state;
+	struct service_view v = {.tick = t->tick, .state = t->state, .fault = t->fault,
+				 .homed = t->homed != 0};
+	service_turn(&d->svc, monotonic_ns(), &v);
 }
 
 /* One turn: what the chair said since the last, then the timed work. */
@@ -90,6 +139,8 @@ static void turn(struct daemon *d)
 			runner_advance(d->r, take, &d->session);
 	else
 		runner_drain(d->r, take, &d->session);
+	log_faults(d);
+	follow_chair(d);
 	methods_poll(&d->methods);
 	session_poll(&d->session, monotonic_s());
 }
@@ -148,9 +199,10 @@ void daemon_stop(struct daemon *d)
 	if (!d->r)
 		return;
 	turn(d);
+	service_stopping(&d->svc);
 	session_fini(&d->session, "chaird stopped");
 	if (d->session.store_err[0])
-		fprintf(stderr, "chaird: storage: %s\n", d->session.store_err);
+		log_msg(LOG_ERR, "storage: %s", d->session.store_err);
 	web_close(d->web); /* its sessions are panel connections: before the panel */
 	d->web = NULL;
 	panel_close(d->panel);

@@ -10,6 +10,7 @@
 #include "config.h"
 #include "panel/methods.h"
 #include "runner.h"
+#include "service.h"
 #include "session/session.h"
 #include "web/web.h"
 
@@ -26,6 +27,9 @@ struct daemon {
 	struct panel *panel;
 	struct web *web; /* NULL with [web] listen = off */
 	struct runner *r;
+	struct service svc;      /* systemd: READY, WATCHDOG, STATUS */
+	uint32_t faults_logged;  /* fault records of r->faults logged so far (their count) */
+	int last_state;          /* the chair's state in the last turn (enum chair_state) */
 };
 
 /* What can be refused before the chair is touched: open the store (a crash's running

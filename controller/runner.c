@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "interp/plan.h"
+#include "log.h"
 
 static void free_rings(struct runner *r)
 {
@@ -88,7 +89,7 @@ void runner_close(struct runner *r)
 	};
 	hal_safe_outputs_with(&safe, &req);
 	if (r->be->safe && r->be->safe(r->be->ctx, &safe) < 0)
-		fprintf(stderr, "chair: could not write the safe state on close\n");
+		log_msg(LOG_ERR, "could not write the safe state on close");
 	r->be->close(r->be->ctx);
 	free_rings(r);
 	r->started = false;

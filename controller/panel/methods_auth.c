@@ -15,6 +15,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "../log.h"
+
 #define AUTH_SETTING "technician_pin"
 /* Short enough that anyone who can reach the API cannot lock the technician out for long by
  * a wrong PIN now and then; chairctl tech set-pin (root) clears the wait at once. */
@@ -54,8 +56,7 @@ static void auth_failed(struct methods_ctx *m, const struct panel_call *call, do
 	m->auth_until_s = now_s + (wait_s < AUTH_WAIT_MAX_S ? wait_s : AUTH_WAIT_MAX_S);
 	char text[128];
 	snprintf(text, sizeof(text), "wrong technician PIN (%d in a row)", m->auth_failures);
-	fprintf(stderr, "chaird: %s on connection %llu\n", text,
-		(unsigned long long)call->conn_id);
+	log_msg(LOG_WARNING, "%s on connection %llu", text, (unsigned long long)call->conn_id);
 	store_fault_add(m->st, wall_s, "login_refused", "panel", text, NULL);
 }
 
