@@ -4,14 +4,15 @@
  *            [--seed N] [--fault "KIND TARGET VALUE AT_MS [FOR_MS]"]... [--scenario FILE]
  *            [--late UNIT:MS]... [--exception UNIT:CODE]... [--bad-crc PERCENT]
  *            [--duration-s N] [--status-fd FD] [--wire-pace] [--trace FILE] [--trace-ms N]
- *            [--fault-on-usr1 "KIND TARGET VALUE AT_MS [FOR_MS]"]...
+ *            [--fault-on-usr1 "KIND TARGET VALUE AT_MS [FOR_MS]"]... [--rt-priority N]
  *
  * One thread: 1 ms physics steps against CLOCK_MONOTONIC (catching up when late), and
- * between steps the Modbus line is served. Exits 0 on SIGTERM/SIGINT or after
+ * between steps the Modbus line is served; the trace has a writer thread of its own. Exits 0 on SIGTERM/SIGINT or after
  * --duration-s, 1 when the line cannot be served, 2 on a bad command line. */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,9 +22,14 @@
 
 #include "modbus_server.h"
 #include "sim.h"
+#include "trace_out.h"
 
 #define CHAIRSIM_STEP_NS 1000000LL
 #define CHAIRSIM_CATCH_UP_MAX 1000 /* steps in a row before giving the lost time up */
+#define CHAIRSIM_LATE_NOTE_NS 20000000LL /* a stall this long is told on stderr */
+#define CHAIRSIM_LATE_NOTES 20           /* the first so many of them */
+#define CHAIRSIM_TRACE_RING (8u << 20)   /* a minute of 1 ms lines the disk may fall behind */
+#define CHAIRSIM_TRACE_LINE_MAX 512
 #define CHAIRSIM_LATE_MAX_MS 60000
 /* The highest exception code libmodbus 3.1.6 passes on to a client: it reports 12..255
  * only as EMBBADEXC, without the code. */
@@ -38,6 +44,7 @@ struct chairsim_opts {
 	bool wire_pace;
 	const char *trace_path;
 	int trace_ms;
+	int rt_priority; /* SCHED_FIFO for the simulated chair, 0 = normal */
 	int late_ms[HAL_UNIT_COUNT];
 	int exception[HAL_UNIT_COUNT];
 	struct sim_fault fault[SIM_FAULT_MAX];
@@ -53,19 +60,24 @@ static volatile sig_atomic_t chairsim_usr1;
  * the roller on the body, where carriage and roller are; the DIO module's coils as they
  * are (one digit a coil, in coil order) and the ms since a request last reached it; the
  * heaters' true temperatures, the recline angles, the airbags' pressures. */
-static void chairsim_trace(FILE *f, const struct sim *s)
+static void chairsim_trace(struct trace_out *t, const struct sim *s)
 {
 	char coils[HAL_DIO_COIL_COUNT + 1];
 	for (int i = 0; i < HAL_DIO_COIL_COUNT; i++)
 		coils[i] = (char)('0' + ((s->gpio_out >> i) & 1u));
 	coils[HAL_DIO_COIL_COUNT] = '\0';
-	fprintf(f, "%llu %.2f %.2f %.2f %s %u %.3f %.3f %.2f %.2f", (unsigned long long)s->time_ms,
-		s->contact_force_n, s->drive[HAL_AXIS_Y].position, s->drive[HAL_AXIS_Z].position,
-		coils, s->dio.quiet_ms, s->heater_c[HAL_HEATER_LUMBAR],
-		s->heater_c[HAL_HEATER_CALVES], s->back_angle_deg, s->leg_angle_deg);
-	for (int z = 0; z < HAL_AIRBAG_COUNT; z++)
-		fprintf(f, " %.2f", s->airbag_kpa[z]);
-	fputc('\n', f);
+	char line[CHAIRSIM_TRACE_LINE_MAX];
+	int n = snprintf(line, sizeof(line), "%llu %.2f %.2f %.2f %s %u %.3f %.3f %.2f %.2f",
+			 (unsigned long long)s->time_ms, s->contact_force_n,
+			 s->drive[HAL_AXIS_Y].position, s->drive[HAL_AXIS_Z].position, coils,
+			 s->dio.quiet_ms, s->heater_c[HAL_HEATER_LUMBAR],
+			 s->heater_c[HAL_HEATER_CALVES], s->back_angle_deg, s->leg_angle_deg);
+	for (int z = 0; z < HAL_AIRBAG_COUNT && n > 0 && n < (int)sizeof(line); z++)
+		n += snprintf(line + n, sizeof(line) - (size_t)n, " %.2f", s->airbag_kpa[z]);
+	if (n <= 0 || n >= (int)sizeof(line) - 1)
+		return; /* cannot happen with these fields: a line is some 120 bytes */
+	line[n++] = '\n';
+	trace_out_line(t, line, (size_t)n);
 }
 
 static void chairsim_on_signal(int sig)
@@ -112,6 +124,8 @@ static void chairsim_usage(FILE *f)
 		"  --fault-on-usr1 TEXT  a fault as --fault whose AT_MS counts from the SIGUSR1\n"
 		"                        chairsim receives (repeatable; the first signal arms\n"
 		"                        them all, on stderr with the time)\n"
+		"  --rt-priority N       step the chair at SCHED_FIFO priority N (1..99): the\n"
+		"                        simulated drives keep time while the host is busy\n"
 		"  --wire-pace           RTU on a pty: answer only when a real line at the baud\n"
 		"                        rate would have carried request and answer\n"
 		"Wire faults on a schedule (--fault or scenario lines, kinds of sim_fault_parse);\n"
@@ -233,7 +247,7 @@ static int chairsim_parse(int argc, char **argv, struct chairsim_opts *o,
 {
 	enum { O_MODBUS = 256, O_SEED, O_FAULT, O_SCENARIO, O_LATE, O_EXCEPTION, O_BAD_CRC,
 	       O_DURATION, O_STATUS_FD, O_WIRE_PACE, O_TRACE, O_TRACE_MS, O_FAULT_ON_USR1,
-	       O_HELP };
+	       O_RT_PRIORITY, O_HELP };
 	static const struct option longopts[] = {
 		{"modbus", required_argument, NULL, O_MODBUS},
 		{"seed", required_argument, NULL, O_SEED},
@@ -248,6 +262,7 @@ static int chairsim_parse(int argc, char **argv, struct chairsim_opts *o,
 		{"trace", required_argument, NULL, O_TRACE},
 		{"trace-ms", required_argument, NULL, O_TRACE_MS},
 		{"fault-on-usr1", required_argument, NULL, O_FAULT_ON_USR1},
+		{"rt-priority", required_argument, NULL, O_RT_PRIORITY},
 		{"help", no_argument, NULL, O_HELP},
 		{NULL, 0, NULL, 0},
 	};
@@ -325,6 +340,15 @@ static int chairsim_parse(int argc, char **argv, struct chairsim_opts *o,
 				rc = -EINVAL;
 			}
 			break;
+		case O_RT_PRIORITY:
+			rc = chairsim_number("--rt-priority", optarg, 1, 99, &v);
+			o->rt_priority = (int)v;
+			if (rc == 0 && v != (int)v) {
+				fprintf(stderr, "chairsim: --rt-priority '%s': a whole priority\n",
+					optarg);
+				rc = -EINVAL;
+			}
+			break;
 		case O_HELP:
 			chairsim_usage(stdout);
 			exit(0);
@@ -396,6 +420,110 @@ static void chairsim_report(const struct simsrv *srv, const struct sim *s)
 			c->late[u], c->bad_crc[u], c->exceptions[u]);
 }
 
+/* The chair while it runs: the line, the simulator, and how late its steps came. */
+struct chairsim_run {
+	struct simsrv *srv;
+	struct sim *sim;
+	const struct chairsim_opts *o;
+	struct trace_out *trace; /* NULL without --trace */
+	struct hal_inputs in;
+	struct hal_outputs out;
+	uint64_t steps_lost;
+	int64_t worst_late_ns;
+	unsigned stalls; /* steps CHAIRSIM_LATE_NOTE_NS late or more */
+};
+
+/* One ms of the chair, and what the line reads of it from now on. */
+static void chairsim_step(struct chairsim_run *r)
+{
+	sim_advance_1ms(r->sim);
+	if (r->trace && r->sim->time_ms % (uint64_t)r->o->trace_ms == 0)
+		chairsim_trace(r->trace, r->sim);
+	chairsim_wire_faults(r->srv, r->sim, r->o);
+	sim_read(r->sim, &r->in);
+	simsrv_set_inputs(r->srv, &r->in);
+	simsrv_set_coils(r->srv, r->sim->gpio_out); /* its watchdog may have moved them */
+}
+
+/* Serve the line for up to wait_us: answer what came in and hand the writes to the units.
+ * 0, or -errno when the line failed. */
+static int chairsim_serve(struct chairsim_run *r, int wait_us)
+{
+	int written = simsrv_poll(r->srv, wait_us);
+	if (written < 0)
+		return written;
+	if (written) {
+		simsrv_get_outputs(r->srv, &r->out);
+		for (int u = 0; u < HAL_UNIT_COUNT; u++)
+			if (written & (1 << u))
+				sim_write_unit(r->sim, (enum hal_unit)u, &r->out);
+	}
+	/* Reads feed the DIO module's watchdog too: any request that reached it. */
+	if (simsrv_take_heard(r->srv) & 1u << HAL_UNIT_DIO)
+		sim_dio_request(r->sim);
+	return 0;
+}
+
+/* Note a step that came late_ns after its time: the host starved chairsim. */
+static void chairsim_note_late(struct chairsim_run *r, int64_t late_ns)
+{
+	if (late_ns > r->worst_late_ns)
+		r->worst_late_ns = late_ns;
+	if (late_ns < CHAIRSIM_LATE_NOTE_NS)
+		return;
+	if (r->stalls++ < CHAIRSIM_LATE_NOTES)
+		fprintf(stderr, "chairsim: starved %.1f ms before the step of %" PRIu64 " ms\n",
+			(double)late_ns / 1e6, r->sim->time_ms + 1);
+}
+
+/* 1 ms steps against CLOCK_MONOTONIC, the line served between them, until a signal or the
+ * end of --duration-s. Behind time (the host starved chairsim), the requests that came in
+ * meanwhile are served between the catch-up steps: a real drive's clock does not stop
+ * with the host, and every request that reached it in time fed its watchdog in time.
+ * 0, or 1 when the line failed. */
+static int chairsim_loop(struct chairsim_run *r)
+{
+	int64_t start_ns = chairsim_now_ns();
+	int64_t next_step_ns = start_ns;
+	int64_t end_ns = r->o->duration_s > 0 ? start_ns + (int64_t)(r->o->duration_s * 1e9) : 0;
+	bool usr1_armed = false;
+	chairsim_wire_faults(r->srv, r->sim, r->o);
+	sim_read(r->sim, &r->in);
+	simsrv_set_inputs(r->srv, &r->in);
+	while (!chairsim_stop) {
+		int64_t now = chairsim_now_ns();
+		if (end_ns && now >= end_ns)
+			break;
+		if (chairsim_usr1 && !usr1_armed) {
+			chairsim_arm_usr1_faults(r->sim, r->o);
+			usr1_armed = true;
+		}
+		int rc = 0;
+		for (int steps = 0; rc == 0 && next_step_ns <= now; steps++) {
+			if (steps == CHAIRSIM_CATCH_UP_MAX) { /* stopped: give the lost time up */
+				r->steps_lost += (uint64_t)((now - next_step_ns) / CHAIRSIM_STEP_NS);
+				next_step_ns = now + CHAIRSIM_STEP_NS;
+				break;
+			}
+			if (steps == 0)
+				chairsim_note_late(r, now - next_step_ns);
+			chairsim_step(r);
+			next_step_ns += CHAIRSIM_STEP_NS;
+			if (next_step_ns <= now)
+				rc = chairsim_serve(r, 0);
+		}
+		now = chairsim_now_ns();
+		int wait_us = next_step_ns > now ? (int)((next_step_ns - now) / 1000) : 0;
+		if (rc == 0)
+			rc = chairsim_serve(r, wait_us);
+		if (rc < 0) {
+			fprintf(stderr, "chairsim: %s: %s\n", simsrv_where(r->srv), strerror(-rc));
+			return 1;
+		}
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static struct hal_config cfg;
@@ -443,77 +571,44 @@ int main(int argc, char **argv)
 		close(opts.status_fd);
 	}
 
-	FILE *trace = NULL;
-	if (opts.trace_path && !(trace = fopen(opts.trace_path, "w"))) {
-		fprintf(stderr, "chairsim: --trace %s: %s\n", opts.trace_path, strerror(errno));
-		simsrv_close(&srv);
-		return 2;
+	struct chairsim_run run = {.srv = &srv, .sim = &sim, .o = &opts};
+	if (opts.rt_priority > 0) {
+		struct sched_param sp = {.sched_priority = opts.rt_priority};
+		int e = sched_setscheduler(0, SCHED_FIFO, &sp);
+		if (e != 0) {
+			fprintf(stderr, "chairsim: --rt-priority %d: SCHED_FIFO refused: %s\n",
+				opts.rt_priority, strerror(errno));
+			simsrv_close(&srv);
+			return 2;
+		}
 	}
-	if (trace)
-		setvbuf(trace, NULL, _IOLBF, 0); /* tests read it while the chair runs */
-	struct hal_inputs in;
-	struct hal_outputs out;
-	int64_t start_ns = chairsim_now_ns();
-	int64_t next_step_ns = start_ns;
-	int64_t end_ns = opts.duration_s > 0 ? start_ns + (int64_t)(opts.duration_s * 1e9) : 0;
-	uint64_t steps_lost = 0;
-	bool usr1_armed = false;
-	int rc = 0;
-	chairsim_wire_faults(&srv, &sim, &opts);
-	sim_read(&sim, &in);
-	simsrv_set_inputs(&srv, &in);
-	while (!chairsim_stop) {
-		int64_t now = chairsim_now_ns();
-		if (end_ns && now >= end_ns)
-			break;
-		if (chairsim_usr1 && !usr1_armed) {
-			chairsim_arm_usr1_faults(&sim, &opts);
-			usr1_armed = true;
+	static struct trace_out trace;
+	if (opts.trace_path) {
+		if (trace_out_open(&trace, opts.trace_path, CHAIRSIM_TRACE_RING, err,
+				   sizeof(err)) < 0) {
+			fprintf(stderr, "chairsim: --trace %s\n", err);
+			simsrv_close(&srv);
+			return 2;
 		}
-		int steps = 0;
-		while (next_step_ns <= now && steps < CHAIRSIM_CATCH_UP_MAX) {
-			sim_advance_1ms(&sim);
-			if (trace && sim.time_ms % (uint64_t)opts.trace_ms == 0)
-				chairsim_trace(trace, &sim);
-			next_step_ns += CHAIRSIM_STEP_NS;
-			steps++;
-		}
-		if (next_step_ns <= now) { /* stopped or starved: give the lost time up */
-			steps_lost += (uint64_t)((now - next_step_ns) / CHAIRSIM_STEP_NS);
-			next_step_ns = now + CHAIRSIM_STEP_NS;
-		}
-		if (steps > 0) {
-			chairsim_wire_faults(&srv, &sim, &opts);
-			sim_read(&sim, &in);
-			simsrv_set_inputs(&srv, &in);
-			simsrv_set_coils(&srv, sim.gpio_out); /* its watchdog may have moved them */
-		}
-		now = chairsim_now_ns();
-		int wait_us = next_step_ns > now ? (int)((next_step_ns - now) / 1000) : 0;
-		int written = simsrv_poll(&srv, wait_us);
-		if (written < 0) {
-			fprintf(stderr, "chairsim: %s: %s\n", simsrv_where(&srv), strerror(-written));
-			rc = 1;
-			break;
-		}
-		if (written) {
-			simsrv_get_outputs(&srv, &out);
-			for (int u = 0; u < HAL_UNIT_COUNT; u++)
-				if (written & (1 << u))
-					sim_write_unit(&sim, (enum hal_unit)u, &out);
-		}
-		/* Reads feed the DIO module's watchdog too: any request that reached it. */
-		if (simsrv_take_heard(&srv) & 1u << HAL_UNIT_DIO)
-			sim_dio_request(&sim);
+		run.trace = &trace;
 	}
-	if (steps_lost)
+	int rc = chairsim_loop(&run);
+	if (run.steps_lost)
 		fprintf(stderr, "chairsim: %" PRIu64 " ms of simulated time given up while starved\n",
-			steps_lost);
+			run.steps_lost);
 	chairsim_report(&srv, &sim);
+	fprintf(stderr, "chairsim: a step %.1f ms late at worst, %u stalls of %lld ms or more\n",
+		(double)run.worst_late_ns / 1e6, run.stalls, CHAIRSIM_LATE_NOTE_NS / 1000000LL);
 	simsrv_close(&srv);
-	if (trace && fclose(trace) != 0) {
-		fprintf(stderr, "chairsim: --trace %s: %s\n", opts.trace_path, strerror(errno));
-		rc = 1;
+	if (run.trace) {
+		int e = trace_out_close(run.trace);
+		if (e < 0) {
+			fprintf(stderr, "chairsim: --trace %s: %s\n", opts.trace_path, strerror(-e));
+			rc = 1;
+		}
+		if (trace.waits)
+			fprintf(stderr, "chairsim: the trace fell behind %" PRIu64 " times\n",
+				trace.waits);
 	}
 	return rc;
 }

@@ -59,14 +59,15 @@ if command -v setpriv >/dev/null; then
 	check "no SCHED_FIFO, sim backend: warns and runs at normal priority" \
 		bash -c "[ $rc -eq 0 ] && grep -q 'SCHED_FIFO priority 80 refused' '$T/nofifo.out' && grep -q 'running on the sim backend, normal priority' '$T/nofifo.out'"
 	if start_chairsim_tcp nofifo --seed 9; then
-		tcp_config "$T/nofifo_hw.ini" "$SIM_PORT"
+		# Its fieldbus thread has no SCHED_FIFO either.
+		E2E_BUS_PRIORITY=0 tcp_config "$T/nofifo_hw.ini" "$SIM_PORT"
 		no_fifo --config "$T/nofifo_hw.ini" --duration-s 1 >"$T/nofifo_hw.out" 2>&1
 		rc=$?
 		check "no SCHED_FIFO, modbus backend: exit 2, refused naming what is missing and allow_soft_realtime" \
 			bash -c "[ $rc -eq 2 ] && grep -q 'refusing to drive the modbus backend without real time (missing: SCHED_FIFO priority 80)' '$T/nofifo_hw.out' && grep -q 'allow_soft_realtime = true' '$T/nofifo_hw.out'"
 		check "no SCHED_FIFO, modbus backend: never reported running" \
 			bash -c "! grep -q 'running on' '$T/nofifo_hw.out'"
-		tcp_config "$T/soft.ini" "$SIM_PORT"
+		E2E_BUS_PRIORITY=0 tcp_config "$T/soft.ini" "$SIM_PORT"
 		printf '[rt]\nallow_soft_realtime = true\n' >>"$T/soft.ini"
 		no_fifo --config "$T/soft.ini" --duration-s 1 >"$T/soft.out" 2>&1
 		rc=$?
@@ -235,7 +236,7 @@ if press_held silent --fault "unit_silent drive_z 0 $fault_at_ms 3000"; then
 	check "silent unit: the session runs again" wait_count "$T/silent.out" "state running" 2 30
 	echo stop >&7
 	wait_for "$T/silent.out" "ok stop" 10
-	[ "$e2e_failed" -eq 0 ] || cat "$T/silent.out"
+	[ "$e2e_failed" -eq 0 ] || cat "$T/silent.out" "$T/silent.simlog"
 	press_done
 else
 	fail "silent unit: chairsim or chaird did not start"
@@ -256,7 +257,7 @@ for wire in deaf exception; do
 		check_released "rel_$wire" "$what" "$fault_at_ms"
 		[ $wire = exception ] && check "$what: chaird latches the exception from Modbus unit 2" \
 			wait_for "$T/rel_$wire.out" "fault bus_exception.*unit 2.*exception 4" 10
-		[ "$e2e_failed" -eq 0 ] || cat "$T/rel_$wire.out"
+		[ "$e2e_failed" -eq 0 ] || cat "$T/rel_$wire.out" "$T/rel_$wire.simlog"
 		press_done
 	else
 		fail "$what: chairsim or chaird did not start"
