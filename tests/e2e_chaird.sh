@@ -120,6 +120,7 @@ if start_chairsim_tcp tcp --seed 5; then
 	check "TCP: the program runs to its end without a fault" \
 		bash -c "[ $rc -eq 0 ] && grep -q 'faults: *0' '$T/tcp.out' && grep -q 'ended: *idle' '$T/tcp.out'"
 	check "TCP: every unit talked to" grep -q "unit dio: transactions [1-9]" "$T/tcp.out"
+	[ "$e2e_failed" -eq 0 ] || cat "$T/tcp.out" "$T/tcp.simlog"
 	kill "$SIM_PID"
 	wait "$SIM_PID" 2>/dev/null
 else
