@@ -661,6 +661,10 @@ static int on_key(void *user, const char *section, const char *key, const char *
 		return 0;
 	if (!*value && !empty_allowed(find_key(section, key)))
 		return fail(pc, section, key, value, "missing value");
+	/* inih takes "key =;x" as the value ";x", but "key = ;x", as config.get writes it, as
+	 * a comment: such a value would not read back. */
+	if (*value == ';')
+		return fail(pc, section, key, value, "a value cannot begin with ;");
 	struct hal_line_config *line = find_line(pc->cfg, section, key);
 	if (line) {
 		if (parse_line(value, line))
