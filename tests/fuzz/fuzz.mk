@@ -9,7 +9,8 @@
 #
 # `make test` runs test-fuzz-regress: every target built without libFuzzer by $(CC) with a
 # standalone main (tests/fuzz/standalone.c), linked against the ASan + UBSan library of
-# test-asan, and every kept seed and regression input run through its target.
+# test-asan ($(BUILD)/asan/fuzz-regress/), and every kept seed and regression input run
+# through its target.
 
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
@@ -21,10 +22,11 @@ FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -pthread -MMD -MP $(WARN)
 FUZZ_COMMON := tests/fuzz/fuzz_app.c
 FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(FUZZ_DIR)/obj/%.o)
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
-# libFuzzer's options for every run; -max_len fits the largest kept input.
-FUZZ_RUN_FLAGS := -max_len=65536 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 -jobs=1
+# libFuzzer's options for every run, one process (-jobs would move its output to fuzz-N.log
+# files); -max_len fits the largest kept input.
+FUZZ_RUN_FLAGS := -max_len=65536 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
 
-.PHONY: fuzz fuzz-build test-fuzz-regress
+.PHONY: fuzz fuzz-build test-fuzz-regress fuzz-regress-bins
 TEST_MORE += test-fuzz-regress
 
 fuzz: deps
@@ -55,13 +57,16 @@ $(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/obj/tests/fuzz/fuzz_%.o \
 
 # ---- the kept inputs in make test ----
 
+# Built by one make with SAN=1, whose BUILD is $(BUILD)/asan: its flags and its library are
+# test-asan's (up to date when make test comes here), so this costs a few seconds.
 FUZZ_REG_DIR := $(BUILD)/fuzz-regress
 FUZZ_REG_BINS := $(FUZZ_TARGETS:%=$(FUZZ_REG_DIR)/fuzz_%)
 
 test-fuzz-regress: deps
-	@$(MAKE) --no-print-directory $(JOBS) SAN=1 BUILD=$(BUILD) $(BUILD)/asan/libchair.a
-	@$(MAKE) --no-print-directory $(JOBS) $(FUZZ_REG_BINS)
-	@tests/fuzz/run_regress.sh $(FUZZ_REG_DIR) $(FUZZ_TARGETS)
+	@$(MAKE) --no-print-directory $(JOBS) SAN=1 BUILD=$(BUILD) fuzz-regress-bins
+	@tests/fuzz/run_regress.sh $(BUILD)/asan/fuzz-regress $(FUZZ_TARGETS)
+
+fuzz-regress-bins: $(FUZZ_REG_BINS)
 
 $(FUZZ_REG_DIR)/obj/%.o: tests/fuzz/%.c
 	@mkdir -p $(dir $@)
@@ -69,5 +74,5 @@ $(FUZZ_REG_DIR)/obj/%.o: tests/fuzz/%.c
 	@$(CC) $(CPPFLAGS) $(CFLAGS) $(FUZZ_SAN) -c $< -o $@
 
 $(FUZZ_REG_DIR)/fuzz_%: $(FUZZ_REG_DIR)/obj/fuzz_%.o $(FUZZ_REG_DIR)/obj/standalone.o \
-		$(FUZZ_COMMON:tests/fuzz/%.c=$(FUZZ_REG_DIR)/obj/%.o) $(BUILD)/asan/libchair.a
-	$(CC) $(FUZZ_SAN) $^ $(LDLIBS) -o $@
+		$(FUZZ_COMMON:tests/fuzz/%.c=$(FUZZ_REG_DIR)/obj/%.o) $(BUILD)/libchair.a
+	$(CC) $(LDFLAGS) $(FUZZ_SAN) $^ $(LDLIBS) -o $@

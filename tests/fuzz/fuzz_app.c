@@ -53,10 +53,15 @@ void fuzz_app_open(struct fuzz_app *a)
 	snprintf(a->sock, sizeof(a->sock), "%s/panel.sock", a->dir);
 	if (store_open(&a->st, ":memory:", err, sizeof(err)))
 		fuzz_app_die("store", err);
-	if (rules_load(FUZZ_RULES, &a->rules, err, sizeof(err)))
+	/* The tables are read once and kept: nothing changes them after loading. */
+	static struct rules_table *rules;
+	static struct advice_table *advice;
+	if (!rules && rules_load(FUZZ_RULES, &rules, err, sizeof(err)))
 		fuzz_app_die("rules", err);
-	if (advice_load(FUZZ_ADVICE, &a->advice, err, sizeof(err)))
+	if (!advice && advice_load(FUZZ_ADVICE, &advice, err, sizeof(err)))
 		fuzz_app_die("advice", err);
+	a->rules = rules;
+	a->advice = advice;
 	session_init(&a->s, &a->r, &a->cfg, a->st, a->rules, a->advice);
 	a->session_open = true;
 	a->s.wall_s = fuzz_app_wall_s;
@@ -88,8 +93,6 @@ void fuzz_app_close(struct fuzz_app *a)
 	if (a->session_open)
 		session_release(&a->s);
 	store_close(a->st);
-	rules_free(a->rules);
-	advice_free(a->advice);
 	rmdir(a->dir);
 	current = NULL;
 }

@@ -1,9 +1,9 @@
 /* The chair as chaird's daemon builds it, for the panel and web targets: the simulated
  * chair in lockstep, a store in memory, the shipped consultation rules and care advice
- * (read from controller/data/, so a target runs from the repository's root), the session,
- * the real method table served by the real panel server on a socket in a temporary folder.
- * Its clocks are the app's own, stepped by fuzz_app_turn, so every run of an input sees the
- * same times. */
+ * (read from controller/data/ once, so a target runs from the repository's root), the
+ * session, the real method table served by the real panel server on a socket in a
+ * temporary folder. Its clocks are the app's own, stepped by fuzz_app_turn, so every run of
+ * an input sees the same times. */
 #ifndef FUZZ_APP_H
 #define FUZZ_APP_H
 

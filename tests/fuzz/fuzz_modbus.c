@@ -297,8 +297,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bus->kind = HAL_BUS_TCP;
 	bus->tcp_port = srv.port;
 	bus->cycle_ms = 0;
-	bus->response_timeout_ms = 10;
-	bus->byte_timeout_ms = 5;
+	bus->response_timeout_ms = 4; /* the server thread answers in well under 1 ms */
+	bus->byte_timeout_ms = 2;
 	bus->reconnect_min_ms = 60000; /* no second connection within an input */
 	bus->reconnect_max_ms = 60000;
 	bus->use_fc23 = data[0] & 2;

@@ -17,7 +17,7 @@
 #include "fuzz_app.h"
 
 #define FUZZ_PANEL_LINES_MAX 24 /* requests of one input: enough for a visit's first steps */
-#define FUZZ_PANEL_END_TURNS 20 /* turns after the last request, for what it started */
+#define FUZZ_PANEL_END_TURNS 10 /* turns after the last request, for what it started */
 
 static void sink(void *arg, const char *json, size_t len)
 {

@@ -27,8 +27,12 @@
 #include "fuzz_app.h"
 
 #define FUZZ_WEB_ROOT "controller/web/www"
-#define FUZZ_WEB_TURNS_MAX 400  /* turns of the loop for one connection, at most */
-#define FUZZ_WEB_QUIET_TURNS 20 /* an answer begun and then this many turns of nothing */
+#define FUZZ_WEB_TURNS_MAX 2000 /* turns of the loop for one connection, at most */
+/* Turns without a byte from the server once the request is sent: it has said all it will
+ * (an event stream stays open; a request cut short waits for the rest of it). On
+ * loopback what one side sends is readable by the other at once, so the server has had
+ * its chance to answer after a turn or two. */
+#define FUZZ_WEB_QUIET_TURNS 30
 #define FUZZ_WEB_ANSWER_MAX (512u * 1024u)
 
 struct fuzz_web {
@@ -49,7 +53,7 @@ static void fuzz_web_turn(struct fuzz_web *f)
 	fuzz_app_turn(&f->app);
 	struct pollfd fds[4];
 	int n = web_pollfds(f->w, fds, 4);
-	poll(fds, (nfds_t)n, 1);
+	poll(fds, (nfds_t)n, 0);
 	web_service(f->w, fds, n);
 }
 
@@ -88,8 +92,8 @@ static char *fuzz_web_exchange(struct fuzz_web *f, const char *req, size_t len, 
 		if (n > 0) {
 			*got += (size_t)n;
 			quiet = 0;
-		} else if (*got && ++quiet >= FUZZ_WEB_QUIET_TURNS) {
-			break; /* an event stream: it stays open */
+		} else if (shut && ++quiet >= FUZZ_WEB_QUIET_TURNS) {
+			break;
 		}
 	}
 	close(fd);
