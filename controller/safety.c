@@ -98,21 +98,28 @@ static uint16_t drive_fault_reg(const struct chair_config *cfg)
 	return (uint16_t)(cfg->hal.bus.drive_input_base + (int)DRIVE_FAULT_CODE_REG);
 }
 
+/* One drive of check_drives. The axes are taken one by one with their limits named rather
+ * than looked up in arrays made afresh every tick, which cost more than the checks. */
+static inline void check_drive(const struct safety_view *v, struct trips *tr, int a,
+			       double max_temp_c)
+{
+	if (!unit_present(v->cfg, a) || v->in->unit[a].age_ms > (uint32_t)v->cfg->unit_age_limit_ms)
+		return;
+	const struct hal_drive_in *d = &v->in->drive[a];
+	if (d->status & HAL_STATUS_FAULT)
+		add(tr, FAULT_DRIVE, a, d->fault_code, drive_fault_reg(v->cfg));
+	if (v->est->drive_temp_c[a] > max_temp_c)
+		add(tr, FAULT_DRIVE_OVER_TEMP, a, d->temperature_raw, 0);
+}
+
 static void check_drives(const struct safety_view *v, struct trips *tr)
 {
-	const double max_temp_c[HAL_AXIS_COUNT] = {
-		v->cfg->y.max_temp_c, v->cfg->z.max_temp_c, v->cfg->knead.max_temp_c,
-		v->cfg->tap.max_temp_c, v->cfg->w.max_temp_c,
-	};
-	for (int a = 0; a < HAL_AXIS_COUNT; a++) {
-		if (!unit_present(v->cfg, a) || v->in->unit[a].age_ms > (uint32_t)v->cfg->unit_age_limit_ms)
-			continue;
-		const struct hal_drive_in *d = &v->in->drive[a];
-		if (d->status & HAL_STATUS_FAULT)
-			add(tr, FAULT_DRIVE, a, d->fault_code, drive_fault_reg(v->cfg));
-		if (v->est->drive_temp_c[a] > max_temp_c[a])
-			add(tr, FAULT_DRIVE_OVER_TEMP, a, d->temperature_raw, 0);
-	}
+	const struct chair_config *c = v->cfg;
+	check_drive(v, tr, HAL_AXIS_Y, c->y.max_temp_c);
+	check_drive(v, tr, HAL_AXIS_Z, c->z.max_temp_c);
+	check_drive(v, tr, HAL_AXIS_K, c->knead.max_temp_c);
+	check_drive(v, tr, HAL_AXIS_T, c->tap.max_temp_c);
+	check_drive(v, tr, HAL_AXIS_W, c->w.max_temp_c);
 }
 
 /* Whether the force has fallen over the whole history, oldest sample to now. */
@@ -153,18 +160,14 @@ static void check_force(struct safety *s, const struct safety_view *v, struct tr
 		add(tr, FAULT_OVER_FORCE, -1, (int32_t)lround(num_fmin(force_n, 1e6) * 10), 0);
 }
 
-/* Commanded speed of an axis last tick, in mm/s or rpm. */
-static double commanded(const struct safety_view *v, int a)
+/* Commanded speed of an axis last tick, in mm/s or rpm (scale: its velocity count). */
+static inline double commanded(const struct safety_view *v, int a, double scale)
 {
 	const struct hal_drive_out *o = &v->out_prev->drive[a];
 	int mode = (o->control & HAL_CTL_MODE_MASK) >> HAL_CTL_MODE_SHIFT;
 	if (!(o->control & HAL_CTL_ENABLE) || mode != HAL_MODE_VELOCITY)
 		return 0;
-	const struct chair_config *c = v->cfg;
-	const double scale[HAL_AXIS_COUNT] = {c->y.velocity_scale, c->z.velocity_scale,
-					      c->knead.velocity_scale, c->tap.velocity_scale,
-					      c->w.velocity_scale};
-	return o->target_velocity_raw * scale[a];
+	return o->target_velocity_raw * scale;
 }
 
 /* Whether the axis is pushing against something that rightly stops it. */
@@ -180,12 +183,13 @@ static bool blocked_on_purpose(const struct safety_view *v, int a, double cmd)
 	return false;
 }
 
-/* Whether a velocity-mode axis is commanded to move, against nothing that rightly stops it. */
-static bool velocity_driven(const struct safety_view *v, int a)
+/* Whether a velocity-mode axis is commanded to move, at min_cmd or more, against nothing
+ * that rightly stops it. */
+static inline bool velocity_driven(const struct safety_view *v, int a, double scale,
+				   double min_cmd)
 {
-	const double min_cmd[HAL_AXIS_COUNT] = {2, 2, 3, 3, 1};
-	double cmd = commanded(v, a);
-	return fabs(cmd) >= min_cmd[a] && !blocked_on_purpose(v, a, cmd);
+	double cmd = commanded(v, a, scale);
+	return fabs(cmd) >= min_cmd && !blocked_on_purpose(v, a, cmd);
 }
 
 /* Whether the width drive, which closes its own position loop, is commanded to a place it
@@ -204,32 +208,46 @@ static bool width_driven(const struct safety_view *v)
 	return fabs(target_mm - v->est->w_mm) > W_AWAY_MM;
 }
 
+/* One axis of check_stall: driven, the encoder at pos must move more than move within
+ * limit_s; a shaft angle (wraps) is measured the short way round. */
+static inline void check_stall_axis(struct safety *s, const struct safety_view *v,
+				    struct trips *tr, int a, bool driven, double pos, double move,
+				    double limit_s, bool wraps)
+{
+	double moved = fabs(pos - s->stall_ref[a]);
+	if (wraps)
+		moved = num_fmin(moved, 360.0 - moved);
+	if (!driven || moved > move) {
+		s->stall_s[a] = 0;
+		s->stall_ref[a] = pos;
+		return;
+	}
+	s->stall_s[a] += v->dt_s;
+	if (s->stall_s[a] > limit_s)
+		add(tr, FAULT_STALL, a, 0, 0);
+}
+
 /* Stall or encoder loss: an axis driven to move whose encoder stays within its stall
- * distance for its stall time. */
+ * distance for its stall time. Commands under 2 mm/s (Y, Z) or 3 rpm (K, T) drive nothing;
+ * the shafts prove themselves alive by 2 degrees. */
 static void check_stall(struct safety *s, const struct safety_view *v, struct trips *tr)
 {
 	const struct estimate *e = v->est;
-	const double pos[HAL_AXIS_COUNT] = {e->y_enc_mm, e->z_enc_mm, e->knead_deg, e->tap_deg,
-					    e->w_mm};
-	const double move[HAL_AXIS_COUNT] = {v->cfg->y.stall_move_mm, v->cfg->z.stall_move_mm, 2, 2,
-					     v->cfg->w.stall_move_mm};
-	const double limit_s[HAL_AXIS_COUNT] = {v->cfg->y.stall_s, v->cfg->z.stall_s,
-						v->cfg->knead.stall_s, v->cfg->tap.stall_s,
-						v->cfg->w.stall_s};
-	for (int a = 0; a < HAL_AXIS_COUNT; a++) {
-		bool driven = a == HAL_AXIS_W ? width_driven(v) : velocity_driven(v, a);
-		double moved = fabs(pos[a] - s->stall_ref[a]);
-		if (a == HAL_AXIS_K || a == HAL_AXIS_T)
-			moved = fmin(moved, 360.0 - moved); /* the shaft angle wraps */
-		if (!driven || moved > move[a]) {
-			s->stall_s[a] = 0;
-			s->stall_ref[a] = pos[a];
-			continue;
-		}
-		s->stall_s[a] += v->dt_s;
-		if (s->stall_s[a] > limit_s[a])
-			add(tr, FAULT_STALL, a, 0, 0);
-	}
+	const struct chair_config *c = v->cfg;
+	check_stall_axis(s, v, tr, HAL_AXIS_Y,
+			 velocity_driven(v, HAL_AXIS_Y, c->y.velocity_scale, 2), e->y_enc_mm,
+			 c->y.stall_move_mm, c->y.stall_s, false);
+	check_stall_axis(s, v, tr, HAL_AXIS_Z,
+			 velocity_driven(v, HAL_AXIS_Z, c->z.velocity_scale, 2), e->z_enc_mm,
+			 c->z.stall_move_mm, c->z.stall_s, false);
+	check_stall_axis(s, v, tr, HAL_AXIS_K,
+			 velocity_driven(v, HAL_AXIS_K, c->knead.velocity_scale, 3), e->knead_deg,
+			 2, c->knead.stall_s, true);
+	check_stall_axis(s, v, tr, HAL_AXIS_T,
+			 velocity_driven(v, HAL_AXIS_T, c->tap.velocity_scale, 3), e->tap_deg, 2,
+			 c->tap.stall_s, true);
+	check_stall_axis(s, v, tr, HAL_AXIS_W, width_driven(v), e->w_mm, c->w.stall_move_mm,
+			 c->w.stall_s, false);
 }
 
 static void check_track(const struct safety_view *v, struct trips *tr)
