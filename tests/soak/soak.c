@@ -24,11 +24,13 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: soak [-n VISITS] [-j WORKERS] [-s SEED] [-l RUN_S] [-f FAULTS] [-c SCAN_EVERY]\n"
-		"            [-d DIR] [-k] [-v] [--only INDEX]\n"
+		"            [-d DIR] [-C CONFIG] [-K KIND,...] [-k] [-v] [--only INDEX]\n"
 		"  -n  visits in all (10000)          -j  worker processes (2)\n"
 		"  -s  the campaign's seed (1)        -l  a run's length before the stop, s (60)\n"
 		"  -f  faults a visit, at most (3)    -c  a real body scan one visit in this many (10, 0 never)\n"
 		"  -d  where the stores go (a new folder in /dev/shm, else under TMPDIR)\n"
+		"  -C  the chair's INI file over the defaults (as chaird --config)\n"
+		"  -K  draw only these fault kinds (names as in the table)\n"
 		"  -k  keep the stores              -v  a line for every visit\n"
 		"  --only INDEX  run that visit alone, in this process, and tell everything\n");
 }
@@ -44,6 +46,24 @@ static int parse_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
 	return 0;
 }
 
+/* "estop,unit_silent": the mask of those kinds. */
+static int parse_kinds(const char *list, uint32_t *kinds)
+{
+	char buf[512];
+	snprintf(buf, sizeof(buf), "%s", list);
+	*kinds = 0;
+	char *save = NULL;
+	for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		int k = soak_kind_lookup(tok);
+		if (k < 0) {
+			fprintf(stderr, "soak: no fault kind %s\n", tok);
+			return -1;
+		}
+		*kinds |= 1u << k;
+	}
+	return *kinds ? 0 : -1;
+}
+
 static int parse_options(int argc, char **argv, struct soak_options *o, bool *keep)
 {
 	*o = (struct soak_options){.seed = 1, .sessions = 10000, .workers = 2, .session_s = 60,
@@ -53,7 +73,7 @@ static int parse_options(int argc, char **argv, struct soak_options *o, bool *ke
 					      {NULL, 0, NULL, 0}};
 	int ch;
 	uint32_t v;
-	while ((ch = getopt_long(argc, argv, "n:j:s:l:f:c:d:kvh", longs, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "n:j:s:l:f:c:d:C:K:kvh", longs, NULL)) != -1) {
 		switch (ch) {
 		case 'n': if (parse_u32(optarg, 1, 10000000, &o->sessions)) goto bad; break;
 		case 'j': if (parse_u32(optarg, 1, SOAK_WORKERS_MAX, &o->workers)) goto bad; break;
@@ -63,6 +83,8 @@ static int parse_options(int argc, char **argv, struct soak_options *o, bool *ke
 		case 'c': if (parse_u32(optarg, 0, 1000000, &o->scan_every)) goto bad; break;
 		case 'o': if (parse_u32(optarg, 0, 10000000, &v)) goto bad; o->only = v; break;
 		case 'd': o->dir = optarg; break;
+		case 'C': o->config = optarg; break;
+		case 'K': if (parse_kinds(optarg, &o->kinds)) goto bad; break;
 		case 'k': *keep = true; break;
 		case 'v': o->verbose = true; break;
 		case 'h': usage(stdout); exit(0);
@@ -255,9 +277,10 @@ static void print_table(const struct soak_options *o, struct tally *t, int total
 	struct kind_row k[SK_COUNT];
 	memset(k, 0, sizeof(k));
 	int ended[STORE_ENDED_COUNT] = {0};
-	int ack_refused = 0;
+	int ack_refused = 0, encoder_hang = 0;
 	double peak_n = 0, closest_n = -1e9;
-	uint64_t sim_ms = 0, overruns = 0;
+	uint64_t sim_ms = 0, overruns = 0, ticks = 0, over_period = 0;
+	int64_t worst_tick_ns = 0;
 	for (uint32_t w = 0; w < o->workers; w++)
 		for (int i = 0; i < t->count[w]; i++) {
 			const struct soak_result *r = &t->res[w][i];
@@ -271,6 +294,11 @@ static void print_table(const struct soak_options *o, struct tally *t, int total
 				closest_n = r->most_over_cap_n;
 			sim_ms += r->run_ms;
 			ack_refused += r->ack_refused;
+			encoder_hang += r->encoder_hang;
+			ticks += r->ticks;
+			over_period += r->ticks_over_period;
+			if (r->worst_tick_ns > worst_tick_ns)
+				worst_tick_ns = r->worst_tick_ns;
 			overruns += r->overruns;
 		}
 	printf("\n%-16s %6s %6s %6s %6s %6s %6s %6s %7s %8s %6s %10s %10s\n", "fault", "drawn",
@@ -301,13 +329,18 @@ static void print_table(const struct soak_options *o, struct tally *t, int total
 			printf("%s: %d of %d released more than 150 ms after the fault (a press deeper "
 			       "than the release rule's 10 mm), %d ms at worst\n",
 			       soak_kind_name(i), k[i].past_150, k[i].detected, k[i].worst_release_ms);
-	printf("visits %d: stopped %d, completed %d, fault %d; %.1f h simulated\n", total,
-	       ended[STORE_ENDED_STOPPED], ended[STORE_ENDED_COMPLETED], ended[STORE_ENDED_FAULT],
-	       sim_ms / 3.6e6);
+	printf("visits %d: stopped %d, completed %d, fault %d, interrupted %d; %.1f h simulated\n",
+	       total, ended[STORE_ENDED_STOPPED], ended[STORE_ENDED_COMPLETED],
+	       ended[STORE_ENDED_FAULT], ended[STORE_ENDED_INTERRUPTED], sim_ms / 3.6e6);
 	printf("true force: peak %.1f N, closest to a cap %+.3f N (negative: under)\n", peak_n,
 	       closest_n);
 	printf("tick overruns in lockstep: %llu\n", (unsigned long long)overruns);
-	printf("acknowledges refused for an encoder's count off until homed: %d\n", ack_refused);
+	printf("lockstep periods whose wall time passed 1 ms: %llu of %llu (worst %.0f us; a "
+	       "figure: preemption on a shared host counts)\n",
+	       (unsigned long long)over_period, (unsigned long long)ticks, worst_tick_ns / 1e3);
+	printf("known (docs/soak.md), after an encoder loss: acknowledges refused for a count "
+	       "off until homed %d; finishes waiting for ever on a roller truly home %d\n",
+	       ack_refused, encoder_hang);
 	printf("soak_wall_s: %.1f\n", wall_s);
 	printf("soak_sim_speed_x: %.0f\n", sim_ms / 1000.0 / wall_s);
 	printf("soak_sessions_per_min: %.0f\n", total / wall_s * 60.0);

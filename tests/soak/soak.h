@@ -90,11 +90,19 @@ struct soak_result {
 	double peak_n;            /* the largest true force of the run */
 	double most_over_cap_n;   /* the largest true force above the cap (<= 0: never) */
 	uint64_t run_ms;          /* simulated ms the visit took, homing and all */
+	bool encoder_hang;        /* the finish waited for ever on a roller truly home whose
+	                             count is off after an encoder loss (docs/soak.md): ended
+	                             by the campaign, stored as interrupted */
 	bool ack_refused;         /* the acknowledge refused for an encoder whose count is off
 	                             (a switch mismatch after an encoder loss): the cause stays
 	                             until the chair homes, which the latch forbids */
 	uint64_t overruns;        /* the controller's overrun count, must stay 0 */
 	uint32_t trips_dropped;
+	uint64_t ticks;              /* lockstep periods run, and those whose wall time (tick,
+	                                physics, session) was longer than the 1 ms period: a
+	                                figure, not a check (a shared host preempts) */
+	uint64_t ticks_over_period;
+	int64_t worst_tick_ns;
 	int64_t heap_bytes;       /* the worker's heap in use after the visit, SQLite's own
 	                             page cache and statements left out */
 	int64_t rss_kb;
@@ -111,6 +119,8 @@ struct soak_options {
 	int64_t only;          /* >= 0: run this visit alone, in this process */
 	uint32_t scan_every;   /* one visit in this many has a real body scan, 0 never */
 	const char *dir;       /* where the stores go */
+	const char *config;    /* an INI file over the defaults (chaird's --config), or NULL */
+	uint32_t kinds;        /* bit (1u << enum soak_kind): the kinds drawn, 0 = every one */
 	bool verbose;
 };
 
@@ -123,7 +133,9 @@ struct ctl;
 const char *soak_kind_name(enum soak_kind k);
 const char *soak_outcome_name(enum soak_outcome o);
 /* Draw a fault of a random kind: target, value, duration; when it strikes is the caller's. */
-void soak_fault_draw(struct soak_fault *f, uint64_t *rng);
+void soak_fault_draw(struct soak_fault *f, uint64_t *rng, uint32_t kinds);
+/* The kind of a name, -1 when none. */
+int soak_kind_lookup(const char *name);
 /* At its moment: decide whether it must latch (from the chair's state now), its bounds,
  * and put it in the simulator (or the wrapper, through *wrapper). 0 or -errno. */
 struct soak_backend;

@@ -70,6 +70,8 @@ static void check_one(struct store *st, const struct soak_result *r, char *why, 
 			 store_ended_name(ss.ended), store_ended_name((enum store_ended)r->ended));
 		return;
 	}
+	if (r->encoder_hang) /* interrupted by the campaign: no pain after, no summary */
+		return;
 	if (ss.end_s <= ss.start_s) {
 		snprintf(why, len, "session %lld has no end time", (long long)r->sid);
 		return;

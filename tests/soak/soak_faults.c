@@ -61,10 +61,29 @@ static uint32_t span_ms(uint64_t *rng, uint32_t lo, uint32_t hi)
 	return lo + soak_rand(rng, hi - lo + 1);
 }
 
-void soak_fault_draw(struct soak_fault *f, uint64_t *rng)
+int soak_kind_lookup(const char *name)
+{
+	for (int k = 0; k < SK_COUNT; k++)
+		if (strcmp(name, kind_name[k]) == 0)
+			return k;
+	return -1;
+}
+
+/* The n-th kind (0-based) of the mask. */
+static int nth_kind(uint32_t kinds, uint32_t n)
+{
+	for (int k = 0; k < SK_COUNT; k++)
+		if (kinds & 1u << k && n-- == 0)
+			return k;
+	return 0;
+}
+
+void soak_fault_draw(struct soak_fault *f, uint64_t *rng, uint32_t kinds)
 {
 	memset(f, 0, sizeof(*f));
-	f->kind = (uint8_t)soak_rand(rng, SK_COUNT);
+	if (!kinds)
+		kinds = (1u << SK_COUNT) - 1;
+	f->kind = (uint8_t)nth_kind(kinds, soak_rand(rng, (uint32_t)__builtin_popcount(kinds)));
 	f->target = -1;
 	f->detect_ms = f->release_ms = f->safe_ms = f->latch_release_ms = -1;
 	switch ((enum soak_kind)f->kind) {
@@ -159,7 +178,7 @@ static void stuck_switch_decide(struct soak_fault *f, const struct sim *s, const
 		f->bound_ms = RELEASE_BOUND_MS;
 		break;
 	case HAL_IN_OCCUPIED:
-		f->must_detect = f->value == 0 && running_or_paused(c);
+		f->must_detect = f->value == 0 && running_or_paused(c) && c->cfg->fault_on_unoccupied;
 		f->bound_ms = 100 + RELEASE_BOUND_MS;
 		break;
 	case HAL_IN_Y_HOME:
