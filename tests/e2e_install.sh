@@ -146,6 +146,15 @@ for lib in $(ldd "$T/x/usr/sbin/chaird" "$T/x/usr/bin/chairctl" |
 done
 (cd "$R" && find . | sort) >"$T/base"
 cp /etc/passwd "$T/host.passwd" && cp /etc/group "$T/host.group"
+host_state() { # what of chaird this host itself has: the same before and after
+	ls -d /etc/chaird /var/lib/chaird /etc/systemd/system/multi-user.target.wants/chaird.service \
+		/var/lib/systemd/deb-systemd-helper-enabled/chaird.service.dsh-also 2>/dev/null
+}
+host_state >"$T/host.state"
+host_untouched() {
+	cmp -s /etc/passwd "$T/host.passwd" && cmp -s /etc/group "$T/host.group" &&
+		[ "$(host_state)" = "$(cat "$T/host.state")" ]
+}
 dpkg_r() { # dpkg_r LOG ARGS...: dpkg on R, the maintainer scripts run here with DPKG_ROOT=R
 	log=$1
 	shift
@@ -153,8 +162,7 @@ dpkg_r() { # dpkg_r LOG ARGS...: dpkg on R, the maintainer scripts run here with
 		{ sed 's/^/  | /' "$T/$log" | tail -20; return 1; }
 }
 check "dpkg --root installs the package, its scripts run (chrootless)" dpkg_r dpkg.i -i "$DEB"
-check "the host's own users and groups untouched" \
-	bash -c "cmp -s /etc/passwd '$T/host.passwd' && cmp -s /etc/group '$T/host.group'"
+check "the scripts left the host's users, groups and chaird state untouched" host_untouched
 uid=$(awk -F: '$1 == "chaird" {print $3}' "$R/etc/passwd")
 gid_of() { awk -F: -v g="$1" '$1 == g {print $3}' "$R/etc/group"; }
 check "the system user chaird, without a login" \
@@ -222,5 +230,6 @@ comm -13 "$T/base" "$T/after" | grep -v -E '^\./var/lib/dpkg(/|$)' |
 check "purge: nothing of the package's is left" bash -c "[ ! -s '$T/left' ] || { sed 's/^/  left: /' '$T/left'; false; }"
 check "purge: the store and the configuration gone" test ! -e "$R/var/lib/chaird" -a ! -e "$R/etc/chaird"
 check "purge: the package is unknown to dpkg" bash -c "! dpkg --root='$R' -s chaird >/dev/null 2>&1"
+check "the host's users, groups and chaird state untouched after it all" host_untouched
 
 e2e_finish

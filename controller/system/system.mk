@@ -8,7 +8,8 @@
 # The installed configuration names every path, so the binaries' built-in defaults need
 # not match PREFIX. The store and the panel socket are where systemd's StateDirectory= and
 # RuntimeDirectory= put them, /var/lib/chaird and /run/chaird, whatever PREFIX says.
-# The recipes are controller/system/install.sh and deb.sh, run in this make (no sub-make).
+# The recipes are controller/system/install.sh and deb.sh, run in this make (no sub-make:
+# a make reads every build folder's dependency files first, which takes seconds).
 
 PREFIX ?= /usr/local
 SYSCONFDIR ?= /etc
@@ -19,7 +20,7 @@ DEB_OUT ?= $(BUILD)
 
 .PHONY: install uninstall deb test-install
 
-install: $(BINS)
+install: deps $(BINS)
 	@echo "  INSTALL $(if $(DESTDIR),DESTDIR=$(DESTDIR) )PREFIX=$(PREFIX) SYSCONFDIR=$(SYSCONFDIR)"
 	@sh controller/system/install.sh install '$(BUILD)' '$(PREFIX)' '$(SYSCONFDIR)' '$(DESTDIR)'
 	@[ -n "$(DESTDIR)" ] || echo "  then, as root: systemd-sysusers chaird.conf;" \
@@ -30,8 +31,8 @@ install: $(BINS)
 uninstall:
 	@sh controller/system/install.sh uninstall '$(BUILD)' '$(PREFIX)' '$(SYSCONFDIR)' '$(DESTDIR)'
 
-deb: $(BINS)
+deb: deps $(BINS)
 	@sh controller/system/deb.sh '$(BUILD)' '$(DEB_STAGE)' '$(DEB_OUT)' '$(DEB_VERSION)'
 
-test-install: $(BINS)
+test-install: deps $(BINS)
 	@BUILD=$(BUILD) bash tests/e2e_install.sh
