@@ -20,7 +20,16 @@ sh $sys/install.sh install "$build" /usr /etc "$r"
 # The store's folder is made by postinst (tmpfiles) and removed by purge, so a remove
 # (which removes what the package holds) keeps the store.
 rmdir "$r/var/lib/chaird" "$r/var/lib" "$r/var"
-strip --strip-unneeded "$r/usr/sbin/chaird" "$r/usr/bin/chairctl" "$r/usr/bin/chairsim"
+# A native package's changelog: this build's version, from the tree's last commit.
+maintainer=$(sed -n 's/^Maintainer: //p' $sys/debian/control.in)
+when=$(git log -1 --format=%aD 2>/dev/null || date -R)
+printf 'chaird (%s) unstable; urgency=medium\n\n  * Built from the tree (%s).\n\n -- %s  %s\n' \
+	"$version" "$(git log -1 --format=%h 2>/dev/null || echo 'no git')" "$maintainer" "$when" |
+	gzip -9n >"$r/usr/share/doc/chaird/changelog.gz"
+chmod 644 "$r/usr/share/doc/chaird/changelog.gz"
+# as dh_strip does
+strip --strip-unneeded --remove-section=.comment --remove-section=.note "$r/usr/sbin/chaird" \
+	"$r/usr/bin/chairctl" "$r/usr/bin/chairsim"
 install -d -m 755 "$r/DEBIAN"
 install -m 755 $sys/debian/postinst $sys/debian/prerm $sys/debian/postrm "$r/DEBIAN/"
 install -m 644 $sys/debian/conffiles "$r/DEBIAN/"
