@@ -132,5 +132,5 @@ clean:
 TEST_MORE :=
 -include controller/system/system.mk tests/fuzz/fuzz.mk tests/soak/soak.mk tests/valgrind.mk
 
--include $(shell find build -name '*.d' 2>/dev/null)
+-include $(shell find build -name '*.d' -type f 2>/dev/null)
 .SECONDARY:
