@@ -113,7 +113,8 @@ depends_cover_libraries() { # each library a binary links is of a package in Dep
 			"$T/needed" - >>"$T/needs"
 	done
 	sort -u -o "$T/needs" "$T/needs"
-	dpkg -S $(sed 's|^|*/|' "$T/needs") >"$T/owners" 2>/dev/null
+	mapfile -t patterns < <(sed 's|^|*/|' "$T/needs") # dpkg's patterns, not the shell's
+	dpkg -S "${patterns[@]}" >"$T/owners" 2>/dev/null
 	while read -r need; do
 		pkg=$(awk -v s="/$need" 'substr($NF, length($NF) - length(s) + 1) == s {print $1}' \
 			"$T/owners" | head -1 | sed 's/[:,].*//')
