@@ -108,7 +108,8 @@ static void log_faults(struct daemon *d)
 		d->faults_logged = log->count - FAULT_LOG_LEN;
 	}
 	for (; d->faults_logged != log->count; d->faults_logged++) {
-		const struct fault_record *rec = fault_log_get(log, log->count - 1 - d->faults_logged);
+		uint32_t newest_first = log->count - 1 - d->faults_logged;
+		const struct fault_record *rec = fault_log_get(log, newest_first);
 		char text[200];
 		fault_describe(rec, text, sizeof(text));
 		log_msg(LOG_ERR, "fault %s (tick %llu)", text, (unsigned long long)rec->tick);
@@ -123,7 +124,8 @@ static void follow_chair(struct daemon *d)
 	bool was_latched = d->last_state == ST_FAULT || d->last_state == ST_ESTOP;
 	if (was_latched && t->state != ST_FAULT && t->state != ST_ESTOP)
 		log_msg(LOG_NOTICE, "%s acknowledged: the chair is %s%s",
-			chair_state_name[d->last_state], t->state < ST_COUNT ? chair_state_name[t->state] : "?",
+			chair_state_name[d->last_state],
+			t->state < ST_COUNT ? chair_state_name[t->state] : "?",
 			t->homed ? "" : ", not homed");
 	d->last_state = t->state;
 	struct service_view v = {.tick = t->tick, .state = t->state, .fault = t->fault,

@@ -135,7 +135,7 @@ static void run_ms(struct fake_chair *c, struct fake_systemd *sd, int ms)
 		if (c->ticking)
 			c->v.tick += TURN_MS;
 		service_turn(&c->svc, c->now_ns, &c->v);
-		receive(sd); /* every turn: a full socket queue blocks the sender, as with systemd */
+		receive(sd); /* every turn: a full queue would block the sender, as systemd's */
 	}
 }
 
@@ -393,33 +393,24 @@ static void test_an_overlong_log_line_is_cut_and_still_one_line(void **state)
 	assert_ptr_equal(strchr(out, '\n'), out + len - 1);
 }
 
+/* Each with a fake systemd of its own. */
+#define WITH_SOCKET(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_watchdog_period_is_half_of_what_systemd_gives,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ready_comes_once_after_the_chair_has_rested,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ready_waits_for_homing_at_power_up_to_end,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ready_with_a_fault_latched_at_start_names_it,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(
-			test_pings_come_every_half_period_while_the_tick_counter_advances, setup,
-			teardown),
-		cmocka_unit_test_setup_teardown(
-			test_pings_stop_when_the_rt_thread_is_wedged_and_resume_after, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_a_wedge_before_ready_withholds_it, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_status_follows_the_state_and_the_fault_code,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stopping_is_said, setup, teardown),
-		cmocka_unit_test_setup_teardown(
-			test_without_notify_socket_nothing_is_sent_but_a_stall_is_seen, setup, teardown),
-		cmocka_unit_test_setup_teardown(
-			test_watchdog_pid_of_another_process_means_no_watchdog, setup, teardown),
-		cmocka_unit_test_setup_teardown(
-			test_an_unreadable_watchdog_period_is_an_error_naming_it, setup, teardown),
+		WITH_SOCKET(test_watchdog_period_is_half_of_what_systemd_gives),
+		WITH_SOCKET(test_ready_comes_once_after_the_chair_has_rested),
+		WITH_SOCKET(test_ready_waits_for_homing_at_power_up_to_end),
+		WITH_SOCKET(test_ready_with_a_fault_latched_at_start_names_it),
+		WITH_SOCKET(test_pings_come_every_half_period_while_the_tick_counter_advances),
+		WITH_SOCKET(test_pings_stop_when_the_rt_thread_is_wedged_and_resume_after),
+		WITH_SOCKET(test_a_wedge_before_ready_withholds_it),
+		WITH_SOCKET(test_status_follows_the_state_and_the_fault_code),
+		WITH_SOCKET(test_stopping_is_said),
+		WITH_SOCKET(test_without_notify_socket_nothing_is_sent_but_a_stall_is_seen),
+		WITH_SOCKET(test_watchdog_pid_of_another_process_means_no_watchdog),
+		WITH_SOCKET(test_an_unreadable_watchdog_period_is_an_error_naming_it),
 		cmocka_unit_test(test_log_lines_are_unchanged_when_stderr_is_no_journal),
 		cmocka_unit_test(test_log_lines_carry_their_priority_for_the_journal),
 		cmocka_unit_test(test_an_overlong_log_line_is_cut_and_still_one_line),
