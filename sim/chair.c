@@ -75,6 +75,13 @@ static void publish(struct sim *s, const struct sim_fault_view *fv, uint32_t gpi
 /* One more ms of each unit either answering or not. */
 static void count_exchanges(struct sim *s, const struct sim_fault_view *fv)
 {
+	if (!fv->silent) { /* every unit answers: the usual ms, without a test a unit */
+		for (int u = 0; u < HAL_UNIT_COUNT; u++) {
+			s->stale.unit[u].age_ms = 0;
+			s->stale.unit[u].transactions++;
+		}
+		return;
+	}
 	for (int u = 0; u < HAL_UNIT_COUNT; u++) {
 		struct hal_unit_status *st = &s->stale.unit[u];
 		if (fv->silent & 1u << u) {

@@ -142,8 +142,9 @@ void sim_comfort_switches(const struct sim *s, uint32_t *gpio_in)
 
 void sim_comfort_read(const struct sim *s, const struct sim_fault_view *fv, struct hal_io_in *io)
 {
+	/* An empty bag is exactly 0 kPa (see deflate) and reads 0: spare it the conversion. */
 	for (int z = 0; z < HAL_AIRBAG_COUNT; z++)
-		io->airbag_raw[z] = sim_reg_u16(s->airbag_kpa[z] * 10.0);
+		io->airbag_raw[z] = s->airbag_kpa[z] == 0.0 ? 0 : sim_reg_u16(s->airbag_kpa[z] * 10.0);
 	for (int h = 0; h < HAL_HEATER_COUNT; h++)
 		io->heater_raw[h] = fv->over_temp[h] ? fv->over_temp_raw[h]
 						     : sim_reg_i16(s->heater_c[h] * 10.0);
