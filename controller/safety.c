@@ -75,18 +75,21 @@ static void check_estop(struct safety *s, const struct safety_view *v, struct tr
 
 /* A unit's exception shows in the image only until its next good turn, which on a fast
  * bus can come and go between two ticks: its counter rising trips as well, as a counted
- * e-stop press does. */
-static void check_bus(const struct safety *s, const struct safety_view *v, struct trips *tr)
+ * e-stop press does. Each unit's count is taken as seen here, after it was compared and
+ * whether the unit is present or not (nothing else reads it), in the same pass. */
+static void check_bus(struct safety *s, const struct safety_view *v, struct trips *tr)
 {
 	for (int u = 0; u < HAL_UNIT_COUNT; u++) {
+		const struct hal_unit_status *us = &v->in->unit[u];
+		uint32_t seen = s->exceptions_seen[u];
+		s->exceptions_seen[u] = us->exceptions;
 		if (!unit_present(v->cfg, u))
 			continue;
-		const struct hal_unit_status *us = &v->in->unit[u];
 		if (us->age_ms > (uint32_t)v->cfg->unit_age_limit_ms)
 			add(tr, FAULT_UNIT_STALE, u, (int32_t)us->age_ms, 0);
 		else if (us->exception)
 			add(tr, FAULT_BUS_EXCEPTION, u, us->exception, us->exception_reg);
-		else if (us->exceptions != s->exceptions_seen[u])
+		else if (us->exceptions != seen)
 			add_event(tr, FAULT_BUS_EXCEPTION, u, us->last_exception,
 				  us->last_exception_reg);
 	}
@@ -441,10 +444,8 @@ static void refuse_ack(struct safety *s, const struct trips *tr)
 bool safety_check(struct safety *s, const struct safety_view *v)
 {
 	struct trips tr;
-	collect(s, v, &tr);
+	collect(s, v, &tr); /* takes the units' exception counts as seen (check_bus) */
 	s->estop_presses_seen = v->in->estop_presses;
-	for (int u = 0; u < HAL_UNIT_COUNT; u++)
-		s->exceptions_seen[u] = v->in->unit[u].exceptions;
 	if (s->trap_backoff_s > 0)
 		s->trap_backoff_s -= v->dt_s;
 	s->trips_dropped += tr.dropped;
