@@ -26,7 +26,7 @@ static void usage(FILE *f)
 		"usage: soak [-n VISITS] [-j WORKERS] [-s SEED] [-l RUN_S] [-f FAULTS] [-c SCAN_EVERY]\n"
 		"            [-d DIR] [-C CONFIG] [-K KIND,...] [-k] [-v] [--only INDEX]\n"
 		"  -n  visits in all (10000)          -j  worker processes (2)\n"
-		"  -s  the campaign's seed (1)        -l  a run's length before the stop, s (60)\n"
+		"  -s  the campaign's seed (1)        -l  a run's length before the stop, s (120)\n"
 		"  -f  faults a visit, at most (3)    -c  a real body scan one visit in this many (10, 0 never)\n"
 		"  -d  where the stores go (a new folder in /dev/shm, else under TMPDIR)\n"
 		"  -C  the chair's INI file over the defaults (as chaird --config)\n"
@@ -66,7 +66,7 @@ static int parse_kinds(const char *list, uint32_t *kinds)
 
 static int parse_options(int argc, char **argv, struct soak_options *o, bool *keep)
 {
-	*o = (struct soak_options){.seed = 1, .sessions = 10000, .workers = 2, .session_s = 60,
+	*o = (struct soak_options){.seed = 1, .sessions = 10000, .workers = 2, .session_s = 120,
 				   .faults_max = 3, .only = -1, .scan_every = 10};
 	static const struct option longs[] = {{"only", required_argument, NULL, 'o'},
 					      {"help", no_argument, NULL, 'h'},
