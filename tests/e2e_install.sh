@@ -79,6 +79,21 @@ check "the configuration names the store where StateDirectory= puts it" \
 	has_line "$D/etc/chaird/chair.ini" "path = /var/lib/chaird/chair.db"
 check "and the panel socket where RuntimeDirectory= puts it" \
 	has_line "$D/etc/chaird/chair.ini" "socket = /run/chaird/panel.sock"
+groups_agree() { # the groups the configuration and the udev rule name: made, and chaird's
+	conf=$D/etc/chaird/chair.ini
+	supp=" $(sed -n 's/^SupplementaryGroups=//p' "$L/lib/systemd/system/chaird.service") "
+	for g in $(sed -n 's/^\(socket\|technician\)_group = //p' "$conf") \
+		$(sed -n 's/.*GROUP="\([^"]*\)".*/\1/p' "$L/lib/udev/rules.d/60-chaird.rules" | sort -u); do
+		grep -qE "^g +$g( |$)" "$L/lib/sysusers.d/chaird.conf" ||
+			{ echo "  group $g: not in chaird.conf (sysusers)"; return 1; }
+	done
+	for g in $(sed -n 's/^socket_group = //p' "$conf") \
+		$(sed -n 's/.*GROUP="\([^"]*\)".*/\1/p' "$L/lib/udev/rules.d/60-chaird.rules"); do
+		case $supp in *" $g "*) ;; *) echo "  chaird is not in $g (SupplementaryGroups=)"; return 1 ;; esac
+	done
+}
+check "the configuration's and the udev rule's groups are made, and chaird is in those it needs" \
+	groups_agree
 check "the store's folder, 0750" test "$(stat -c %a "$D/var/lib/chaird")" = 750
 check "systemd-analyze verify passes on the installed unit (PREFIX=/usr/local)" \
 	verify_unit "$D" /usr/local/lib/systemd/system/chaird.service
