@@ -6,7 +6,10 @@
  * its fastest pass: on a host shared with other work, a chunk preempted in one pass is
  * usually not in another, and the sum of the fastest chunks (the _best figures) is what the
  * code costs without the neighbours' share. The first pass's wall-clock figures are printed
- * as before. */
+ * as before.
+ *
+ * sim_speed [--passes N] [--no-reference] [PROGRAM]: --passes 1 --no-reference runs the
+ * session once and nothing else, for an instruction count (valgrind --tool=cachegrind). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,8 +111,8 @@ struct pass {
 
 /* One session as lockstep_home and a start run it, then the physics alone for as many
  * steps on the outputs it ended with. */
-static int run_pass(const char *path, struct chunks *ls_chunks, struct chunks *ref_chunks,
-		    struct pass *p)
+static int run_pass(const char *path, bool reference, struct chunks *ls_chunks,
+		    struct chunks *ref_chunks, struct pass *p)
 {
 	static struct chair_config cfg;
 	config_defaults(&cfg);
@@ -162,7 +165,7 @@ static int run_pass(const char *path, struct chunks *ls_chunks, struct chunks *r
 	struct hal_outputs out = ls.out;
 	double r0 = now_s();
 	chunks_start(ref_chunks);
-	for (uint64_t i = 0; i < ls.ctl.tick; i++) {
+	for (uint64_t i = 0; reference && i < ls.ctl.tick; i++) {
 		sim_step_1ms(s, &out);
 		chunks_tick(ref_chunks);
 	}
@@ -180,7 +183,25 @@ out:
 
 int main(int argc, char **argv)
 {
-	const char *path = argc > 1 ? argv[1] : "programs/full-body-15.prog";
+	const char *path = "programs/full-body-15.prog";
+	int passes = SIM_PASSES;
+	bool reference = true;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--passes") == 0 && i + 1 < argc) {
+			passes = atoi(argv[++i]);
+			if (passes < 1 || passes > 100) {
+				fprintf(stderr, "sim_speed: --passes takes 1 to 100\n");
+				return 2;
+			}
+		} else if (strcmp(argv[i], "--no-reference") == 0) {
+			reference = false;
+		} else if (argv[i][0] == '-') {
+			fprintf(stderr, "usage: sim_speed [--passes N] [--no-reference] [PROGRAM]\n");
+			return 2;
+		} else {
+			path = argv[i];
+		}
+	}
 	/* 15 minutes and homing in 100-tick chunks, with room for a longer program. */
 	size_t cap = 200000;
 	struct chunks ls_chunks, ref_chunks;
@@ -189,8 +210,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	struct pass first = {0}, p;
-	for (int i = 0; i < SIM_PASSES; i++) {
-		if (run_pass(path, &ls_chunks, &ref_chunks, &p) != 0)
+	for (int i = 0; i < passes; i++) {
+		if (run_pass(path, reference, &ls_chunks, &ref_chunks, &p) != 0)
 			return 1;
 		if (i == 0)
 			first = p;
@@ -201,14 +222,19 @@ int main(int argc, char **argv)
 	printf("sim_session_s: %.1f\n", first.sim_s);
 	printf("sim_wall_s: %.3f\n", first.wall_s);
 	printf("sim_speed_x: %.0f\n", first.sim_s / first.wall_s);
-	printf("sim_physics_only_x: %.0f\n", first.sim_s / first.ref_s);
-	printf("sim_speed_vs_physics_ratio: %.2f\n", first.ref_s / first.wall_s);
-	printf("sim_passes: %d\n", SIM_PASSES);
+	if (reference) {
+		printf("sim_physics_only_x: %.0f\n", first.sim_s / first.ref_s);
+		printf("sim_speed_vs_physics_ratio: %.2f\n", first.ref_s / first.wall_s);
+	}
+	printf("sim_ticks: %llu\n", (unsigned long long)first.ticks);
+	printf("sim_passes: %d\n", passes);
 	printf("sim_speed_best_x: %.0f\n", first.sim_s / best_s);
-	printf("sim_physics_only_best_x: %.0f\n", first.sim_s / ref_best_s);
-	printf("sim_speed_vs_physics_best_ratio: %.2f\n", ref_best_s / best_s);
 	printf("sim_lockstep_ns_per_ms: %.1f\n", best_s / (double)first.ticks * 1e9);
-	printf("sim_physics_ns_per_ms: %.1f\n", ref_best_s / (double)first.ticks * 1e9);
+	if (reference) {
+		printf("sim_physics_only_best_x: %.0f\n", first.sim_s / ref_best_s);
+		printf("sim_speed_vs_physics_best_ratio: %.2f\n", ref_best_s / best_s);
+		printf("sim_physics_ns_per_ms: %.1f\n", ref_best_s / (double)first.ticks * 1e9);
+	}
 	free(ls_chunks.best_s);
 	free(ref_chunks.best_s);
 	return 0;
