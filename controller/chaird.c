@@ -295,6 +295,7 @@ int main(int argc, char **argv)
 	}
 
 	static struct backend be;
+	cfg.hal.bus.output_stale_ms = config_output_stale_ms(&cfg);
 	if (backend_create(&cfg.hal, &be, err, sizeof(err)) != 0) {
 		log_msg(LOG_ERR, "%s", err);
 		plan_free(plan);

@@ -290,6 +290,12 @@ static int drive_comm_timeout_from_bus(const struct hal_bus_config *bus)
 	return ms > DRIVE_COMM_MIN_MS ? ms : DRIVE_COMM_MIN_MS;
 }
 
+int config_output_stale_ms(const struct chair_config *cfg)
+{
+	long long ns = (long long)cfg->rt.max_late_periods * cfg->rt.period_ns;
+	return (int)((ns + 999999) / 1000000);
+}
+
 void config_defaults(struct chair_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));

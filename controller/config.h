@@ -216,5 +216,8 @@ int config_listen_split(const char *text, char *host, size_t host_len, int *port
 
 /* Cross-checks between keys (a minimum below its maximum, a cap below the hard limit). */
 int config_validate(const struct chair_config *cfg, char *err, int err_len);
+/* How long the bus keeps writing outputs the tick has not renewed: the rt thread's
+ * late-fault tolerance ([rt] max_late_periods periods), in whole ms. */
+int config_output_stale_ms(const struct chair_config *cfg);
 
 #endif

@@ -253,6 +253,12 @@ struct hal_bus_config {
 	 * (drive_hold_base + HAL_DRIVE_OUT_REGS, i.e. holding 6..12 on the reference drive). */
 	int drive_fc23_read_base;
 	int thread_priority; /* SCHED_FIFO priority of the fieldbus thread; 0 = inherit */
+	/* Outputs the tick has not renewed for this long are no longer written, and the DIO
+	 * module is no longer asked anything (a read feeds its watchdog too): a wedged rt
+	 * thread must not keep the units' watchdogs fed with its last command, so the drives
+	 * and the DIO module go safe by themselves. 0 = written however old (a tool with no
+	 * tick behind it). chaird sets it to the rt thread's late-fault tolerance. */
+	int output_stale_ms;
 	/* The DIO module's host watchdog, written to its holding register 0 with the first
 	 * outputs (CHAIR.md: 200); 0 = the module's watchdog stays off (a module without one) */
 	int dio_comm_timeout_ms;

@@ -353,6 +353,28 @@ static void mbus_publish_inputs(struct mbus *m)
 	mbus_tribuf_publish(&m->in_tb);
 }
 
+/* The newest outputs into cur_out. Whether to write them: not before the tick's first
+ * write, nor once the tick has published nothing new for output_stale_ms (a wedged rt
+ * thread): then *stale, and the units' own watchdogs must take the chair to its safe
+ * state. */
+static bool mbus_take_outputs(struct mbus *m, bool *stale)
+{
+	*stale = false;
+	if (!atomic_load(&m->have_outputs))
+		return false;
+	int64_t now = mbus_now_ns();
+	if (atomic_load_explicit(&m->out_tb.middle, memory_order_acquire) & MBUS_TRIBUF_FRESH)
+		m->last_new_out_ns = now;
+	m->cur_out = m->out_slot[mbus_tribuf_take(&m->out_tb)];
+	if (m->bus.output_stale_ms > 0 && m->last_new_out_ns > 0 &&
+	    now - m->last_new_out_ns > m->bus.output_stale_ms * MBUS_NS_PER_MS) {
+		atomic_fetch_add_explicit(&m->stale_holds, 1, memory_order_relaxed);
+		*stale = true;
+		return false;
+	}
+	return true;
+}
+
 /* One pass over the present units. Returns false when the line broke on the way. */
 static bool mbus_cycle(struct mbus *m)
 {
@@ -367,11 +389,18 @@ static bool mbus_cycle(struct mbus *m)
 			return true;
 		/* The newest outputs before every unit: a unit's setpoints are never older
 		 * than the previous unit's transaction. */
-		bool have_out = atomic_load(&m->have_outputs);
-		if (have_out)
-			m->cur_out = m->out_slot[mbus_tribuf_take(&m->out_tb)];
+		bool stale;
+		bool have_out = mbus_take_outputs(m, &stale);
+		if (stale && u == HAL_UNIT_DIO) {
+			/* Any request feeds the DIO module's watchdog, a read too: only
+			 * silence lets it switch the heaters and the pump off. */
+			all_delivered = false;
+			continue;
+		}
 		int rc = mbus_exchange_unit(m, (enum hal_unit)u, have_out);
 		mbus_publish_inputs(m);
+		if (!have_out)
+			all_delivered = false; /* nothing written: no safe() is done */
 		if (rc == 0 || rc == -EPROTO)
 			answered++;
 		if (rc != 0 && u != HAL_UNIT_IO)
@@ -738,6 +767,7 @@ void mbus_get_stats(struct mbus *m, struct mbus_stats *st)
 	st->total_cycle_ns = atomic_load(&m->total_cycle_ns);
 	st->connects = atomic_load(&m->connects);
 	st->connect_failures = atomic_load(&m->connect_failures);
+	st->stale_holds = atomic_load(&m->stale_holds);
 	st->connected = atomic_load(&m->connected);
 }
 

@@ -43,6 +43,7 @@ struct mbus_stats {
 	uint64_t total_cycle_ns;  /* sum over all passes, for a mean */
 	uint32_t connects;        /* successful (re)connections, the first included */
 	uint32_t connect_failures;
+	uint32_t stale_holds;     /* transactions sent only to read: the tick's outputs were stale */
 	bool connected;
 };
 
@@ -67,6 +68,7 @@ struct mbus {
 	/* statistics, written by the thread only */
 	atomic_uint_fast64_t cycles, last_cycle_ns, total_cycle_ns;
 	atomic_uint connects, connect_failures;
+	atomic_uint stale_holds; /* transactions sent without writes: the tick's outputs were stale */
 	atomic_bool connected;
 
 	/* owned by the fieldbus thread after open */
@@ -76,6 +78,7 @@ struct mbus {
 	int backoff_ms;
 	int64_t next_connect_ns;
 	int64_t last_frame_end_ns;
+	int64_t last_new_out_ns;  /* when the tick last published outputs not yet taken */
 	int dead_cycles;          /* TCP: passes in which no unit answered */
 	bool estop_seen, estop_was_pressed;
 	uint32_t estop_presses;

@@ -14,8 +14,10 @@
 #      (users, the finished session, the program, the fault log).
 #   4. chairsim restarted under a running chaird: a fault, still latched once the bus is
 #      back, cleared only by an acknowledge.
-#   5. the rt thread alone wedged (ptrace stops that one thread; the main loop runs on):
-#      the pings stop, the stall is logged and in STATUS=, and they come again after it.
+#   5. the rt thread alone wedged mid-session (ptrace stops that one thread; the main loop
+#      and the fieldbus thread run on): the bus stops writing its stale outputs, so the
+#      roller lets go and the coils go safe as in 1-3; the pings stop, the stall is logged
+#      and in STATUS=, and they come again after it.
 # READY=1 comes once per start, STATUS= follows the state; with JOURNAL_STREAM naming its
 # stderr, chaird's lines carry their priority. Usage: BUILD=build tests/e2e_process.sh
 set -u
@@ -117,8 +119,7 @@ start_sim() {
 # unit, for a host loaded by other work; the drives' watchdog stays the shipped 60 ms,
 # which is what the process faults measure.
 write_config() {
-	tcp_config "$T/proc.ini" "$SIM_PORT" "thread_priority = 70
-[safety]
+	E2E_BUS_PRIORITY=70 tcp_config "$T/proc.ini" "$SIM_PORT" "[safety]
 unit_age_limit_ms = 250"
 }
 
@@ -397,7 +398,12 @@ if start_chaird run3 journal; then
 		fail "chairsim did not start again on port $SIM_PORT"
 	fi
 
-	# --- 5. the rt thread alone wedged ----------------------------------------------------
+	# --- 5. the rt thread alone wedged mid-session ----------------------------------------
+	# The fieldbus thread runs on, but writes nothing the tick has not renewed within its
+	# late tolerance ([rt] max_late_periods: 200 ms here, 20 on a chair) and leaves the DIO
+	# module alone, so the units' own watchdogs let go as if chaird had died.
+	visit bo || { fail "run3: the session never held"; tail -5 "$T/run3.err" "$T/start.out"; }
+	at=$(last_traced)
 	"$PY" "$T/wedge.py" "$CHAIRD_PID" 1.5 >"$T/wedge.out" 2>&1 &
 	wedge_pid=$!
 	if wait_for "$T/wedge.out" wedged 10; then
@@ -418,6 +424,8 @@ if start_chaird run3 journal; then
 			bash -c "for i in \$(seq 50); do awk -v b='$released' '\$1 > b && /WATCHDOG=1/ { n++ } END { exit !(n >= 2) }' '$T/run3.sd' && exit 0; sleep 0.1; done; exit 1"
 		check "wedged rt thread: it latches late when it runs again" \
 			wait_for "$T/run3.err" '^<3>chaird: fault late' 5
+		wait_traced $((at + AFTER_MS + 500)) 20 && check_safe "wedged rt thread" "$at" ||
+			fail "wedged rt thread: chairsim's trace stopped"
 	else
 		fail "wedged rt thread: could not stop it"
 		cat "$T/wedge.out"

@@ -348,6 +348,104 @@ static void test_nothing_is_written_before_the_first_write(void **state)
 	read_until(all_fresh, 500, &in, "fresh data without writes");
 }
 
+static uint32_t written_units(void)
+{
+	pthread_mutex_lock(&server.mu);
+	uint32_t written = server.written;
+	pthread_mutex_unlock(&server.mu);
+	return written;
+}
+
+static void wait_written(uint32_t mask, const char *what)
+{
+	int64_t deadline = now_ms() + 2000;
+	while ((written_units() & mask) != mask) {
+		if (now_ms() > deadline)
+			fail_msg("%s: outputs not written, mask %#x", what, written_units());
+		sleep_ms(2);
+	}
+}
+
+/* Wait until the bus has held back at least n more writes than it had at *holds. */
+static void wait_holds(uint32_t *holds, uint32_t n, const char *what)
+{
+	int64_t deadline = now_ms() + 2000;
+	struct mbus_stats st;
+	for (mbus_get_stats(&bus, &st); st.stale_holds < *holds + n; mbus_get_stats(&bus, &st)) {
+		if (now_ms() > deadline)
+			fail_msg("%s: %u writes held back, %u wanted", what, st.stale_holds,
+				 *holds + n);
+		sleep_ms(2);
+	}
+	*holds = st.stale_holds;
+}
+
+/* Every drive read within 50 ms; the DIO module not asked for 100 ms. */
+static bool drives_fresh_dio_quiet(const struct hal_inputs *in)
+{
+	for (int u = 0; u < HAL_UNIT_DIO; u++)
+		if (in->unit[u].age_ms > 50)
+			return false;
+	return in->unit[HAL_UNIT_DIO].age_ms >= 100;
+}
+
+/* A wedged tick publishes nothing new: after output_stale_ms its last outputs are no longer
+ * written (the units' own watchdogs then go safe) while the drives and the IO module are
+ * still read, and the DIO module, whose watchdog any request feeds, is not asked at all;
+ * the next outputs the tick publishes are written again. Waits on the bus's count of held writes, never on
+ * time: two whole passes of holds before and after the server's mask is cleared. */
+static void test_outputs_the_tick_stopped_renewing_are_no_longer_written(void **state)
+{
+	cfg.bus.output_stale_ms = 20;
+	start_both();
+	struct hal_outputs out;
+	memset(&out, 0, sizeof(out));
+	out.drive[HAL_AXIS_Z].control = HAL_CTL_ENABLE | (HAL_MODE_FORCE << HAL_CTL_MODE_SHIFT);
+	out.drive[HAL_AXIS_Z].target_force_raw = 300;
+	assert_int_equal(mbus_write(&bus, &out), 0);
+	wait_written(0x5f, "first outputs");
+
+	uint32_t holds = 0;
+	wait_holds(&holds, 1, "stale outputs");
+	wait_holds(&holds, 2 * HAL_UNIT_COUNT, "two passes of holds");
+	pthread_mutex_lock(&server.mu);
+	server.written = 0;
+	pthread_mutex_unlock(&server.mu);
+	wait_holds(&holds, 2 * HAL_UNIT_COUNT, "two more passes of holds");
+	assert_int_equal(written_units(), 0);
+	struct hal_inputs in;
+	read_until(drives_fresh_dio_quiet, 2000, &in, "drives still read, the DIO module left alone");
+	unsigned dio_requests = tsrv_counters(&server).requests[HAL_UNIT_DIO];
+	wait_holds(&holds, 2 * HAL_UNIT_COUNT, "two more passes");
+	assert_int_equal(tsrv_counters(&server).requests[HAL_UNIT_DIO], dio_requests);
+
+	assert_int_equal(mbus_write(&bus, &out), 0);
+	wait_written(0x5f, "outputs renewed");
+}
+
+/* Without output_stale_ms (a tool with no tick behind it) the last outputs are kept. */
+static void test_without_a_stale_limit_the_last_outputs_stay_written(void **state)
+{
+	start_both();
+	struct hal_outputs out;
+	memset(&out, 0, sizeof(out));
+	assert_int_equal(mbus_write(&bus, &out), 0);
+	wait_written(0x5f, "first outputs");
+	struct mbus_stats st;
+	mbus_get_stats(&bus, &st);
+	uint64_t cycles = st.cycles;
+	while (st.cycles < cycles + 30) { /* well past any limit of a few ms */
+		sleep_ms(5);
+		mbus_get_stats(&bus, &st);
+	}
+	pthread_mutex_lock(&server.mu);
+	server.written = 0;
+	pthread_mutex_unlock(&server.mu);
+	wait_written(0x5f, "outputs still written");
+	mbus_get_stats(&bus, &st);
+	assert_int_equal(st.stale_holds, 0);
+}
+
 /* Transactions per drive per pass: 1 with function 23, 2 without. */
 static double drive_transactions_per_cycle(bool fc23)
 {
@@ -1004,6 +1102,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_drive_and_io_registers_arrive_as_chair_md_packs_them, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outputs_land_in_holding_registers_and_coils, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nothing_is_written_before_the_first_write, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_outputs_the_tick_stopped_renewing_are_no_longer_written, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_without_a_stale_limit_the_last_outputs_stay_written, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fc23_is_one_transaction_per_drive_per_cycle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_without_fc23_a_write_then_a_read, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exception_becomes_the_unit_exception_with_its_register, setup, teardown),
