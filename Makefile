@@ -13,9 +13,9 @@ BUILD ?= build
 NPROC := $(shell nproc 2>/dev/null || echo 1)
 JOBS = $(if $(filter -j%,$(MAKEFLAGS)),,-j$(NPROC))
 
-DEB_BUILD_PKGS := pkg-config libgpiod-dev libmodbus-dev libcmocka-dev libsqlite3-dev \
+DEB_BUILD_PKGS := pkg-config dpkg-dev libgpiod-dev libmodbus-dev libcmocka-dev libsqlite3-dev \
 	libinih-dev libjansson-dev libsodium-dev libmicrohttpd-dev libsystemd-dev
-DEB_TEST_PKGS := socat mbpoll python3-pymodbus rt-tests clang libclang-rt-14-dev gpiod chromium
+DEB_TEST_PKGS := socat mbpoll python3-pymodbus rt-tests clang libclang-rt-14-dev gpiod chromium systemd
 PKGS := libgpiod libmodbus cmocka sqlite3 inih jansson libsodium libmicrohttpd libsystemd
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
