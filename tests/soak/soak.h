@@ -178,6 +178,35 @@ void soak_visit_run(struct soak_worker *w, uint32_t index, struct soak_result *o
 /* The seed of visit index of a campaign seed. */
 uint64_t soak_visit_seed(uint64_t campaign_seed, uint32_t index);
 
+/* ---- soak_judge.c: the truth ---- */
+
+/* What a visit follows while it runs. */
+struct soak_follow {
+	int next;             /* the next fault to strike */
+	uint64_t run_t0_ms;   /* the simulator's time the run started */
+	uint64_t stop_ms;     /* the run's length */
+	bool stop_sent;
+	uint64_t resume_ms;   /* paused: resume then, 0 = not paused */
+	bool latched;
+	uint64_t latch_ms;
+	int blamed;           /* the fault the latch is blamed on, -1 none */
+	bool released, safe;
+	uint64_t hold_until_ms; /* latched: watch the chair stay safe until then */
+};
+
+/* The first failure of a visit, in its why (later ones are not kept). */
+void soak_fail(struct soak_result *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Every output safe as the chair has it (backing_off: a trapped actuator's relay allowed). */
+bool soak_truth_safe(const struct sim *s, bool backing_off);
+/* The chair latched this tick: blame it, and start watching it. */
+void soak_on_latch(struct soak_follow *fl, const struct ctl *c, const struct sim *s,
+		   struct soak_result *out);
+/* Every tick of a latched chair: release and safe times, nothing moving again. */
+void soak_watch_latched(struct soak_follow *fl, const struct ctl *c, const struct sim *s,
+			struct soak_result *out);
+/* Every tick: a fault that had to latch and is past its bound without. */
+void soak_check_missed(const struct soak_follow *fl, uint64_t now_ms, struct soak_result *out);
+
 /* ---- soak_check.c: after the campaign ---- */
 
 /* Check a worker's store against its results: every visit stored, ended as it should,

@@ -9,7 +9,6 @@
  * a visit makes every visit reproducible from its seed alone (soak --only INDEX). */
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,19 +143,6 @@ void soak_worker_close(struct soak_worker *w)
 
 /* ---- the visit's parts ---- */
 
-static void fail(struct soak_result *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void fail(struct soak_result *out, const char *fmt, ...)
-{
-	if (!out->passed)
-		return; /* the first failure is the one worth reading */
-	out->passed = false;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(out->why, sizeof(out->why), fmt, ap);
-	va_end(ap);
-}
-
 /* Telemetry of the tick, kept to hand to the session after the tick's timing. */
 static void take(void *arg, const struct telem *t)
 {
@@ -274,7 +260,7 @@ static int consult_plan_start(struct soak_worker *w, const char *user, uint64_t 
 			continue;
 		if (tries == 0 || w->s.state == SESSION_CONSULTED) {
 			if (find_body(w, user, real_scan) != 0) {
-				fail(out, "no body for the person (height %.0f cm)",
+				soak_fail(out, "no body for the person (height %.0f cm)",
 				     truth(w)->person.height_cm);
 				return -1;
 			}
@@ -293,7 +279,7 @@ static int consult_plan_start(struct soak_worker *w, const char *user, uint64_t 
 		}
 		json_decref(res);
 		if (rc != 0) {
-			fail(out, "the start was refused: %s", err.message);
+			soak_fail(out, "the start was refused: %s", err.message);
 			panel_error_clear(&err);
 			return -1;
 		}
@@ -301,163 +287,12 @@ static int consult_plan_start(struct soak_worker *w, const char *user, uint64_t 
 		out->sid = w->s.sid;
 		return 0;
 	}
-	fail(out, "no consultation in 20 led to a plan");
+	soak_fail(out, "no consultation in 20 led to a plan");
 	return -1;
 }
 
-/* ---- the truth ---- */
-
-/* Every output safe as the chair itself has it: the roller off the body and not
- * extending, every other drive disabled, heaters and pump off, vent open, recline relays
- * off (but for a trapped actuator's back-off). */
-static bool truth_safe(const struct sim *s, bool backing_off)
-{
-	if (s->contact_force_n >= SOAK_RELEASED_N || s->drive[HAL_AXIS_Z].velocity > 1.0)
-		return false;
-	for (int a = 0; a < HAL_AXIS_COUNT; a++)
-		if (a != HAL_AXIS_Z && s->drive[a].enabled)
-			return false;
-	uint32_t g = s->gpio_out;
-	uint32_t hot = 1u << HAL_OUT_PUMP | 1u << HAL_OUT_HEAT_LUMBAR | 1u << HAL_OUT_HEAT_CALVES;
-	uint32_t recline = 1u << HAL_OUT_BACK_UP | 1u << HAL_OUT_BACK_DOWN | 1u << HAL_OUT_LEG_UP |
-			   1u << HAL_OUT_LEG_DOWN;
-	if ((g & hot) || !(g & 1u << HAL_OUT_VENT))
-		return false;
-	return backing_off || !(g & recline);
-}
-
-/* What the visit follows while it runs. */
-struct follow {
-	int next;             /* the next fault to strike */
-	uint64_t run_t0_ms;   /* the simulator's time the run started */
-	uint64_t stop_ms;     /* the run's length */
-	bool stop_sent;
-	uint64_t resume_ms;   /* paused: resume then, 0 = not paused */
-	bool latched;
-	uint64_t latch_ms;
-	int blamed;           /* the fault the latch is blamed on, -1 none */
-	bool released, safe;
-	uint64_t hold_until_ms; /* latched: watch the chair stay safe until then */
-};
-
-/* Blame the latch on the earliest fault that explains its code; the others active then
- * overlapped. A latch no fault explains is a failure: a fault of the controller's own. */
-static void on_latch(struct soak_worker *w, struct follow *fl, struct soak_result *out)
-{
-	const struct ctl *c = &w->r.ctl;
-	uint64_t now = truth(w)->time_ms;
-	enum fault_code code = c->safety.first.code;
-	fl->latched = true;
-	fl->latch_ms = now;
-	fl->blamed = -1;
-	out->latched = (uint8_t)code;
-	/* The likeliest cause first: one that had to latch and is still there, then any still
-	 * there, then the earliest. */
-	for (int pass = 0; pass < 3 && fl->blamed < 0; pass++)
-		for (int i = 0; i < fl->next && fl->blamed < 0; i++) {
-			const struct soak_fault *f = &out->fault[i];
-			bool active = soak_fault_active(f, now) || soak_fault_active(f, now - 1);
-			if (f->outcome == SO_UNSEEN && soak_fault_explains(f, code) &&
-			    (pass == 2 || (active && (pass == 1 || f->must_detect))))
-				fl->blamed = i;
-		}
-	for (int i = 0; i < fl->next; i++) {
-		struct soak_fault *f = &out->fault[i];
-		if (f->outcome != SO_UNSEEN)
-			continue; /* not injected */
-		if (i == fl->blamed) {
-			f->outcome = SO_DETECTED;
-			f->code = (uint8_t)code;
-			f->detect_ms = (int32_t)(now - f->at_ms);
-		} else if (soak_fault_active(f, now)) {
-			f->outcome = SO_OVERLAPPED;
-		}
-	}
-	char text[160];
-	fault_describe(&c->safety.first, text, sizeof(text));
-	if (fl->blamed < 0) {
-		for (int i = fl->next - 1; i >= 0; i--)
-			if (out->fault[i].outcome == SO_UNSEEN || out->fault[i].outcome == SO_OVERLAPPED) {
-				out->fault[i].outcome = SO_WRONG_CODE;
-				out->fault[i].code = (uint8_t)code;
-				break;
-			}
-		fail(out, "latched %s with no injected fault to explain it", text);
-	}
-	uint64_t last_end = now;
-	for (int i = 0; i < fl->next; i++)
-		if (out->fault[i].at_ms + out->fault[i].for_ms > last_end)
-			last_end = out->fault[i].at_ms + out->fault[i].for_ms;
-	uint64_t rng = out->seed ^ now;
-	fl->hold_until_ms = last_end + 200 + soak_rand(&rng, 1300);
-}
-
-/* After the latch: the blamed fault's release and safe times against its bounds, and
- * nothing moving again once safe. */
-static void watch_latched(struct soak_worker *w, struct follow *fl, struct soak_result *out)
-{
-	const struct sim *s = truth(w);
-	const struct ctl *c = &w->r.ctl;
-	if (c->state != ST_FAULT && c->state != ST_ESTOP) {
-		fail(out, "the chair left its latch by itself (state %s)", chair_state_name[c->state]);
-		return;
-	}
-	if (fl->blamed < 0)
-		return;
-	struct soak_fault *f = &out->fault[fl->blamed];
-	bool backing_off = c->safety.first.code == FAULT_TRAPPED;
-	int32_t since_ms = (int32_t)(s->time_ms - f->at_ms);
-	/* What the bound counts from: the fault, or the latch when the fault could not be
-	 * seen until the chair did something more (must_detect false). */
-	int32_t judged_ms = f->must_detect ? since_ms : (int32_t)(s->time_ms - fl->latch_ms);
-	const char *from = f->must_detect ? "it" : "the latch";
-	if (!fl->released && s->contact_force_n < SOAK_RELEASED_N) {
-		fl->released = true;
-		f->release_ms = since_ms;
-		f->latch_release_ms = (int32_t)(s->time_ms - fl->latch_ms);
-		if (judged_ms > f->bound_ms) {
-			f->outcome = SO_LATE;
-			fail(out, "%s: released %d ms after %s, its bound %d ms",
-			     soak_kind_name(f->kind), judged_ms, from, f->bound_ms);
-		}
-	}
-	bool safe = truth_safe(s, backing_off);
-	if (!fl->safe && safe) {
-		fl->safe = true;
-		f->safe_ms = since_ms;
-		if (judged_ms > f->outputs_bound_ms) {
-			f->outcome = SO_LATE;
-			fail(out, "%s: every output safe %d ms after %s, its bound %d ms",
-			     soak_kind_name(f->kind), judged_ms, from, f->outputs_bound_ms);
-		}
-	} else if (fl->safe && !safe) {
-		fail(out, "%s: after the safe state the chair moved again before an acknowledge "
-			  "(true force %.2f N, coils 0x%x)",
-		     soak_kind_name(f->kind), s->contact_force_n, (unsigned)s->gpio_out);
-	}
-	if (!fl->safe && judged_ms > f->outputs_bound_ms + 1000 && out->passed) {
-		f->outcome = SO_LATE;
-		fail(out, "%s: not safe %d ms after it (true force %.2f N, coils 0x%x)",
-		     soak_kind_name(f->kind), since_ms, s->contact_force_n, (unsigned)s->gpio_out);
-	}
-}
-
-/* A fault that had to latch and has not by its bound. */
-static void check_missed(struct follow *fl, uint64_t now, struct soak_result *out)
-{
-	for (int i = 0; i < fl->next; i++) {
-		struct soak_fault *f = &out->fault[i];
-		if (f->outcome == SO_UNSEEN && f->must_detect && now > f->at_ms + (uint64_t)f->bound_ms) {
-			f->outcome = SO_MISSED;
-			char d[128];
-			soak_fault_describe(f, d, sizeof(d));
-			fail(out, "%s: never latched within its %d ms", d, f->bound_ms);
-		}
-	}
-}
-
 /* The person's feedback at random, about every 1.5 s: what a person might say. */
-static void feedback(struct soak_worker *w, struct follow *fl, uint64_t *rng, uint64_t now)
+static void feedback(struct soak_worker *w, struct soak_follow *fl, uint64_t *rng, uint64_t now)
 {
 	static const enum session_action menu[] = {
 		ACT_STRONGER, ACT_STRONGER, ACT_SOFTER, ACT_FASTER, ACT_SLOWER, ACT_WIDER,
@@ -481,7 +316,7 @@ static void feedback(struct soak_worker *w, struct follow *fl, uint64_t *rng, ui
 }
 
 /* The faults of the visit, at their moments of the run. */
-static void strike(struct soak_worker *w, struct follow *fl, uint64_t now, struct soak_result *out)
+static void strike(struct soak_worker *w, struct soak_follow *fl, uint64_t now, struct soak_result *out)
 {
 	while (fl->next < out->fault_count &&
 	       now >= fl->run_t0_ms + out->fault[fl->next].run_ms) {
@@ -493,7 +328,7 @@ static void strike(struct soak_worker *w, struct follow *fl, uint64_t now, struc
 		}
 		if (soak_fault_inject(f, truth(w), c, w->wrap) != 0) {
 			f->outcome = SO_NOT_INJECTED;
-			fail(out, "could not inject %s", soak_kind_name(f->kind));
+			soak_fail(out, "could not inject %s", soak_kind_name(f->kind));
 			continue;
 		}
 		f->outcome = SO_UNSEEN; /* until the latch says otherwise */
@@ -510,7 +345,7 @@ static bool encoder_lost(const struct soak_result *out)
 }
 
 /* soak --only INDEX -v: the chair and the truth every 10 ms for 1 s after each fault. */
-static void trace_tick(struct soak_worker *w, const struct follow *fl, const struct soak_result *out)
+static void trace_tick(struct soak_worker *w, const struct soak_follow *fl, const struct soak_result *out)
 {
 	const struct sim *s = truth(w);
 	const struct ctl *c = &w->r.ctl;
@@ -542,11 +377,11 @@ static void run(struct soak_worker *w, uint64_t *rng, struct soak_result *out)
 	       w->s.state != SESSION_AWAITING_PAIN)
 		step(w);
 	if (w->s.state != SESSION_RUNNING) {
-		fail(out, "the run did not start (visit %s, chair %s)",
+		soak_fail(out, "the run did not start (visit %s, chair %s)",
 		     session_state_name(w->s.state), chair_state_name[c->state]);
 		return;
 	}
-	struct follow fl = {.run_t0_ms = s->time_ms, .stop_ms = w->opt.session_s * 1000ull,
+	struct soak_follow fl = {.run_t0_ms = s->time_ms, .stop_ms = w->opt.session_s * 1000ull,
 			    .blamed = -1};
 	uint64_t give_up_ms = fl.run_t0_ms + fl.stop_ms + 60000;
 	out->most_over_cap_n = -1e9;
@@ -562,7 +397,7 @@ static void run(struct soak_worker *w, uint64_t *rng, struct soak_result *out)
 			return;
 		}
 		if (now > give_up_ms) {
-			fail(out, "the visit did not end (visit %s, chair %s; the truth: %.2f N, "
+			soak_fail(out, "the visit did not end (visit %s, chair %s; the truth: %.2f N, "
 				  "z %.2f mm (the chair says %.2f), z_home %d)",
 			     session_state_name(w->s.state), chair_state_name[c->state],
 			     s->contact_force_n, s->drive[HAL_AXIS_Z].position, c->est.z_mm,
@@ -592,25 +427,25 @@ static void run(struct soak_worker *w, uint64_t *rng, struct soak_result *out)
 		if (w->opt.verbose && w->opt.only >= 0)
 			trace_tick(w, &fl, out);
 		if (!fl.latched && c->safety.latched)
-			on_latch(w, &fl, out);
+			soak_on_latch(&fl, c, s, out);
 		if (fl.latched)
-			watch_latched(w, &fl, out);
-		check_missed(&fl, s->time_ms, out);
+			soak_watch_latched(&fl, c, s, out);
+		soak_check_missed(&fl, s->time_ms, out);
 		bool ended = w->s.state == SESSION_AWAITING_PAIN;
 		if (ended && (!fl.latched || s->time_ms >= fl.hold_until_ms))
 			break;
 	}
 	if (out->most_over_cap_n > SOAK_CAP_EPSILON_N)
-		fail(out, "the true force went %.3f N over the person's %.1f N cap",
+		soak_fail(out, "the true force went %.3f N over the person's %.1f N cap",
 		     out->most_over_cap_n, out->cap_n);
 	if (fl.latched)
 		out->ended = STORE_ENDED_FAULT;
 	else if (w->s.ended == STORE_ENDED_STOPPED || w->s.ended == STORE_ENDED_COMPLETED)
 		out->ended = (int8_t)w->s.ended;
 	else
-		fail(out, "ended %s with no fault latched", store_ended_name(w->s.ended));
+		soak_fail(out, "ended %s with no fault latched", store_ended_name(w->s.ended));
 	if (fl.latched && w->s.ended != STORE_ENDED_FAULT)
-		fail(out, "a latched fault ended the visit as %s", store_ended_name(w->s.ended));
+		soak_fail(out, "a latched fault ended the visit as %s", store_ended_name(w->s.ended));
 }
 
 /* The pain scores after, then a latched chair's acknowledge: it must clear once the
@@ -625,7 +460,7 @@ static void finish(struct soak_worker *w, uint64_t *rng, struct soak_result *out
 	json_t *res = NULL;
 	struct panel_error err = {0};
 	if (session_finish(&w->s, out->sid, after, &res, &err) != 0)
-		fail(out, "the pain scores after were refused: %s", err.message);
+		soak_fail(out, "the pain scores after were refused: %s", err.message);
 	json_decref(res);
 	panel_error_clear(&err);
 	struct ctl *c = &w->r.ctl;
@@ -644,7 +479,7 @@ static void finish(struct soak_worker *w, uint64_t *rng, struct soak_result *out
 		return;
 	}
 	if (c->safety.latched)
-		fail(out, "the acknowledge never cleared the latch in %d s: refused for %s (where %d)",
+		soak_fail(out, "the acknowledge never cleared the latch in %d s: refused for %s (where %d)",
 		     ACK_MAX_MS / 1000, fault_table[c->safety.ack_cause].name,
 		     c->safety.ack_cause_where);
 }
@@ -716,7 +551,7 @@ void soak_visit_run(struct soak_worker *w, uint32_t index, struct soak_result *o
 	w->ticks = w->ticks_over_period = 0;
 	w->worst_tick_ns = 0;
 	if (open_chair(w, out->seed, err, sizeof(err)) != 0) {
-		fail(out, "the chair did not open: %s", err);
+		soak_fail(out, "the chair did not open: %s", err);
 		return;
 	}
 	struct sim *s = truth(w);
@@ -727,7 +562,7 @@ void soak_visit_run(struct soak_worker *w, uint32_t index, struct soak_result *o
 			       .created_s = visit_wall_s()};
 	snprintf(u.name, sizeof(u.name), "%s", user);
 	if (store_user_create(w->st, &u) != 0) {
-		fail(out, "the profile was refused: %s", store_error(w->st));
+		soak_fail(out, "the profile was refused: %s", store_error(w->st));
 	} else {
 		draw_faults(&w->opt, &rng, out);
 		bool real_scan = w->opt.scan_every && index % w->opt.scan_every == 0;
@@ -744,9 +579,9 @@ void soak_visit_run(struct soak_worker *w, uint32_t index, struct soak_result *o
 	out->overruns = c->overruns + w->r.last.late_periods;
 	out->trips_dropped = c->safety.trips_dropped;
 	if (out->overruns)
-		fail(out, "%llu tick overruns in lockstep", (unsigned long long)out->overruns);
+		soak_fail(out, "%llu tick overruns in lockstep", (unsigned long long)out->overruns);
 	if (out->trips_dropped)
-		fail(out, "%u trips dropped unlogged", out->trips_dropped);
+		soak_fail(out, "%u trips dropped unlogged", out->trips_dropped);
 	out->run_ms = s->time_ms - t0;
 	out->ticks = w->ticks;
 	out->ticks_over_period = w->ticks_over_period;
