@@ -397,7 +397,7 @@ int main(int argc, char **argv)
 		const char *tmp = getenv("TMPDIR");
 		if (stat("/dev/shm", &sb) == 0 && S_ISDIR(sb.st_mode) && access("/dev/shm", W_OK) == 0)
 			tmp = "/dev/shm";
-		snprintf(made, sizeof(made), "%s/soak.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+		snprintf(made, sizeof(made), "%s/soak.XXXXXX", tmp && *tmp ? tmp : P_tmpdir);
 		if (!mkdtemp(made)) {
 			perror("soak: mkdtemp");
 			return 1;

@@ -291,7 +291,8 @@ static int consult_plan_start(struct soak_worker *w, const char *user, uint64_t 
 	return -1;
 }
 
-/* The person's feedback at random, about every 1.5 s: what a person might say. */
+/* The person's feedback at random, about every 4 s: what a person might say ("skip" one
+ * time in fourteen, so a plan still runs most of its course). */
 static void feedback(struct soak_worker *w, struct soak_follow *fl, uint64_t *rng, uint64_t now)
 {
 	static const enum session_action menu[] = {
@@ -306,7 +307,7 @@ static void feedback(struct soak_worker *w, struct soak_follow *fl, uint64_t *rn
 			session_feedback(&w->s, ACT_RESUME, &res, &err);
 			fl->resume_ms = 0;
 		}
-	} else if (soak_rand(rng, 1500) == 0) {
+	} else if (soak_rand(rng, 4000) == 0) {
 		enum session_action a = menu[soak_rand(rng, sizeof(menu) / sizeof(menu[0]))];
 		if (session_feedback(&w->s, a, &res, &err) == 0 && a == ACT_PAUSE)
 			fl->resume_ms = now + 200 + soak_rand(rng, 2000);
