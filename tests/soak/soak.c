@@ -112,10 +112,13 @@ static void db_path(const char *dir, uint32_t worker, char *buf, size_t len)
 
 static void print_visit(FILE *f, const struct soak_result *r)
 {
-	fprintf(f, "visit %u (seed 0x%016" PRIx64 "): %s, cap %.1f N, peak %.1f N, %.1f s, heap %lld B, %s%s%s\n",
+	fprintf(f, "visit %u (seed 0x%016" PRIx64 "): %s, cap %.1f N, peak %.1f N, %.1f s, heap %lld B, %s%s%s%s%s\n",
 		r->index, r->seed, r->passed ? "ok" : "FAILED", r->cap_n, r->peak_n,
-		r->run_ms / 1000.0, (long long)r->heap_bytes, r->ended >= 0 ? store_ended_name((enum store_ended)r->ended) : "-",
-		r->latched ? " by " : "", r->latched ? fault_table[r->latched].name : "");
+		r->run_ms / 1000.0, (long long)r->heap_bytes,
+		r->ended >= 0 ? store_ended_name((enum store_ended)r->ended) : "-",
+		r->latched ? " by " : "", r->latched ? fault_table[r->latched].name : "",
+		r->ack_refused ? "; known: the acknowledge refused" : "",
+		r->encoder_hang ? "; known: the finish waited for ever" : "");
 	for (int i = 0; i < r->fault_count; i++) {
 		const struct soak_fault *ft = &r->fault[i];
 		char d[128];

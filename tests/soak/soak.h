@@ -141,6 +141,9 @@ int soak_kind_lookup(const char *name);
 struct soak_backend;
 int soak_fault_inject(struct soak_fault *f, struct sim *s, const struct ctl *c,
 		      struct soak_backend *wrapper);
+/* The chair latched on f: a silent or deaf unit's bound takes the press as it is now. */
+struct chair_config;
+void soak_fault_on_latch(struct soak_fault *f, const struct sim *s, const struct chair_config *cfg);
 /* Whether a latched code is one this fault explains. */
 bool soak_fault_explains(const struct soak_fault *f, enum fault_code code);
 /* Whether the fault is active at the simulator's time t_ms. */

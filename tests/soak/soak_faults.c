@@ -178,7 +178,7 @@ static void stuck_switch_decide(struct soak_fault *f, const struct sim *s, const
 		f->bound_ms = RELEASE_BOUND_MS;
 		break;
 	case HAL_IN_OCCUPIED:
-		f->must_detect = f->value == 0 && running_or_paused(c) && c->cfg->fault_on_unoccupied;
+		f->must_detect = f->value == 0 && running_or_paused(c);
 		f->bound_ms = 100 + RELEASE_BOUND_MS;
 		break;
 	case HAL_IN_Y_HOME:
@@ -201,11 +201,12 @@ static void stuck_switch_decide(struct soak_fault *f, const struct sim *s, const
 }
 
 /* The release of a press found by the age limit (a silent or deaf unit) takes the retract
- * over the roller's true depth past the 5 N point, at release speed, plus the drive's
- * 10 ms lag and its turn-round: docs/safety.md's rule allows 10 mm (50 ms) of it, and says
- * where deeper presses go past the 150 ms bound. The bound for such a fault: the age limit
- * and this retract, never under the 150 ms. */
-#define TURN_ROUND_MS 30
+ * over the roller's true depth past the 5 N point at the latch, at release speed, plus the
+ * drive's 10 ms lag and turn-round and the carriage's coast after the latch (a disabled
+ * carriage coasts up to 5 mm, onto a back that may rise under the roller): docs/safety.md's
+ * rule allows 10 mm (50 ms) of retract, and says where deeper presses go past the 150 ms
+ * bound. The bound for such a fault: the age limit and this, never under the 150 ms. */
+#define TURN_ROUND_MS 50
 
 static int32_t retract_ms(const struct sim *s, const struct chair_config *cfg)
 {
@@ -227,6 +228,19 @@ static int32_t age_limit_bound_ms(const struct sim *s, const struct chair_config
 {
 	int32_t ms = cfg->unit_age_limit_ms + DETECT_SLACK_MS + retract_ms(s, cfg);
 	return ms > RELEASE_BOUND_MS ? ms : RELEASE_BOUND_MS;
+}
+
+void soak_fault_on_latch(struct soak_fault *f, const struct sim *s, const struct chair_config *cfg)
+{
+	if (f->kind != SK_UNIT_SILENT && f->kind != SK_UNIT_DEAF)
+		return;
+	/* The press may have gone deeper while the unit was silent (a carriage whose estimate
+	 * froze carries the roller onto a rising back): the retract counts from the latch. */
+	int32_t ms = age_limit_bound_ms(s, cfg);
+	if (ms > f->bound_ms)
+		f->bound_ms = ms;
+	if (f->outputs_bound_ms < f->bound_ms)
+		f->outputs_bound_ms = f->bound_ms;
 }
 
 /* Whether a recline relay is on in what the controller last wrote. */
@@ -279,7 +293,7 @@ int soak_fault_inject(struct soak_fault *f, struct sim *s, const struct ctl *c,
 		break;
 	case SK_UNOCCUPIED:
 		sf.kind = SIM_FAULT_UNOCCUPIED;
-		f->must_detect = running_or_paused(c) && cfg->fault_on_unoccupied;
+		f->must_detect = running_or_paused(c);
 		f->bound_ms = 100 + RELEASE_BOUND_MS;
 		break;
 	case SK_SUPPLY:

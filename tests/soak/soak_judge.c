@@ -66,6 +66,7 @@ void soak_on_latch(struct soak_follow *fl, const struct ctl *c, const struct sim
 		if (f->outcome != SO_UNSEEN)
 			continue; /* not injected */
 		if (i == fl->blamed) {
+			soak_fault_on_latch(f, s, c->cfg);
 			f->outcome = SO_DETECTED;
 			f->code = (uint8_t)code;
 			f->detect_ms = (int32_t)(now - f->at_ms);
