@@ -133,7 +133,6 @@ static const struct key_desc keys[] = {
 	{"store", "path", K_PATH, CFG(store.path), 0, CONFIG_PATH_MAX},
 	{"safety", "unit_age_limit_ms", K_INT, CFG(unit_age_limit_ms), 5, 5000},
 	{"safety", "drive_comm_timeout_ms", K_INT, CFG(drive_comm_timeout_ms), 10, 10000},
-	{"safety", "fault_on_unoccupied", K_BOOL, CFG(fault_on_unoccupied), 0, 1},
 	{"hal", "backend", K_BACKEND, CFG(hal.backend), 0, 0},
 	{"hal", "sim_seed", K_INT, CFG(hal.sim_seed), 0, 2147483647},
 	{"gpio", "chip", K_STR, CFG(hal.gpiochip), 0, HAL_NAME_MAX},
@@ -378,7 +377,6 @@ void config_defaults(struct chair_config *cfg)
 	snprintf(cfg->store.path, sizeof(cfg->store.path), "%s", "/var/lib/chaird/chair.db");
 	cfg->unit_age_limit_ms = 100;
 	cfg->drive_comm_timeout_ms = drive_comm_timeout_from_bus(&cfg->hal.bus);
-	cfg->fault_on_unoccupied = true;
 }
 
 struct parse_ctx {

@@ -165,7 +165,6 @@ struct chair_config {
 	struct store_config store;
 	int unit_age_limit_ms;       /* data older than this from any unit is a fault */
 	int drive_comm_timeout_ms;   /* the drives' own watchdog */
-	bool fault_on_unoccupied;
 };
 
 /* CHAIR.md's reference chair. */

@@ -327,8 +327,10 @@ static void check_session(struct safety *s, const struct safety_view *v, struct 
 		add(tr, FAULT_SESSION_LIMIT, -1, 0, 0);
 	bool away = !hal_in(v->in, HAL_IN_OCCUPIED);
 	s->unoccupied_s = away ? s->unoccupied_s + v->dt_s : 0;
-	/* A person shifting their weight lifts off the switch for a moment. */
-	if (v->cfg->fault_on_unoccupied && s->unoccupied_s > 0.1)
+	/* A person shifting their weight lifts off the switch for a moment. Always a fault: a
+	 * session that ran on with nobody seated would press whoever sits back down past
+	 * their cap (the force loop searches for a body that is gone). */
+	if (s->unoccupied_s > 0.1)
 		add(tr, FAULT_UNOCCUPIED, -1, 0, 0);
 }
 

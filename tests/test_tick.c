@@ -196,7 +196,6 @@ static void test_watchdogs_count_time_on_the_ticks_clock_not_ticks(void **state)
 {
 	(void)state;
 	struct rig *r = rig_open(0);
-	r->cfg.fault_on_unoccupied = true;
 	assert_true(lockstep_home(&r->ls, 20000));
 	assert_true(rig_move_to(r, rig_lumbar_y_mm(r), 20000));
 	rig_press(r, rig_lumbar_y_mm(r), 20, 2000);
