@@ -196,6 +196,15 @@ press_done() {
 	kill "$SIM_PID"
 	wait "$SIM_PID" 2>/dev/null
 }
+# strike_held NAME: once the roller has held 20 N or more for 2 s, chairsim is sent SIGUSR1
+# and arms its --fault-on-usr1 faults; the traced ms they count from on stdout (they strike
+# while the roller holds, whatever homing took)
+strike_held() {
+	wait_held "$T/$1.trace" 90 >/dev/null || return 1
+	kill -USR1 "$SIM_PID"
+	wait_for "$T/$1.simlog" "SIGUSR1 at [0-9]* ms: 1 faults armed" 10 || return 1
+	sed -n 's/^chairsim: SIGUSR1 at \([0-9]*\) ms.*/\1/p' "$T/$1.simlog"
+}
 # check_released NAME WHAT AT_MS: pressing at AT_MS, let go within 150 ms of it
 check_released() {
 	pressing=$(force_at "$T/$1.trace" "$3")
@@ -207,9 +216,10 @@ check_released() {
 }
 
 # --- unit 2 stops answering mid-press; acknowledge; run again -------------------------------
-fault_at_ms=40000
-if press_held silent --fault "unit_silent drive_z 0 $fault_at_ms 3000"; then
+if press_held silent --fault-on-usr1 "unit_silent drive_z 0 0 3000"; then
 	check "silent unit: the press runs" wait_for "$T/silent.out" "state running" 1
+	fault_at_ms=$(strike_held silent) || fault_at_ms=-1
+	check "silent unit: struck while the roller held" [ "$fault_at_ms" -ge 0 ]
 	check "silent unit: the fault names Modbus unit 2" \
 		wait_for "$T/silent.out" "fault unit_stale.*Modbus unit 2" 60
 	# Acknowledged while the unit is still silent: answered when the window closes, refused,
@@ -226,7 +236,8 @@ if press_held silent --fault "unit_silent drive_z 0 $fault_at_ms 3000"; then
 	check "silent unit: chairsim traced past the release" \
 		wait_traced "$T/silent.trace" $((fault_at_ms + 500)) 30
 	check_released silent "silent unit" "$fault_at_ms"
-	sleep 3.5 # the unit answers again
+	# silent for 3 s: chairsim has lived half a second past that, the unit answering again
+	wait_traced "$T/silent.trace" $((fault_at_ms + 3500)) 30
 	echo ack >&7
 	check "silent unit: acknowledged once the unit answers" wait_for "$T/silent.out" "ok ack" 10
 	check "silent unit: idle, not homed, after the acknowledge" \
@@ -248,11 +259,12 @@ fi
 # Then only the Z drive's own comm watchdog lets go of the body. Its timeout follows the bus
 # (60 ms on TCP at cycle_ms 1, docs/safety.md): the hold of tests/e2e/press.prog must be
 # released (true force under 5 N) within 150 ms of the fault, on chairsim's 1 ms trace.
-fault_at_ms=40000
 for wire in deaf exception; do
-	if [ $wire = deaf ]; then spec="unit_deaf drive_z 0 $fault_at_ms 3000"; what="Z deaf"
-	else spec="exception drive_z 4 $fault_at_ms 3000"; what="Z answering exception 4"; fi
-	if press_held "rel_$wire" --fault "$spec"; then
+	if [ $wire = deaf ]; then spec="unit_deaf drive_z 0 0 3000"; what="Z deaf"
+	else spec="exception drive_z 4 0 3000"; what="Z answering exception 4"; fi
+	if press_held "rel_$wire" --fault-on-usr1 "$spec"; then
+		fault_at_ms=$(strike_held "rel_$wire") || fault_at_ms=-1
+		check "$what: struck while the roller held" [ "$fault_at_ms" -ge 0 ]
 		check "$what: chairsim traced past the release" \
 			wait_traced "$T/rel_$wire.trace" $((fault_at_ms + 500)) 90
 		check_released "rel_$wire" "$what" "$fault_at_ms"
