@@ -4,14 +4,16 @@
 # whole and in the order given, and close with the totals of test cases. The suites that
 # run on the host's real time (a real-time loop, a bus on a pty or loopback with its
 # response timeouts) run alone after the others, so another suite's load is never theirs.
+# RUN_UNDER runs each suite under a tool (make test-valgrind: RUN_UNDER="valgrind ...");
+# UNIT_ALONE names more suites to run alone.
 set -u
 jobs=${UNIT_JOBS:-$(nproc 2>/dev/null || echo 1)}
-alone=" test_rt test_modbus_bus test_methods test_gpio_gpiod "
+alone=" test_rt test_modbus_bus test_methods test_gpio_gpiod ${UNIT_ALONE:-} "
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 
 run_one() {
-	"$1" >"$dir/$2.out" 2>&1
+	${RUN_UNDER:-} "$1" >"$dir/$2.out" 2>&1
 	echo $? >"$dir/$2.rc"
 }
 
