@@ -31,13 +31,14 @@ TEST_MORE += test-fuzz-regress
 
 fuzz: deps
 	@$(MAKE) --no-print-directory $(JOBS) fuzz-build
-	@set -e; for t in $(FUZZ_TARGETS); do \
+	@found=""; for t in $(FUZZ_TARGETS); do \
 		mkdir -p $(FUZZ_DIR)/corpus/$$t tests/fuzz/regress/$$t; \
 		echo "== fuzz_$$t for $(FUZZ_SECONDS) s"; \
 		$(FUZZ_DIR)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) $(FUZZ_RUN_FLAGS) \
 			-artifact_prefix=$(FUZZ_DIR)/$$t- $(FUZZ_DIR)/corpus/$$t \
-			tests/fuzz/corpus/$$t tests/fuzz/regress/$$t; \
-	done
+			tests/fuzz/corpus/$$t tests/fuzz/regress/$$t || found="$$found $$t"; \
+	done; \
+	if [ -n "$$found" ]; then echo "findings in:$$found (in $(FUZZ_DIR)/)"; exit 1; fi
 
 fuzz-build: $(FUZZ_BINS)
 

@@ -20,9 +20,11 @@ for t in "$@"; do
 	fi
 	# shellcheck disable=SC2086 # the names are the tree's own, without blanks
 	if "$bindir/fuzz_$t" $inputs >"$E2E_TMP/$t.log" 2>&1; then
-		for f in $inputs; do pass "fuzz_$t $f"; done >"$E2E_TMP/$t.pass"
-		n=$(wc -l <"$E2E_TMP/$t.pass")
-		e2e_passed=$((e2e_passed + n))
+		n=0
+		for f in $inputs; do
+			e2e_passed=$((e2e_passed + 1))
+			n=$((n + 1))
+		done
 		echo "PASS: fuzz_$t: $n inputs"
 		continue
 	fi
