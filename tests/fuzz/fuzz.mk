@@ -9,7 +9,7 @@
 #
 # `make test` runs test-fuzz-regress: every target built without libFuzzer by $(CC) with a
 # standalone main (tests/fuzz/standalone.c), linked against the ASan + UBSan library of
-# test-asan ($(BUILD)/asan/fuzz-regress/), and every kept seed and regression input run
+# test-asan, in $(BUILD)/fuzz-regress/, and every kept seed and regression input run
 # through its target.
 
 FUZZ_CC ?= clang
@@ -26,7 +26,7 @@ FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
 # files); -max_len fits the largest kept input.
 FUZZ_RUN_FLAGS := -max_len=65536 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
 
-.PHONY: fuzz fuzz-build test-fuzz-regress fuzz-regress-bins
+.PHONY: fuzz fuzz-build test-fuzz-regress
 TEST_MORE += test-fuzz-regress
 
 fuzz: deps
@@ -58,16 +58,19 @@ $(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/obj/tests/fuzz/fuzz_%.o \
 
 # ---- the kept inputs in make test ----
 
-# Built by one make with SAN=1, whose BUILD is $(BUILD)/asan: its flags and its library are
-# test-asan's (up to date when make test comes here), so this costs a few seconds.
+# Linked against test-asan's library, which make test has just brought up to date: so no
+# second make (each reads the whole build folder's dependency files) and a few seconds. Run
+# alone, the library is made again when a source of it is newer (a header's change needs
+# make test-asan, or SAN=1 of the library, first).
 FUZZ_REG_DIR := $(BUILD)/fuzz-regress
 FUZZ_REG_BINS := $(FUZZ_TARGETS:%=$(FUZZ_REG_DIR)/fuzz_%)
+FUZZ_ASAN_LIB := $(BUILD)/asan/libchair.a
 
-test-fuzz-regress: deps
-	@$(MAKE) --no-print-directory $(JOBS) SAN=1 BUILD=$(BUILD) fuzz-regress-bins
-	@tests/fuzz/run_regress.sh $(BUILD)/asan/fuzz-regress $(FUZZ_TARGETS)
+test-fuzz-regress: deps $(FUZZ_REG_BINS)
+	@tests/fuzz/run_regress.sh $(FUZZ_REG_DIR) $(FUZZ_TARGETS)
 
-fuzz-regress-bins: $(FUZZ_REG_BINS)
+$(FUZZ_ASAN_LIB): $(LIB_SRCS)
+	@$(MAKE) --no-print-directory $(JOBS) SAN=1 BUILD=$(BUILD) $@
 
 $(FUZZ_REG_DIR)/obj/%.o: tests/fuzz/%.c
 	@mkdir -p $(dir $@)
@@ -75,5 +78,5 @@ $(FUZZ_REG_DIR)/obj/%.o: tests/fuzz/%.c
 	@$(CC) $(CPPFLAGS) $(CFLAGS) $(FUZZ_SAN) -c $< -o $@
 
 $(FUZZ_REG_DIR)/fuzz_%: $(FUZZ_REG_DIR)/obj/fuzz_%.o $(FUZZ_REG_DIR)/obj/standalone.o \
-		$(FUZZ_COMMON:tests/fuzz/%.c=$(FUZZ_REG_DIR)/obj/%.o) $(BUILD)/libchair.a
+		$(FUZZ_COMMON:tests/fuzz/%.c=$(FUZZ_REG_DIR)/obj/%.o) $(FUZZ_ASAN_LIB)
 	$(CC) $(LDFLAGS) $(FUZZ_SAN) $^ $(LDLIBS) -o $@
