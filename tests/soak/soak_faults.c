@@ -333,6 +333,8 @@ int soak_fault_inject(struct soak_fault *f, struct sim *s, const struct ctl *c,
 	default:
 		return -EINVAL;
 	}
+	if (!f->must_detect) /* seen only once the chair moves: the bound is from its latch */
+		f->bound_ms = RELEASE_BOUND_MS;
 	f->outputs_bound_ms = f->bound_ms;
 	if (f->kind == SK_UNIT_DEAF && f->target == HAL_UNIT_DIO)
 		/* Nothing reaches the coils: the module's own watchdog puts them safe. */
