@@ -141,7 +141,7 @@ static double roller(struct axes *ax, const struct chair_config *cfg, const stru
 	 * carriage, where the force loop's back-off let a 17 N target reach 43 N) drops the
 	 * same way, from before the cap rather than after it. */
 	double drop_to_n = cap_n + num_fmin(Z_DROP_SLACK_N, Z_DROP_SLACK_SHARE * cap_n);
-	if (t->z_mode == Z_FORCE && ahead_n > drop_to_n)
+	if ((t->z_mode == Z_FORCE || t->z_mode == Z_DEPTH) && ahead_n > drop_to_n)
 		ax->z_dropping = true;
 	if (ax->z_dropping) {
 		if (!(est->force_n <= drop_to_n && ahead_n <= drop_to_n))
