@@ -92,30 +92,36 @@ $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(BUILD)/libchair.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $< $(BUILD)/libchair.a $(LDLIBS) -o $@
 
+# The end-to-end scripts run on the ASan + UBSan build (test-memory, tests/valgrind.mk), with
+# valgrind and the soak slice beside them on the CPU they leave; the install test on the
+# plain build, whose package it checks.
 test: deps
 	@$(MAKE) --no-print-directory $(JOBS) test-unit
-	@$(MAKE) --no-print-directory $(JOBS) test-e2e
 	@$(MAKE) --no-print-directory test-asan
 	@$(MAKE) --no-print-directory test-clang
 	@set -e; for t in $(TEST_MORE); do $(MAKE) --no-print-directory $$t; done
 
+# Every suite is built; UNIT_SKIP names suites a run leaves out.
+UNIT_SKIP ?=
 test-unit: $(BINS) $(TEST_BINS)
-	@BUILD=$(BUILD) tests/run_unit.sh $(TEST_BINS)
+	@BUILD=$(BUILD) tests/run_unit.sh $(filter-out $(UNIT_SKIP:%=$(BUILD)/tests/%),$(TEST_BINS))
 
 test-e2e: $(BINS) $(BROWSER_NPM)
 	@BUILD=$(BUILD) tests/run_e2e.sh
 
-# The sanitizer and clang runs take the first 250 of test_sessions_sim's thousand sessions
-# and test_library_sim's medium person only: the plain run makes the claims over all of
-# them, these look for memory and compiler faults on the same code paths.
+# The sanitizer run takes the first 250 of test_sessions_sim's thousand sessions and
+# test_library_sim's medium person only: the plain run makes the claims over all of them,
+# this one looks for memory faults on the same code paths.
 SIM_SUBSET := SESSIONS_SIM_COUNT=250 LIBRARY_SIM_HEIGHTS=1
 test-asan:
 	@$(SIM_SUBSET) $(MAKE) --no-print-directory $(JOBS) SAN=1 BUILD=$(BUILD) test-unit
 
 # The same suites built by clang: both compilers build it clean, and the simulator gives
-# the same golden trace whichever built it.
+# the same golden trace whichever built it. The two long simulations are left to the
+# plain and ASan runs.
 test-clang:
-	@$(SIM_SUBSET) $(MAKE) --no-print-directory $(JOBS) CC=clang BUILD=$(BUILD)/clang test-unit
+	@$(MAKE) --no-print-directory $(JOBS) CC=clang BUILD=$(BUILD)/clang \
+		UNIT_SKIP="test_sessions_sim test_library_sim" test-unit
 
 demo: all
 	@sim/demo.sh $(BUILD)
@@ -131,6 +137,8 @@ clean:
 # campaign, valgrind): each adds its targets, and to TEST_MORE what `make test` also runs.
 TEST_MORE :=
 -include controller/system/system.mk tests/fuzz/fuzz.mk tests/soak/soak.mk tests/valgrind.mk
+# In this order: the soak slice runs inside test-memory.
+TEST_MORE := test-install test-memory test-fuzz-regress
 
 -include $(shell find build -name '*.d' -type f 2>/dev/null)
 .SECONDARY:

@@ -67,12 +67,14 @@ test-e2e-asan:
 	[ $$rc -eq 0 ] && echo "e2e under ASan + UBSan: no sanitizer report"; exit $$rc
 
 # Both at once, for make test: the e2e scripts spend their time waiting on the chair's
-# real time (a pair of chaird and chairsim takes under a core), so memcheck runs beside them
-# at SCHED_IDLE on what CPU they leave: every other task, the scripts' SCHED_FIFO chaird and
-# chairsim first, runs before it. Its output follows the scripts'.
+# real time (a pair of chaird and chairsim takes under a core), so memcheck, then the soak
+# slice (lockstep: its results do not depend on the CPU it gets), run beside them at
+# SCHED_IDLE on what CPU they leave: every other task, the scripts' SCHED_FIFO chaird and
+# chairsim first, runs before them. Their output follows the scripts'.
 test-memory:
 	@log=$$(mktemp); \
-	chrt --idle 0 $(MAKE) --no-print-directory test-valgrind >$$log 2>&1 & vg=$$!; \
+	{ chrt --idle 0 $(MAKE) --no-print-directory test-valgrind && \
+		chrt --idle 0 $(MAKE) --no-print-directory test-soak; } >$$log 2>&1 & vg=$$!; \
 	$(MAKE) --no-print-directory test-e2e-asan; e2e=$$?; \
 	wait $$vg; vgrc=$$?; cat $$log; rm -f $$log; \
 	[ $$e2e -eq 0 ] && [ $$vgrc -eq 0 ]
