@@ -29,7 +29,7 @@ VALGRIND_SIM := SESSIONS_SIM_COUNT=20 LIBRARY_SIM_HEIGHTS=1
 #   test_safety          every fault class run to its safe state (77 s)
 #   test_technique_sim   every technique on the simulated chair
 #   test_scan            fifty people scanned, and the scan's bounds on each (over 4 min)
-# And one that cannot run under it:
+# And one left out for its waits:
 #   test_modbus_bus      its tests wait on a live bus to a server thread, each within a
 #                        bound of 0.5 to 5 s, which memcheck's slowdown on a busy host
 #                        would make a matter of luck; ASan (test-asan) and the Modbus
