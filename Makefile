@@ -15,7 +15,8 @@ JOBS = $(if $(filter -j%,$(MAKEFLAGS)),,-j$(NPROC))
 
 DEB_BUILD_PKGS := pkg-config dpkg-dev libgpiod-dev libmodbus-dev libcmocka-dev libsqlite3-dev \
 	libinih-dev libjansson-dev libsodium-dev libmicrohttpd-dev libsystemd-dev
-DEB_TEST_PKGS := socat mbpoll python3-pymodbus rt-tests clang libclang-rt-14-dev gpiod chromium systemd
+DEB_TEST_PKGS := socat mbpoll python3-pymodbus rt-tests clang libclang-rt-14-dev gpiod chromium systemd \
+	valgrind util-linux
 PKGS := libgpiod libmodbus cmocka sqlite3 inih jansson libsodium libmicrohttpd libsystemd
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -134,10 +135,9 @@ clean:
 	rm -rf build
 
 # The parts with targets of their own (installing and the package, fuzzing, the soak
-# campaign, valgrind): each adds its targets, and to TEST_MORE what `make test` also runs.
-TEST_MORE :=
+# campaign, valgrind), and what of them `make test` runs, in this order (the soak slice
+# runs inside test-memory).
 -include controller/system/system.mk tests/fuzz/fuzz.mk tests/soak/soak.mk tests/valgrind.mk
-# In this order: the soak slice runs inside test-memory.
 TEST_MORE := test-install test-memory test-fuzz-regress
 
 -include $(shell find build -name '*.d' -type f 2>/dev/null)

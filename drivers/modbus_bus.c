@@ -363,9 +363,11 @@ static bool mbus_take_outputs(struct mbus *m, bool *stale)
 	if (!atomic_load(&m->have_outputs))
 		return false;
 	int64_t now = mbus_now_ns();
-	if (atomic_load_explicit(&m->out_tb.middle, memory_order_acquire) & MBUS_TRIBUF_FRESH)
+	unsigned before = m->out_tb.front;
+	unsigned slot = mbus_tribuf_take(&m->out_tb);
+	if (slot != before) /* the take swapped: something new since the last one */
 		m->last_new_out_ns = now;
-	m->cur_out = m->out_slot[mbus_tribuf_take(&m->out_tb)];
+	m->cur_out = m->out_slot[slot];
 	if (m->bus.output_stale_ms > 0 && m->last_new_out_ns > 0 &&
 	    now - m->last_new_out_ns > m->bus.output_stale_ms * MBUS_NS_PER_MS) {
 		atomic_fetch_add_explicit(&m->stale_holds, 1, memory_order_relaxed);
@@ -381,7 +383,7 @@ static bool mbus_cycle(struct mbus *m)
 	int64_t start_ns = mbus_now_ns();
 	unsigned safe_gen = atomic_load(&m->safe_request);
 	bool all_delivered = true;
-	int answered = 0;
+	int answered = 0, asked = 0;
 	for (int u = 0; u < HAL_UNIT_COUNT; u++) {
 		if (!m->bus.unit_present[u])
 			continue;
@@ -398,6 +400,7 @@ static bool mbus_cycle(struct mbus *m)
 			continue;
 		}
 		int rc = mbus_exchange_unit(m, (enum hal_unit)u, have_out);
+		asked++;
 		mbus_publish_inputs(m);
 		if (!have_out)
 			all_delivered = false; /* nothing written: no safe() is done */
@@ -418,7 +421,7 @@ static bool mbus_cycle(struct mbus *m)
 		atomic_store(&m->safe_done, safe_gen);
 	/* A TCP peer that vanished without a reset (power cut, cable) looks like every unit
 	 * timing out: after a few such passes, reconnect. */
-	if (m->bus.kind == HAL_BUS_TCP) {
+	if (m->bus.kind == HAL_BUS_TCP && asked > 0) { /* a pass that asked nobody proves nothing */
 		m->dead_cycles = answered == 0 ? m->dead_cycles + 1 : 0;
 		if (m->dead_cycles >= MBUS_TCP_DEAD_CYCLES) {
 			mbus_disconnect(m);
@@ -427,6 +430,8 @@ static bool mbus_cycle(struct mbus *m)
 	}
 	if (m->bus.cycle_ms > 0)
 		mbus_sleep_until_or_stop(m, start_ns + m->bus.cycle_ms * MBUS_NS_PER_MS);
+	else if (asked == 0) /* nothing to ask (only a DIO module left alone): no busy loop */
+		mbus_sleep_until_or_stop(m, start_ns + MBUS_NS_PER_MS);
 	return true;
 }
 

@@ -28,8 +28,11 @@ static void *trace_out_writer(void *arg)
 		t->tail += n;
 		pthread_cond_signal(&t->room);
 		pthread_mutex_unlock(&t->lock);
-		/* Flushed at once: the tests read the trace while the chair runs. */
-		bool ok = fwrite(chunk, 1, n, t->f) == n && fflush(t->f) == 0;
+		/* Flushed at once, but only at a line's end: the tests read the trace while
+		 * the chair runs, and must never see half a line (the stream's own buffer is
+		 * larger than two chunks, so it never flushes by itself). */
+		bool ok = fwrite(chunk, 1, n, t->f) == n &&
+			  (chunk[n - 1] != '\n' || fflush(t->f) == 0);
 		int e = errno;
 		pthread_mutex_lock(&t->lock);
 		if (!ok && !t->write_errno)
@@ -55,7 +58,14 @@ int trace_out_open(struct trace_out *t, const char *path, size_t cap, char *err,
 		free(t->ring);
 		return -e;
 	}
-	pthread_mutex_init(&t->lock, NULL);
+	setvbuf(t->f, NULL, _IOFBF, 4 * TRACE_OUT_CHUNK);
+	/* The simulation loop may run at SCHED_FIFO: a writer preempted while it holds the
+	 * lock lends it that priority instead of stalling the chair. */
+	pthread_mutexattr_t ma;
+	pthread_mutexattr_init(&ma);
+	pthread_mutexattr_setprotocol(&ma, PTHREAD_PRIO_INHERIT);
+	pthread_mutex_init(&t->lock, &ma);
+	pthread_mutexattr_destroy(&ma);
 	pthread_cond_init(&t->more, NULL);
 	pthread_cond_init(&t->room, NULL);
 	/* The writer runs at normal priority, whatever chairsim itself was given. */

@@ -27,7 +27,6 @@ FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
 FUZZ_RUN_FLAGS := -max_len=65536 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
 
 .PHONY: fuzz fuzz-build test-fuzz-regress
-TEST_MORE += test-fuzz-regress
 
 fuzz: deps
 	@$(MAKE) --no-print-directory $(JOBS) fuzz-build

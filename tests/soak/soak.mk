@@ -18,7 +18,6 @@ SOAK_BIN := $(BUILD)/soak
 SOAK_ARGS = -s $(SOAK_SEED) -l $(SOAK_RUN_S) -f $(SOAK_FAULTS) -j $(SOAK_JOBS)
 
 .PHONY: soak test-soak
-TEST_MORE += test-soak
 
 $(SOAK_BIN): $(SOAK_OBJS) $(BUILD)/libchair.a
 	$(CC) $(LDFLAGS) $(SOAK_OBJS) $(BUILD)/libchair.a $(LDLIBS) -o $@
