@@ -5,6 +5,7 @@
  *            [--late UNIT:MS]... [--exception UNIT:CODE]... [--bad-crc PERCENT]
  *            [--duration-s N] [--status-fd FD] [--wire-pace] [--trace FILE] [--trace-ms N]
  *            [--fault-on-usr1 "KIND TARGET VALUE AT_MS [FOR_MS]"]... [--rt-priority N]
+ *            [--watchdog-floor UNIT:MS]...
  *
  * One thread: 1 ms physics steps against CLOCK_MONOTONIC (catching up when late), and
  * between steps the Modbus line is served; the trace has a writer thread of its own. Exits 0 on SIGTERM/SIGINT or after
@@ -46,6 +47,7 @@ struct chairsim_opts {
 	int trace_ms;
 	int rt_priority; /* SCHED_FIFO for the simulated chair, 0 = normal */
 	int late_ms[HAL_UNIT_COUNT];
+	int watchdog_floor_ms[HAL_UNIT_COUNT]; /* a drive's comm watchdog at least this, 0 = as written */
 	int exception[HAL_UNIT_COUNT];
 	struct sim_fault fault[SIM_FAULT_MAX];
 	int fault_count;
@@ -124,6 +126,9 @@ static void chairsim_usage(FILE *f)
 		"  --fault-on-usr1 TEXT  a fault as --fault whose AT_MS counts from the SIGUSR1\n"
 		"                        chairsim receives (repeatable; the first signal arms\n"
 		"                        them all, on stderr with the time)\n"
+		"  --watchdog-floor UNIT:MS  that drive's comm watchdog waits at least MS, whatever\n"
+		"                        is written (a test host's stalls, for a drive a test\n"
+		"                        does not measure)\n"
 		"  --rt-priority N       step the chair at SCHED_FIFO priority N (1..99): the\n"
 		"                        simulated drives keep time while the host is busy\n"
 		"  --wire-pace           RTU on a pty: answer only when a real line at the baud\n"
@@ -149,6 +154,19 @@ static int chairsim_unit(const char *text, const struct hal_config *cfg)
 		if (cfg->bus.unit_id[u] == id)
 			return u;
 	return -1;
+}
+
+/* Whether "UNIT:..." names a drive. */
+static bool chairsim_is_drive(const char *text, const struct hal_config *cfg)
+{
+	char unit[HAL_NAME_MAX];
+	size_t n = strcspn(text, ":");
+	if (n >= sizeof(unit))
+		return false;
+	memcpy(unit, text, n);
+	unit[n] = '\0';
+	int u = chairsim_unit(unit, cfg);
+	return u >= 0 && u <= HAL_UNIT_DRIVE_W;
 }
 
 /* "UNIT:N" with N in [lo, hi] into per-unit table[]; hint follows the range in a message. */
@@ -247,7 +265,7 @@ static int chairsim_parse(int argc, char **argv, struct chairsim_opts *o,
 {
 	enum { O_MODBUS = 256, O_SEED, O_FAULT, O_SCENARIO, O_LATE, O_EXCEPTION, O_BAD_CRC,
 	       O_DURATION, O_STATUS_FD, O_WIRE_PACE, O_TRACE, O_TRACE_MS, O_FAULT_ON_USR1,
-	       O_RT_PRIORITY, O_HELP };
+	       O_RT_PRIORITY, O_WATCHDOG_FLOOR, O_HELP };
 	static const struct option longopts[] = {
 		{"modbus", required_argument, NULL, O_MODBUS},
 		{"seed", required_argument, NULL, O_SEED},
@@ -263,6 +281,7 @@ static int chairsim_parse(int argc, char **argv, struct chairsim_opts *o,
 		{"trace-ms", required_argument, NULL, O_TRACE_MS},
 		{"fault-on-usr1", required_argument, NULL, O_FAULT_ON_USR1},
 		{"rt-priority", required_argument, NULL, O_RT_PRIORITY},
+		{"watchdog-floor", required_argument, NULL, O_WATCHDOG_FLOOR},
 		{"help", no_argument, NULL, O_HELP},
 		{NULL, 0, NULL, 0},
 	};
@@ -337,6 +356,15 @@ static int chairsim_parse(int argc, char **argv, struct chairsim_opts *o,
 			if (rc == 0 && v != (int)v) {
 				fprintf(stderr, "chairsim: --trace-ms '%s': whole milliseconds\n",
 					optarg);
+				rc = -EINVAL;
+			}
+			break;
+		case O_WATCHDOG_FLOOR:
+			rc = chairsim_unit_value("--watchdog-floor", optarg, 0, UINT16_MAX, "", cfg,
+						 o->watchdog_floor_ms);
+			if (rc == 0 && !chairsim_is_drive(optarg, cfg)) {
+				fprintf(stderr, "chairsim: --watchdog-floor '%s': drives only "
+					"(drive_y..drive_w)\n", optarg);
 				rc = -EINVAL;
 			}
 			break;
@@ -454,6 +482,12 @@ static int chairsim_serve(struct chairsim_run *r, int wait_us)
 		return written;
 	if (written) {
 		simsrv_get_outputs(r->srv, &r->out);
+		for (int a = 0; a < HAL_AXIS_COUNT; a++) {
+			uint16_t *ms = &r->out.drive[a].comm_timeout_ms;
+			int floor_ms = r->o->watchdog_floor_ms[HAL_UNIT_DRIVE_Y + a];
+			if (*ms < floor_ms)
+				*ms = (uint16_t)floor_ms;
+		}
 		for (int u = 0; u < HAL_UNIT_COUNT; u++)
 			if (written & (1 << u))
 				sim_write_unit(r->sim, (enum hal_unit)u, &r->out);

@@ -113,7 +113,7 @@ check "console: no homing started, only the decimal cap taken, the chair idle th
 [ "$e2e_failed" -eq 0 ] || cat "$T/junk.out"
 
 # --- Modbus TCP: a whole program ------------------------------------------------------------
-if start_chairsim_tcp tcp --seed 5; then
+if start_chairsim_tcp tcp --seed 5 $E2E_NO_DRIVE_WATCHDOG; then
 	tcp_config "$T/tcp.ini" "$SIM_PORT"
 	"$BUILD/chaird" --config "$T/tcp.ini" --program tests/e2e/short.prog >"$T/tcp.out" 2>&1
 	rc=$?
@@ -128,14 +128,14 @@ else
 fi
 
 # --- Modbus RTU at 115200 baud through a socat pty pair -------------------------------------
-if run_rtu rtu; then
+if run_rtu rtu $E2E_NO_DRIVE_WATCHDOG; then
 	check "RTU: the program runs to its end without a fault" rtu_ran_clean rtu
 else
 	fail "RTU: no socat pty pair"
 fi
 
 # --- RTU with 1 % bad CRCs: real checksums broken on the line -------------------------------
-if run_rtu rtucrc --bad-crc 1; then
+if run_rtu rtucrc --bad-crc 1 $E2E_NO_DRIVE_WATCHDOG; then
 	check "RTU 1 % bad CRC: the program still finishes without a fault" rtu_ran_clean rtucrc
 	check "RTU 1 % bad CRC: chaird counts crc_errors" \
 		grep -Eq "unit [a-z_]+: transactions [0-9]+ timeouts [0-9]+ crc_errors [1-9]" "$T/rtucrc.out"
@@ -216,7 +216,7 @@ check_released() {
 }
 
 # --- unit 2 stops answering mid-press; acknowledge; run again -------------------------------
-if press_held silent --fault-on-usr1 "unit_silent drive_z 0 0 3000"; then
+if press_held silent --fault-on-usr1 "unit_silent drive_z 0 0 3000" $E2E_NO_DRIVE_WATCHDOG; then
 	check "silent unit: the press runs" wait_for "$T/silent.out" "state running" 1
 	fault_at_ms=$(strike_held silent) || fault_at_ms=-1
 	check "silent unit: struck while the roller held" [ "$fault_at_ms" -ge 0 ]
@@ -262,7 +262,7 @@ fi
 for wire in deaf exception; do
 	if [ $wire = deaf ]; then spec="unit_deaf drive_z 0 0 3000"; what="Z deaf"
 	else spec="exception drive_z 4 0 3000"; what="Z answering exception 4"; fi
-	if press_held "rel_$wire" --fault-on-usr1 "$spec"; then
+	if press_held "rel_$wire" --fault-on-usr1 "$spec" $E2E_BYSTANDERS; then
 		fault_at_ms=$(strike_held "rel_$wire") || fault_at_ms=-1
 		check "$what: struck while the roller held" [ "$fault_at_ms" -ge 0 ]
 		check "$what: chairsim traced past the release" \
@@ -279,7 +279,7 @@ for wire in deaf exception; do
 	fi
 done
 
-if press_held rel_kill; then
+if press_held rel_kill $E2E_BYSTANDERS; then
 	# The last ms traced before the kill: chaird's last write was no earlier than that.
 	if killed_at_ms=$(wait_held "$T/rel_kill.trace" 90); then
 		{ kill -9 "$CHAIRD_PID" && wait "$CHAIRD_PID"; } 2>/dev/null # no "Killed" notice
@@ -297,7 +297,7 @@ else
 fi
 
 # --- 1 % bad CRCs: the session finishes, the counters show the errors -----------------------
-if start_chairsim_tcp crc --seed 8 --bad-crc 1; then
+if start_chairsim_tcp crc --seed 8 --bad-crc 1 $E2E_NO_DRIVE_WATCHDOG; then
 	tcp_config "$T/crc.ini" "$SIM_PORT"
 	"$BUILD/chaird" --config "$T/crc.ini" --program tests/e2e/short.prog >"$T/crc.out" 2>&1
 	rc=$?
@@ -317,7 +317,7 @@ fi
 # --- wire faults on a schedule: an exception for 500 ms, then the acknowledge succeeds -----
 printf '# exception from drive K for 0.5 s, then 5 %% bad answers for 1 s\nexception drive_k 4 2000 500\nbad_crc - 5 3000 1000\n' \
 	>"$T/wire.scenario"
-if start_chairsim_tcp wire --seed 7 --scenario "$T/wire.scenario"; then
+if start_chairsim_tcp wire --seed 7 --scenario "$T/wire.scenario" $E2E_NO_DRIVE_WATCHDOG; then
 	tcp_config "$T/wire.ini" "$SIM_PORT"
 	mkfifo "$T/wire.in"
 	"$BUILD/chaird" --config "$T/wire.ini" --console <"$T/wire.in" >"$T/wire.out" 2>&1 &
