@@ -93,9 +93,8 @@ $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(BUILD)/libchair.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $< $(BUILD)/libchair.a $(LDLIBS) -o $@
 
-# The end-to-end scripts run on the ASan + UBSan build (test-memory, tests/valgrind.mk), with
-# valgrind and the soak slice beside them on the CPU they leave; the install test on the
-# plain build, whose package it checks.
+# The end-to-end scripts run on the ASan + UBSan build, then valgrind (test-memory,
+# tests/valgrind.mk); the install test on the plain build, whose package it checks.
 test: deps
 	@$(MAKE) --no-print-directory $(JOBS) test-unit
 	@$(MAKE) --no-print-directory test-asan
@@ -135,10 +134,9 @@ clean:
 	rm -rf build
 
 # The parts with targets of their own (installing and the package, fuzzing, the soak
-# campaign, valgrind), and what of them `make test` runs, in this order (the soak slice
-# runs inside test-memory).
+# campaign, valgrind), and what of them `make test` runs, in this order.
 -include controller/system/system.mk tests/fuzz/fuzz.mk tests/soak/soak.mk tests/valgrind.mk
-TEST_MORE := test-install test-memory test-fuzz-regress
+TEST_MORE := test-install test-memory test-soak test-fuzz-regress
 
 -include $(shell find build -name '*.d' -type f 2>/dev/null)
 .SECONDARY:

@@ -11,7 +11,7 @@ SOAK_SESSIONS ?= 10000
 SOAK_RUN_S ?= 120
 SOAK_FAULTS ?= 3
 SOAK_JOBS ?= $(NPROC)
-SOAK_SLICE_SESSIONS ?= 1200
+SOAK_SLICE_SESSIONS ?= 600
 SOAK_SRCS := $(sort $(wildcard tests/soak/*.c))
 SOAK_OBJS := $(SOAK_SRCS:%.c=$(BUILD)/obj/%.o)
 SOAK_BIN := $(BUILD)/soak
