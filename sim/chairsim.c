@@ -156,20 +156,8 @@ static int chairsim_unit(const char *text, const struct hal_config *cfg)
 	return -1;
 }
 
-/* Whether "UNIT:..." names a drive. */
-static bool chairsim_is_drive(const char *text, const struct hal_config *cfg)
-{
-	char unit[HAL_NAME_MAX];
-	size_t n = strcspn(text, ":");
-	if (n >= sizeof(unit))
-		return false;
-	memcpy(unit, text, n);
-	unit[n] = '\0';
-	int u = chairsim_unit(unit, cfg);
-	return u >= 0 && u <= HAL_UNIT_DRIVE_W;
-}
-
-/* "UNIT:N" with N in [lo, hi] into per-unit table[]; hint follows the range in a message. */
+/* "UNIT:N" with N in [lo, hi] into per-unit table[]; hint follows the range in a message.
+ * The unit's index, or -EINVAL. */
 static int chairsim_unit_value(const char *opt, const char *text, long lo, long hi,
 			       const char *hint, const struct hal_config *cfg,
 			       int table[HAL_UNIT_COUNT])
@@ -196,7 +184,7 @@ static int chairsim_unit_value(const char *opt, const char *text, long lo, long 
 		return -EINVAL;
 	}
 	table[u] = (int)v;
-	return 0;
+	return u;
 }
 
 /* A --fault or scenario line, for the simulator's schedule (wire faults included), or with
@@ -362,7 +350,7 @@ static int chairsim_parse(int argc, char **argv, struct chairsim_opts *o,
 		case O_WATCHDOG_FLOOR:
 			rc = chairsim_unit_value("--watchdog-floor", optarg, 0, UINT16_MAX, "", cfg,
 						 o->watchdog_floor_ms);
-			if (rc == 0 && !chairsim_is_drive(optarg, cfg)) {
+			if (rc > HAL_UNIT_DRIVE_W) {
 				fprintf(stderr, "chairsim: --watchdog-floor '%s': drives only "
 					"(drive_y..drive_w)\n", optarg);
 				rc = -EINVAL;
